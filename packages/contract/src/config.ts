@@ -1,0 +1,453 @@
+/**
+ * The schema of `clos.config.yaml`: the operating model a company declares (stages and their gates,
+ * WIP limits, idea scoring, pods, pod health). Parsing yields the domain's `Policy` from `@clos/core`.
+ *
+ * Every key has a default, so an empty file gives a complete, working model; the defaults are written
+ * out in full in `clos.config.example.yaml` at the repository root.
+ */
+import type { Policy, Role } from '@clos/core';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
+import { z } from 'zod';
+
+// `contract` may only `import type` from core, so the role list is repeated here and tied to core's
+// `Role` by the compile-time checks below (adding a role in core without adding it here fails tsc).
+const ROLE_VALUES = ['viewer', 'developer', 'pod-lead', 'admin'] as const satisfies readonly Role[];
+type AssertTrue<T extends true> = T;
+// biome-ignore lint/correctness/noUnusedVariables: a compile-time check, never used as a type
+type RolesMatchCore = AssertTrue<
+  [Exclude<Role, (typeof ROLE_VALUES)[number]>] extends [never] ? true : false
+>;
+
+const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
+const NAME_MESSAGE = 'must be lowercase letters, digits and hyphens, starting with a letter';
+const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+const nonNegativeInt = () => z.number().int('must be an integer').min(0, 'must be ≥ 0');
+const roleSchema = z.enum(ROLE_VALUES);
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Defaults are factories: Zod only shallow-copies a default value, and a parsed config that shared
+// nested objects with the next parse would let one caller's mutation leak into another's model.
+const defaultStages = () => [
+  {
+    name: 'inception',
+    description:
+      'An idea has been accepted as a project: it has a name and a pod, nothing more is asked yet.',
+  },
+  {
+    name: 'discovery',
+    description: 'Understand the problem before committing people to a solution.',
+    gate: {
+      evidence: {
+        type: 'object',
+        required: ['problemStatement', 'owner'],
+        properties: {
+          problemStatement: {
+            type: 'string',
+            minLength: 10,
+            description: 'The problem, who has it and why it matters now.',
+          },
+          owner: { type: 'string', format: 'email', description: 'The person accountable for the outcome.' },
+        },
+        additionalProperties: true,
+      },
+      approvals: { count: 1, roles: ['pod-lead', 'admin'] as Role[] },
+    },
+  },
+  {
+    name: 'build',
+    description: 'Build the agreed design.',
+    gate: {
+      evidence: {
+        type: 'object',
+        required: ['designDocUrl', 'successMetrics'],
+        properties: {
+          designDocUrl: {
+            type: 'string',
+            format: 'uri',
+            description: 'Link to the reviewed design document.',
+          },
+          successMetrics: {
+            type: 'array',
+            items: { type: 'string' },
+            minItems: 1,
+            description: 'How we will know the project worked.',
+          },
+        },
+        additionalProperties: true,
+      },
+      approvals: { count: 1, roles: ['pod-lead', 'admin'] as Role[] },
+    },
+  },
+  {
+    name: 'validate',
+    description: 'Prove that what was built works, before customers depend on it.',
+    gate: {
+      evidence: {
+        type: 'object',
+        required: ['testPlanUrl', 'ciPassing'],
+        properties: {
+          testPlanUrl: { type: 'string', format: 'uri', description: 'Link to the test plan.' },
+          ciPassing: { const: true, description: 'Continuous integration is green on the main branch.' },
+        },
+        additionalProperties: true,
+      },
+      approvals: { count: 1, roles: ['pod-lead', 'admin'] as Role[] },
+    },
+  },
+  {
+    name: 'shipping',
+    description: 'Release to customers.',
+    gate: {
+      evidence: {
+        type: 'object',
+        required: ['releaseNotesUrl', 'rollbackPlan', 'validationReportUrl'],
+        properties: {
+          releaseNotesUrl: { type: 'string', format: 'uri', description: 'Link to the release notes.' },
+          rollbackPlan: {
+            type: 'string',
+            minLength: 10,
+            description: 'How to undo the release, and who decides to.',
+          },
+          validationReportUrl: {
+            type: 'string',
+            format: 'uri',
+            description: 'Link to the results of the validate stage.',
+          },
+        },
+        additionalProperties: true,
+      },
+      approvals: { count: 2, roles: ['pod-lead', 'admin'] as Role[] },
+    },
+  },
+];
+
+const defaultWipTypes = () => [
+  { name: 'project', defaultLimit: 3 },
+  { name: 'pull-request', defaultLimit: 5 },
+  { name: 'idea', defaultLimit: 10 },
+];
+
+const defaultCriteria = () => [
+  { key: 'impact', label: 'Impact', weight: 3 },
+  { key: 'confidence', label: 'Confidence', weight: 2 },
+  { key: 'ease', label: 'Ease (the inverse of effort)', weight: 1 },
+  { key: 'strategic-fit', label: 'Strategic fit', weight: 2 },
+];
+
+const approvalsSchema = z.strictObject({
+  count: nonNegativeInt(),
+  roles: z.array(roleSchema).default(() => []),
+});
+
+const gateSchema = z.strictObject({
+  /** A JSON Schema (draft 2020-12), compiled with Ajv by the cross-field checks below. */
+  evidence: z.record(z.string(), z.unknown()),
+  approvals: approvalsSchema,
+});
+
+const stageSchema = z.strictObject({
+  name: z.string().regex(NAME_PATTERN, NAME_MESSAGE),
+  description: z.string().optional(),
+  gate: gateSchema.optional(),
+});
+
+const wipTypeSchema = z.strictObject({
+  name: z.string().regex(NAME_PATTERN, NAME_MESSAGE),
+  defaultLimit: nonNegativeInt(),
+});
+
+const criterionSchema = z.strictObject({
+  key: z.string().regex(NAME_PATTERN, NAME_MESSAGE),
+  label: z.string().min(1, 'must not be empty'),
+  weight: z.number().gt(0, 'must be > 0'),
+});
+
+const memberSchema = z.strictObject({
+  // Lower-cased so that the same person written twice with different case is one member, and so that
+  // identities from OIDC and GitHub (which vary in case) match.
+  email: z.string().trim().toLowerCase().pipe(z.email('must be an email address')),
+  name: z.string().min(1, 'must not be empty').optional(),
+  role: roleSchema.default('developer'),
+  podRole: z.enum(['lead', 'member']).default('member'),
+});
+
+const podSchema = z.strictObject({
+  slug: z
+    .string()
+    .min(2, 'must be at least 2 characters')
+    .max(40, 'must be at most 40 characters')
+    .regex(SLUG_PATTERN, 'must be lowercase kebab-case (letters, digits and single hyphens)'),
+  name: z.string().min(1, 'must not be empty'),
+  timezone: z.string().superRefine((timeZone, ctx) => {
+    if (!isTimeZone(timeZone)) ctx.addIssue({ code: 'custom', message: `unknown time zone "${timeZone}"` });
+  }),
+  members: z.array(memberSchema).default(() => []),
+  wipLimits: z.record(z.string(), nonNegativeInt()).default(() => ({})),
+});
+
+const healthWeightSchema = (value: number) => z.number().min(0, 'must be ≥ 0').default(value);
+
+const healthSchema = z.strictObject({
+  weights: z
+    .strictObject({
+      velocity: healthWeightSchema(0.25),
+      wipUtilisation: healthWeightSchema(0.2),
+      blockedItems: healthWeightSchema(0.2),
+      cycleTime: healthWeightSchema(0.15),
+      deploymentSuccess: healthWeightSchema(0.2),
+    })
+    .prefault({}),
+  cycleTimeTargetDays: z.number().gt(0, 'must be > 0').default(5),
+  blockedItemsTolerance: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(5),
+});
+
+/** The Zod schema of `clos.config.yaml`. Parse with {@link parseConfig} to get every problem as a line. */
+export const closConfigSchema = z
+  .strictObject({
+    stages: z.array(stageSchema).min(2, 'at least 2 stages are required').default(defaultStages),
+    wip: z.strictObject({ types: z.array(wipTypeSchema).default(defaultWipTypes) }).prefault({}),
+    ideas: z
+      .strictObject({
+        criteria: z
+          .array(criterionSchema)
+          .min(1, 'at least 1 criterion is required')
+          .default(defaultCriteria),
+        minEvaluations: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(2),
+        promotionThreshold: z
+          .number()
+          .min(0, 'must be between 0 and 5')
+          .max(5, 'must be between 0 and 5')
+          .default(3.5),
+      })
+      .prefault({}),
+    pods: z.array(podSchema).default(() => []),
+    health: healthSchema.prefault({}),
+  })
+  // Runs even when fields above failed (`when`), so one pass reports every problem; the value may
+  // therefore still hold raw, unvalidated input in places, and the checks read it defensively.
+  .superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
+
+/** The parsed configuration: the domain's `Policy`, with every default filled in. */
+export type ClosConfig = z.infer<typeof closConfigSchema>;
+/** What may be written in `clos.config.yaml` (every key optional where a default exists). */
+export type ClosConfigInput = z.input<typeof closConfigSchema>;
+
+// Compile-time proof that the parsed config is usable as the domain's Policy: if the two drift apart,
+// this stops type-checking.
+// biome-ignore lint/correctness/noUnusedVariables: a compile-time check, never used as a type
+type ConfigIsPolicy = AssertTrue<ClosConfig extends Policy ? true : false>;
+
+/** One problem found in a configuration: where (as a path into the file) and what. */
+export interface ConfigProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+type Path = (string | number)[];
+type AddIssue = (path: Path, message: string) => void;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function records(value: unknown): [number, Record<string, unknown>][] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item, index): [number, Record<string, unknown>][] =>
+    isRecord(item) ? [[index, item]] : [],
+  );
+}
+
+function checkCrossFieldRules(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const add: AddIssue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+  checkStages(config.stages, add);
+  const declaredTypes = checkWipTypes(config.wip, add);
+  checkPods(config.pods, declaredTypes, add);
+  checkIdeas(config.ideas, add);
+  checkHealth(config.health, add);
+}
+
+/** Reports each repeated string value of `key` at its later occurrences. */
+function checkUnique(
+  items: [number, Record<string, unknown>][],
+  key: string,
+  path: Path,
+  what: string,
+  add: AddIssue,
+  normalise: (value: string) => string = (value) => value,
+): Set<string> {
+  const first = new Map<string, number>();
+  for (const [index, item] of items) {
+    const raw = item[key];
+    if (typeof raw !== 'string') continue;
+    const value = normalise(raw);
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, index);
+    else
+      add(
+        [...path, index, key],
+        `duplicate ${what} "${value}" (already used at ${formatConfigPath([...path, earlier])})`,
+      );
+  }
+  return new Set(first.keys());
+}
+
+function checkStages(value: unknown, add: AddIssue): void {
+  const stages = records(value);
+  checkUnique(stages, 'name', ['stages'], 'stage name', add);
+  const evidenceSchemaProblems = createEvidenceSchemaChecker();
+  for (const [index, stage] of stages) {
+    const gate = stage.gate;
+    if (index === 0 && gate !== undefined) {
+      add(['stages', 0, 'gate'], 'the first stage is where projects enter, so it cannot have a gate');
+    }
+    if (index > 0 && gate === undefined) {
+      add(['stages', index, 'gate'], 'required: every stage after the first must have a gate');
+    }
+    if (!isRecord(gate)) continue;
+    const approvals = gate.approvals;
+    if (
+      isRecord(approvals) &&
+      typeof approvals.count === 'number' &&
+      approvals.count > 0 &&
+      Array.isArray(approvals.roles) &&
+      approvals.roles.length === 0
+    ) {
+      add(['stages', index, 'gate', 'approvals', 'roles'], 'must list at least one role when count > 0');
+    }
+    if (isRecord(gate.evidence)) {
+      for (const message of evidenceSchemaProblems(gate.evidence)) {
+        add(['stages', index, 'gate', 'evidence'], message);
+      }
+    }
+  }
+}
+
+/**
+ * Compiles gate evidence schemas the way `GateValidators` in core will (Ajv 2020-12, one instance for
+ * all gates, non-strict), so a schema that would break gate evaluation fails at start-up instead.
+ */
+function createEvidenceSchemaChecker(): (schema: Record<string, unknown>) => string[] {
+  let warnings: string[] = [];
+  // Unknown formats are only a warning for Ajv in non-strict mode, but they silently disable the
+  // check (a typo such as `format: emial` would accept anything), so they are reported as problems.
+  const logger = { log() {}, error() {}, warn: (...args: unknown[]) => warnings.push(args.join(' ')) };
+  const ajv = new Ajv2020({ strict: false, allErrors: true, logger });
+  ajvFormats.default(ajv);
+  return (schema) => {
+    warnings = [];
+    try {
+      ajv.compile(schema);
+    } catch (error) {
+      return [error instanceof Error ? error.message : String(error)];
+    }
+    return [...new Set(warnings.map((warning) => warning.replace(' ignored in schema', ' in schema')))];
+  };
+}
+
+function checkWipTypes(value: unknown, add: AddIssue): Set<string> | undefined {
+  if (!isRecord(value) || !Array.isArray(value.types)) return undefined;
+  return checkUnique(records(value.types), 'name', ['wip', 'types'], 'WIP item type', add);
+}
+
+function checkPods(value: unknown, declaredTypes: Set<string> | undefined, add: AddIssue): void {
+  const pods = records(value);
+  checkUnique(pods, 'slug', ['pods'], 'pod slug', add);
+  for (const [index, pod] of pods) {
+    checkUnique(records(pod.members), 'email', ['pods', index, 'members'], 'member email', add, (email) =>
+      email.trim().toLowerCase(),
+    );
+    if (declaredTypes === undefined || !isRecord(pod.wipLimits)) continue;
+    for (const itemType of Object.keys(pod.wipLimits)) {
+      if (!declaredTypes.has(itemType)) {
+        const known = [...declaredTypes].join(', ') || 'none';
+        add(
+          ['pods', index, 'wipLimits', itemType],
+          `unknown item type "${itemType}": declare it in wip.types (declared: ${known})`,
+        );
+      }
+    }
+  }
+}
+
+function checkIdeas(value: unknown, add: AddIssue): void {
+  if (!isRecord(value)) return;
+  checkUnique(records(value.criteria), 'key', ['ideas', 'criteria'], 'criterion key', add);
+}
+
+function checkHealth(value: unknown, add: AddIssue): void {
+  if (!isRecord(value) || !isRecord(value.weights)) return;
+  const weights = Object.values(value.weights);
+  if (weights.every((weight) => typeof weight === 'number') && !weights.some((weight) => weight > 0)) {
+    add(['health', 'weights'], 'at least one weight must be > 0');
+  }
+}
+
+const PLAIN_KEY = /^[A-Za-z0-9_$-]+$/;
+
+/**
+ * Renders a path into the file as people write it: `stages[2].gate.approvals.count`. Keys that could
+ * not be read back unambiguously (dots, spaces) are quoted in brackets; the empty path is `(root)`.
+ */
+export function formatConfigPath(path: readonly PropertyKey[]): string {
+  let rendered = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') rendered += `[${segment}]`;
+    else {
+      const key = String(segment);
+      if (PLAIN_KEY.test(key)) rendered += rendered === '' ? key : `.${key}`;
+      else rendered += `[${JSON.stringify(key)}]`;
+    }
+  }
+  return rendered === '' ? '(root)' : rendered;
+}
+
+/**
+ * Lists the problems of a failed parse, one per offending location. An unknown key becomes a problem
+ * at that key's own path, so it can be found in the file.
+ */
+export function listConfigProblems(error: z.ZodError): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: [...path, key], message: 'unknown key' });
+    } else {
+      problems.push({ path, message: issue.message });
+    }
+  }
+  return problems;
+}
+
+/** Formats a failed parse as `path: message` lines, e.g. `stages[2].gate.approvals.count: must be ≥ 0`. */
+export function formatConfigIssues(error: z.ZodError): string[] {
+  return listConfigProblems(error).map((problem) => `${formatConfigPath(problem.path)}: ${problem.message}`);
+}
+
+/** Parses with messages meant for people editing the file ("required" rather than "received undefined"). */
+export function safeParseConfig(input: unknown): z.ZodSafeParseResult<ClosConfig> {
+  return closConfigSchema.safeParse(input, {
+    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined),
+  });
+}
+
+/**
+ * Validates a configuration (the YAML file already turned into plain data) and fills in defaults.
+ * On failure, lists every problem found, one `path: message` line each.
+ */
+export function parseConfig(
+  input: unknown,
+): { ok: true; config: ClosConfig } | { ok: false; problems: string[] } {
+  const result = safeParseConfig(input);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, problems: formatConfigIssues(result.error) };
+}

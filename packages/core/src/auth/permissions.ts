@@ -1,0 +1,62 @@
+import { ForbiddenError } from '../errors.ts';
+import type { Role } from './roles.ts';
+
+/**
+ * Every route and GraphQL field declares one of these; a role holds a fixed set. Pod-scoped
+ * permissions are further limited to the token's pods (see `assertPodScope`).
+ */
+export const PERMISSIONS = {
+  public: 'no authentication (health probes, API docs)',
+  read: 'read pods, projects, ideas, WIP, audit',
+  'pods:create': 'register pods',
+  'pods:manage': "set WIP limits, record health, rotate and add members (pod-scoped)",
+  'projects:create': 'create projects (pod-scoped)',
+  'projects:work': 'submit evidence, advance, block and unblock projects (pod-scoped)',
+  'gates:approve': 'approve or reject gates (pod-scoped; the role must also be listed by the gate)',
+  'wip:use': 'acquire and release WIP locks (pod-scoped)',
+  'ideas:contribute': 'submit and evaluate ideas',
+  'ideas:decide': 'promote (pod-scoped) and archive ideas',
+  'users:manage': 'create users',
+  'tokens:manage': 'create, list and revoke API tokens',
+} as const;
+export type Permission = keyof typeof PERMISSIONS;
+
+const DEVELOPER: Permission[] = ['read', 'projects:work', 'wip:use', 'ideas:contribute'];
+const POD_LEAD: Permission[] = [...DEVELOPER, 'pods:manage', 'projects:create', 'gates:approve', 'ideas:decide'];
+
+export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  viewer: new Set(['read']),
+  developer: new Set(DEVELOPER),
+  'pod-lead': new Set(POD_LEAD),
+  admin: new Set(Object.keys(PERMISSIONS) as Permission[]),
+};
+
+/** Who is acting: a token's holder, or the config loader at start-up. */
+export interface Actor {
+  userId: string | null;
+  tokenId: string | null;
+  role: Role;
+  /** Pods the actor may act on; empty means all (admins, unscoped tokens). */
+  podIds: string[];
+  /** Shown in the audit log: an email, or `config` / `system`. */
+  label: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { userId: null, tokenId: null, role: 'admin', podIds: [], label: 'system' };
+export const CONFIG_ACTOR: Actor = { userId: null, tokenId: null, role: 'admin', podIds: [], label: 'config' };
+
+export function can(actor: Actor, permission: Permission): boolean {
+  return permission === 'public' || ROLE_PERMISSIONS[actor.role].has(permission);
+}
+
+export function assertCan(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission))
+    throw new ForbiddenError(`role "${actor.role}" may not ${PERMISSIONS[permission]}`, { permission, role: actor.role });
+}
+
+/** Pod-scoped writes: a token limited to some pods may act only on those. */
+export function assertPodScope(actor: Actor, podId: string, podSlug: string): void {
+  if (actor.role === 'admin' || actor.podIds.length === 0) return;
+  if (!actor.podIds.includes(podId))
+    throw new ForbiddenError(`this token is not allowed to act on pod "${podSlug}"`, { pod: podSlug });
+}

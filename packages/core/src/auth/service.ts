@@ -1,0 +1,139 @@
+import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import type { ApiToken, User } from '../entities.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import type { PageRequest, Repositories } from '../ports/repositories.ts';
+import { type Actor, assertCan, SYSTEM_ACTOR } from './permissions.ts';
+import { type Role, roleAtLeast } from './roles.ts';
+
+/** `last_used_at` is bookkeeping, not audit: write it at most this often per token. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export async function createUserInTx(deps: Deps, repos: Repositories, ctx: Ctx, input: { email: string; name: string; role: Role }): Promise<User> {
+  const email = input.email.toLowerCase();
+  if (await repos.users.byEmail(email)) throw new ConflictError(`user ${email} already exists`, { email });
+  const now = deps.clock.now();
+  const user: User = { id: deps.ids.uuid(), email, name: input.name, role: input.role, createdAt: now };
+  await repos.users.insert(user);
+  await repos.audit.append(auditEntry(ctx, now, { action: 'user.created', subjectType: 'user', subjectId: user.id, after: { email, name: input.name, role: input.role } }));
+  return user;
+}
+
+export interface TokenInput {
+  name: string;
+  role: Role;
+  /** Pod slugs; required for pod-leads, optional for developers and viewers, ignored for admins. */
+  pods?: string[] | undefined;
+  expiresAt?: Date | null | undefined;
+  /** Email of the user the token acts as; defaults to the caller. */
+  user?: string | undefined;
+}
+
+/** Users, API tokens and authentication. */
+export function createAuthService(deps: Deps) {
+  const { uow, clock, ids, secrets } = deps;
+
+  async function issue(repos: Repositories, ctx: Ctx, user: User, input: TokenInput, value?: string): Promise<{ token: ApiToken; value: string }> {
+    const problems = [];
+    if (!roleAtLeast(user.role, input.role))
+      problems.push({ path: 'role', message: `cannot exceed the user's own role (${user.role})` });
+    if (input.role === 'pod-lead' && !input.pods?.length) problems.push({ path: 'pods', message: 'a pod-lead token must list the pods it leads' });
+    if (input.expiresAt && input.expiresAt.getTime() <= clock.now().getTime()) problems.push({ path: 'expiresAt', message: 'must be in the future' });
+    if (problems.length) throw new InvalidInputError(problems);
+    const slugs = input.role === 'admin' ? [] : [...new Set(input.pods ?? [])];
+    const pods = [];
+    for (const slug of slugs) {
+      const pod = await repos.pods.bySlug(slug);
+      if (!pod) throw new InvalidInputError([{ path: 'pods', message: `unknown pod "${slug}"` }]);
+      pods.push(pod);
+    }
+    const tokenValue = value ?? secrets.newToken();
+    const now = clock.now();
+    const token: ApiToken = {
+      id: ids.uuid(),
+      name: input.name,
+      userId: user.id,
+      role: input.role,
+      podIds: pods.map((p) => p.id),
+      prefix: tokenValue.slice(0, 12),
+      expiresAt: input.expiresAt ?? null,
+      revokedAt: null,
+      lastUsedAt: null,
+      createdAt: now,
+    };
+    await repos.tokens.insert({ ...token, tokenHash: secrets.hashToken(tokenValue) });
+    await repos.audit.append(
+      auditEntry(ctx, now, { action: 'token.created', subjectType: 'token', subjectId: token.id, after: { name: token.name, user: user.email, role: token.role, pods: slugs, expiresAt: token.expiresAt } }),
+    );
+    return { token, value: tokenValue };
+  }
+
+  return {
+    async createUser(ctx: Ctx, input: { email: string; name: string; role: Role }): Promise<User> {
+      assertCan(ctx.actor, 'users:manage');
+      return uow.run((repos) => createUserInTx(deps, repos, ctx, input));
+    },
+
+    async listUsers(ctx: Ctx, page: PageRequest) {
+      assertCan(ctx.actor, 'users:manage');
+      return uow.read.users.list(page);
+    },
+
+    /** Returns the token's value once; only its hash is stored. */
+    async createToken(ctx: Ctx, input: TokenInput) {
+      assertCan(ctx.actor, 'tokens:manage');
+      return uow.run(async (repos) => {
+        const email = input.user?.toLowerCase();
+        const user = email ? await repos.users.byEmail(email) : ctx.actor.userId ? await repos.users.byId(ctx.actor.userId) : null;
+        if (!user) throw email ? new NotFoundError('user', email) : new InvalidInputError([{ path: 'user', message: 'is required for this caller' }]);
+        return issue(repos, ctx, user, input);
+      });
+    },
+
+    async listTokens(ctx: Ctx, page: PageRequest) {
+      assertCan(ctx.actor, 'tokens:manage');
+      return uow.read.tokens.list(page);
+    },
+
+    /** Idempotent. */
+    async revokeToken(ctx: Ctx, id: string): Promise<ApiToken> {
+      assertCan(ctx.actor, 'tokens:manage');
+      return uow.run(async (repos) => {
+        const token = await repos.tokens.byId(id);
+        if (!token) throw new NotFoundError('token', id);
+        if (token.revokedAt) return token;
+        const now = clock.now();
+        await repos.tokens.revoke(id, now);
+        await repos.audit.append(auditEntry(ctx, now, { action: 'token.revoked', subjectType: 'token', subjectId: id, before: { name: token.name } }));
+        return { ...token, revokedAt: now };
+      });
+    },
+
+    /** The actor a bearer token stands for, or null if it is unknown, revoked or expired. */
+    async authenticate(value: string): Promise<Actor | null> {
+      const found = await uow.read.tokens.byHash(secrets.hashToken(value));
+      const now = clock.now();
+      if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= now.getTime())) return null;
+      if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await uow.read.tokens.touch(found.id, now);
+      return { userId: found.userId, tokenId: found.id, role: found.role, podIds: found.podIds, label: found.user.email };
+    },
+
+    /**
+     * On first start with an empty database: an admin user and an admin token (the given value, or a
+     * generated one). Returns the token value only when it created one.
+     */
+    async bootstrap(input: { email: string; tokenValue?: string | undefined }): Promise<{ value: string; generated: boolean } | null> {
+      return uow.run(async (repos) => {
+        if ((await repos.tokens.count()) > 0) return null;
+        const ctx: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
+        const user =
+          (await repos.users.byEmail(input.email.toLowerCase())) ??
+          (await createUserInTx(deps, repos, ctx, { email: input.email, name: 'Administrator', role: 'admin' }));
+        if (user.role !== 'admin') await repos.users.update(user.id, { role: 'admin' });
+        const { value } = await issue(repos, ctx, { ...user, role: 'admin' }, { name: 'bootstrap admin', role: 'admin' }, input.tokenValue);
+        return { value, generated: input.tokenValue === undefined };
+      });
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,171 @@
+/** The domain's records, as use cases read and return them. Timestamps are `Date`s. */
+import type { Role } from './auth/roles.ts';
+
+export interface Pod {
+  id: string;
+  slug: string;
+  name: string;
+  timezone: string;
+  createdAt: Date;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+}
+
+export interface PodMember {
+  podId: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  podRole: 'lead' | 'member';
+  joinedAt: Date;
+  leftAt: Date | null;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  podId: string;
+  currentStage: string;
+  stageEnteredAt: Date;
+  blockedReason: string | null;
+  blockedAt: Date | null;
+  ideaId: string | null;
+  wipLockId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EvidenceRecord {
+  id: string;
+  projectId: string;
+  stage: string;
+  data: Record<string, unknown>;
+  submittedBy: string | null;
+  createdAt: Date;
+}
+
+export type ApprovalDecision = 'approve' | 'reject';
+
+export interface ApprovalRecord {
+  id: string;
+  projectId: string;
+  stage: string;
+  userId: string;
+  /** The approver's role now; approvals count only while it is listed for the gate. */
+  userRole: Role;
+  userEmail: string;
+  decision: ApprovalDecision;
+  comment: string | null;
+  createdAt: Date;
+}
+
+export interface StageTransition {
+  id: string;
+  projectId: string;
+  fromStage: string | null;
+  toStage: string;
+  evidence: Record<string, unknown>;
+  approvedBy: string[];
+  actorId: string | null;
+  createdAt: Date;
+}
+
+export interface WipLock {
+  id: string;
+  podId: string;
+  itemType: string;
+  itemId: string;
+  acquiredBy: string | null;
+  acquiredAt: Date;
+  releasedAt: Date | null;
+  releasedBy: string | null;
+}
+
+export type IdeaStatus = 'pending' | 'promoted' | 'archived';
+
+export interface Idea {
+  id: string;
+  title: string;
+  description: string | null;
+  submittedBy: string | null;
+  /** Weighted score on the criteria's 0–5 scale, 2 decimals; null until evaluated. */
+  evaluationScore: number | null;
+  evaluationCount: number;
+  status: IdeaStatus;
+  promotedToProjectId: string | null;
+  archivedReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IdeaEvaluation {
+  id: string;
+  ideaId: string;
+  evaluatorId: string;
+  scores: Record<string, number>;
+  /** This evaluation's weighted mean, 2 decimals. */
+  score: number;
+  comment: string | null;
+  createdAt: Date;
+}
+
+export interface HealthMetrics {
+  /** Work completed ÷ work committed in the period (1 = delivered as planned). */
+  velocity?: number;
+  /** WIP in use ÷ WIP limit, summed over item types. */
+  wipUtilisation?: number;
+  /** Items currently blocked. */
+  blockedItems?: number;
+  /** Mean cycle time in days. */
+  cycleTimeDays?: number;
+  /** Successful deployments ÷ all deployments in the period, 0–1. */
+  deploymentSuccess?: number;
+}
+
+export interface HealthSnapshot {
+  id: string;
+  podId: string;
+  metrics: HealthMetrics;
+  score: number;
+  components: Record<string, number>;
+  recordedBy: string | null;
+  recordedAt: Date;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  userId: string;
+  role: Role;
+  /** Pod ids the token may act on; empty means every pod. */
+  podIds: string[];
+  prefix: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface AuditEvent {
+  sequence: number;
+  id: string;
+  occurredAt: Date;
+  actorId: string | null;
+  actorLabel: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+  requestId: string | null;
+  prevHash: string;
+  hash: string;
+}

@@ -1,0 +1,165 @@
+import { assertCan, assertPodScope } from '../auth/permissions.ts';
+import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import type { Idea, IdeaEvaluation, Project } from '../entities.ts';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import type { IdeaFilter, PageRequest, Repositories } from '../ports/repositories.ts';
+import { type Result, fail, ok } from '../result.ts';
+import { createProjectInTx } from '../stages/service.ts';
+import { type WipLimitExceeded, podBySlug } from '../wip/service.ts';
+import { type PromotionBlocker, checkScores, ideaScore, promotionBlockers, weightedScore } from './scoring.ts';
+
+export interface PromotionCriteriaUnmet {
+  code: 'promotion_criteria_unmet';
+  message: string;
+  blockers: PromotionBlocker[];
+}
+
+async function ideaById(repos: Repositories, id: string, forUpdate = false): Promise<Idea> {
+  const idea = forUpdate ? await repos.ideas.lockById(id) : await repos.ideas.byId(id);
+  if (!idea) throw new NotFoundError('idea', id);
+  return idea;
+}
+
+function assertPending(idea: Idea, verb: string): void {
+  if (idea.status !== 'pending') throw new ConflictError(`cannot ${verb} an idea that is ${idea.status}`, { status: idea.status });
+}
+
+/** The idea ledger (seed §2.1 `ideas`). */
+export function createIdeaService(deps: Deps) {
+  const { uow, clock, ids, policy } = deps;
+  return {
+    async submit(ctx: Ctx, input: { title: string; description?: string | null | undefined }): Promise<Idea> {
+      assertCan(ctx.actor, 'ideas:contribute');
+      return uow.run(async (repos) => {
+        const now = clock.now();
+        const idea: Idea = {
+          id: ids.uuid(),
+          title: input.title,
+          description: input.description ?? null,
+          submittedBy: ctx.actor.userId,
+          evaluationScore: null,
+          evaluationCount: 0,
+          status: 'pending',
+          promotedToProjectId: null,
+          archivedReason: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await repos.ideas.insert(idea);
+        await repos.audit.append(auditEntry(ctx, now, { action: 'idea.submitted', subjectType: 'idea', subjectId: idea.id, after: { title: idea.title } }));
+        return idea;
+      });
+    },
+
+    async get(ctx: Ctx, id: string) {
+      assertCan(ctx.actor, 'read');
+      const idea = await ideaById(uow.read, id);
+      return { ...idea, evaluations: await uow.read.ideas.evaluations(id) };
+    },
+
+    async list(ctx: Ctx, filter: IdeaFilter, page: PageRequest) {
+      assertCan(ctx.actor, 'read');
+      return uow.read.ideas.list(filter, page);
+    },
+
+    /** One evaluation per evaluator: a second one replaces the first. */
+    async evaluate(ctx: Ctx, id: string, input: { scores: Record<string, number>; comment?: string | null | undefined }) {
+      assertCan(ctx.actor, 'ideas:contribute');
+      if (!ctx.actor.userId) throw new ForbiddenError('evaluations must come from a user; this token has none');
+      const problems = checkScores(policy.ideas, input.scores);
+      if (problems.length) throw new InvalidInputError(problems);
+      return uow.run(async (repos) => {
+        const idea = await ideaById(repos, id, true);
+        assertPending(idea, 'evaluate');
+        const now = clock.now();
+        const evaluation: IdeaEvaluation = {
+          id: ids.uuid(),
+          ideaId: id,
+          evaluatorId: ctx.actor.userId!,
+          scores: input.scores,
+          score: weightedScore(policy.ideas, input.scores),
+          comment: input.comment ?? null,
+          createdAt: now,
+        };
+        await repos.ideas.upsertEvaluation(evaluation);
+        const all = await repos.ideas.evaluations(id);
+        const score = ideaScore(
+          policy.ideas,
+          all.map((e) => e.scores),
+        );
+        const patch = { evaluationScore: score, evaluationCount: all.length, updatedAt: now };
+        await repos.ideas.update(id, patch);
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: 'idea.evaluated',
+            subjectType: 'idea',
+            subjectId: id,
+            before: { score: idea.evaluationScore, evaluations: idea.evaluationCount },
+            after: { score, evaluations: all.length, scores: input.scores },
+          }),
+        );
+        return { idea: { ...idea, ...patch }, evaluation };
+      });
+    },
+
+    /**
+     * Creates a project from the idea in the target pod, taking the pod's `project` WIP slot in the
+     * same transaction: a full pod or an unqualified idea changes nothing.
+     */
+    async promote(
+      ctx: Ctx,
+      id: string,
+      input: { pod: string; name?: string | undefined },
+    ): Promise<Result<{ idea: Idea; project: Project }, PromotionCriteriaUnmet | WipLimitExceeded>> {
+      assertCan(ctx.actor, 'ideas:decide');
+      return uow.run(async (repos) => {
+        const idea = await ideaById(repos, id, true);
+        assertPending(idea, 'promote');
+        const pod = await podBySlug(repos, input.pod);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const blockers = promotionBlockers(policy.ideas, idea.evaluationCount, idea.evaluationScore);
+        if (blockers.length)
+          return fail({
+            code: 'promotion_criteria_unmet' as const,
+            message: `idea cannot be promoted: ${blockers.map((b) => b.message).join('; ')}`,
+            blockers,
+          });
+        const created = await createProjectInTx(deps, repos, ctx, pod, { name: input.name ?? idea.title.slice(0, 255), ideaId: id });
+        if (!created.ok) return created;
+        const now = clock.now();
+        const patch = { status: 'promoted' as const, promotedToProjectId: created.value.id, updatedAt: now };
+        await repos.ideas.update(id, patch);
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: 'idea.promoted',
+            subjectType: 'idea',
+            subjectId: id,
+            before: { status: idea.status },
+            after: { status: 'promoted', projectId: created.value.id, pod: pod.slug },
+          }),
+        );
+        return ok({ idea: { ...idea, ...patch }, project: created.value });
+      });
+    },
+
+    /** Idempotent for archived ideas; a promoted idea cannot be archived. */
+    async archive(ctx: Ctx, id: string, reason: string): Promise<Idea> {
+      assertCan(ctx.actor, 'ideas:decide');
+      if (!reason.trim()) throw new InvalidInputError([{ path: 'reason', message: 'must not be empty' }]);
+      return uow.run(async (repos) => {
+        const idea = await ideaById(repos, id, true);
+        if (idea.status === 'archived') return idea;
+        assertPending(idea, 'archive');
+        const now = clock.now();
+        const patch = { status: 'archived' as const, archivedReason: reason, updatedAt: now };
+        await repos.ideas.update(id, patch);
+        await repos.audit.append(
+          auditEntry(ctx, now, { action: 'idea.archived', subjectType: 'idea', subjectId: id, before: { status: idea.status }, after: { status: 'archived' }, reason }),
+        );
+        return { ...idea, ...patch };
+      });
+    },
+  };
+}
+
+export type IdeaService = ReturnType<typeof createIdeaService>;

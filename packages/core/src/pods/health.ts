@@ -1,0 +1,59 @@
+import type { FieldProblem } from '../errors.ts';
+import type { HealthMetrics } from '../entities.ts';
+import type { HealthPolicy } from '../policy.ts';
+
+const clamp01 = (n: number) => Math.min(1, Math.max(0, n));
+
+export const HEALTH_METRICS = ['velocity', 'wipUtilisation', 'blockedItems', 'cycleTimeDays', 'deploymentSuccess'] as const;
+
+/**
+ * Each metric mapped to a 0–1 component. The mappings are documented in docs/pods.md; keep them in
+ * step.
+ * - velocity: completed ÷ committed, capped at 1 (over-delivery is not rewarded beyond plan).
+ * - wipUtilisation: full marks up to 1 (at the limit); above it, falls linearly to 0 at 1.5.
+ * - blockedItems: 1 − blocked ÷ tolerance, floored at 0.
+ * - cycleTime: full marks at or under the target; falls linearly to 0 at twice the target.
+ * - deploymentSuccess: the rate itself.
+ */
+export function healthComponents(policy: HealthPolicy, m: HealthMetrics): Record<string, number> {
+  const c: Record<string, number> = {};
+  if (m.velocity !== undefined) c.velocity = clamp01(m.velocity);
+  if (m.wipUtilisation !== undefined) c.wipUtilisation = m.wipUtilisation <= 1 ? 1 : clamp01(1 - (m.wipUtilisation - 1) / 0.5);
+  if (m.blockedItems !== undefined) c.blockedItems = clamp01(1 - m.blockedItems / policy.blockedItemsTolerance);
+  if (m.cycleTimeDays !== undefined) {
+    const t = policy.cycleTimeTargetDays;
+    c.cycleTime = m.cycleTimeDays <= t ? 1 : clamp01(1 - (m.cycleTimeDays - t) / t);
+  }
+  if (m.deploymentSuccess !== undefined) c.deploymentSuccess = clamp01(m.deploymentSuccess);
+  return c;
+}
+
+/**
+ * Health 0–100: the weighted mean of the components present, so a pod that does not deploy is not
+ * punished for missing deployment data. Integer.
+ */
+export function healthScore(policy: HealthPolicy, metrics: HealthMetrics): { score: number; components: Record<string, number> } {
+  const components = healthComponents(policy, metrics);
+  let sum = 0;
+  let weights = 0;
+  for (const [key, value] of Object.entries(components)) {
+    const w = policy.weights[key as keyof HealthPolicy['weights']];
+    sum += w * value;
+    weights += w;
+  }
+  return { score: weights === 0 ? 0 : Math.round((100 * sum) / weights), components };
+}
+
+export function checkHealthMetrics(policy: HealthPolicy, m: HealthMetrics): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const present = HEALTH_METRICS.filter((k) => m[k] !== undefined);
+  if (present.length === 0) problems.push({ path: 'metrics', message: `must contain at least one of: ${HEALTH_METRICS.join(', ')}` });
+  const weightOf = { velocity: 'velocity', wipUtilisation: 'wipUtilisation', blockedItems: 'blockedItems', cycleTimeDays: 'cycleTime', deploymentSuccess: 'deploymentSuccess' } as const;
+  if (present.length > 0 && present.every((k) => policy.weights[weightOf[k]] === 0))
+    problems.push({ path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' });
+  if (m.deploymentSuccess !== undefined && m.deploymentSuccess > 1)
+    problems.push({ path: 'metrics.deploymentSuccess', message: 'must be a rate from 0 to 1' });
+  if (m.blockedItems !== undefined && !Number.isInteger(m.blockedItems))
+    problems.push({ path: 'metrics.blockedItems', message: 'must be a whole number' });
+  return problems;
+}

@@ -1,0 +1,186 @@
+/**
+ * What the use cases need from storage. `@clos/db` implements these over Drizzle on PGlite or
+ * PostgreSQL; every method inside `UnitOfWork.run` shares one transaction.
+ */
+import type { Role } from '../auth/roles.ts';
+import type {
+  ApiToken,
+  ApprovalDecision,
+  ApprovalRecord,
+  AuditEvent,
+  EvidenceRecord,
+  HealthMetrics,
+  HealthSnapshot,
+  Idea,
+  IdeaEvaluation,
+  Pod,
+  PodMember,
+  Project,
+  StageTransition,
+  User,
+  WipLock,
+} from '../entities.ts';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface PodRepository {
+  insert(pod: Pod): Promise<void>;
+  update(id: string, patch: Partial<Pick<Pod, 'name' | 'timezone'>>): Promise<void>;
+  bySlug(slug: string): Promise<Pod | null>;
+  byId(id: string): Promise<Pod | null>;
+  byIds(ids: string[]): Promise<Pod[]>;
+  list(page: PageRequest): Promise<Page<Pod>>;
+  /** Active members, and with `withHistory` those who left too. */
+  members(podId: string, withHistory?: boolean): Promise<PodMember[]>;
+  activeMembership(podId: string, userId: string): Promise<PodMember | null>;
+  addMember(m: { id: string; podId: string; userId: string; podRole: 'lead' | 'member'; joinedAt: Date }): Promise<void>;
+  endMembership(podId: string, userId: string, leftAt: Date): Promise<void>;
+  setPodRole(podId: string, userId: string, podRole: 'lead' | 'member'): Promise<void>;
+  projectsPerStage(podId: string): Promise<Record<string, number>>;
+}
+
+export interface UserRepository {
+  insert(user: User): Promise<void>;
+  update(id: string, patch: Partial<Pick<User, 'name' | 'role'>>): Promise<void>;
+  byEmail(email: string): Promise<User | null>;
+  byId(id: string): Promise<User | null>;
+  list(page: PageRequest): Promise<Page<User>>;
+  count(): Promise<number>;
+}
+
+export interface ProjectFilter {
+  podId?: string | undefined;
+  stage?: string | undefined;
+  blocked?: boolean | undefined;
+}
+
+export interface ProjectRepository {
+  insert(project: Project): Promise<void>;
+  /** Reads and row-locks the project for the rest of the transaction. */
+  lockById(id: string): Promise<Project | null>;
+  byId(id: string): Promise<Project | null>;
+  list(filter: ProjectFilter, page: PageRequest): Promise<Page<Project>>;
+  update(id: string, patch: Partial<Omit<Project, 'id' | 'createdAt'>>): Promise<void>;
+  insertEvidence(e: EvidenceRecord): Promise<void>;
+  latestEvidence(projectId: string, stage: string): Promise<EvidenceRecord | null>;
+  evidence(projectId: string): Promise<EvidenceRecord[]>;
+  insertApproval(a: { id: string; projectId: string; stage: string; userId: string; decision: ApprovalDecision; comment: string | null; createdAt: Date }): Promise<void>;
+  approvals(projectId: string, stage?: string): Promise<ApprovalRecord[]>;
+  insertTransition(t: StageTransition): Promise<void>;
+  transitions(projectId: string): Promise<StageTransition[]>;
+}
+
+export interface WipRepository {
+  /**
+   * Serialises acquires for one (pod, item type) until the transaction ends, on every engine and
+   * process. Without it two acquires could each count N−1 holders and both insert.
+   */
+  lockScope(podId: string, itemType: string): Promise<void>;
+  openLocks(podId: string, itemType?: string): Promise<WipLock[]>;
+  openLockForItem(podId: string, itemType: string, itemId: string): Promise<WipLock | null>;
+  insertLock(lock: WipLock): Promise<void>;
+  lockById(id: string): Promise<WipLock | null>;
+  release(id: string, at: Date, by: string | null): Promise<void>;
+  /** Limits stored for the pod (set through the API or applied from the config file). */
+  storedLimits(podId: string): Promise<Record<string, number>>;
+  setLimit(podId: string, itemType: string, limit: number, at: Date, by: string | null): Promise<void>;
+  countOpen(podId: string): Promise<Record<string, number>>;
+}
+
+export interface IdeaFilter {
+  status?: Idea['status'] | undefined;
+}
+
+export interface IdeaRepository {
+  insert(idea: Idea): Promise<void>;
+  lockById(id: string): Promise<Idea | null>;
+  byId(id: string): Promise<Idea | null>;
+  list(filter: IdeaFilter, page: PageRequest): Promise<Page<Idea>>;
+  update(id: string, patch: Partial<Omit<Idea, 'id' | 'createdAt'>>): Promise<void>;
+  /** Replaces the evaluator's previous evaluation, if any. */
+  upsertEvaluation(e: IdeaEvaluation): Promise<void>;
+  evaluations(ideaId: string): Promise<IdeaEvaluation[]>;
+}
+
+export interface HealthRepository {
+  insert(s: HealthSnapshot): Promise<void>;
+  latest(podId: string): Promise<HealthSnapshot | null>;
+  history(podId: string, limit: number): Promise<HealthSnapshot[]>;
+}
+
+export interface NewAuditEvent {
+  at: Date;
+  actorId: string | null;
+  actorLabel: string;
+  requestId: string | null;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+}
+
+export interface AuditFilter {
+  subjectType?: string | undefined;
+  subjectId?: string | undefined;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+export interface AuditRepository {
+  /** Appends one event to the chain; serialised so sequences are gap-free. */
+  append(event: NewAuditEvent): Promise<AuditEvent>;
+  list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>>;
+  /** Every event in sequence order, read in batches. */
+  iterate(): AsyncIterable<AuditEvent>;
+  /** The chain head stored beside the log; null before the first event. */
+  head(): Promise<{ sequence: number; hash: string } | null>;
+}
+
+export interface TokenRepository {
+  insert(t: ApiToken & { tokenHash: string }): Promise<void>;
+  byHash(hash: string): Promise<(ApiToken & { user: User }) | null>;
+  byId(id: string): Promise<ApiToken | null>;
+  list(page: PageRequest): Promise<Page<ApiToken>>;
+  revoke(id: string, at: Date): Promise<void>;
+  touch(id: string, at: Date): Promise<void>;
+  count(): Promise<number>;
+}
+
+export interface ConfigStateRepository {
+  /** The value last applied from the config file for `key`, if any. */
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown, at: Date): Promise<void>;
+}
+
+export interface Repositories {
+  pods: PodRepository;
+  users: UserRepository;
+  projects: ProjectRepository;
+  wip: WipRepository;
+  ideas: IdeaRepository;
+  health: HealthRepository;
+  audit: AuditRepository;
+  tokens: TokenRepository;
+  configState: ConfigStateRepository;
+}
+
+/** Runs `work` in one transaction: all of it commits, or (on a throw) none of it does. */
+export interface UnitOfWork {
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** Reads outside a transaction. */
+  read: Repositories;
+}
+
+export type { Role };

@@ -1,0 +1,24 @@
+import { createAuditService } from './audit/service.ts';
+import { createAuthService } from './auth/service.ts';
+import { applyPolicy } from './config/apply.ts';
+import type { Deps } from './context.ts';
+import { createIdeaService } from './ideas/service.ts';
+import { createPodService } from './pods/service.ts';
+import { createStageService } from './stages/service.ts';
+import { createWipService } from './wip/service.ts';
+
+/** Every use case over one set of ports: what the HTTP layer (and later GraphQL, CLI, jobs) calls. */
+export function createServices(deps: Deps) {
+  return {
+    stages: createStageService(deps),
+    wip: createWipService(deps),
+    ideas: createIdeaService(deps),
+    pods: createPodService(deps),
+    auth: createAuthService(deps),
+    audit: createAuditService(deps),
+    applyPolicy: () => applyPolicy(deps),
+    policy: deps.policy,
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,270 @@
+import { assertCan, assertPodScope } from '../auth/permissions.ts';
+import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import type { ApprovalDecision, Pod, Project } from '../entities.ts';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import type { PageRequest, ProjectFilter, Repositories } from '../ports/repositories.ts';
+import { type Result, fail, ok } from '../result.ts';
+import { type WipLimitExceeded, acquireInTx, podBySlug } from '../wip/service.ts';
+import { type GateEvaluation, evaluateGate, nextStageOf } from './gate.ts';
+
+export interface GateCriteriaUnmet {
+  code: 'gate_criteria_unmet';
+  message: string;
+  evaluation: GateEvaluation;
+}
+
+export const PROJECT_WIP_TYPE = 'project';
+
+async function projectById(repos: Repositories, id: string, forUpdate = false): Promise<Project> {
+  const project = forUpdate ? await repos.projects.lockById(id) : await repos.projects.byId(id);
+  if (!project) throw new NotFoundError('project', id);
+  return project;
+}
+
+async function evaluate(deps: Deps, repos: Repositories, project: Project): Promise<GateEvaluation> {
+  const next = nextStageOf(deps.policy.stages, project.currentStage);
+  if (!next) return evaluateGate({ project, stages: deps.policy.stages, validators: deps.validators, evidence: null, approvals: [] });
+  // Sequential on purpose: inside a transaction the connection runs one query at a time anyway.
+  const evidence = await repos.projects.latestEvidence(project.id, next.name);
+  const approvals = await repos.projects.approvals(project.id, next.name);
+  return evaluateGate({ project, stages: deps.policy.stages, validators: deps.validators, evidence: evidence?.data ?? null, approvals });
+}
+
+/**
+ * Creates a project at the first stage and takes its pod's `project` WIP slot in the same transaction
+ * (when that item type is configured). Used by `projects.create` and idea promotion.
+ */
+export async function createProjectInTx(
+  deps: Deps,
+  repos: Repositories,
+  ctx: Ctx,
+  pod: Pod,
+  input: { name: string; ideaId: string | null },
+): Promise<Result<Project, WipLimitExceeded>> {
+  const now = deps.clock.now();
+  const id = deps.ids.uuid();
+  let wipLockId: string | null = null;
+  if (deps.policy.wip.types.some((t) => t.name === PROJECT_WIP_TYPE)) {
+    const slot = await acquireInTx(deps, repos, ctx, pod, PROJECT_WIP_TYPE, id);
+    if (!slot.ok) return slot;
+    wipLockId = slot.value.lock.id;
+  }
+  const project: Project = {
+    id,
+    name: input.name,
+    podId: pod.id,
+    currentStage: deps.policy.stages[0]!.name,
+    stageEnteredAt: now,
+    blockedReason: null,
+    blockedAt: null,
+    ideaId: input.ideaId,
+    wipLockId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await repos.projects.insert(project);
+  await repos.projects.insertTransition({
+    id: deps.ids.uuid(),
+    projectId: id,
+    fromStage: null,
+    toStage: project.currentStage,
+    evidence: {},
+    approvedBy: [],
+    actorId: ctx.actor.userId,
+    createdAt: now,
+  });
+  await repos.audit.append(
+    auditEntry(ctx, now, {
+      action: 'project.created',
+      subjectType: 'project',
+      subjectId: id,
+      after: { name: project.name, pod: pod.slug, stage: project.currentStage, ideaId: input.ideaId },
+    }),
+  );
+  return ok(project);
+}
+
+/** Projects and their stage gates (seed §2.1 `stages`). */
+export function createStageService(deps: Deps) {
+  const { uow, clock, ids, policy } = deps;
+
+  async function podOf(repos: Repositories, project: Project): Promise<Pod> {
+    return (await repos.pods.byId(project.podId))!;
+  }
+
+  return {
+    async create(ctx: Ctx, input: { name: string; pod: string }): Promise<Result<Project, WipLimitExceeded>> {
+      assertCan(ctx.actor, 'projects:create');
+      return uow.run(async (repos) => {
+        const pod = await podBySlug(repos, input.pod);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        return createProjectInTx(deps, repos, ctx, pod, { name: input.name, ideaId: null });
+      });
+    },
+
+    async get(ctx: Ctx, id: string) {
+      assertCan(ctx.actor, 'read');
+      return projectById(uow.read, id);
+    },
+
+    async list(ctx: Ctx, filter: Omit<ProjectFilter, 'podId'> & { pod?: string | undefined }, page: PageRequest) {
+      assertCan(ctx.actor, 'read');
+      const podId = filter.pod ? (await podBySlug(uow.read, filter.pod)).id : undefined;
+      return uow.read.projects.list({ podId, stage: filter.stage, blocked: filter.blocked }, page);
+    },
+
+    /** The project's history: transitions, evidence and approvals, oldest first. */
+    async timeline(ctx: Ctx, id: string) {
+      assertCan(ctx.actor, 'read');
+      const project = await projectById(uow.read, id);
+      const [transitions, evidence, approvals] = await Promise.all([
+        uow.read.projects.transitions(id),
+        uow.read.projects.evidence(id),
+        uow.read.projects.approvals(id),
+      ]);
+      return { project, transitions, evidence, approvals };
+    },
+
+    /** The next stage's gate, criterion by criterion. */
+    async evaluate(ctx: Ctx, id: string): Promise<GateEvaluation> {
+      assertCan(ctx.actor, 'read');
+      return evaluate(deps, uow.read, await projectById(uow.read, id));
+    },
+
+    /** Stores evidence for the next stage (the latest submission is the one judged) and re-evaluates. */
+    async submitEvidence(ctx: Ctx, id: string, evidence: Record<string, unknown>) {
+      assertCan(ctx.actor, 'projects:work');
+      return uow.run(async (repos) => {
+        const project = await projectById(repos, id, true);
+        const pod = await podOf(repos, project);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const next = nextStageOf(policy.stages, project.currentStage);
+        if (!next) throw new ConflictError(`project is in the last stage "${project.currentStage}"; there is no gate to submit evidence for`);
+        const now = clock.now();
+        const record = { id: ids.uuid(), projectId: id, stage: next.name, data: evidence, submittedBy: ctx.actor.userId, createdAt: now };
+        await repos.projects.insertEvidence(record);
+        await repos.audit.append(
+          auditEntry(ctx, now, { action: 'project.evidence_submitted', subjectType: 'project', subjectId: id, after: { stage: next.name, evidence } }),
+        );
+        return { evidence: record, gate: await evaluate(deps, repos, project) };
+      });
+    },
+
+    async decide(ctx: Ctx, id: string, input: { decision: ApprovalDecision; comment?: string | null | undefined }) {
+      assertCan(ctx.actor, 'gates:approve');
+      if (!ctx.actor.userId) throw new ForbiddenError('approvals must come from a user; this token has none');
+      if (input.decision === 'reject' && !input.comment?.trim())
+        throw new InvalidInputError([{ path: 'comment', message: 'is required when rejecting, so the team knows what to fix' }]);
+      return uow.run(async (repos) => {
+        const project = await projectById(repos, id, true);
+        const pod = await podOf(repos, project);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const next = nextStageOf(policy.stages, project.currentStage);
+        if (!next?.gate) throw new ConflictError(`project is in the last stage "${project.currentStage}"; there is no gate to approve`);
+        const user = await repos.users.byId(ctx.actor.userId!);
+        if (!user || !(next.gate.approvals.roles as string[]).includes(user.role))
+          throw new ForbiddenError(
+            `the gate into "${next.name}" accepts approvals from ${next.gate.approvals.roles.join(' or ')}; your role is ${user?.role ?? 'unknown'}`,
+            { allowedRoles: next.gate.approvals.roles },
+          );
+        const now = clock.now();
+        const approval = { id: ids.uuid(), projectId: id, stage: next.name, userId: user.id, decision: input.decision, comment: input.comment ?? null, createdAt: now };
+        await repos.projects.insertApproval(approval);
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: input.decision === 'approve' ? 'gate.approved' : 'gate.rejected',
+            subjectType: 'project',
+            subjectId: id,
+            after: { stage: next.name, decision: input.decision },
+            reason: input.comment ?? null,
+          }),
+        );
+        return { approval: { ...approval, userEmail: user.email, userRole: user.role }, gate: await evaluate(deps, repos, project) };
+      });
+    },
+
+    /** Moves to the next stage only; refuses with every unmet criterion and changes nothing. */
+    async advance(ctx: Ctx, id: string): Promise<Result<{ project: Project; gate: GateEvaluation }, GateCriteriaUnmet>> {
+      assertCan(ctx.actor, 'projects:work');
+      return uow.run(async (repos) => {
+        const project = await projectById(repos, id, true);
+        const pod = await podOf(repos, project);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const gate = await evaluate(deps, repos, project);
+        if (gate.nextStage === null) throw new ConflictError(`project is already in the last stage "${project.currentStage}"`);
+        if (!gate.ready) {
+          const unmet = gate.criteria.filter((c) => !c.met);
+          return fail({
+            code: 'gate_criteria_unmet',
+            message: `cannot enter "${gate.nextStage}": ${unmet.map((c) => c.message).join('; ')}`,
+            evaluation: gate,
+          });
+        }
+        const now = clock.now();
+        const evidence = await repos.projects.latestEvidence(id, gate.nextStage);
+        const approvers = gate.criteria.flatMap((c) => (c.kind === 'approvals' ? c.approvers : []));
+        const approvals = await repos.projects.approvals(id, gate.nextStage);
+        await repos.projects.insertTransition({
+          id: ids.uuid(),
+          projectId: id,
+          fromStage: project.currentStage,
+          toStage: gate.nextStage,
+          evidence: evidence?.data ?? {},
+          approvedBy: [...new Set(approvals.filter((a) => approvers.includes(a.userEmail)).map((a) => a.userId))],
+          actorId: ctx.actor.userId,
+          createdAt: now,
+        });
+        const patch = { currentStage: gate.nextStage, stageEnteredAt: now, updatedAt: now };
+        await repos.projects.update(id, patch);
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: 'stage.advanced',
+            subjectType: 'project',
+            subjectId: id,
+            before: { stage: project.currentStage },
+            after: { stage: gate.nextStage, approvedBy: approvers },
+          }),
+        );
+        const advanced = { ...project, ...patch };
+        return ok({ project: advanced, gate: await evaluate(deps, repos, advanced) });
+      });
+    },
+
+    async block(ctx: Ctx, id: string, reason: string): Promise<Project> {
+      assertCan(ctx.actor, 'projects:work');
+      if (!reason.trim()) throw new InvalidInputError([{ path: 'reason', message: 'must not be empty' }]);
+      return uow.run(async (repos) => {
+        const project = await projectById(repos, id, true);
+        const pod = await podOf(repos, project);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const now = clock.now();
+        const patch = { blockedReason: reason, blockedAt: project.blockedAt ?? now, updatedAt: now };
+        await repos.projects.update(id, patch);
+        await repos.audit.append(
+          auditEntry(ctx, now, { action: 'stage.blocked', subjectType: 'project', subjectId: id, before: { blockedReason: project.blockedReason }, after: { blockedReason: reason }, reason }),
+        );
+        return { ...project, ...patch };
+      });
+    },
+
+    /** Idempotent: unblocking an unblocked project changes nothing. */
+    async unblock(ctx: Ctx, id: string, reason?: string | null): Promise<Project> {
+      assertCan(ctx.actor, 'projects:work');
+      return uow.run(async (repos) => {
+        const project = await projectById(repos, id, true);
+        const pod = await podOf(repos, project);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        if (project.blockedReason === null) return project;
+        const now = clock.now();
+        const patch = { blockedReason: null, blockedAt: null, updatedAt: now };
+        await repos.projects.update(id, patch);
+        await repos.audit.append(
+          auditEntry(ctx, now, { action: 'stage.unblocked', subjectType: 'project', subjectId: id, before: { blockedReason: project.blockedReason }, after: { blockedReason: null }, reason: reason ?? null }),
+        );
+        return { ...project, ...patch };
+      });
+    },
+  };
+}
+
+export type StageService = ReturnType<typeof createStageService>;

@@ -1,0 +1,3 @@
+export * from './database.ts';
+export * from './repositories.ts';
+export * as schema from './schema/index.ts';

@@ -1,0 +1,17 @@
+import { index, integer, jsonb, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { pods } from './pods.ts';
+import { users } from './users.ts';
+
+export const podHealthSnapshots = pgTable(
+  'pod_health_snapshots',
+  {
+    id: uuid('id').primaryKey(),
+    podId: uuid('pod_id').notNull().references(() => pods.id),
+    metrics: jsonb('metrics').$type<Record<string, number>>().notNull(),
+    components: jsonb('components').$type<Record<string, number>>().notNull(),
+    score: integer('score').notNull(),
+    recordedBy: uuid('recorded_by').references(() => users.id),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('pod_health_pod_idx').on(t.podId, t.recordedAt)],
+);

@@ -1,0 +1,21 @@
+import { index, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { pods } from './pods.ts';
+
+export const projects = pgTable(
+  'projects',
+  {
+    id: uuid('id').primaryKey(),
+    name: varchar('name', { length: 255 }).notNull(),
+    podId: uuid('pod_id').notNull().references(() => pods.id),
+    /** A stage name from the config file; stages are policy, not schema, so this is text. */
+    currentStage: text('current_stage').notNull(),
+    stageEnteredAt: timestamp('stage_entered_at', { withTimezone: true }).notNull(),
+    blockedReason: text('blocked_reason'),
+    blockedAt: timestamp('blocked_at', { withTimezone: true }),
+    ideaId: uuid('idea_id'),
+    wipLockId: uuid('wip_lock_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('projects_pod_stage_idx').on(t.podId, t.currentStage), index('projects_created_idx').on(t.createdAt, t.id)],
+);

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import type { PGlite } from '@electric-sql/pglite';
+import { type Database, openPglite, openPostgres } from '@clos/db';
+import pg from 'pg';
+
+export type Engine = 'pglite' | 'postgres';
+
+/** Engines the shared integration suite runs on: PGlite always, PostgreSQL when configured. */
+export function testEngines(): Engine[] {
+  return process.env.CLOS_TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+let template: Promise<PGlite> | null = null;
+
+/**
+ * A fresh, migrated, empty database. PGlite: a clone of one migrated in-memory template (cloning is
+ * far cheaper than migrating). PostgreSQL: a new database on the server of CLOS_TEST_DATABASE_URL,
+ * dropped on close.
+ */
+export async function openTestDatabase(engine: Engine, options: { poolMax?: number } = {}): Promise<Database> {
+  if (engine === 'pglite') {
+    template ??= openPglite(undefined).then((d) => d.client);
+    const client = (await (await template).clone()) as PGlite;
+    return openPglite(undefined, { client, migrate: false });
+  }
+  const base = process.env.CLOS_TEST_DATABASE_URL;
+  if (!base) throw new Error('CLOS_TEST_DATABASE_URL is not set');
+  const name = `clos_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = await openPostgres(url.toString(), { poolMax: options.poolMax ?? 20 });
+  return {
+    ...db,
+    url: url.toString(),
+    async close() {
+      await db.close();
+      const dropper = new pg.Client({ connectionString: base });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  } as Database & { url: string };
+}
+
+const TABLES = [
+  'config_state', 'api_tokens', 'audit_events', 'pod_health_snapshots', 'idea_evaluations', 'ideas', 'wip_locks', 'wip_limits',
+  'approvals', 'evidence', 'stage_transitions', 'projects', 'pod_members', 'users', 'pods',
+];
+
+/**
+ * Empties every table (the audit chain back to genesis) so tests in one file start clean without
+ * paying for a new database each time. TRUNCATE does not fire the append-only row trigger.
+ */
+export async function resetDatabase(db: Database): Promise<void> {
+  await db.query(`truncate ${TABLES.join(', ')} cascade`);
+  await db.query(`update audit_head set sequence = 0, hash = '${'0'.repeat(64)}' where id = 1`);
+}
