@@ -1,8 +1,8 @@
 import type { Actor } from './auth/permissions.ts';
-import type { GateValidators } from './stages/gate.ts';
 import type { Policy } from './policy.ts';
 import type { Clock, IdSource } from './ports/clock.ts';
 import type { NewAuditEvent, UnitOfWork } from './ports/repositories.ts';
+import type { GateValidators } from './stages/gate.ts';
 
 /** Who asks, and the request id that ties their audit events to the HTTP log. */
 export interface Ctx {
@@ -28,6 +28,10 @@ export interface Deps {
   secrets: Secrets;
 }
 
-export function auditEntry(ctx: Ctx, at: Date, event: Omit<NewAuditEvent, 'at' | 'actorId' | 'actorLabel' | 'requestId'>): NewAuditEvent {
+export function auditEntry(
+  ctx: Ctx,
+  at: Date,
+  event: Omit<NewAuditEvent, 'at' | 'actorId' | 'actorLabel' | 'requestId'>,
+): NewAuditEvent {
   return { at, actorId: ctx.actor.userId, actorLabel: ctx.actor.label, requestId: ctx.requestId, ...event };
 }

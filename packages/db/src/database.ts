@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './schema/index.ts';
 
@@ -26,7 +26,10 @@ export interface Database {
 const MIGRATION_LOCK = 7_245_301_118;
 
 /** PostgreSQL through a pool; migrations run under an advisory lock so concurrent starts are safe. */
-export async function openPostgres(url: string, options: { poolMax?: number; migrate?: boolean } = {}): Promise<Database> {
+export async function openPostgres(
+  url: string,
+  options: { poolMax?: number; migrate?: boolean } = {},
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10 });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Nothing else to do here.
@@ -54,7 +57,10 @@ export async function openPostgres(url: string, options: { poolMax?: number; mig
 }
 
 /** Embedded PGlite: a data directory, or memory when `dataDir` is undefined. */
-export async function openPglite(dataDir: string | undefined, options: { migrate?: boolean; client?: PGlite } = {}): Promise<Database & { client: PGlite }> {
+export async function openPglite(
+  dataDir: string | undefined,
+  options: { migrate?: boolean; client?: PGlite } = {},
+): Promise<Database & { client: PGlite }> {
   const client = options.client ?? (dataDir ? await PGlite.create(dataDir) : await PGlite.create());
   const db = drizzlePglite(client, { schema });
   if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });

@@ -3,8 +3,9 @@ import {
   type ApiToken,
   type AuditEvent,
   type AuditRepository,
-  ConflictError,
   type ConfigStateRepository,
+  ConflictError,
+  chainHash,
   GENESIS_HASH,
   type HealthRepository,
   type HealthSnapshot,
@@ -18,10 +19,9 @@ import {
   type UnitOfWork,
   type UserRepository,
   type WipRepository,
-  chainHash,
 } from '@clos/core';
-import type { PgColumn } from 'drizzle-orm/pg-core';
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { decodeCursor, pageOf } from './cursor.ts';
 import type { Database, Db } from './database.ts';
 import * as t from './schema/index.ts';
@@ -39,13 +39,22 @@ function podRepository(db: Db): PodRepository {
     name: t.users.name,
     role: t.users.role,
   };
-  const podColumns = { id: t.pods.id, slug: t.pods.slug, name: t.pods.name, timezone: t.pods.timezone, createdAt: t.pods.createdAt };
+  const podColumns = {
+    id: t.pods.id,
+    slug: t.pods.slug,
+    name: t.pods.name,
+    timezone: t.pods.timezone,
+    createdAt: t.pods.createdAt,
+  };
   return {
     async insert(pod) {
       await db.insert(t.pods).values({ ...pod, updatedAt: pod.createdAt });
     },
     async update(id, patch) {
-      await db.update(t.pods).set({ ...patch, updatedAt: new Date() }).where(eq(t.pods.id, id));
+      await db
+        .update(t.pods)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(eq(t.pods.id, id));
     },
     async bySlug(slug) {
       return (await db.select(podColumns).from(t.pods).where(eq(t.pods.slug, slug)))[0] ?? null;
@@ -80,7 +89,9 @@ function podRepository(db: Db): PodRepository {
         .select(memberColumns)
         .from(t.podMembers)
         .innerJoin(t.users, eq(t.users.id, t.podMembers.userId))
-        .where(and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)));
+        .where(
+          and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)),
+        );
       return (rows[0] as PodMember | undefined) ?? null;
     },
     async addMember(m) {
@@ -90,13 +101,17 @@ function podRepository(db: Db): PodRepository {
       await db
         .update(t.podMembers)
         .set({ leftAt })
-        .where(and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)));
+        .where(
+          and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)),
+        );
     },
     async setPodRole(podId, userId, podRole) {
       await db
         .update(t.podMembers)
         .set({ podRole })
-        .where(and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)));
+        .where(
+          and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)),
+        );
     },
     async projectsPerStage(podId) {
       const rows = await db
@@ -166,7 +181,11 @@ function projectRepository(db: Db): ProjectRepository {
           and(
             filter.podId ? eq(t.projects.podId, filter.podId) : undefined,
             filter.stage ? eq(t.projects.currentStage, filter.stage) : undefined,
-            filter.blocked === undefined ? undefined : filter.blocked ? sql`${t.projects.blockedReason} is not null` : isNull(t.projects.blockedReason),
+            filter.blocked === undefined
+              ? undefined
+              : filter.blocked
+                ? sql`${t.projects.blockedReason} is not null`
+                : isNull(t.projects.blockedReason),
             newestFirst(t.projects.createdAt, t.projects.id, cursor),
           ),
         )
@@ -193,7 +212,11 @@ function projectRepository(db: Db): ProjectRepository {
       );
     },
     async evidence(projectId) {
-      return db.select().from(t.evidence).where(eq(t.evidence.projectId, projectId)).orderBy(asc(t.evidence.createdAt));
+      return db
+        .select()
+        .from(t.evidence)
+        .where(eq(t.evidence.projectId, projectId))
+        .orderBy(asc(t.evidence.createdAt));
     },
     async insertApproval(a) {
       await db.insert(t.approvals).values(a);
@@ -220,14 +243,22 @@ function projectRepository(db: Db): ProjectRepository {
       await db.insert(t.stageTransitions).values(tr);
     },
     async transitions(projectId) {
-      return db.select().from(t.stageTransitions).where(eq(t.stageTransitions.projectId, projectId)).orderBy(asc(t.stageTransitions.createdAt));
+      return db
+        .select()
+        .from(t.stageTransitions)
+        .where(eq(t.stageTransitions.projectId, projectId))
+        .orderBy(asc(t.stageTransitions.createdAt));
     },
   };
 }
 
 function wipRepository(db: Db): WipRepository {
   const open = (podId: string, itemType?: string) =>
-    and(eq(t.wipLocks.podId, podId), itemType ? eq(t.wipLocks.itemType, itemType) : undefined, isNull(t.wipLocks.releasedAt));
+    and(
+      eq(t.wipLocks.podId, podId),
+      itemType ? eq(t.wipLocks.itemType, itemType) : undefined,
+      isNull(t.wipLocks.releasedAt),
+    );
   return {
     async lockScope(podId, itemType) {
       // A transaction-scoped advisory lock per (pod, type): works the same on PGlite and PostgreSQL,
@@ -238,7 +269,14 @@ function wipRepository(db: Db): WipRepository {
       return db.select().from(t.wipLocks).where(open(podId, itemType)).orderBy(asc(t.wipLocks.acquiredAt));
     },
     async openLockForItem(podId, itemType, itemId) {
-      return (await db.select().from(t.wipLocks).where(and(open(podId, itemType), eq(t.wipLocks.itemId, itemId))))[0] ?? null;
+      return (
+        (
+          await db
+            .select()
+            .from(t.wipLocks)
+            .where(and(open(podId, itemType), eq(t.wipLocks.itemId, itemId)))
+        )[0] ?? null
+      );
     },
     async insertLock(lock) {
       await db.insert(t.wipLocks).values(lock);
@@ -247,20 +285,33 @@ function wipRepository(db: Db): WipRepository {
       return (await db.select().from(t.wipLocks).where(eq(t.wipLocks.id, id)))[0] ?? null;
     },
     async release(id, at, by) {
-      await db.update(t.wipLocks).set({ releasedAt: at, releasedBy: by }).where(and(eq(t.wipLocks.id, id), isNull(t.wipLocks.releasedAt)));
+      await db
+        .update(t.wipLocks)
+        .set({ releasedAt: at, releasedBy: by })
+        .where(and(eq(t.wipLocks.id, id), isNull(t.wipLocks.releasedAt)));
     },
     async storedLimits(podId) {
-      const rows = await db.select({ itemType: t.wipLimits.itemType, limit: t.wipLimits.limit }).from(t.wipLimits).where(eq(t.wipLimits.podId, podId));
+      const rows = await db
+        .select({ itemType: t.wipLimits.itemType, limit: t.wipLimits.limit })
+        .from(t.wipLimits)
+        .where(eq(t.wipLimits.podId, podId));
       return Object.fromEntries(rows.map((r) => [r.itemType, r.limit]));
     },
     async setLimit(podId, itemType, limit, at, by) {
       await db
         .insert(t.wipLimits)
         .values({ podId, itemType, limit, updatedAt: at, updatedBy: by })
-        .onConflictDoUpdate({ target: [t.wipLimits.podId, t.wipLimits.itemType], set: { limit, updatedAt: at, updatedBy: by } });
+        .onConflictDoUpdate({
+          target: [t.wipLimits.podId, t.wipLimits.itemType],
+          set: { limit, updatedAt: at, updatedBy: by },
+        });
     },
     async countOpen(podId) {
-      const rows = await db.select({ itemType: t.wipLocks.itemType, n: count() }).from(t.wipLocks).where(open(podId)).groupBy(t.wipLocks.itemType);
+      const rows = await db
+        .select({ itemType: t.wipLocks.itemType, n: count() })
+        .from(t.wipLocks)
+        .where(open(podId))
+        .groupBy(t.wipLocks.itemType);
       return Object.fromEntries(rows.map((r) => [r.itemType, Number(r.n)]));
     },
   };
@@ -272,7 +323,10 @@ function ideaRepository(db: Db): IdeaRepository {
       await db.insert(t.ideas).values(idea);
     },
     async lockById(id) {
-      return ((await db.select().from(t.ideas).where(eq(t.ideas.id, id)).for('update'))[0] as Idea | undefined) ?? null;
+      return (
+        ((await db.select().from(t.ideas).where(eq(t.ideas.id, id)).for('update'))[0] as Idea | undefined) ??
+        null
+      );
     },
     async byId(id) {
       return ((await db.select().from(t.ideas).where(eq(t.ideas.id, id)))[0] as Idea | undefined) ?? null;
@@ -281,7 +335,12 @@ function ideaRepository(db: Db): IdeaRepository {
       const rows = await db
         .select()
         .from(t.ideas)
-        .where(and(filter.status ? eq(t.ideas.status, filter.status) : undefined, newestFirst(t.ideas.createdAt, t.ideas.id, cursor)))
+        .where(
+          and(
+            filter.status ? eq(t.ideas.status, filter.status) : undefined,
+            newestFirst(t.ideas.createdAt, t.ideas.id, cursor),
+          ),
+        )
         .orderBy(desc(t.ideas.createdAt), desc(t.ideas.id))
         .limit(limit + 1);
       return pageOf(rows as Idea[], limit, (i) => [i.createdAt.toISOString(), i.id]);
@@ -299,7 +358,11 @@ function ideaRepository(db: Db): IdeaRepository {
         });
     },
     async evaluations(ideaId) {
-      return db.select().from(t.ideaEvaluations).where(eq(t.ideaEvaluations.ideaId, ideaId)).orderBy(asc(t.ideaEvaluations.createdAt));
+      return db
+        .select()
+        .from(t.ideaEvaluations)
+        .where(eq(t.ideaEvaluations.ideaId, ideaId))
+        .orderBy(asc(t.ideaEvaluations.createdAt));
     },
   };
 }
@@ -310,7 +373,16 @@ function healthRepository(db: Db): HealthRepository {
       await db.insert(t.podHealthSnapshots).values({ ...s, metrics: s.metrics as Record<string, number> });
     },
     async latest(podId) {
-      return ((await db.select().from(t.podHealthSnapshots).where(eq(t.podHealthSnapshots.podId, podId)).orderBy(desc(t.podHealthSnapshots.recordedAt)).limit(1))[0] as HealthSnapshot | undefined) ?? null;
+      return (
+        ((
+          await db
+            .select()
+            .from(t.podHealthSnapshots)
+            .where(eq(t.podHealthSnapshots.podId, podId))
+            .orderBy(desc(t.podHealthSnapshots.recordedAt))
+            .limit(1)
+        )[0] as HealthSnapshot | undefined) ?? null
+      );
     },
     async history(podId, limit) {
       return (await db
@@ -376,14 +448,26 @@ function auditRepository(db: Db, ids: () => string): AuditRepository {
     async *iterate() {
       let from = 0;
       for (;;) {
-        const batch = await db.select().from(t.auditEvents).where(gt(t.auditEvents.sequence, from)).orderBy(asc(t.auditEvents.sequence)).limit(1000);
+        const batch = await db
+          .select()
+          .from(t.auditEvents)
+          .where(gt(t.auditEvents.sequence, from))
+          .orderBy(asc(t.auditEvents.sequence))
+          .limit(1000);
         yield* batch;
         if (batch.length < 1000) return;
         from = batch[batch.length - 1]!.sequence;
       }
     },
     async head() {
-      return (await db.select({ sequence: t.auditHead.sequence, hash: t.auditHead.hash }).from(t.auditHead).where(eq(t.auditHead.id, 1)))[0] ?? null;
+      return (
+        (
+          await db
+            .select({ sequence: t.auditHead.sequence, hash: t.auditHead.hash })
+            .from(t.auditHead)
+            .where(eq(t.auditHead.id, 1))
+        )[0] ?? null
+      );
     },
   };
 }
@@ -407,12 +491,20 @@ function tokenRepository(db: Db): TokenRepository {
     },
     async byHash(hash) {
       const row = (
-        await db.select({ token: columns, user: t.users }).from(t.apiTokens).innerJoin(t.users, eq(t.users.id, t.apiTokens.userId)).where(eq(t.apiTokens.tokenHash, hash))
+        await db
+          .select({ token: columns, user: t.users })
+          .from(t.apiTokens)
+          .innerJoin(t.users, eq(t.users.id, t.apiTokens.userId))
+          .where(eq(t.apiTokens.tokenHash, hash))
       )[0];
       return row ? { ...row.token, user: row.user } : null;
     },
     async byId(id) {
-      return ((await db.select(columns).from(t.apiTokens).where(eq(t.apiTokens.id, id)))[0] as ApiToken | undefined) ?? null;
+      return (
+        ((await db.select(columns).from(t.apiTokens).where(eq(t.apiTokens.id, id)))[0] as
+          | ApiToken
+          | undefined) ?? null
+      );
     },
     async list({ limit, cursor }) {
       const rows = await db
@@ -438,10 +530,15 @@ function tokenRepository(db: Db): TokenRepository {
 function configStateRepository(db: Db): ConfigStateRepository {
   return {
     async get(key) {
-      return (await db.select({ value: t.configState.value }).from(t.configState).where(eq(t.configState.key, key)))[0]?.value;
+      return (
+        await db.select({ value: t.configState.value }).from(t.configState).where(eq(t.configState.key, key))
+      )[0]?.value;
     },
     async set(key, value, at) {
-      await db.insert(t.configState).values({ key, value, appliedAt: at }).onConflictDoUpdate({ target: t.configState.key, set: { value, appliedAt: at } });
+      await db
+        .insert(t.configState)
+        .values({ key, value, appliedAt: at })
+        .onConflictDoUpdate({ target: t.configState.key, set: { value, appliedAt: at } });
     },
   };
 }
@@ -481,7 +578,10 @@ export function createUnitOfWork(database: Database, ids: () => string): UnitOfW
       try {
         return await database.db.transaction((tx) => work(createRepositories(tx as unknown as Db, ids)));
       } catch (error) {
-        if (pgCode(error) === UNIQUE_VIOLATION) throw new ConflictError('a concurrent change made this request conflict; retry it', { cause: (error as Error).message });
+        if (pgCode(error) === UNIQUE_VIOLATION)
+          throw new ConflictError('a concurrent change made this request conflict; retry it', {
+            cause: (error as Error).message,
+          });
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { PGlite } from '@electric-sql/pglite';
 import { type Database, openPglite, openPostgres } from '@clos/db';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 export type Engine = 'pglite' | 'postgres';
@@ -17,7 +17,10 @@ let template: Promise<PGlite> | null = null;
  * far cheaper than migrating). PostgreSQL: a new database on the server of CLOS_TEST_DATABASE_URL,
  * dropped on close.
  */
-export async function openTestDatabase(engine: Engine, options: { poolMax?: number } = {}): Promise<Database> {
+export async function openTestDatabase(
+  engine: Engine,
+  options: { poolMax?: number } = {},
+): Promise<Database> {
   if (engine === 'pglite') {
     template ??= openPglite(undefined).then((d) => d.client);
     const client = (await (await template).clone()) as PGlite;
@@ -53,8 +56,21 @@ export async function openTestDatabase(engine: Engine, options: { poolMax?: numb
 }
 
 const TABLES = [
-  'config_state', 'api_tokens', 'audit_events', 'pod_health_snapshots', 'idea_evaluations', 'ideas', 'wip_locks', 'wip_limits',
-  'approvals', 'evidence', 'stage_transitions', 'projects', 'pod_members', 'users', 'pods',
+  'config_state',
+  'api_tokens',
+  'audit_events',
+  'pod_health_snapshots',
+  'idea_evaluations',
+  'ideas',
+  'wip_locks',
+  'wip_limits',
+  'approvals',
+  'evidence',
+  'stage_transitions',
+  'projects',
+  'pod_members',
+  'users',
+  'pods',
 ];
 
 /**

@@ -1,3 +1,3 @@
 export * from './clock.ts';
 export * from './databases.ts';
-export * from './services.ts';
+export * from './policy.ts';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseConfig } from '@clos/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseConfig } from '@clos/contract';
 import { BUILT_IN_CONFIG_PATH, DEFAULT_CONFIG_FILE, loadConfigFile, parseConfigYaml } from './load-config.ts';
 
 const exampleFile = fs.readFileSync(new URL('../../../../clos.config.example.yaml', import.meta.url), 'utf8');

@@ -6,7 +6,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import {
   type ClosConfig,
   type ConfigProblem,
@@ -14,6 +13,7 @@ import {
   listConfigProblems,
   safeParseConfig,
 } from '@clos/contract';
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 
 /** The file looked for in the working directory when no `--config` is given. */
 export const DEFAULT_CONFIG_FILE = 'clos.config.yaml';

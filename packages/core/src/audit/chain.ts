@@ -38,14 +38,42 @@ export interface ChainedFields {
 export type Sha256 = (input: string) => string;
 
 export function chainHash(sha256: Sha256, prevHash: string, event: ChainedFields): string {
-  const { sequence, id, occurredAt, actorId, actorLabel, action, subjectType, subjectId, before, after, reason, requestId } = event;
+  const {
+    sequence,
+    id,
+    occurredAt,
+    actorId,
+    actorLabel,
+    action,
+    subjectType,
+    subjectId,
+    before,
+    after,
+    reason,
+    requestId,
+  } = event;
   return sha256(
     prevHash +
-      canonicalJson({ sequence, id, occurredAt, actorId, actorLabel, action, subjectType, subjectId, before, after, reason, requestId }),
+      canonicalJson({
+        sequence,
+        id,
+        occurredAt,
+        actorId,
+        actorLabel,
+        action,
+        subjectType,
+        subjectId,
+        before,
+        after,
+        reason,
+        requestId,
+      }),
   );
 }
 
-export type ChainVerdict = { ok: true; count: number } | { ok: false; brokenAt: number; reason: string; count: number };
+export type ChainVerdict =
+  | { ok: true; count: number }
+  | { ok: false; brokenAt: number; reason: string; count: number };
 
 /**
  * Walks events in sequence order. `head` is the chain head stored beside the log (count and last
@@ -53,22 +81,34 @@ export type ChainVerdict = { ok: true; count: number } | { ok: false; brokenAt: 
  */
 export async function verifyChain(
   sha256: Sha256,
-  events: AsyncIterable<ChainedFields & { prevHash: string; hash: string }> | Iterable<ChainedFields & { prevHash: string; hash: string }>,
+  events:
+    | AsyncIterable<ChainedFields & { prevHash: string; hash: string }>
+    | Iterable<ChainedFields & { prevHash: string; hash: string }>,
   head: { sequence: number; hash: string } | null,
 ): Promise<ChainVerdict> {
   let expectedSeq = 1;
   let prev = GENESIS_HASH;
   let count = 0;
   for await (const e of events) {
-    if (e.sequence !== expectedSeq) return { ok: false, brokenAt: expectedSeq, reason: `event ${expectedSeq} is missing`, count };
-    if (e.prevHash !== prev) return { ok: false, brokenAt: e.sequence, reason: 'previous hash does not match', count };
-    if (chainHash(sha256, prev, e) !== e.hash) return { ok: false, brokenAt: e.sequence, reason: 'event content does not match its hash', count };
+    if (e.sequence !== expectedSeq)
+      return { ok: false, brokenAt: expectedSeq, reason: `event ${expectedSeq} is missing`, count };
+    if (e.prevHash !== prev)
+      return { ok: false, brokenAt: e.sequence, reason: 'previous hash does not match', count };
+    if (chainHash(sha256, prev, e) !== e.hash)
+      return { ok: false, brokenAt: e.sequence, reason: 'event content does not match its hash', count };
     prev = e.hash;
     expectedSeq += 1;
     count += 1;
   }
   const headSeq = head?.sequence ?? 0;
-  if (headSeq !== count) return { ok: false, brokenAt: count + 1, reason: `chain head records ${headSeq} events, found ${count}`, count };
-  if (head && head.hash !== prev) return { ok: false, brokenAt: count, reason: 'chain head hash does not match the last event', count };
+  if (headSeq !== count)
+    return {
+      ok: false,
+      brokenAt: count + 1,
+      reason: `chain head records ${headSeq} events, found ${count}`,
+      count,
+    };
+  if (head && head.hash !== prev)
+    return { ok: false, brokenAt: count, reason: 'chain head hash does not match the last event', count };
   return { ok: true, count };
 }

@@ -16,7 +16,9 @@ export function createAuditService(deps: Deps) {
     async verify(ctx: Ctx): Promise<ChainVerdict> {
       assertCan(ctx.actor, 'read');
       // Inside one transaction so that events appended meanwhile cannot skew head versus rows.
-      return uow.run(async (repos) => verifyChain(secrets.sha256, repos.audit.iterate(), await repos.audit.head()));
+      return uow.run(async (repos) =>
+        verifyChain(secrets.sha256, repos.audit.iterate(), await repos.audit.head()),
+      );
     },
   };
 }

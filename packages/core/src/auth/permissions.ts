@@ -9,7 +9,7 @@ export const PERMISSIONS = {
   public: 'no authentication (health probes, API docs)',
   read: 'read pods, projects, ideas, WIP, audit',
   'pods:create': 'register pods',
-  'pods:manage': "set WIP limits, record health, rotate and add members (pod-scoped)",
+  'pods:manage': 'set WIP limits, record health, rotate and add members (pod-scoped)',
   'projects:create': 'create projects (pod-scoped)',
   'projects:work': 'submit evidence, advance, block and unblock projects (pod-scoped)',
   'gates:approve': 'approve or reject gates (pod-scoped; the role must also be listed by the gate)',
@@ -22,7 +22,13 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 
 const DEVELOPER: Permission[] = ['read', 'projects:work', 'wip:use', 'ideas:contribute'];
-const POD_LEAD: Permission[] = [...DEVELOPER, 'pods:manage', 'projects:create', 'gates:approve', 'ideas:decide'];
+const POD_LEAD: Permission[] = [
+  ...DEVELOPER,
+  'pods:manage',
+  'projects:create',
+  'gates:approve',
+  'ideas:decide',
+];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(['read']),
@@ -42,8 +48,20 @@ export interface Actor {
   label: string;
 }
 
-export const SYSTEM_ACTOR: Actor = { userId: null, tokenId: null, role: 'admin', podIds: [], label: 'system' };
-export const CONFIG_ACTOR: Actor = { userId: null, tokenId: null, role: 'admin', podIds: [], label: 'config' };
+export const SYSTEM_ACTOR: Actor = {
+  userId: null,
+  tokenId: null,
+  role: 'admin',
+  podIds: [],
+  label: 'system',
+};
+export const CONFIG_ACTOR: Actor = {
+  userId: null,
+  tokenId: null,
+  role: 'admin',
+  podIds: [],
+  label: 'config',
+};
 
 export function can(actor: Actor, permission: Permission): boolean {
   return permission === 'public' || ROLE_PERMISSIONS[actor.role].has(permission);
@@ -51,7 +69,10 @@ export function can(actor: Actor, permission: Permission): boolean {
 
 export function assertCan(actor: Actor, permission: Permission): void {
   if (!can(actor, permission))
-    throw new ForbiddenError(`role "${actor.role}" may not ${PERMISSIONS[permission]}`, { permission, role: actor.role });
+    throw new ForbiddenError(`role "${actor.role}" may not ${PERMISSIONS[permission]}`, {
+      permission,
+      role: actor.role,
+    });
 }
 
 /** Pod-scoped writes: a token limited to some pods may act only on those. */

@@ -1,4 +1,4 @@
-import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import type { ApiToken, User } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
@@ -8,13 +8,25 @@ import { type Role, roleAtLeast } from './roles.ts';
 /** `last_used_at` is bookkeeping, not audit: write it at most this often per token. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export async function createUserInTx(deps: Deps, repos: Repositories, ctx: Ctx, input: { email: string; name: string; role: Role }): Promise<User> {
+export async function createUserInTx(
+  deps: Deps,
+  repos: Repositories,
+  ctx: Ctx,
+  input: { email: string; name: string; role: Role },
+): Promise<User> {
   const email = input.email.toLowerCase();
   if (await repos.users.byEmail(email)) throw new ConflictError(`user ${email} already exists`, { email });
   const now = deps.clock.now();
   const user: User = { id: deps.ids.uuid(), email, name: input.name, role: input.role, createdAt: now };
   await repos.users.insert(user);
-  await repos.audit.append(auditEntry(ctx, now, { action: 'user.created', subjectType: 'user', subjectId: user.id, after: { email, name: input.name, role: input.role } }));
+  await repos.audit.append(
+    auditEntry(ctx, now, {
+      action: 'user.created',
+      subjectType: 'user',
+      subjectId: user.id,
+      after: { email, name: input.name, role: input.role },
+    }),
+  );
   return user;
 }
 
@@ -32,12 +44,20 @@ export interface TokenInput {
 export function createAuthService(deps: Deps) {
   const { uow, clock, ids, secrets } = deps;
 
-  async function issue(repos: Repositories, ctx: Ctx, user: User, input: TokenInput, value?: string): Promise<{ token: ApiToken; value: string }> {
+  async function issue(
+    repos: Repositories,
+    ctx: Ctx,
+    user: User,
+    input: TokenInput,
+    value?: string,
+  ): Promise<{ token: ApiToken; value: string }> {
     const problems = [];
     if (!roleAtLeast(user.role, input.role))
       problems.push({ path: 'role', message: `cannot exceed the user's own role (${user.role})` });
-    if (input.role === 'pod-lead' && !input.pods?.length) problems.push({ path: 'pods', message: 'a pod-lead token must list the pods it leads' });
-    if (input.expiresAt && input.expiresAt.getTime() <= clock.now().getTime()) problems.push({ path: 'expiresAt', message: 'must be in the future' });
+    if (input.role === 'pod-lead' && !input.pods?.length)
+      problems.push({ path: 'pods', message: 'a pod-lead token must list the pods it leads' });
+    if (input.expiresAt && input.expiresAt.getTime() <= clock.now().getTime())
+      problems.push({ path: 'expiresAt', message: 'must be in the future' });
     if (problems.length) throw new InvalidInputError(problems);
     const slugs = input.role === 'admin' ? [] : [...new Set(input.pods ?? [])];
     const pods = [];
@@ -62,7 +82,18 @@ export function createAuthService(deps: Deps) {
     };
     await repos.tokens.insert({ ...token, tokenHash: secrets.hashToken(tokenValue) });
     await repos.audit.append(
-      auditEntry(ctx, now, { action: 'token.created', subjectType: 'token', subjectId: token.id, after: { name: token.name, user: user.email, role: token.role, pods: slugs, expiresAt: token.expiresAt } }),
+      auditEntry(ctx, now, {
+        action: 'token.created',
+        subjectType: 'token',
+        subjectId: token.id,
+        after: {
+          name: token.name,
+          user: user.email,
+          role: token.role,
+          pods: slugs,
+          expiresAt: token.expiresAt,
+        },
+      }),
     );
     return { token, value: tokenValue };
   }
@@ -83,8 +114,15 @@ export function createAuthService(deps: Deps) {
       assertCan(ctx.actor, 'tokens:manage');
       return uow.run(async (repos) => {
         const email = input.user?.toLowerCase();
-        const user = email ? await repos.users.byEmail(email) : ctx.actor.userId ? await repos.users.byId(ctx.actor.userId) : null;
-        if (!user) throw email ? new NotFoundError('user', email) : new InvalidInputError([{ path: 'user', message: 'is required for this caller' }]);
+        const user = email
+          ? await repos.users.byEmail(email)
+          : ctx.actor.userId
+            ? await repos.users.byId(ctx.actor.userId)
+            : null;
+        if (!user)
+          throw email
+            ? new NotFoundError('user', email)
+            : new InvalidInputError([{ path: 'user', message: 'is required for this caller' }]);
         return issue(repos, ctx, user, input);
       });
     },
@@ -103,7 +141,14 @@ export function createAuthService(deps: Deps) {
         if (token.revokedAt) return token;
         const now = clock.now();
         await repos.tokens.revoke(id, now);
-        await repos.audit.append(auditEntry(ctx, now, { action: 'token.revoked', subjectType: 'token', subjectId: id, before: { name: token.name } }));
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: 'token.revoked',
+            subjectType: 'token',
+            subjectId: id,
+            before: { name: token.name },
+          }),
+        );
         return { ...token, revokedAt: now };
       });
     },
@@ -112,24 +157,45 @@ export function createAuthService(deps: Deps) {
     async authenticate(value: string): Promise<Actor | null> {
       const found = await uow.read.tokens.byHash(secrets.hashToken(value));
       const now = clock.now();
-      if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= now.getTime())) return null;
-      if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await uow.read.tokens.touch(found.id, now);
-      return { userId: found.userId, tokenId: found.id, role: found.role, podIds: found.podIds, label: found.user.email };
+      if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= now.getTime()))
+        return null;
+      if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_INTERVAL_MS)
+        await uow.read.tokens.touch(found.id, now);
+      return {
+        userId: found.userId,
+        tokenId: found.id,
+        role: found.role,
+        podIds: found.podIds,
+        label: found.user.email,
+      };
     },
 
     /**
      * On first start with an empty database: an admin user and an admin token (the given value, or a
      * generated one). Returns the token value only when it created one.
      */
-    async bootstrap(input: { email: string; tokenValue?: string | undefined }): Promise<{ value: string; generated: boolean } | null> {
+    async bootstrap(input: {
+      email: string;
+      tokenValue?: string | undefined;
+    }): Promise<{ value: string; generated: boolean } | null> {
       return uow.run(async (repos) => {
         if ((await repos.tokens.count()) > 0) return null;
         const ctx: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
         const user =
           (await repos.users.byEmail(input.email.toLowerCase())) ??
-          (await createUserInTx(deps, repos, ctx, { email: input.email, name: 'Administrator', role: 'admin' }));
+          (await createUserInTx(deps, repos, ctx, {
+            email: input.email,
+            name: 'Administrator',
+            role: 'admin',
+          }));
         if (user.role !== 'admin') await repos.users.update(user.id, { role: 'admin' });
-        const { value } = await issue(repos, ctx, { ...user, role: 'admin' }, { name: 'bootstrap admin', role: 'admin' }, input.tokenValue);
+        const { value } = await issue(
+          repos,
+          ctx,
+          { ...user, role: 'admin' },
+          { name: 'bootstrap admin', role: 'admin' },
+          input.tokenValue,
+        );
         return { value, generated: input.tokenValue === undefined };
       });
     },

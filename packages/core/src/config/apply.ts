@@ -1,10 +1,10 @@
+import { canonicalJson } from '../audit/chain.ts';
 import { CONFIG_ACTOR } from '../auth/permissions.ts';
 import { createUserInTx } from '../auth/service.ts';
-import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import { addMemberInTx, registerPodInTx } from '../pods/service.ts';
 import type { Repositories } from '../ports/repositories.ts';
 import { effectiveLimit } from '../wip/service.ts';
-import { canonicalJson } from '../audit/chain.ts';
 
 export interface ApplySummary {
   applied: string[];
@@ -29,7 +29,8 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
       summary.applied.push(key);
       return true;
     };
-    const remember = (repos_: Repositories, key: string, value: unknown) => repos_.configState.set(key, value, deps.clock.now());
+    const remember = (repos_: Repositories, key: string, value: unknown) =>
+      repos_.configState.set(key, value, deps.clock.now());
 
     for (const p of deps.policy.pods) {
       const podKey = `pod:${p.slug}`;
@@ -40,7 +41,13 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
         else if (pod.name !== p.name || pod.timezone !== p.timezone) {
           await repos.pods.update(pod.id, podValue);
           await repos.audit.append(
-            auditEntry(ctx, deps.clock.now(), { action: 'pod.updated', subjectType: 'pod', subjectId: pod.id, before: { name: pod.name, timezone: pod.timezone }, after: podValue }),
+            auditEntry(ctx, deps.clock.now(), {
+              action: 'pod.updated',
+              subjectType: 'pod',
+              subjectId: pod.id,
+              before: { name: pod.name, timezone: pod.timezone },
+              after: podValue,
+            }),
           );
           pod = { ...pod, ...podValue };
         }
@@ -53,7 +60,11 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
         const value = { role: m.role, podRole: m.podRole, name: m.name ?? null };
         if (!(await changed(key, value))) continue;
         if (!(await repos.users.byEmail(m.email)))
-          await createUserInTx(deps, repos, ctx, { email: m.email, name: m.name ?? m.email.split('@')[0]!, role: m.role });
+          await createUserInTx(deps, repos, ctx, {
+            email: m.email,
+            name: m.name ?? m.email.split('@')[0]!,
+            role: m.role,
+          });
         await addMemberInTx(deps, repos, ctx, pod, { email: m.email, podRole: m.podRole });
         await remember(repos, key, value);
       }
@@ -66,7 +77,13 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
         await repos.wip.setLimit(pod.id, itemType, limit, now, null);
         if (before !== limit)
           await repos.audit.append(
-            auditEntry(ctx, now, { action: 'wip.limit_set', subjectType: 'pod', subjectId: pod.id, before: { itemType, limit: before }, after: { itemType, limit } }),
+            auditEntry(ctx, now, {
+              action: 'wip.limit_set',
+              subjectType: 'pod',
+              subjectId: pod.id,
+              before: { itemType, limit: before },
+              after: { itemType, limit },
+            }),
           );
         await remember(repos, key, limit);
       }

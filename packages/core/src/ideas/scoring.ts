@@ -18,7 +18,10 @@ export function checkScores(policy: IdeasPolicy, scores: Record<string, unknown>
   }
   for (const key of Object.keys(scores)) {
     if (!known.has(key))
-      problems.push({ path: `scores.${key}`, message: `is not a criterion (expected one of: ${[...known].join(', ')})` });
+      problems.push({
+        path: `scores.${key}`,
+        message: `is not a criterion (expected one of: ${[...known].join(', ')})`,
+      });
   }
   return problems;
 }
@@ -41,7 +44,9 @@ export function weightedScore(policy: IdeasPolicy, scores: Record<string, number
 export function ideaScore(policy: IdeasPolicy, evaluations: Record<string, number>[]): number | null {
   if (evaluations.length === 0) return null;
   const weights = policy.criteria.reduce((s, c) => s + c.weight, 0);
-  const means = evaluations.map((e) => policy.criteria.reduce((s, c) => s + c.weight * (e[c.key] ?? 0), 0) / weights);
+  const means = evaluations.map(
+    (e) => policy.criteria.reduce((s, c) => s + c.weight * (e[c.key] ?? 0), 0) / weights,
+  );
   return round2(means.reduce((a, b) => a + b, 0) / means.length);
 }
 
@@ -50,7 +55,11 @@ export type PromotionBlocker =
   | { kind: 'score'; threshold: number; score: number | null; message: string };
 
 /** What keeps an idea from promotion, per criterion; empty when it may be promoted. */
-export function promotionBlockers(policy: IdeasPolicy, evaluationCount: number, score: number | null): PromotionBlocker[] {
+export function promotionBlockers(
+  policy: IdeasPolicy,
+  evaluationCount: number,
+  score: number | null,
+): PromotionBlocker[] {
   const blockers: PromotionBlocker[] = [];
   if (evaluationCount < policy.minEvaluations)
     blockers.push({

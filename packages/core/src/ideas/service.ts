@@ -1,12 +1,18 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import type { Idea, IdeaEvaluation, Project } from '../entities.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { IdeaFilter, PageRequest, Repositories } from '../ports/repositories.ts';
-import { type Result, fail, ok } from '../result.ts';
+import { fail, ok, type Result } from '../result.ts';
 import { createProjectInTx } from '../stages/service.ts';
-import { type WipLimitExceeded, podBySlug } from '../wip/service.ts';
-import { type PromotionBlocker, checkScores, ideaScore, promotionBlockers, weightedScore } from './scoring.ts';
+import { podBySlug, type WipLimitExceeded } from '../wip/service.ts';
+import {
+  checkScores,
+  ideaScore,
+  type PromotionBlocker,
+  promotionBlockers,
+  weightedScore,
+} from './scoring.ts';
 
 export interface PromotionCriteriaUnmet {
   code: 'promotion_criteria_unmet';
@@ -21,7 +27,8 @@ async function ideaById(repos: Repositories, id: string, forUpdate = false): Pro
 }
 
 function assertPending(idea: Idea, verb: string): void {
-  if (idea.status !== 'pending') throw new ConflictError(`cannot ${verb} an idea that is ${idea.status}`, { status: idea.status });
+  if (idea.status !== 'pending')
+    throw new ConflictError(`cannot ${verb} an idea that is ${idea.status}`, { status: idea.status });
 }
 
 /** The idea ledger (seed §2.1 `ideas`). */
@@ -46,7 +53,14 @@ export function createIdeaService(deps: Deps) {
           updatedAt: now,
         };
         await repos.ideas.insert(idea);
-        await repos.audit.append(auditEntry(ctx, now, { action: 'idea.submitted', subjectType: 'idea', subjectId: idea.id, after: { title: idea.title } }));
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: 'idea.submitted',
+            subjectType: 'idea',
+            subjectId: idea.id,
+            after: { title: idea.title },
+          }),
+        );
         return idea;
       });
     },
@@ -63,9 +77,14 @@ export function createIdeaService(deps: Deps) {
     },
 
     /** One evaluation per evaluator: a second one replaces the first. */
-    async evaluate(ctx: Ctx, id: string, input: { scores: Record<string, number>; comment?: string | null | undefined }) {
+    async evaluate(
+      ctx: Ctx,
+      id: string,
+      input: { scores: Record<string, number>; comment?: string | null | undefined },
+    ) {
       assertCan(ctx.actor, 'ideas:contribute');
-      if (!ctx.actor.userId) throw new ForbiddenError('evaluations must come from a user; this token has none');
+      if (!ctx.actor.userId)
+        throw new ForbiddenError('evaluations must come from a user; this token has none');
       const problems = checkScores(policy.ideas, input.scores);
       if (problems.length) throw new InvalidInputError(problems);
       return uow.run(async (repos) => {
@@ -124,7 +143,10 @@ export function createIdeaService(deps: Deps) {
             message: `idea cannot be promoted: ${blockers.map((b) => b.message).join('; ')}`,
             blockers,
           });
-        const created = await createProjectInTx(deps, repos, ctx, pod, { name: input.name ?? idea.title.slice(0, 255), ideaId: id });
+        const created = await createProjectInTx(deps, repos, ctx, pod, {
+          name: input.name ?? idea.title.slice(0, 255),
+          ideaId: id,
+        });
         if (!created.ok) return created;
         const now = clock.now();
         const patch = { status: 'promoted' as const, promotedToProjectId: created.value.id, updatedAt: now };
@@ -154,7 +176,14 @@ export function createIdeaService(deps: Deps) {
         const patch = { status: 'archived' as const, archivedReason: reason, updatedAt: now };
         await repos.ideas.update(id, patch);
         await repos.audit.append(
-          auditEntry(ctx, now, { action: 'idea.archived', subjectType: 'idea', subjectId: id, before: { status: idea.status }, after: { status: 'archived' }, reason }),
+          auditEntry(ctx, now, {
+            action: 'idea.archived',
+            subjectType: 'idea',
+            subjectId: id,
+            before: { status: idea.status },
+            after: { status: 'archived' },
+            reason,
+          }),
         );
         return { ...idea, ...patch };
       });

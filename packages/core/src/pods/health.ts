@@ -1,10 +1,16 @@
-import type { FieldProblem } from '../errors.ts';
 import type { HealthMetrics } from '../entities.ts';
+import type { FieldProblem } from '../errors.ts';
 import type { HealthPolicy } from '../policy.ts';
 
 const clamp01 = (n: number) => Math.min(1, Math.max(0, n));
 
-export const HEALTH_METRICS = ['velocity', 'wipUtilisation', 'blockedItems', 'cycleTimeDays', 'deploymentSuccess'] as const;
+export const HEALTH_METRICS = [
+  'velocity',
+  'wipUtilisation',
+  'blockedItems',
+  'cycleTimeDays',
+  'deploymentSuccess',
+] as const;
 
 /**
  * Each metric mapped to a 0–1 component. The mappings are documented in docs/pods.md; keep them in
@@ -18,8 +24,10 @@ export const HEALTH_METRICS = ['velocity', 'wipUtilisation', 'blockedItems', 'cy
 export function healthComponents(policy: HealthPolicy, m: HealthMetrics): Record<string, number> {
   const c: Record<string, number> = {};
   if (m.velocity !== undefined) c.velocity = clamp01(m.velocity);
-  if (m.wipUtilisation !== undefined) c.wipUtilisation = m.wipUtilisation <= 1 ? 1 : clamp01(1 - (m.wipUtilisation - 1) / 0.5);
-  if (m.blockedItems !== undefined) c.blockedItems = clamp01(1 - m.blockedItems / policy.blockedItemsTolerance);
+  if (m.wipUtilisation !== undefined)
+    c.wipUtilisation = m.wipUtilisation <= 1 ? 1 : clamp01(1 - (m.wipUtilisation - 1) / 0.5);
+  if (m.blockedItems !== undefined)
+    c.blockedItems = clamp01(1 - m.blockedItems / policy.blockedItemsTolerance);
   if (m.cycleTimeDays !== undefined) {
     const t = policy.cycleTimeTargetDays;
     c.cycleTime = m.cycleTimeDays <= t ? 1 : clamp01(1 - (m.cycleTimeDays - t) / t);
@@ -32,7 +40,10 @@ export function healthComponents(policy: HealthPolicy, m: HealthMetrics): Record
  * Health 0–100: the weighted mean of the components present, so a pod that does not deploy is not
  * punished for missing deployment data. Integer.
  */
-export function healthScore(policy: HealthPolicy, metrics: HealthMetrics): { score: number; components: Record<string, number> } {
+export function healthScore(
+  policy: HealthPolicy,
+  metrics: HealthMetrics,
+): { score: number; components: Record<string, number> } {
   const components = healthComponents(policy, metrics);
   let sum = 0;
   let weights = 0;
@@ -47,8 +58,15 @@ export function healthScore(policy: HealthPolicy, metrics: HealthMetrics): { sco
 export function checkHealthMetrics(policy: HealthPolicy, m: HealthMetrics): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const present = HEALTH_METRICS.filter((k) => m[k] !== undefined);
-  if (present.length === 0) problems.push({ path: 'metrics', message: `must contain at least one of: ${HEALTH_METRICS.join(', ')}` });
-  const weightOf = { velocity: 'velocity', wipUtilisation: 'wipUtilisation', blockedItems: 'blockedItems', cycleTimeDays: 'cycleTime', deploymentSuccess: 'deploymentSuccess' } as const;
+  if (present.length === 0)
+    problems.push({ path: 'metrics', message: `must contain at least one of: ${HEALTH_METRICS.join(', ')}` });
+  const weightOf = {
+    velocity: 'velocity',
+    wipUtilisation: 'wipUtilisation',
+    blockedItems: 'blockedItems',
+    cycleTimeDays: 'cycleTime',
+    deploymentSuccess: 'deploymentSuccess',
+  } as const;
   if (present.length > 0 && present.every((k) => policy.weights[weightOf[k]] === 0))
     problems.push({ path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' });
   if (m.deploymentSuccess !== undefined && m.deploymentSuccess > 1)

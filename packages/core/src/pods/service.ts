@@ -1,5 +1,5 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import type { HealthMetrics, HealthSnapshot, Pod, PodMember } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
@@ -17,16 +17,32 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-export async function registerPodInTx(deps: Deps, repos: Repositories, ctx: Ctx, input: { slug: string; name: string; timezone: string }): Promise<Pod> {
+export async function registerPodInTx(
+  deps: Deps,
+  repos: Repositories,
+  ctx: Ctx,
+  input: { slug: string; name: string; timezone: string },
+): Promise<Pod> {
   const problems = [];
-  if (!SLUG_PATTERN.test(input.slug)) problems.push({ path: 'slug', message: 'must be 2–40 lowercase letters, digits or hyphens' });
-  if (!isValidTimeZone(input.timezone)) problems.push({ path: 'timezone', message: `unknown time zone "${input.timezone}"` });
+  if (!SLUG_PATTERN.test(input.slug))
+    problems.push({ path: 'slug', message: 'must be 2–40 lowercase letters, digits or hyphens' });
+  if (!isValidTimeZone(input.timezone))
+    problems.push({ path: 'timezone', message: `unknown time zone "${input.timezone}"` });
   if (problems.length) throw new InvalidInputError(problems);
-  if (await repos.pods.bySlug(input.slug)) throw new ConflictError(`pod "${input.slug}" already exists`, { slug: input.slug });
+  if (await repos.pods.bySlug(input.slug))
+    throw new ConflictError(`pod "${input.slug}" already exists`, { slug: input.slug });
   const now = deps.clock.now();
-  const pod: Pod = { id: deps.ids.uuid(), slug: input.slug, name: input.name, timezone: input.timezone, createdAt: now };
+  const pod: Pod = {
+    id: deps.ids.uuid(),
+    slug: input.slug,
+    name: input.name,
+    timezone: input.timezone,
+    createdAt: now,
+  };
   await repos.pods.insert(pod);
-  await repos.audit.append(auditEntry(ctx, now, { action: 'pod.registered', subjectType: 'pod', subjectId: pod.id, after: input }));
+  await repos.audit.append(
+    auditEntry(ctx, now, { action: 'pod.registered', subjectType: 'pod', subjectId: pod.id, after: input }),
+  );
   return pod;
 }
 
@@ -45,7 +61,13 @@ export async function addMemberInTx(
     if (existing.podRole === input.podRole) return existing;
     await repos.pods.setPodRole(pod.id, user.id, input.podRole);
   } else {
-    await repos.pods.addMember({ id: deps.ids.uuid(), podId: pod.id, userId: user.id, podRole: input.podRole, joinedAt: now });
+    await repos.pods.addMember({
+      id: deps.ids.uuid(),
+      podId: pod.id,
+      userId: user.id,
+      podRole: input.podRole,
+      joinedAt: now,
+    });
   }
   await repos.audit.append(
     auditEntry(ctx, now, {
@@ -109,7 +131,11 @@ export function createPodService(deps: Deps) {
       return {
         pod,
         members,
-        wip: policy.wip.types.map((t) => ({ itemType: t.name, used: open[t.name] ?? 0, limit: effectiveLimit(deps, stored, t.name) })),
+        wip: policy.wip.types.map((t) => ({
+          itemType: t.name,
+          used: open[t.name] ?? 0,
+          limit: effectiveLimit(deps, stored, t.name),
+        })),
         projectsPerStage: Object.fromEntries(policy.stages.map((s) => [s.name, perStage[s.name] ?? 0])),
         health,
       };
@@ -125,10 +151,24 @@ export function createPodService(deps: Deps) {
         const before = await repos.health.latest(pod.id);
         const { score, components } = healthScore(policy.health, metrics);
         const now = clock.now();
-        const snapshot: HealthSnapshot = { id: ids.uuid(), podId: pod.id, metrics, score, components, recordedBy: ctx.actor.userId, recordedAt: now };
+        const snapshot: HealthSnapshot = {
+          id: ids.uuid(),
+          podId: pod.id,
+          metrics,
+          score,
+          components,
+          recordedBy: ctx.actor.userId,
+          recordedAt: now,
+        };
         await repos.health.insert(snapshot);
         await repos.audit.append(
-          auditEntry(ctx, now, { action: 'pod.health_updated', subjectType: 'pod', subjectId: pod.id, before: before ? { score: before.score } : null, after: { score, metrics } }),
+          auditEntry(ctx, now, {
+            action: 'pod.health_updated',
+            subjectType: 'pod',
+            subjectId: pod.id,
+            before: before ? { score: before.score } : null,
+            after: { score, metrics },
+          }),
         );
         return snapshot;
       });
@@ -151,15 +191,25 @@ export function createPodService(deps: Deps) {
         const to = await podBySlug(repos, input.toPod);
         assertPodScope(ctx.actor, from.id, from.slug);
         assertPodScope(ctx.actor, to.id, to.slug);
-        if (from.id === to.id) throw new InvalidInputError([{ path: 'toPod', message: 'must differ from the pod the member leaves' }]);
+        if (from.id === to.id)
+          throw new InvalidInputError([
+            { path: 'toPod', message: 'must differ from the pod the member leaves' },
+          ]);
         const user = await repos.users.byEmail(input.email.toLowerCase());
         if (!user) throw new NotFoundError('user', input.email);
         const membership = await repos.pods.activeMembership(from.id, user.id);
         if (!membership) throw new ConflictError(`${user.email} is not a member of pod "${from.slug}"`);
-        if (await repos.pods.activeMembership(to.id, user.id)) throw new ConflictError(`${user.email} is already a member of pod "${to.slug}"`);
+        if (await repos.pods.activeMembership(to.id, user.id))
+          throw new ConflictError(`${user.email} is already a member of pod "${to.slug}"`);
         const now = clock.now();
         await repos.pods.endMembership(from.id, user.id, now);
-        await repos.pods.addMember({ id: ids.uuid(), podId: to.id, userId: user.id, podRole: 'member', joinedAt: now });
+        await repos.pods.addMember({
+          id: ids.uuid(),
+          podId: to.id,
+          userId: user.id,
+          podRole: 'member',
+          joinedAt: now,
+        });
         await repos.audit.append(
           auditEntry(ctx, now, {
             action: 'pod.member_rotated',

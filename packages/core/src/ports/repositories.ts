@@ -9,7 +9,6 @@ import type {
   ApprovalRecord,
   AuditEvent,
   EvidenceRecord,
-  HealthMetrics,
   HealthSnapshot,
   Idea,
   IdeaEvaluation,
@@ -41,7 +40,13 @@ export interface PodRepository {
   /** Active members, and with `withHistory` those who left too. */
   members(podId: string, withHistory?: boolean): Promise<PodMember[]>;
   activeMembership(podId: string, userId: string): Promise<PodMember | null>;
-  addMember(m: { id: string; podId: string; userId: string; podRole: 'lead' | 'member'; joinedAt: Date }): Promise<void>;
+  addMember(m: {
+    id: string;
+    podId: string;
+    userId: string;
+    podRole: 'lead' | 'member';
+    joinedAt: Date;
+  }): Promise<void>;
   endMembership(podId: string, userId: string, leftAt: Date): Promise<void>;
   setPodRole(podId: string, userId: string, podRole: 'lead' | 'member'): Promise<void>;
   projectsPerStage(podId: string): Promise<Record<string, number>>;
@@ -72,7 +77,15 @@ export interface ProjectRepository {
   insertEvidence(e: EvidenceRecord): Promise<void>;
   latestEvidence(projectId: string, stage: string): Promise<EvidenceRecord | null>;
   evidence(projectId: string): Promise<EvidenceRecord[]>;
-  insertApproval(a: { id: string; projectId: string; stage: string; userId: string; decision: ApprovalDecision; comment: string | null; createdAt: Date }): Promise<void>;
+  insertApproval(a: {
+    id: string;
+    projectId: string;
+    stage: string;
+    userId: string;
+    decision: ApprovalDecision;
+    comment: string | null;
+    createdAt: Date;
+  }): Promise<void>;
   approvals(projectId: string, stage?: string): Promise<ApprovalRecord[]>;
   insertTransition(t: StageTransition): Promise<void>;
   transitions(projectId: string): Promise<StageTransition[]>;

@@ -2,8 +2,9 @@
  * Gate evaluation: which criteria stand between a project and its next stage. Pure: the caller loads
  * the project, its latest evidence and approvals; this decides.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
+
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as addFormatsModule from 'ajv-formats';
 import type { ApprovalRecord, Project } from '../entities.ts';
 import type { GatePolicy, StagePolicy } from '../policy.ts';
@@ -14,7 +15,15 @@ const addFormats = addFormatsModule.default as unknown as typeof addFormatsModul
 export type GateCriterion =
   | { kind: 'not_blocked'; met: boolean; message: string }
   | { kind: 'evidence'; met: boolean; path: string; message: string }
-  | { kind: 'approvals'; met: boolean; required: number; received: number; roles: string[]; approvers: string[]; message: string }
+  | {
+      kind: 'approvals';
+      met: boolean;
+      required: number;
+      received: number;
+      roles: string[];
+      approvers: string[];
+      message: string;
+    }
   | { kind: 'rejection'; met: false; by: string; comment: string | null; message: string };
 
 export interface GateEvaluation {
@@ -77,7 +86,9 @@ export function countableDecisions(gate: GatePolicy, approvals: ApprovalRecord[]
   for (const a of [...approvals].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime())) {
     latest.set(a.userId, a);
   }
-  const eligible = [...latest.values()].filter((a) => (gate.approvals.roles as string[]).includes(a.userRole));
+  const eligible = [...latest.values()].filter((a) =>
+    (gate.approvals.roles as string[]).includes(a.userRole),
+  );
   return {
     approvals: eligible.filter((a) => a.decision === 'approve'),
     rejections: eligible.filter((a) => a.decision === 'reject'),
@@ -109,12 +120,18 @@ export function evaluateGate(input: {
     criteria.push(
       problems.length === 0
         ? { kind: 'evidence', met: true, path: '(root)', message: 'no evidence is required' }
-        : { kind: 'evidence', met: false, path: '(root)', message: `no evidence submitted for stage "${next.name}"` },
+        : {
+            kind: 'evidence',
+            met: false,
+            path: '(root)',
+            message: `no evidence submitted for stage "${next.name}"`,
+          },
     );
     for (const p of problems) criteria.push({ kind: 'evidence', met: false, ...p });
   } else {
     const problems = validators.validate(next.name, input.evidence);
-    if (problems.length === 0) criteria.push({ kind: 'evidence', met: true, path: '(root)', message: 'evidence is valid' });
+    if (problems.length === 0)
+      criteria.push({ kind: 'evidence', met: true, path: '(root)', message: 'evidence is valid' });
     for (const p of problems) criteria.push({ kind: 'evidence', met: false, ...p });
   }
 

@@ -1,11 +1,11 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import type { ApprovalDecision, Pod, Project } from '../entities.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { PageRequest, ProjectFilter, Repositories } from '../ports/repositories.ts';
-import { type Result, fail, ok } from '../result.ts';
-import { type WipLimitExceeded, acquireInTx, podBySlug } from '../wip/service.ts';
-import { type GateEvaluation, evaluateGate, nextStageOf } from './gate.ts';
+import { fail, ok, type Result } from '../result.ts';
+import { acquireInTx, podBySlug, type WipLimitExceeded } from '../wip/service.ts';
+import { evaluateGate, type GateEvaluation, nextStageOf } from './gate.ts';
 
 export interface GateCriteriaUnmet {
   code: 'gate_criteria_unmet';
@@ -23,11 +23,24 @@ async function projectById(repos: Repositories, id: string, forUpdate = false): 
 
 async function evaluate(deps: Deps, repos: Repositories, project: Project): Promise<GateEvaluation> {
   const next = nextStageOf(deps.policy.stages, project.currentStage);
-  if (!next) return evaluateGate({ project, stages: deps.policy.stages, validators: deps.validators, evidence: null, approvals: [] });
+  if (!next)
+    return evaluateGate({
+      project,
+      stages: deps.policy.stages,
+      validators: deps.validators,
+      evidence: null,
+      approvals: [],
+    });
   // Sequential on purpose: inside a transaction the connection runs one query at a time anyway.
   const evidence = await repos.projects.latestEvidence(project.id, next.name);
   const approvals = await repos.projects.approvals(project.id, next.name);
-  return evaluateGate({ project, stages: deps.policy.stages, validators: deps.validators, evidence: evidence?.data ?? null, approvals });
+  return evaluateGate({
+    project,
+    stages: deps.policy.stages,
+    validators: deps.validators,
+    evidence: evidence?.data ?? null,
+    approvals,
+  });
 }
 
 /**
@@ -107,7 +120,11 @@ export function createStageService(deps: Deps) {
       return projectById(uow.read, id);
     },
 
-    async list(ctx: Ctx, filter: Omit<ProjectFilter, 'podId'> & { pod?: string | undefined }, page: PageRequest) {
+    async list(
+      ctx: Ctx,
+      filter: Omit<ProjectFilter, 'podId'> & { pod?: string | undefined },
+      page: PageRequest,
+    ) {
       assertCan(ctx.actor, 'read');
       const podId = filter.pod ? (await podBySlug(uow.read, filter.pod)).id : undefined;
       return uow.read.projects.list({ podId, stage: filter.stage, blocked: filter.blocked }, page);
@@ -139,28 +156,52 @@ export function createStageService(deps: Deps) {
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const next = nextStageOf(policy.stages, project.currentStage);
-        if (!next) throw new ConflictError(`project is in the last stage "${project.currentStage}"; there is no gate to submit evidence for`);
+        if (!next)
+          throw new ConflictError(
+            `project is in the last stage "${project.currentStage}"; there is no gate to submit evidence for`,
+          );
         const now = clock.now();
-        const record = { id: ids.uuid(), projectId: id, stage: next.name, data: evidence, submittedBy: ctx.actor.userId, createdAt: now };
+        const record = {
+          id: ids.uuid(),
+          projectId: id,
+          stage: next.name,
+          data: evidence,
+          submittedBy: ctx.actor.userId,
+          createdAt: now,
+        };
         await repos.projects.insertEvidence(record);
         await repos.audit.append(
-          auditEntry(ctx, now, { action: 'project.evidence_submitted', subjectType: 'project', subjectId: id, after: { stage: next.name, evidence } }),
+          auditEntry(ctx, now, {
+            action: 'project.evidence_submitted',
+            subjectType: 'project',
+            subjectId: id,
+            after: { stage: next.name, evidence },
+          }),
         );
         return { evidence: record, gate: await evaluate(deps, repos, project) };
       });
     },
 
-    async decide(ctx: Ctx, id: string, input: { decision: ApprovalDecision; comment?: string | null | undefined }) {
+    async decide(
+      ctx: Ctx,
+      id: string,
+      input: { decision: ApprovalDecision; comment?: string | null | undefined },
+    ) {
       assertCan(ctx.actor, 'gates:approve');
       if (!ctx.actor.userId) throw new ForbiddenError('approvals must come from a user; this token has none');
       if (input.decision === 'reject' && !input.comment?.trim())
-        throw new InvalidInputError([{ path: 'comment', message: 'is required when rejecting, so the team knows what to fix' }]);
+        throw new InvalidInputError([
+          { path: 'comment', message: 'is required when rejecting, so the team knows what to fix' },
+        ]);
       return uow.run(async (repos) => {
         const project = await projectById(repos, id, true);
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const next = nextStageOf(policy.stages, project.currentStage);
-        if (!next?.gate) throw new ConflictError(`project is in the last stage "${project.currentStage}"; there is no gate to approve`);
+        if (!next?.gate)
+          throw new ConflictError(
+            `project is in the last stage "${project.currentStage}"; there is no gate to approve`,
+          );
         const user = await repos.users.byId(ctx.actor.userId!);
         if (!user || !(next.gate.approvals.roles as string[]).includes(user.role))
           throw new ForbiddenError(
@@ -168,7 +209,15 @@ export function createStageService(deps: Deps) {
             { allowedRoles: next.gate.approvals.roles },
           );
         const now = clock.now();
-        const approval = { id: ids.uuid(), projectId: id, stage: next.name, userId: user.id, decision: input.decision, comment: input.comment ?? null, createdAt: now };
+        const approval = {
+          id: ids.uuid(),
+          projectId: id,
+          stage: next.name,
+          userId: user.id,
+          decision: input.decision,
+          comment: input.comment ?? null,
+          createdAt: now,
+        };
         await repos.projects.insertApproval(approval);
         await repos.audit.append(
           auditEntry(ctx, now, {
@@ -179,19 +228,26 @@ export function createStageService(deps: Deps) {
             reason: input.comment ?? null,
           }),
         );
-        return { approval: { ...approval, userEmail: user.email, userRole: user.role }, gate: await evaluate(deps, repos, project) };
+        return {
+          approval: { ...approval, userEmail: user.email, userRole: user.role },
+          gate: await evaluate(deps, repos, project),
+        };
       });
     },
 
     /** Moves to the next stage only; refuses with every unmet criterion and changes nothing. */
-    async advance(ctx: Ctx, id: string): Promise<Result<{ project: Project; gate: GateEvaluation }, GateCriteriaUnmet>> {
+    async advance(
+      ctx: Ctx,
+      id: string,
+    ): Promise<Result<{ project: Project; gate: GateEvaluation }, GateCriteriaUnmet>> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
         const project = await projectById(repos, id, true);
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const gate = await evaluate(deps, repos, project);
-        if (gate.nextStage === null) throw new ConflictError(`project is already in the last stage "${project.currentStage}"`);
+        if (gate.nextStage === null)
+          throw new ConflictError(`project is already in the last stage "${project.currentStage}"`);
         if (!gate.ready) {
           const unmet = gate.criteria.filter((c) => !c.met);
           return fail({
@@ -210,7 +266,9 @@ export function createStageService(deps: Deps) {
           fromStage: project.currentStage,
           toStage: gate.nextStage,
           evidence: evidence?.data ?? {},
-          approvedBy: [...new Set(approvals.filter((a) => approvers.includes(a.userEmail)).map((a) => a.userId))],
+          approvedBy: [
+            ...new Set(approvals.filter((a) => approvers.includes(a.userEmail)).map((a) => a.userId)),
+          ],
           actorId: ctx.actor.userId,
           createdAt: now,
         });
@@ -241,7 +299,14 @@ export function createStageService(deps: Deps) {
         const patch = { blockedReason: reason, blockedAt: project.blockedAt ?? now, updatedAt: now };
         await repos.projects.update(id, patch);
         await repos.audit.append(
-          auditEntry(ctx, now, { action: 'stage.blocked', subjectType: 'project', subjectId: id, before: { blockedReason: project.blockedReason }, after: { blockedReason: reason }, reason }),
+          auditEntry(ctx, now, {
+            action: 'stage.blocked',
+            subjectType: 'project',
+            subjectId: id,
+            before: { blockedReason: project.blockedReason },
+            after: { blockedReason: reason },
+            reason,
+          }),
         );
         return { ...project, ...patch };
       });
@@ -259,7 +324,14 @@ export function createStageService(deps: Deps) {
         const patch = { blockedReason: null, blockedAt: null, updatedAt: now };
         await repos.projects.update(id, patch);
         await repos.audit.append(
-          auditEntry(ctx, now, { action: 'stage.unblocked', subjectType: 'project', subjectId: id, before: { blockedReason: project.blockedReason }, after: { blockedReason: null }, reason: reason ?? null }),
+          auditEntry(ctx, now, {
+            action: 'stage.unblocked',
+            subjectType: 'project',
+            subjectId: id,
+            before: { blockedReason: project.blockedReason },
+            after: { blockedReason: null },
+            reason: reason ?? null,
+          }),
         );
         return { ...project, ...patch };
       });

@@ -1,9 +1,9 @@
 import { type Actor, assertCan, assertPodScope } from '../auth/permissions.ts';
-import { type Ctx, type Deps, auditEntry } from '../context.ts';
+import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import type { Pod, WipLock } from '../entities.ts';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Repositories } from '../ports/repositories.ts';
-import { type Result, fail, ok } from '../result.ts';
+import { fail, ok, type Result } from '../result.ts';
 
 export interface WipHolder {
   lockId: string;
@@ -30,10 +30,19 @@ export interface WipTypeStatus {
   holders: WipHolder[];
 }
 
-const holderOf = (l: WipLock): WipHolder => ({ lockId: l.id, itemId: l.itemId, acquiredBy: l.acquiredBy, acquiredAt: l.acquiredAt });
+const holderOf = (l: WipLock): WipHolder => ({
+  lockId: l.id,
+  itemId: l.itemId,
+  acquiredBy: l.acquiredBy,
+  acquiredAt: l.acquiredAt,
+});
 
 /** The limit in force: one stored for the pod (API or config file), else the type's default. */
-export function effectiveLimit(deps: Pick<Deps, 'policy'>, stored: Record<string, number>, itemType: string): number {
+export function effectiveLimit(
+  deps: Pick<Deps, 'policy'>,
+  stored: Record<string, number>,
+  itemType: string,
+): number {
   const stored_ = stored[itemType];
   if (stored_ !== undefined) return stored_;
   return deps.policy.wip.types.find((t) => t.name === itemType)?.defaultLimit ?? 0;
@@ -42,7 +51,10 @@ export function effectiveLimit(deps: Pick<Deps, 'policy'>, stored: Record<string
 export function assertItemType(deps: Pick<Deps, 'policy'>, itemType: string): void {
   if (!deps.policy.wip.types.some((t) => t.name === itemType))
     throw new InvalidInputError([
-      { path: 'itemType', message: `unknown item type "${itemType}" (configured: ${deps.policy.wip.types.map((t) => t.name).join(', ')})` },
+      {
+        path: 'itemType',
+        message: `unknown item type "${itemType}" (configured: ${deps.policy.wip.types.map((t) => t.name).join(', ')})`,
+      },
     ]);
 }
 
@@ -87,7 +99,12 @@ export async function acquireInTx(
   };
   await repos.wip.insertLock(lock);
   await repos.audit.append(
-    auditEntry(ctx, now, { action: 'wip.acquired', subjectType: 'wip_lock', subjectId: lock.id, after: { pod: pod.slug, itemType, itemId } }),
+    auditEntry(ctx, now, {
+      action: 'wip.acquired',
+      subjectType: 'wip_lock',
+      subjectId: lock.id,
+      after: { pod: pod.slug, itemType, itemId },
+    }),
   );
   return ok({ lock, created: true });
 }
@@ -104,7 +121,13 @@ async function statusOf(deps: Deps, repos: Repositories, pod: Pod): Promise<WipT
   return deps.policy.wip.types.map((t) => {
     const holders = open.filter((l) => l.itemType === t.name);
     const limit = effectiveLimit(deps, stored, t.name);
-    return { itemType: t.name, limit, used: holders.length, available: Math.max(0, limit - holders.length), holders: holders.map(holderOf) };
+    return {
+      itemType: t.name,
+      limit,
+      used: holders.length,
+      available: Math.max(0, limit - holders.length),
+      holders: holders.map(holderOf),
+    };
   });
 }
 
@@ -121,7 +144,14 @@ export function createWipService(deps: Deps) {
       assertItemType(deps, itemType);
       const pod = await podBySlug(uow.read, podSlug);
       const status = (await statusOf(deps, uow.read, pod)).find((s) => s.itemType === itemType)!;
-      return { pod: pod.slug, itemType, limit: status.limit, used: status.used, available: status.available, allowed: status.used < status.limit };
+      return {
+        pod: pod.slug,
+        itemType,
+        limit: status.limit,
+        used: status.used,
+        available: status.available,
+        allowed: status.used < status.limit,
+      };
     },
 
     async acquire(ctx: Ctx, podSlug: string, itemType: string, itemId: string) {
@@ -143,7 +173,8 @@ export function createWipService(deps: Deps) {
         const pod = (await repos.pods.byId(lock.podId))!;
         assertPodScope(ctx.actor, pod.id, pod.slug);
         if (lock.releasedAt) return lock;
-        if (!canRelease(ctx.actor, lock)) throw new ForbiddenError('developers may release only the WIP locks they acquired');
+        if (!canRelease(ctx.actor, lock))
+          throw new ForbiddenError('developers may release only the WIP locks they acquired');
         const now = clock.now();
         await repos.wip.release(lock.id, now, ctx.actor.userId);
         await repos.audit.append(
@@ -171,7 +202,8 @@ export function createWipService(deps: Deps) {
     async setLimit(ctx: Ctx, podSlug: string, itemType: string, limit: number) {
       assertCan(ctx.actor, 'pods:manage');
       assertItemType(deps, itemType);
-      if (!Number.isInteger(limit) || limit < 0) throw new InvalidInputError([{ path: 'limit', message: 'must be a whole number ≥ 0' }]);
+      if (!Number.isInteger(limit) || limit < 0)
+        throw new InvalidInputError([{ path: 'limit', message: 'must be a whole number ≥ 0' }]);
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, podSlug);
         assertPodScope(ctx.actor, pod.id, pod.slug);

@@ -7,7 +7,9 @@ export const apiTokens = pgTable('api_tokens', {
   name: text('name').notNull(),
   tokenHash: text('token_hash').notNull().unique(),
   prefix: text('prefix').notNull(),
-  userId: uuid('user_id').notNull().references(() => users.id),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id),
   role: text('role', { enum: ['viewer', 'developer', 'pod-lead', 'admin'] }).notNull(),
   podIds: uuid('pod_ids').array().notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true }),

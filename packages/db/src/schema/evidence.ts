@@ -7,7 +7,9 @@ export const evidence = pgTable(
   'evidence',
   {
     id: uuid('id').primaryKey(),
-    projectId: uuid('project_id').notNull().references(() => projects.id),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
     stage: text('stage').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     submittedBy: uuid('submitted_by').references(() => users.id),

@@ -6,8 +6,12 @@ export const ideaEvaluations = pgTable(
   'idea_evaluations',
   {
     id: uuid('id').primaryKey(),
-    ideaId: uuid('idea_id').notNull().references(() => ideas.id),
-    evaluatorId: uuid('evaluator_id').notNull().references(() => users.id),
+    ideaId: uuid('idea_id')
+      .notNull()
+      .references(() => ideas.id),
+    evaluatorId: uuid('evaluator_id')
+      .notNull()
+      .references(() => users.id),
     scores: jsonb('scores').$type<Record<string, number>>().notNull(),
     score: numeric('score', { precision: 3, scale: 2, mode: 'number' }).notNull(),
     comment: text('comment'),

@@ -11,7 +11,9 @@ export const ideas = pgTable(
     submittedBy: uuid('submitted_by').references(() => users.id),
     evaluationScore: numeric('evaluation_score', { precision: 3, scale: 2, mode: 'number' }),
     evaluationCount: integer('evaluation_count').notNull().default(0),
-    status: text('status', { enum: ['pending', 'promoted', 'archived'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'promoted', 'archived'] })
+      .notNull()
+      .default('pending'),
     promotedToProjectId: uuid('promoted_to_project_id').references(() => projects.id),
     archivedReason: text('archived_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),

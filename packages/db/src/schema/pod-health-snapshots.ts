@@ -6,7 +6,9 @@ export const podHealthSnapshots = pgTable(
   'pod_health_snapshots',
   {
     id: uuid('id').primaryKey(),
-    podId: uuid('pod_id').notNull().references(() => pods.id),
+    podId: uuid('pod_id')
+      .notNull()
+      .references(() => pods.id),
     metrics: jsonb('metrics').$type<Record<string, number>>().notNull(),
     components: jsonb('components').$type<Record<string, number>>().notNull(),
     score: integer('score').notNull(),

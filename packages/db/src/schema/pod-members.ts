@@ -8,8 +8,12 @@ export const podMembers = pgTable(
   'pod_members',
   {
     id: uuid('id').primaryKey(),
-    podId: uuid('pod_id').notNull().references(() => pods.id),
-    userId: uuid('user_id').notNull().references(() => users.id),
+    podId: uuid('pod_id')
+      .notNull()
+      .references(() => pods.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
     podRole: text('pod_role', { enum: ['lead', 'member'] }).notNull(),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull(),
     leftAt: timestamp('left_at', { withTimezone: true }),

@@ -6,7 +6,9 @@ export const projects = pgTable(
   {
     id: uuid('id').primaryKey(),
     name: varchar('name', { length: 255 }).notNull(),
-    podId: uuid('pod_id').notNull().references(() => pods.id),
+    podId: uuid('pod_id')
+      .notNull()
+      .references(() => pods.id),
     /** A stage name from the config file; stages are policy, not schema, so this is text. */
     currentStage: text('current_stage').notNull(),
     stageEnteredAt: timestamp('stage_entered_at', { withTimezone: true }).notNull(),
@@ -17,5 +19,8 @@ export const projects = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('projects_pod_stage_idx').on(t.podId, t.currentStage), index('projects_created_idx').on(t.createdAt, t.id)],
+  (t) => [
+    index('projects_pod_stage_idx').on(t.podId, t.currentStage),
+    index('projects_created_idx').on(t.createdAt, t.id),
+  ],
 );

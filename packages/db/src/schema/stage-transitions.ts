@@ -6,7 +6,9 @@ export const stageTransitions = pgTable(
   'stage_transitions',
   {
     id: uuid('id').primaryKey(),
-    projectId: uuid('project_id').notNull().references(() => projects.id),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
     fromStage: text('from_stage'),
     toStage: text('to_stage').notNull(),
     /** The evidence the gate accepted, frozen at the moment of the transition. */

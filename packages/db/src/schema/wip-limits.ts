@@ -6,7 +6,9 @@ import { users } from './users.ts';
 export const wipLimits = pgTable(
   'wip_limits',
   {
-    podId: uuid('pod_id').notNull().references(() => pods.id),
+    podId: uuid('pod_id')
+      .notNull()
+      .references(() => pods.id),
     itemType: text('item_type').notNull(),
     limit: integer('limit').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),

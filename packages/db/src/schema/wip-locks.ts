@@ -7,7 +7,9 @@ export const wipLocks = pgTable(
   'wip_locks',
   {
     id: uuid('id').primaryKey(),
-    podId: uuid('pod_id').notNull().references(() => pods.id),
+    podId: uuid('pod_id')
+      .notNull()
+      .references(() => pods.id),
     itemType: text('item_type').notNull(),
     itemId: varchar('item_id', { length: 255 }).notNull(),
     acquiredBy: uuid('acquired_by').references(() => users.id),
@@ -17,7 +19,9 @@ export const wipLocks = pgTable(
   },
   (t) => [
     // The database's own guarantee that one item holds at most one open lock.
-    uniqueIndex('wip_locks_open_item_uq').on(t.podId, t.itemType, t.itemId).where(sql`${t.releasedAt} is null`),
+    uniqueIndex('wip_locks_open_item_uq')
+      .on(t.podId, t.itemType, t.itemId)
+      .where(sql`${t.releasedAt} is null`),
     index('wip_locks_open_idx').on(t.podId, t.itemType).where(sql`${t.releasedAt} is null`),
   ],
 );

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { Services } from '@clos/core';
+import type { Database } from '@clos/db';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { registerAuth } from './http/auth.ts';
+import { errorHandler, sendError } from './http/errors.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { ideaRoutes } from './routes/ideas.ts';
+import { podRoutes } from './routes/pods.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { wipRoutes } from './routes/wip.ts';
+
+export const API_VERSION = '2.0.0-alpha.1';
+
+export interface AppOptions {
+  services: Services;
+  database: Database;
+  /** A pino logger; silent when absent. */
+  logger?: FastifyServerOptions['loggerInstance'];
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The HTTP surface: every route is registered here with its permission, schema and use case. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Honour a caller's X-Request-Id (a proxy's, say) so one id follows the request end to end.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, request, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Plugin routes (the docs UI) are public; everything else must declare a permission.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, permission: 'public' };
+  });
+  registerAuth(app, options.services);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'CLOS API',
+        version: API_VERSION,
+        description:
+          'Stage gates, WIP locks, idea ledger, pods and audit. Authenticate with `Authorization: Bearer <token>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  const r = app.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>();
+  r.get('/healthz', {
+    config: { permission: 'public' },
+    schema: {
+      tags: ['system'],
+      summary: 'Liveness',
+      security: [],
+      response: { 200: z.object({ status: z.literal('ok') }) },
+    },
+    handler: async () => ({ status: 'ok' as const }),
+  });
+  r.get('/readyz', {
+    config: { permission: 'public' },
+    schema: { tags: ['system'], summary: 'Readiness: the database answers', security: [] },
+    handler: async (request, reply) => {
+      try {
+        await options.database.query('select 1');
+        return { status: 'ready', engine: options.database.engine };
+      } catch {
+        return sendError(reply, request, 503, 'service_unavailable', 'the database does not answer');
+      }
+    },
+  });
+  r.get('/api/v1/openapi.json', {
+    config: { permission: 'public' },
+    schema: { hide: true },
+    handler: async () => app.swagger(),
+  });
+
+  const deps = { services: options.services };
+  podRoutes(app, deps);
+  wipRoutes(app, deps);
+  projectRoutes(app, deps);
+  ideaRoutes(app, deps);
+  adminRoutes(app, deps);
+  await app.ready();
+  return app;
+}

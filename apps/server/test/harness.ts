@@ -1,0 +1,87 @@
+import type { Policy, Role } from '@clos/core';
+import { composeServices, type Database } from '@clos/db';
+import { defaultPolicy, type Engine, FakeClock, openTestDatabase, resetDatabase } from '@clos/testing';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../src/app.ts';
+
+export const ADMIN_TOKEN = 'clos_test_admin_token_0123456789abcdef';
+
+export interface Harness {
+  engine: Engine;
+  app: FastifyInstance;
+  database: Database;
+  clock: FakeClock;
+  services: ReturnType<typeof composeServices>;
+  /** Calls the API as the bootstrap admin, or with `token`. */
+  call(
+    method: string,
+    url: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<LightMyRequestResponse & { body: string; json<T = Record<string, any>>(): T }>;
+  /** A user with a token of that role (pod-leads and scoped tokens get `pods`). */
+  userWithToken(
+    role: Role,
+    options?: { pods?: string[]; email?: string },
+  ): Promise<{ token: string; userId: string; email: string }>;
+  /** Empties the database and bootstraps the admin again. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A server over a fresh database of the given engine, built the way `main.ts` builds it. */
+export async function startHarness(
+  engine: Engine,
+  policyOverrides: Record<string, unknown> = {},
+  policy?: Policy,
+): Promise<Harness> {
+  const database = await openTestDatabase(engine);
+  const clock = new FakeClock();
+  const services = composeServices({ database, policy: policy ?? defaultPolicy(policyOverrides), clock });
+  const app = await buildApp({ services, database });
+  const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
+  await bootstrap();
+
+  const h: Harness = {
+    engine,
+    app,
+    database,
+    clock,
+    services,
+    async call(method, url, body, token = ADMIN_TOKEN) {
+      const res = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: token === null ? {} : { authorization: `Bearer ${token}` },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+      return res as never;
+    },
+    async userWithToken(role, options = {}) {
+      counter += 1;
+      const email = options.email ?? `${role}-${counter}@example.com`;
+      const user = await h.call('POST', '/api/v1/users', { email, name: `${role} ${counter}`, role });
+      if (user.statusCode !== 201) throw new Error(`creating user failed: ${user.body}`);
+      const token = await h.call('POST', '/api/v1/tokens', {
+        name: `${role} token`,
+        role,
+        user: email,
+        ...(options.pods ? { pods: options.pods } : {}),
+      });
+      if (token.statusCode !== 201) throw new Error(`creating token failed: ${token.body}`);
+      return { token: token.json().value, userId: user.json().id, email };
+    },
+    async reset() {
+      await resetDatabase(database);
+      clock.set('2026-03-02T09:00:00.000Z');
+      await bootstrap();
+    },
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+  return h;
+}

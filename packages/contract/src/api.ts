@@ -1,0 +1,430 @@
+/**
+ * The HTTP contract of `/api/v1`: request and response schemas the server validates with and the
+ * OpenAPI document is generated from. Response types follow the domain records with dates as ISO
+ * strings (`Json<T>`), checked at compile time against `@clos/core`.
+ */
+import type {
+  ApiToken,
+  AuditEvent,
+  GateEvaluation,
+  HealthSnapshot,
+  Idea,
+  IdeaEvaluation,
+  Pod,
+  PodMember,
+  Project,
+  User,
+  WipLock,
+} from '@clos/core';
+import { z } from 'zod';
+
+/** A domain record as it crosses the wire: dates become ISO-8601 strings. */
+export type Json<T> = T extends Date
+  ? string
+  : T extends (infer U)[]
+    ? Json<U>[]
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
+// A missing field reads "is required" everywhere instead of Zod's "expected string, received undefined".
+z.config({
+  customError: (issue) =>
+    issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+});
+
+const ROLE_VALUES = ['viewer', 'developer', 'pod-lead', 'admin'] as const;
+export const roleSchema = z.enum(ROLE_VALUES);
+const ts = z.iso.datetime({ offset: true });
+const uuid = z.uuid();
+const nonEmpty = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+// ---------------------------------------------------------------- errors and lists
+
+export const ERROR_CODES = [
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'wip_limit_exceeded',
+  'gate_criteria_unmet',
+  'promotion_criteria_unmet',
+  'payload_too_large',
+  'unsupported_media_type',
+  'internal_error',
+  'service_unavailable',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      details: z.unknown().optional(),
+      requestId: z.string(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+// ---------------------------------------------------------------- pods and users
+
+export const slugParam = z.strictObject({ slug: z.string().min(1).max(60) });
+export const idParam = z.strictObject({ id: uuid });
+
+export const podSchema = z
+  .object({ id: uuid, slug: z.string(), name: z.string(), timezone: z.string(), createdAt: ts })
+  .meta({ id: 'Pod' });
+
+export const registerPodBody = z.strictObject({
+  slug: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, 'must be 2–40 lowercase letters, digits or hyphens'),
+  name: nonEmpty(200),
+  timezone: z.string().min(1).max(64),
+});
+
+export const memberSchema = z
+  .object({
+    podId: uuid,
+    userId: uuid,
+    email: z.string(),
+    name: z.string(),
+    role: roleSchema,
+    podRole: z.enum(['lead', 'member']),
+    joinedAt: ts,
+    leftAt: ts.nullable(),
+  })
+  .meta({ id: 'PodMember' });
+
+export const addMemberBody = z.strictObject({
+  email: z.email(),
+  podRole: z.enum(['lead', 'member']).default('member'),
+});
+export const rotateBody = z.strictObject({ email: z.email(), toPod: z.string().min(1).max(60) });
+
+const metric = (description: string) => z.number().min(0).meta({ description }).optional();
+export const healthBody = z.strictObject({
+  metrics: z.strictObject({
+    velocity: metric('completed ÷ committed work in the period'),
+    wipUtilisation: metric('WIP in use ÷ WIP limit'),
+    blockedItems: metric('items blocked now'),
+    cycleTimeDays: metric('mean cycle time in days'),
+    deploymentSuccess: metric('successful ÷ all deployments, 0–1'),
+  }),
+});
+
+export const healthSnapshotSchema = z
+  .object({
+    id: uuid,
+    podId: uuid,
+    metrics: z.record(z.string(), z.number()),
+    components: z.record(z.string(), z.number()),
+    score: z.number().int(),
+    recordedBy: uuid.nullable(),
+    recordedAt: ts,
+  })
+  .meta({ id: 'HealthSnapshot' });
+
+export const podStatusSchema = z
+  .object({
+    pod: podSchema,
+    members: z.array(memberSchema),
+    wip: z.array(z.object({ itemType: z.string(), used: z.number().int(), limit: z.number().int() })),
+    projectsPerStage: z.record(z.string(), z.number().int()),
+    health: healthSnapshotSchema.nullable(),
+  })
+  .meta({ id: 'PodStatus' });
+
+export const userSchema = z
+  .object({ id: uuid, email: z.string(), name: z.string(), role: roleSchema, createdAt: ts })
+  .meta({ id: 'User' });
+export const createUserBody = z.strictObject({ email: z.email(), name: nonEmpty(200), role: roleSchema });
+
+export const tokenSchema = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    userId: uuid,
+    role: roleSchema,
+    podIds: z.array(uuid),
+    prefix: z.string(),
+    expiresAt: ts.nullable(),
+    revokedAt: ts.nullable(),
+    lastUsedAt: ts.nullable(),
+    createdAt: ts,
+  })
+  .meta({ id: 'ApiToken' });
+
+export const createTokenBody = z.strictObject({
+  name: nonEmpty(200),
+  role: roleSchema,
+  pods: z.array(z.string().min(1).max(60)).max(100).optional(),
+  expiresAt: ts.nullable().optional(),
+  user: z
+    .email()
+    .optional()
+    .meta({ description: 'email of the user the token acts as; defaults to the caller' }),
+});
+export const createdTokenSchema = z.object({
+  token: tokenSchema,
+  value: z.string().meta({ description: 'shown once; store it now' }),
+});
+
+// ---------------------------------------------------------------- WIP
+
+export const itemTypeParams = z.strictObject({
+  slug: z.string().min(1).max(60),
+  itemType: z.string().min(1).max(60),
+});
+export const setLimitBody = z.strictObject({
+  limit: z.number().int('must be a whole number').min(0, 'must be ≥ 0').max(10_000),
+});
+export const acquireBody = z.strictObject({ itemId: nonEmpty(255) });
+
+export const wipLockSchema = z
+  .object({
+    id: uuid,
+    podId: uuid,
+    itemType: z.string(),
+    itemId: z.string(),
+    acquiredBy: uuid.nullable(),
+    acquiredAt: ts,
+    releasedAt: ts.nullable(),
+    releasedBy: uuid.nullable(),
+  })
+  .meta({ id: 'WipLock' });
+
+const holderSchema = z.object({
+  lockId: uuid,
+  itemId: z.string(),
+  acquiredBy: uuid.nullable(),
+  acquiredAt: ts,
+});
+export const wipStatusSchema = z
+  .object({
+    pod: z.string(),
+    types: z.array(
+      z.object({
+        itemType: z.string(),
+        limit: z.number().int(),
+        used: z.number().int(),
+        available: z.number().int(),
+        holders: z.array(holderSchema),
+      }),
+    ),
+  })
+  .meta({ id: 'WipStatus' });
+export const wipCheckSchema = z.object({
+  pod: z.string(),
+  itemType: z.string(),
+  limit: z.number().int(),
+  used: z.number().int(),
+  available: z.number().int(),
+  allowed: z.boolean(),
+});
+export const wipLimitSchema = z.object({
+  pod: z.string(),
+  itemType: z.string(),
+  limit: z.number().int(),
+  used: z.number().int(),
+  available: z.number().int(),
+});
+
+// ---------------------------------------------------------------- projects and gates
+
+export const projectSchema = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    podId: uuid,
+    currentStage: z.string(),
+    stageEnteredAt: ts,
+    blockedReason: z.string().nullable(),
+    blockedAt: ts.nullable(),
+    ideaId: uuid.nullable(),
+    wipLockId: uuid.nullable(),
+    createdAt: ts,
+    updatedAt: ts,
+  })
+  .meta({ id: 'Project' });
+
+export const createProjectBody = z.strictObject({ name: nonEmpty(255), pod: z.string().min(1).max(60) });
+export const projectListQuery = listQuery.extend({
+  pod: z.string().max(60).optional(),
+  stage: z.string().max(60).optional(),
+  blocked: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
+export const gateCriterionSchema = z.object({
+  kind: z.enum(['not_blocked', 'evidence', 'approvals', 'rejection']),
+  met: z.boolean(),
+  message: z.string(),
+  path: z.string().optional(),
+  required: z.number().int().optional(),
+  received: z.number().int().optional(),
+  roles: z.array(z.string()).optional(),
+  approvers: z.array(z.string()).optional(),
+  by: z.string().optional(),
+  comment: z.string().nullable().optional(),
+});
+export const gateEvaluationSchema = z
+  .object({
+    projectId: uuid,
+    currentStage: z.string(),
+    nextStage: z.string().nullable(),
+    ready: z.boolean(),
+    criteria: z.array(gateCriterionSchema),
+  })
+  .meta({ id: 'GateEvaluation' });
+
+export const evidenceBody = z.strictObject({
+  evidence: z
+    .record(z.string(), z.unknown())
+    .meta({ description: "one JSON document checked against the next gate's evidence schema" }),
+});
+export const evidenceSchema = z.object({
+  id: uuid,
+  projectId: uuid,
+  stage: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  submittedBy: uuid.nullable(),
+  createdAt: ts,
+});
+export const approvalBody = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(5000).nullable().optional(),
+});
+export const approvalSchema = z.object({
+  id: uuid,
+  projectId: uuid,
+  stage: z.string(),
+  userId: uuid,
+  userEmail: z.string(),
+  userRole: roleSchema,
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().nullable(),
+  createdAt: ts,
+});
+export const transitionSchema = z.object({
+  id: uuid,
+  projectId: uuid,
+  fromStage: z.string().nullable(),
+  toStage: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  approvedBy: z.array(uuid),
+  actorId: uuid.nullable(),
+  createdAt: ts,
+});
+export const reasonBody = z.strictObject({ reason: nonEmpty(2000) });
+export const optionalReasonBody = z.strictObject({ reason: z.string().max(2000).optional() }).optional();
+export const projectDetailSchema = projectSchema.extend({
+  transitions: z.array(transitionSchema),
+  evidence: z.array(evidenceSchema),
+  approvals: z.array(approvalSchema),
+});
+
+// ---------------------------------------------------------------- ideas
+
+export const ideaSchema = z
+  .object({
+    id: uuid,
+    title: z.string(),
+    description: z.string().nullable(),
+    submittedBy: uuid.nullable(),
+    evaluationScore: z.number().nullable(),
+    evaluationCount: z.number().int(),
+    status: z.enum(['pending', 'promoted', 'archived']),
+    promotedToProjectId: uuid.nullable(),
+    archivedReason: z.string().nullable(),
+    createdAt: ts,
+    updatedAt: ts,
+  })
+  .meta({ id: 'Idea' });
+export const evaluationSchema = z.object({
+  id: uuid,
+  ideaId: uuid,
+  evaluatorId: uuid,
+  scores: z.record(z.string(), z.number()),
+  score: z.number(),
+  comment: z.string().nullable(),
+  createdAt: ts,
+});
+export const ideaDetailSchema = ideaSchema.extend({ evaluations: z.array(evaluationSchema) });
+export const submitIdeaBody = z.strictObject({
+  title: nonEmpty(500),
+  description: z.string().max(20_000).nullable().optional(),
+});
+export const ideaListQuery = listQuery.extend({
+  status: z.enum(['pending', 'promoted', 'archived']).optional(),
+});
+export const evaluateBody = z.strictObject({
+  scores: z.record(z.string(), z.number().min(0, 'must be ≥ 0').max(5, 'must be ≤ 5')),
+  comment: z.string().max(5000).nullable().optional(),
+});
+export const promoteBody = z.strictObject({ pod: z.string().min(1).max(60), name: nonEmpty(255).optional() });
+
+// ---------------------------------------------------------------- audit
+
+export const auditEventSchema = z
+  .object({
+    sequence: z.number().int(),
+    id: uuid,
+    occurredAt: ts,
+    actorId: uuid.nullable(),
+    actorLabel: z.string(),
+    action: z.string(),
+    subjectType: z.string(),
+    subjectId: z.string(),
+    before: z.unknown(),
+    after: z.unknown(),
+    reason: z.string().nullable(),
+    requestId: z.string().nullable(),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEvent' });
+export const auditQuery = listQuery.extend({
+  subjectType: z.string().max(60).optional(),
+  subjectId: z.string().max(255).optional(),
+  actorId: uuid.optional(),
+  action: z.string().max(100).optional(),
+  from: ts.optional(),
+  to: ts.optional(),
+});
+export const auditVerifySchema = z.union([
+  z.object({ ok: z.literal(true), count: z.number().int() }),
+  z.object({ ok: z.literal(false), brokenAt: z.number().int(), reason: z.string(), count: z.number().int() }),
+]);
+
+// ---------------------------------------------------------------- compile-time ties to the domain
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Check<T extends true> = T;
+// A drift between a domain record and its wire schema fails `tsc` here.
+export type _ContractChecks = [
+  Check<Same<z.infer<typeof podSchema>, Json<Pod>>>,
+  Check<Same<z.infer<typeof userSchema>, Json<User>>>,
+  Check<Same<z.infer<typeof memberSchema>, Json<PodMember>>>,
+  Check<Same<z.infer<typeof projectSchema>, Json<Project>>>,
+  Check<Same<z.infer<typeof wipLockSchema>, Json<WipLock>>>,
+  Check<Same<z.infer<typeof ideaSchema>, Json<Idea>>>,
+  Check<Same<z.infer<typeof evaluationSchema>, Json<IdeaEvaluation>>>,
+  Check<Same<z.infer<typeof tokenSchema>, Json<ApiToken>>>,
+  Check<Same<z.infer<typeof auditEventSchema>['sequence'], Json<AuditEvent>['sequence']>>,
+  Check<Same<z.infer<typeof healthSnapshotSchema>['score'], Json<HealthSnapshot>['score']>>,
+  Check<Same<z.infer<typeof gateEvaluationSchema>['nextStage'], Json<GateEvaluation>['nextStage']>>,
+];
