@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const MAIN = join(ROOT, 'apps/server/src/main.ts');
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: '', CLOS_ADMIN_TOKEN: '', CLOS_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function listening(s: Started, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const m = s.stdout().match(/"url":"(http:\/\/[^"]+)"/);
+    if (m) return m[1]!;
+    if (s.child.exitCode !== null) throw new Error(`server exited early: ${s.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not start: ${s.stdout()} ${s.stderr()}`);
+}
+
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'clos-proc-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the server process', () => {
+  it('prints the admin token once, locks its data directory and keeps data across restarts', async () => {
+    const dir = temp();
+    const dataDir = join(dir, 'data');
+    const a = run(['--data-dir', dataDir, '--port', '0']);
+    const url = await listening(a);
+    const token = a.stdout().match(/admin token[^\n]*\n\n\s+(clos_\S+)/)?.[1];
+    expect(token).toBeDefined();
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const created = await fetch(`${url}/api/v1/pods`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' }),
+    });
+    expect(created.status).toBe(201);
+
+    const b = run(['--data-dir', dataDir, '--port', '0']);
+    expect(await b.exited).toBe(1);
+    expect(b.stderr()).toMatch(/another CLOS process \(pid \d+\) is using the data directory/);
+
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'clos.lock'))).toBe(false);
+
+    const again = run(['--data-dir', dataDir, '--port', '0']);
+    const url2 = await listening(again);
+    expect(again.stdout()).not.toContain('admin token');
+    const pods = await fetch(`${url2}/api/v1/pods`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await pods.json()).items.map((p: { slug: string }) => p.slug)).toEqual(['ratio']);
+    again.child.kill('SIGKILL');
+    await again.exited;
+
+    // A lock left by a killed process is taken over.
+    const afterKill = run(['--data-dir', dataDir, '--port', '0'], { CLOS_ADMIN_TOKEN: 'ignored-because-not-first-start-xxxxxxxx' });
+    await listening(afterKill);
+    afterKill.child.kill('SIGTERM');
+    expect(await afterKill.exited).toBe(0);
+  });
+
+  it('stops on an invalid config file, listing every problem by path', async () => {
+    const dir = temp();
+    const config = join(dir, 'clos.config.yaml');
+    writeFileSync(
+      config,
+      ['stages:', '  - name: inception', '  - name: build', '    gate:', '      evidence: { type: object }', '      approvals: { count: -1, roles: [admin] }', 'ideas:', '  minEvaluations: 0', ''].join('\n'),
+    );
+    const s = run(['--config', config, '--data-dir', join(dir, 'data'), '--port', '0']);
+    expect(await s.exited).toBe(2);
+    expect(s.stderr()).toContain('stages[1].gate.approvals.count: must be ≥ 0');
+    expect(s.stderr()).toContain('ideas.minEvaluations');
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('rejects bad flags with usage and exit code 2', async () => {
+    const s = run(['--port', 'eighty']);
+    expect(await s.exited).toBe(2);
+    expect(s.stderr()).toContain('--port: must be a port number');
+    const t = run(['--bogus']);
+    expect(await t.exited).toBe(2);
+    expect(t.stderr()).toContain('Usage: clos-server');
+  });
+});
