@@ -51,6 +51,15 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 
   try {
     const services = composeServices({ database, policy: loaded.config });
+    // The demo goes first: its history is back-dated, and the audit chain should read in time order.
+    if (options.demo) {
+      const seeded = await seedDemo(database, loaded.config);
+      logger.info(
+        seeded ? { ...seeded } : {},
+        seeded ? 'demo organisation loaded' : 'demo data already present',
+      );
+    }
+
     const bootstrap = await services.auth.bootstrap({
       email: options.adminEmail,
       tokenValue: options.adminToken,
@@ -63,14 +72,6 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 
     const applied = await services.applyPolicy();
     if (applied.applied.length) logger.info({ keys: applied.applied }, 'config file changes applied');
-    if (options.demo) {
-      const seeded = await seedDemo(database, loaded.config);
-      logger.info(
-        seeded ? { ...seeded } : {},
-        seeded ? 'demo organisation loaded' : 'demo data already present',
-      );
-    }
-
     const app = await buildApp({ services, database, logger: logger.child({ component: 'http' }) });
     const address = await app.listen({ port: options.port, host: options.host });
     logger.info({ url: address, docs: `${address}/api/docs` }, 'CLOS is listening');

@@ -10,7 +10,12 @@ describe.each(testEngines())('audit log on %s', (engine) => {
   afterAll(() => h.close());
   beforeEach(async () => {
     await h.reset();
-    await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' }, undefined);
+    await h.call(
+      'POST',
+      '/api/v1/pods',
+      { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' },
+      undefined,
+    );
     for (let i = 0; i < 5; i++) {
       h.clock.advance(60_000);
       await h.call('POST', '/api/v1/ideas', { title: `Idea ${i}` });
@@ -35,29 +40,51 @@ describe.each(testEngines())('audit log on %s', (engine) => {
       headers: { authorization: 'Bearer clos_test_admin_token_0123456789abcdef', 'x-request-id': 'req-42' },
     });
     const events = (await h.call('GET', '/api/v1/audit?limit=2')).json().items;
-    expect(events[0]).toMatchObject({ action: 'idea.submitted', subjectType: 'idea', subjectId: res.json().id, actorLabel: 'admin@example.com', requestId: 'req-42', after: { title: 'Traced' } });
+    expect(events[0]).toMatchObject({
+      action: 'idea.submitted',
+      subjectType: 'idea',
+      subjectId: res.json().id,
+      actorLabel: 'admin@example.com',
+      requestId: 'req-42',
+      after: { title: 'Traced' },
+    });
     expect(events[0].prevHash).toBe(events[1].hash);
     expect(events[0].sequence).toBe(events[1].sequence + 1);
-    expect(await h.call('GET', '/api/v1/audit/verify').then((r) => r.json())).toEqual({ ok: true, count: events[0].sequence });
+    expect(await h.call('GET', '/api/v1/audit/verify').then((r) => r.json())).toEqual({
+      ok: true,
+      count: events[0].sequence,
+    });
   });
 
   it('filters by action, subject, actor and time, with cursor pagination', async () => {
     const all = (await h.call('GET', '/api/v1/audit?action=idea.submitted&limit=2')).json();
     expect(all.items.map((e: { after: { title: string } }) => e.after.title)).toEqual(['Idea 4', 'Idea 3']);
-    const next = (await h.call('GET', `/api/v1/audit?action=idea.submitted&limit=2&cursor=${all.nextCursor}`)).json();
+    const next = (
+      await h.call('GET', `/api/v1/audit?action=idea.submitted&limit=2&cursor=${all.nextCursor}`)
+    ).json();
     expect(next.items.map((e: { after: { title: string } }) => e.after.title)).toEqual(['Idea 2', 'Idea 1']);
     const from = new Date(h.clock.now().getTime() - 90_000).toISOString();
-    const recent = (await h.call('GET', `/api/v1/audit?action=idea.submitted&from=${encodeURIComponent(from)}`)).json();
+    const recent = (
+      await h.call('GET', `/api/v1/audit?action=idea.submitted&from=${encodeURIComponent(from)}`)
+    ).json();
     expect(recent.items).toHaveLength(2);
     const subject = all.items[0].subjectId;
-    expect((await h.call('GET', `/api/v1/audit?subjectType=idea&subjectId=${subject}`)).json().items).toHaveLength(1);
+    expect(
+      (await h.call('GET', `/api/v1/audit?subjectType=idea&subjectId=${subject}`)).json().items,
+    ).toHaveLength(1);
     const actor = all.items[0].actorId;
-    expect((await h.call('GET', `/api/v1/audit?actorId=${actor}&action=pod.registered`)).json().items).toHaveLength(1);
+    expect(
+      (await h.call('GET', `/api/v1/audit?actorId=${actor}&action=pod.registered`)).json().items,
+    ).toHaveLength(1);
   });
 
   it('refuses UPDATE and DELETE on the log in the database itself', async () => {
-    await expect(h.database.query("update audit_events set reason = 'x' where sequence = 2")).rejects.toThrow(/append-only/);
-    await expect(h.database.query('delete from audit_events where sequence = 2')).rejects.toThrow(/append-only/);
+    await expect(h.database.query("update audit_events set reason = 'x' where sequence = 2")).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(h.database.query('delete from audit_events where sequence = 2')).rejects.toThrow(
+      /append-only/,
+    );
   });
 
   it('verify reports an edited row', async () => {
@@ -73,11 +100,16 @@ describe.each(testEngines())('audit log on %s', (engine) => {
   it('verify reports the newest rows deleted', async () => {
     const count = (await h.call('GET', '/api/v1/audit/verify')).json().count;
     await tamper(`delete from audit_events where sequence >= ${count - 1}`);
-    expect((await h.call('GET', '/api/v1/audit/verify')).json()).toMatchObject({ ok: false, brokenAt: count - 1 });
+    expect((await h.call('GET', '/api/v1/audit/verify')).json()).toMatchObject({
+      ok: false,
+      brokenAt: count - 1,
+    });
   });
 
   it('verify reports a row re-hashed after editing (the next link breaks)', async () => {
-    const row = (await h.database.query<{ hash: string }>('select hash from audit_events where sequence = 2'))[0]!;
+    const row = (
+      await h.database.query<{ hash: string }>('select hash from audit_events where sequence = 2')
+    )[0]!;
     await tamper(`update audit_events set hash = '${'f'.repeat(64)}' where sequence = 2`);
     const verdict = (await h.call('GET', '/api/v1/audit/verify')).json();
     expect(verdict).toMatchObject({ ok: false, brokenAt: 2 });

@@ -2,7 +2,21 @@ import { testEngines } from '@clos/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Harness, startHarness } from './harness.ts';
 
-const TABLES = ['pods', 'users', 'pod_members', 'projects', 'evidence', 'approvals', 'wip_limits', 'wip_locks', 'ideas', 'idea_evaluations', 'pod_health_snapshots', 'audit_events', 'api_tokens'];
+const TABLES = [
+  'pods',
+  'users',
+  'pod_members',
+  'projects',
+  'evidence',
+  'approvals',
+  'wip_limits',
+  'wip_locks',
+  'ideas',
+  'idea_evaluations',
+  'pod_health_snapshots',
+  'audit_events',
+  'api_tokens',
+];
 
 describe.each(testEngines())('bad input on %s', (engine) => {
   let h: Harness;
@@ -12,13 +26,19 @@ describe.each(testEngines())('bad input on %s', (engine) => {
   /** Row counts of every table plus the audit head: "the database unchanged". */
   async function snapshot() {
     const counts: Record<string, string> = {};
-    for (const t of TABLES) counts[t] = (await h.database.query<{ n: string }>(`select count(*)::text as n from ${t}`))[0]!.n;
+    for (const t of TABLES)
+      counts[t] = (await h.database.query<{ n: string }>(`select count(*)::text as n from ${t}`))[0]!.n;
     const head = await h.database.query('select sequence, hash from audit_head');
     return { counts, head };
   }
 
   const raw = (method: string, url: string, payload: string, contentType = 'application/json') =>
-    h.app.inject({ method: method as 'POST', url, payload, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': contentType } });
+    h.app.inject({
+      method: method as 'POST',
+      url,
+      payload,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': contentType },
+    });
 
   beforeAll(async () => {
     h = await startHarness(engine);
@@ -40,14 +60,34 @@ describe.each(testEngines())('bad input on %s', (engine) => {
 
   it('wrong types and unknown fields → one problem per field path', async () => {
     const before = await snapshot();
-    const res = await h.call('POST', '/api/v1/pods', { slug: 42, name: ['x'], timezone: 'UTC', colour: 'red' });
+    const res = await h.call('POST', '/api/v1/pods', {
+      slug: 42,
+      name: ['x'],
+      timezone: 'UTC',
+      colour: 'red',
+    });
     expect(res.statusCode).toBe(400);
-    const paths = res.json().error.details.map((d: { path: string }) => d.path).sort();
+    const paths = res
+      .json()
+      .error.details.map((d: { path: string }) => d.path)
+      .sort();
     expect(paths).toEqual(['body.colour', 'body.name', 'body.slug']);
-    const nested = await h.call('POST', `/api/v1/pods/ratio/health`, { metrics: { velocity: 'fast', mood: 3 } });
-    expect(nested.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.metrics.mood', 'body.metrics.velocity']);
+    const nested = await h.call('POST', `/api/v1/pods/ratio/health`, {
+      metrics: { velocity: 'fast', mood: 3 },
+    });
+    expect(
+      nested
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['body.metrics.mood', 'body.metrics.velocity']);
     const query = await h.call('GET', '/api/v1/projects?limit=0&colour=red');
-    expect(query.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['querystring.colour', 'querystring.limit']);
+    expect(
+      query
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['querystring.colour', 'querystring.limit']);
     const missing = await h.call('POST', '/api/v1/projects', { pod: 'ratio' });
     expect(missing.json().error.details).toEqual([{ path: 'body.name', message: 'is required' }]);
     expect(await snapshot()).toEqual(before);
@@ -55,7 +95,9 @@ describe.each(testEngines())('bad input on %s', (engine) => {
 
   it('a huge body → 413 payload_too_large', async () => {
     const before = await snapshot();
-    const res = await h.call('POST', `/api/v1/projects/${projectId}/evidence`, { evidence: { blob: 'x'.repeat(2 * 1024 * 1024) } });
+    const res = await h.call('POST', `/api/v1/projects/${projectId}/evidence`, {
+      evidence: { blob: 'x'.repeat(2 * 1024 * 1024) },
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json().error.code).toBe('payload_too_large');
     expect(await snapshot()).toEqual(before);
@@ -74,7 +116,11 @@ describe.each(testEngines())('bad input on %s', (engine) => {
       ['GET', `/api/v1/projects/${unknown}`],
       ['POST', `/api/v1/projects/${unknown}/advance`],
       ['POST', `/api/v1/projects/${unknown}/evidence`, { evidence: {} }],
-      ['POST', `/api/v1/ideas/${unknown}/evaluations`, { scores: { impact: 1, confidence: 1, ease: 1, 'strategic-fit': 1 } }],
+      [
+        'POST',
+        `/api/v1/ideas/${unknown}/evaluations`,
+        { scores: { impact: 1, confidence: 1, ease: 1, 'strategic-fit': 1 } },
+      ],
       ['DELETE', `/api/v1/wip-locks/${unknown}`],
       ['GET', '/api/v1/pods/nope/status'],
       ['POST', '/api/v1/pods/nope/wip/project/locks', { itemId: 'x' }],
@@ -98,9 +144,17 @@ describe.each(testEngines())('bad input on %s', (engine) => {
     const dev1 = await h.userWithToken('developer');
     const dev2 = await h.userWithToken('developer');
     const idea = (await h.call('POST', '/api/v1/ideas', { title: 'Rollback' })).json();
-    for (const d of [dev1, dev2]) await h.call('POST', `/api/v1/ideas/${idea.id}/evaluations`, { scores: { impact: 5, confidence: 5, ease: 5, 'strategic-fit': 5 } }, d.token);
+    for (const d of [dev1, dev2])
+      await h.call(
+        'POST',
+        `/api/v1/ideas/${idea.id}/evaluations`,
+        { scores: { impact: 5, confidence: 5, ease: 5, 'strategic-fit': 5 } },
+        d.token,
+      );
     const before = await snapshot();
-    await h.database.query("alter table projects add constraint test_no_rollback_names check (name <> 'Rollback')");
+    await h.database.query(
+      "alter table projects add constraint test_no_rollback_names check (name <> 'Rollback')",
+    );
     try {
       const res = await h.call('POST', `/api/v1/ideas/${idea.id}/promote`, { pod: 'ratio' });
       expect(res.statusCode).toBe(500);
@@ -112,8 +166,14 @@ describe.each(testEngines())('bad input on %s', (engine) => {
   });
 
   it('a token without a Bearer prefix or an unknown token → 401', async () => {
-    const res = await h.app.inject({ method: 'GET', url: '/api/v1/pods', headers: { authorization: ADMIN_TOKEN } });
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/pods',
+      headers: { authorization: ADMIN_TOKEN },
+    });
     expect(res.statusCode).toBe(401);
-    expect((await h.call('GET', '/api/v1/pods', undefined, 'clos_nope')).json().error.code).toBe('unauthorized');
+    expect((await h.call('GET', '/api/v1/pods', undefined, 'clos_nope')).json().error.code).toBe(
+      'unauthorized',
+    );
   });
 });

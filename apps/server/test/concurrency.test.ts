@@ -10,14 +10,21 @@ describe.each(testEngines())('concurrency on %s', (engine) => {
   afterAll(() => h.close());
   beforeEach(async () => {
     await h.reset();
-    expect((await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' })).statusCode).toBe(201);
+    expect(
+      (await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' }))
+        .statusCode,
+    ).toBe(201);
   });
 
   it('100 simultaneous acquires on a limit of 3 admit exactly 3', async () => {
-    expect((await h.call('PUT', '/api/v1/pods/ratio/wip-limits/pull-request', { limit: 3 })).statusCode).toBe(200);
+    expect((await h.call('PUT', '/api/v1/pods/ratio/wip-limits/pull-request', { limit: 3 })).statusCode).toBe(
+      200,
+    );
     const dev = await h.userWithToken('developer');
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: `pr-${i}` }, dev.token)),
+      Array.from({ length: 100 }, (_, i) =>
+        h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: `pr-${i}` }, dev.token),
+      ),
     );
     const codes = results.map((r) => r.statusCode);
     expect(codes.filter((c) => c === 201)).toHaveLength(3);
@@ -33,7 +40,9 @@ describe.each(testEngines())('concurrency on %s', (engine) => {
 
   it('the same item acquired 20 times at once holds one lock', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: 'web#1' })),
+      Array.from({ length: 20 }, () =>
+        h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: 'web#1' }),
+      ),
     );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(19);
@@ -54,14 +63,18 @@ describe.each(testEngines())('concurrency on %s', (engine) => {
       }
       ideaIds.push(idea.json().id);
     }
-    const results = await Promise.all(ideaIds.map((id) => h.call('POST', `/api/v1/ideas/${id}/promote`, { pod: 'ratio' })));
+    const results = await Promise.all(
+      ideaIds.map((id) => h.call('POST', `/api/v1/ideas/${id}/promote`, { pod: 'ratio' })),
+    );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
     const refused = results.filter((r) => r.statusCode === 409);
     expect(refused).toHaveLength(7);
     expect(refused.every((r) => r.json().error.code === 'wip_limit_exceeded')).toBe(true);
     const projects = await h.database.query<{ n: string }>('select count(*)::text as n from projects');
     expect(projects[0]!.n).toBe('1');
-    const promoted = await h.database.query<{ n: string }>("select count(*)::text as n from ideas where status = 'promoted'");
+    const promoted = await h.database.query<{ n: string }>(
+      "select count(*)::text as n from ideas where status = 'promoted'",
+    );
     expect(promoted[0]!.n).toBe('1');
   });
 
@@ -70,15 +83,28 @@ describe.each(testEngines())('concurrency on %s', (engine) => {
     const b = await h.userWithToken('developer');
     const idea = await h.call('POST', '/api/v1/ideas', { title: 'Once' });
     for (const who of [a, b])
-      await h.call('POST', `/api/v1/ideas/${idea.json().id}/evaluations`, { scores: { impact: 4, confidence: 4, ease: 4, 'strategic-fit': 4 } }, who.token);
-    const results = await Promise.all([1, 2, 3].map(() => h.call('POST', `/api/v1/ideas/${idea.json().id}/promote`, { pod: 'ratio' })));
+      await h.call(
+        'POST',
+        `/api/v1/ideas/${idea.json().id}/evaluations`,
+        { scores: { impact: 4, confidence: 4, ease: 4, 'strategic-fit': 4 } },
+        who.token,
+      );
+    const results = await Promise.all(
+      [1, 2, 3].map(() => h.call('POST', `/api/v1/ideas/${idea.json().id}/promote`, { pod: 'ratio' })),
+    );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
-    expect(results.filter((r) => r.statusCode === 409).every((r) => r.json().error.code === 'conflict')).toBe(true);
-    expect((await h.database.query<{ n: string }>('select count(*)::text as n from projects'))[0]!.n).toBe('1');
+    expect(results.filter((r) => r.statusCode === 409).every((r) => r.json().error.code === 'conflict')).toBe(
+      true,
+    );
+    expect((await h.database.query<{ n: string }>('select count(*)::text as n from projects'))[0]!.n).toBe(
+      '1',
+    );
   });
 
   it('concurrent writers keep the audit chain intact', async () => {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => h.call('POST', '/api/v1/ideas', { title: `Idea ${i}` })));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => h.call('POST', '/api/v1/ideas', { title: `Idea ${i}` })),
+    );
     const verify = await h.call('GET', '/api/v1/audit/verify');
     expect(verify.json()).toMatchObject({ ok: true });
     expect(verify.json().count).toBeGreaterThanOrEqual(31);

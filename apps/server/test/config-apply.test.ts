@@ -1,5 +1,5 @@
 import { composeServices } from '@clos/db';
-import { FakeClock, defaultPolicy, openTestDatabase, testEngines } from '@clos/testing';
+import { defaultPolicy, FakeClock, openTestDatabase, testEngines } from '@clos/testing';
 import { describe, expect, it } from 'vitest';
 
 const FILE = {
@@ -22,12 +22,21 @@ describe.each(testEngines())('config file application on %s', (engine) => {
     const database = await openTestDatabase(engine);
     try {
       const clock = new FakeClock();
-      const start = (file: object) => composeServices({ database, policy: defaultPolicy(file), clock });
-      const admin = { actor: { userId: null, tokenId: null, role: 'admin' as const, podIds: [], label: 'test' }, requestId: null };
+      const start = (file: Record<string, unknown>) =>
+        composeServices({ database, policy: defaultPolicy(file), clock });
+      const admin = {
+        actor: { userId: null, tokenId: null, role: 'admin' as const, podIds: [], label: 'test' },
+        requestId: null,
+      };
 
       const first = start(FILE);
       const applied = await first.applyPolicy();
-      expect(applied.applied).toEqual(['pod:ratio', 'pod:ratio:member:lead@example.com', 'pod:ratio:member:dev@example.com', 'wip:ratio:project']);
+      expect(applied.applied).toEqual([
+        'pod:ratio',
+        'pod:ratio:member:lead@example.com',
+        'pod:ratio:member:dev@example.com',
+        'wip:ratio:project',
+      ]);
       const status = await first.pods.getStatus(admin, 'ratio');
       expect(status.members.map((m) => [m.email, m.podRole, m.role])).toEqual([
         ['dev@example.com', 'member', 'developer'],

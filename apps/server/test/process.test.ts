@@ -29,7 +29,7 @@ function run(args: string[], env: Record<string, string> = {}): Started {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-async function listening(s: Started, timeoutMs = 60_000): Promise<string> {
+async function listening(s: Started, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const m = s.stdout().match(/"url":"(http:\/\/[^"]+)"/);
@@ -50,7 +50,8 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('the server process', () => {
+// Each start opens PGlite (seconds of WASM start-up), several per test: generous timeouts.
+describe('the server process', { timeout: 240_000 }, () => {
   it('prints the admin token once, locks its data directory and keeps data across restarts', async () => {
     const dir = temp();
     const dataDir = join(dir, 'data');
@@ -78,12 +79,16 @@ describe('the server process', () => {
     const url2 = await listening(again);
     expect(again.stdout()).not.toContain('admin token');
     const pods = await fetch(`${url2}/api/v1/pods`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await pods.json()).items.map((p: { slug: string }) => p.slug)).toEqual(['ratio']);
+    expect(
+      ((await pods.json()) as { items: { slug: string }[] }).items.map((p: { slug: string }) => p.slug),
+    ).toEqual(['ratio']);
     again.child.kill('SIGKILL');
     await again.exited;
 
     // A lock left by a killed process is taken over.
-    const afterKill = run(['--data-dir', dataDir, '--port', '0'], { CLOS_ADMIN_TOKEN: 'ignored-because-not-first-start-xxxxxxxx' });
+    const afterKill = run(['--data-dir', dataDir, '--port', '0'], {
+      CLOS_ADMIN_TOKEN: 'ignored-because-not-first-start-xxxxxxxx',
+    });
     await listening(afterKill);
     afterKill.child.kill('SIGTERM');
     expect(await afterKill.exited).toBe(0);
@@ -94,7 +99,17 @@ describe('the server process', () => {
     const config = join(dir, 'clos.config.yaml');
     writeFileSync(
       config,
-      ['stages:', '  - name: inception', '  - name: build', '    gate:', '      evidence: { type: object }', '      approvals: { count: -1, roles: [admin] }', 'ideas:', '  minEvaluations: 0', ''].join('\n'),
+      [
+        'stages:',
+        '  - name: inception',
+        '  - name: build',
+        '    gate:',
+        '      evidence: { type: object }',
+        '      approvals: { count: -1, roles: [admin] }',
+        'ideas:',
+        '  minEvaluations: 0',
+        '',
+      ].join('\n'),
     );
     const s = run(['--config', config, '--data-dir', join(dir, 'data'), '--port', '0']);
     expect(await s.exited).toBe(2);

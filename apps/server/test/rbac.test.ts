@@ -1,4 +1,4 @@
-import { PERMISSIONS, ROLES, ROLE_PERMISSIONS, type Role } from '@clos/core';
+import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@clos/core';
 import { testEngines } from '@clos/testing';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,13 +21,15 @@ describe.each(testEngines())('every route × every role on %s', (engine) => {
   beforeAll(async () => {
     h = await startHarness(engine);
     await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' });
-    for (const role of ROLES) tokens[role] = (await h.userWithToken(role, role === 'pod-lead' ? { pods: ['ratio'] } : {})).token;
+    for (const role of ROLES)
+      tokens[role] = (await h.userWithToken(role, role === 'pod-lead' ? { pods: ['ratio'] } : {})).token;
   });
   afterAll(() => h.close());
 
   it('every route declares a known permission', () => {
     expect(h.app.routeCatalog.length).toBeGreaterThan(30);
-    for (const r of h.app.routeCatalog) expect(Object.keys(PERMISSIONS), `${r.method} ${r.url}`).toContain(r.permission);
+    for (const r of h.app.routeCatalog)
+      expect(Object.keys(PERMISSIONS), `${r.method} ${r.url}`).toContain(r.permission);
   });
 
   it('answers 401 without a token, 403 to roles lacking the permission, and lets the others through', async () => {
@@ -36,16 +38,20 @@ describe.each(testEngines())('every route × every role on %s', (engine) => {
       const url = concrete(route.url);
       const anonymous = await h.call(route.method, url, undefined, null);
       if (route.permission === 'public') {
-        if (anonymous.statusCode === 401 || anonymous.statusCode === 403) failures.push(`${route.method} ${route.url}: public route refused`);
+        if (anonymous.statusCode === 401 || anonymous.statusCode === 403)
+          failures.push(`${route.method} ${route.url}: public route refused`);
         continue;
       }
-      if (anonymous.statusCode !== 401) failures.push(`${route.method} ${route.url} anonymous: ${anonymous.statusCode}`);
+      if (anonymous.statusCode !== 401)
+        failures.push(`${route.method} ${route.url} anonymous: ${anonymous.statusCode}`);
       for (const role of ROLES) {
         const res = await h.call(route.method, url, undefined, tokens[role]);
         const allowed = ROLE_PERMISSIONS[role].has(route.permission);
         const refused = res.statusCode === 403 && res.json().error.code === 'forbidden';
-        if (allowed && (res.statusCode === 401 || refused)) failures.push(`${route.method} ${route.url} as ${role}: refused (${res.body})`);
-        if (!allowed && !refused) failures.push(`${route.method} ${route.url} as ${role}: expected 403, got ${res.statusCode}`);
+        if (allowed && (res.statusCode === 401 || refused))
+          failures.push(`${route.method} ${route.url} as ${role}: refused (${res.body})`);
+        if (!allowed && !refused)
+          failures.push(`${route.method} ${route.url} as ${role}: expected 403, got ${res.statusCode}`);
       }
     }
     expect(failures).toEqual([]);
@@ -84,18 +90,35 @@ describe.each(testEngines())('every route × every role on %s', (engine) => {
 
   it('limits a pod-lead to the pods listed on its token', async () => {
     await h.call('POST', '/api/v1/pods', { slug: 'atlas', name: 'Atlas', timezone: 'America/New_York' });
-    const own = await h.call('PUT', '/api/v1/pods/ratio/wip-limits/project', { limit: 4 }, tokens['pod-lead']);
+    const own = await h.call(
+      'PUT',
+      '/api/v1/pods/ratio/wip-limits/project',
+      { limit: 4 },
+      tokens['pod-lead'],
+    );
     expect(own.statusCode).toBe(200);
-    const other = await h.call('PUT', '/api/v1/pods/atlas/wip-limits/project', { limit: 4 }, tokens['pod-lead']);
+    const other = await h.call(
+      'PUT',
+      '/api/v1/pods/atlas/wip-limits/project',
+      { limit: 4 },
+      tokens['pod-lead'],
+    );
     expect(other.statusCode).toBe(403);
     expect(other.json().error.message).toContain('atlas');
   });
 
   it('refuses tokens above the user role and pod-lead tokens without pods', async () => {
     await h.call('POST', '/api/v1/users', { email: 'dev-only@example.com', name: 'Dev', role: 'developer' });
-    const above = await h.call('POST', '/api/v1/tokens', { name: 'x', role: 'admin', user: 'dev-only@example.com' });
+    const above = await h.call('POST', '/api/v1/tokens', {
+      name: 'x',
+      role: 'admin',
+      user: 'dev-only@example.com',
+    });
     expect(above.statusCode).toBe(400);
-    expect(above.json().error.details).toContainEqual({ path: 'role', message: "cannot exceed the user's own role (developer)" });
+    expect(above.json().error.details).toContainEqual({
+      path: 'role',
+      message: "cannot exceed the user's own role (developer)",
+    });
     const lead = await h.call('POST', '/api/v1/tokens', { name: 'x', role: 'pod-lead' });
     expect(lead.json().error.details[0].path).toBe('pods');
   });

@@ -2,7 +2,10 @@ import { testEngines } from '@clos/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.ts';
 
-const DISCOVERY = { problemStatement: 'Teams lose a day a week to manual release notes', owner: 'ada@example.com' };
+const DISCOVERY = {
+  problemStatement: 'Teams lose a day a week to manual release notes',
+  owner: 'ada@example.com',
+};
 
 describe.each(testEngines())('stage gates on %s', (engine) => {
   let h: Harness;
@@ -21,7 +24,12 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
     lead = await h.userWithToken('pod-lead', { pods: ['ratio'] });
     lead2 = await h.userWithToken('pod-lead', { pods: ['ratio'] });
     dev = await h.userWithToken('developer');
-    const project = await h.call('POST', '/api/v1/projects', { name: 'Release notes bot', pod: 'ratio' }, lead.token);
+    const project = await h.call(
+      'POST',
+      '/api/v1/projects',
+      { name: 'Release notes bot', pod: 'ratio' },
+      lead.token,
+    );
     expect(project.statusCode, project.body).toBe(201);
     projectId = project.json().id;
   });
@@ -31,25 +39,40 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
     expect(project.json()).toMatchObject({ currentStage: 'inception', blockedReason: null });
     expect(project.json().transitions).toHaveLength(1);
     const wip = await h.call('GET', '/api/v1/pods/ratio/wip');
-    expect(wip.json().types.find((t: { itemType: string }) => t.itemType === 'project')).toMatchObject({ used: 1, limit: 3 });
+    expect(wip.json().types.find((t: { itemType: string }) => t.itemType === 'project')).toMatchObject({
+      used: 1,
+      limit: 3,
+    });
   });
 
   it('evaluates the next gate criterion by criterion', async () => {
     const gate = await h.call('GET', `/api/v1/projects/${projectId}/gate`);
     expect(gate.json()).toMatchObject({ currentStage: 'inception', nextStage: 'discovery', ready: false });
     const unmet = gate.json().criteria.filter((c: { met: boolean }) => !c.met);
-    expect(unmet.map((c: { path?: string; kind: string }) => c.path ?? c.kind)).toEqual(['(root)', 'problemStatement', 'owner', 'approvals']);
+    expect(unmet.map((c: { path?: string; kind: string }) => c.path ?? c.kind)).toEqual([
+      '(root)',
+      'problemStatement',
+      'owner',
+      'approvals',
+    ]);
     expect(unmet[1].message).toBe('evidence field "problemStatement" is required');
   });
 
   it('refuses to advance with every unmet criterion and changes nothing', async () => {
-    await h.call('POST', `/api/v1/projects/${projectId}/evidence`, { evidence: { problemStatement: 'short', owner: 'not-an-email' } }, dev.token);
+    await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/evidence`,
+      { evidence: { problemStatement: 'short', owner: 'not-an-email' } },
+      dev.token,
+    );
     const before = await h.call('GET', '/api/v1/audit/verify');
     const res = await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token);
     expect(res.statusCode).toBe(422);
     const { error } = res.json();
     expect(error.code).toBe('gate_criteria_unmet');
-    const paths = error.details.evaluation.criteria.filter((c: { met: boolean }) => !c.met).map((c: { path?: string; kind: string }) => c.path ?? c.kind);
+    const paths = error.details.evaluation.criteria
+      .filter((c: { met: boolean }) => !c.met)
+      .map((c: { path?: string; kind: string }) => c.path ?? c.kind);
     expect(paths).toEqual(['problemStatement', 'owner', 'approvals']);
     expect(error.message).toContain('must NOT have fewer than 10 characters');
     expect((await h.call('GET', `/api/v1/projects/${projectId}`)).json().currentStage).toBe('inception');
@@ -57,10 +80,25 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
   });
 
   it('advances once evidence validates and approvals are met, recording the transition', async () => {
-    const ev = await h.call('POST', `/api/v1/projects/${projectId}/evidence`, { evidence: DISCOVERY }, dev.token);
+    const ev = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/evidence`,
+      { evidence: DISCOVERY },
+      dev.token,
+    );
     expect(ev.statusCode, ev.body).toBe(201);
-    expect(ev.json().gate.criteria.filter((c: { met: boolean }) => !c.met).map((c: { kind: string }) => c.kind)).toEqual(['approvals']);
-    const approve = await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve', comment: 'clear problem' }, lead.token);
+    expect(
+      ev
+        .json()
+        .gate.criteria.filter((c: { met: boolean }) => !c.met)
+        .map((c: { kind: string }) => c.kind),
+    ).toEqual(['approvals']);
+    const approve = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/approvals`,
+      { decision: 'approve', comment: 'clear problem' },
+      lead.token,
+    );
     expect(approve.statusCode, approve.body).toBe(201);
     expect(approve.json().gate.ready).toBe(true);
     const res = await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token);
@@ -68,7 +106,11 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
     expect(res.json().project.currentStage).toBe('discovery');
     expect(res.json().gate.nextStage).toBe('build');
     const detail = (await h.call('GET', `/api/v1/projects/${projectId}`)).json();
-    expect(detail.transitions.at(-1)).toMatchObject({ fromStage: 'inception', toStage: 'discovery', evidence: DISCOVERY });
+    expect(detail.transitions.at(-1)).toMatchObject({
+      fromStage: 'inception',
+      toStage: 'discovery',
+      evidence: DISCOVERY,
+    });
     expect(detail.transitions.at(-1).approvedBy).toHaveLength(1);
     const audit = await h.call('GET', `/api/v1/audit?subjectId=${projectId}&action=stage.advanced`);
     expect(audit.json().items).toHaveLength(1);
@@ -82,20 +124,51 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
       validate: { testPlanUrl: 'https://docs.example.com/tests', ciPassing: true },
     };
     for (const stage of ['discovery', 'build', 'validate']) {
-      const ev = await h.call('POST', `/api/v1/projects/${projectId}/evidence`, { evidence: evidence[stage] }, dev.token);
-      expect(ev.json().gate.criteria.filter((c: { met: boolean; kind: string }) => !c.met && c.kind === 'evidence'), `${stage}: ${ev.body}`).toEqual([]);
+      const ev = await h.call(
+        'POST',
+        `/api/v1/projects/${projectId}/evidence`,
+        { evidence: evidence[stage] },
+        dev.token,
+      );
+      expect(
+        ev
+          .json()
+          .gate.criteria.filter((c: { met: boolean; kind: string }) => !c.met && c.kind === 'evidence'),
+        `${stage}: ${ev.body}`,
+      ).toEqual([]);
       await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead.token);
-      expect((await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token)).statusCode).toBe(200);
+      expect(
+        (await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token)).statusCode,
+      ).toBe(200);
     }
-    const shipping = { releaseNotesUrl: 'https://x.example.com/n', rollbackPlan: 'Revert the deploy and restore', validationReportUrl: 'https://x.example.com/v' };
+    const shipping = {
+      releaseNotesUrl: 'https://x.example.com/n',
+      rollbackPlan: 'Revert the deploy and restore',
+      validationReportUrl: 'https://x.example.com/v',
+    };
     await h.call('POST', `/api/v1/projects/${projectId}/evidence`, { evidence: shipping }, dev.token);
     await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead.token);
-    const twice = await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead.token);
+    const twice = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/approvals`,
+      { decision: 'approve' },
+      lead.token,
+    );
     const approvals = twice.json().gate.criteria.find((c: { kind: string }) => c.kind === 'approvals');
     expect(approvals).toMatchObject({ required: 2, received: 1, met: false });
-    const byDev = await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, dev.token);
+    const byDev = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/approvals`,
+      { decision: 'approve' },
+      dev.token,
+    );
     expect(byDev.statusCode).toBe(403);
-    const second = await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead2.token);
+    const second = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/approvals`,
+      { decision: 'approve' },
+      lead2.token,
+    );
     expect(second.json().gate.ready).toBe(true);
     const last = await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token);
     expect(last.json().project.currentStage).toBe('shipping');
@@ -109,34 +182,60 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
     await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead.token);
     await h.database.query("update users set role = 'developer' where email = $1", [lead.email]);
     const gate = await h.call('GET', `/api/v1/projects/${projectId}/gate`);
-    expect(gate.json().criteria.find((c: { kind: string }) => c.kind === 'approvals')).toMatchObject({ received: 0, met: false });
+    expect(gate.json().criteria.find((c: { kind: string }) => c.kind === 'approvals')).toMatchObject({
+      received: 0,
+      met: false,
+    });
   });
 
   it('a rejection holds the gate until the same approver approves', async () => {
     await h.call('POST', `/api/v1/projects/${projectId}/evidence`, { evidence: DISCOVERY }, dev.token);
-    const noComment = await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'reject' }, lead.token);
+    const noComment = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/approvals`,
+      { decision: 'reject' },
+      lead.token,
+    );
     expect(noComment.statusCode).toBe(400);
     expect(noComment.json().error.details[0].path).toBe('comment');
-    await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'reject', comment: 'who is the customer?' }, lead.token);
+    await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/approvals`,
+      { decision: 'reject', comment: 'who is the customer?' },
+      lead.token,
+    );
     await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead2.token);
     const blocked = await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token);
     expect(blocked.statusCode).toBe(422);
     expect(blocked.json().error.message).toContain('who is the customer?');
     await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead.token);
-    expect((await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token)).statusCode).toBe(200);
+    expect(
+      (await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token)).statusCode,
+    ).toBe(200);
   });
 
   it('a blocked project cannot advance until unblocked', async () => {
     await h.call('POST', `/api/v1/projects/${projectId}/evidence`, { evidence: DISCOVERY }, dev.token);
     await h.call('POST', `/api/v1/projects/${projectId}/approvals`, { decision: 'approve' }, lead.token);
-    const block = await h.call('POST', `/api/v1/projects/${projectId}/block`, { reason: 'waiting on legal' }, dev.token);
+    const block = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/block`,
+      { reason: 'waiting on legal' },
+      dev.token,
+    );
     expect(block.json()).toMatchObject({ blockedReason: 'waiting on legal' });
     const res = await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token);
     expect(res.statusCode).toBe(422);
     expect(res.json().error.message).toContain('project is blocked: waiting on legal');
-    expect((await h.call('POST', `/api/v1/projects/${projectId}/unblock`, {}, dev.token)).json().blockedReason).toBeNull();
-    expect((await h.call('POST', `/api/v1/projects/${projectId}/unblock`, {}, dev.token)).statusCode).toBe(200);
-    expect((await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token)).statusCode).toBe(200);
+    expect(
+      (await h.call('POST', `/api/v1/projects/${projectId}/unblock`, {}, dev.token)).json().blockedReason,
+    ).toBeNull();
+    expect((await h.call('POST', `/api/v1/projects/${projectId}/unblock`, {}, dev.token)).statusCode).toBe(
+      200,
+    );
+    expect(
+      (await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token)).statusCode,
+    ).toBe(200);
     const blocked = await h.call('GET', '/api/v1/projects?blocked=true');
     expect(blocked.json().items).toHaveLength(0);
   });
@@ -161,7 +260,10 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
     const second = await h.call('GET', `/api/v1/projects?limit=2&cursor=${first.json().nextCursor}`);
     expect(second.json().items.map((p: { name: string }) => p.name)).toEqual(['P1', 'P0']);
     const third = await h.call('GET', `/api/v1/projects?limit=2&cursor=${second.json().nextCursor}`);
-    expect(third.json()).toEqual({ items: [expect.objectContaining({ name: 'Release notes bot' })], nextCursor: null });
+    expect(third.json()).toEqual({
+      items: [expect.objectContaining({ name: 'Release notes bot' })],
+      nextCursor: null,
+    });
     expect((await h.call('GET', '/api/v1/projects?stage=discovery')).json().items).toHaveLength(0);
     expect((await h.call('GET', '/api/v1/projects?pod=nope')).statusCode).toBe(404);
   });

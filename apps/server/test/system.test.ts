@@ -10,15 +10,26 @@ describe('system routes and OpenAPI', () => {
 
   it('answers liveness and readiness without a token', async () => {
     expect((await h.call('GET', '/healthz', undefined, null)).json()).toEqual({ status: 'ok' });
-    expect((await h.call('GET', '/readyz', undefined, null)).json()).toEqual({ status: 'ready', engine: 'pglite' });
+    expect((await h.call('GET', '/readyz', undefined, null)).json()).toEqual({
+      status: 'ready',
+      engine: 'pglite',
+    });
   });
 
   it('documents every API route in the OpenAPI document, with its schemas', async () => {
     const doc = (await h.call('GET', '/api/v1/openapi.json', undefined, null)).json();
     expect(doc.openapi).toBe('3.1.0');
-    const documented = new Set(Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
-    const routes = h.app.routeCatalog.filter((r) => r.url.startsWith('/api/v1/') && r.url !== '/api/v1/openapi.json');
-    const missing = routes.map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`).filter((r) => !documented.has(r));
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
+    const routes = h.app.routeCatalog.filter(
+      (r) => r.url.startsWith('/api/v1/') && r.url !== '/api/v1/openapi.json',
+    );
+    const missing = routes
+      .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`)
+      .filter((r) => !documented.has(r));
     expect(missing).toEqual([]);
     expect(doc.components.schemas).toHaveProperty('Project');
     expect(doc.paths['/api/v1/pods/{slug}/wip/{itemType}/locks'].post.responses).toHaveProperty('409');

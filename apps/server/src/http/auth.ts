@@ -33,7 +33,8 @@ export function registerAuth(app: FastifyInstance, services: Services) {
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
     if (!permission) throw new Error(`route ${route.method} ${route.url} declares no permission`);
-    for (const method of [route.method].flat()) if (method !== 'HEAD') catalog.push({ method, url: route.url, permission });
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') catalog.push({ method, url: route.url, permission });
   });
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const permission = request.routeOptions.config.permission;

@@ -104,7 +104,7 @@ export async function verifyChain(
   if (headSeq !== count)
     return {
       ok: false,
-      brokenAt: count + 1,
+      brokenAt: Math.min(headSeq, count) + 1,
       reason: `chain head records ${headSeq} events, found ${count}`,
       count,
     };

@@ -1,7 +1,11 @@
 import type { FieldProblem } from '../errors.ts';
 import type { IdeasPolicy } from '../policy.ts';
 
-const round2 = (n: number) => Math.round((n + Number.EPSILON) * 100) / 100;
+/**
+ * Half-up to 2 decimals on the decimal value the number prints as: scaling by 100 in binary would
+ * round 2.135 down (2.135 * 100 = 213.49999…).
+ */
+const round2 = (n: number) => Number(`${Math.round(Number(`${n}e2`))}e-2`);
 
 /**
  * Problems with one evaluator's scores: every configured criterion must be scored on 0–5, and no
@@ -44,6 +48,7 @@ export function weightedScore(policy: IdeasPolicy, scores: Record<string, number
 export function ideaScore(policy: IdeasPolicy, evaluations: Record<string, number>[]): number | null {
   if (evaluations.length === 0) return null;
   const weights = policy.criteria.reduce((s, c) => s + c.weight, 0);
+  if (weights === 0) return 0;
   const means = evaluations.map(
     (e) => policy.criteria.reduce((s, c) => s + c.weight * (e[c.key] ?? 0), 0) / weights,
   );

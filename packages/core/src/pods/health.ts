@@ -69,6 +69,11 @@ export function checkHealthMetrics(policy: HealthPolicy, m: HealthMetrics): Fiel
   } as const;
   if (present.length > 0 && present.every((k) => policy.weights[weightOf[k]] === 0))
     problems.push({ path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' });
+  for (const k of present) {
+    const v = m[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      problems.push({ path: `metrics.${k}`, message: 'must be a finite number ≥ 0' });
+  }
   if (m.deploymentSuccess !== undefined && m.deploymentSuccess > 1)
     problems.push({ path: 'metrics.deploymentSuccess', message: 'must be a rate from 0 to 1' });
   if (m.blockedItems !== undefined && !Number.isInteger(m.blockedItems))

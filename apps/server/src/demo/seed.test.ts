@@ -1,0 +1,172 @@
+import { type Ctx, type Policy, SYSTEM_ACTOR } from '@clos/core';
+import { composeServices, type Database } from '@clos/db';
+import { defaultPolicy, openTestDatabase } from '@clos/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleFromSchema, seedDemo } from './seed.ts';
+
+const ctx: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
+const page = { limit: 500 };
+
+async function projectsPerStage(database: Database, policy: Policy): Promise<Record<string, number>> {
+  const services = composeServices({ database, policy });
+  const counts: Record<string, number> = {};
+  for (const stage of policy.stages)
+    counts[stage.name] = (await services.stages.list(ctx, { stage: stage.name }, page)).items.length;
+  return counts;
+}
+
+const tableCounts = (database: Database) =>
+  database.query<{ projects: number; ideas: number; audit: number; head: number }>(
+    `select (select count(*)::int from projects) as projects, (select count(*)::int from ideas) as ideas,
+            (select count(*)::int from audit_events) as audit, (select sequence from audit_head) as head`,
+  );
+
+describe('seedDemo with the default policy', () => {
+  const policy = defaultPolicy();
+  let database: Database;
+  let services: ReturnType<typeof composeServices>;
+  let seeded: Record<string, number> | null;
+  const startedAt = Date.now();
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    services = composeServices({ database, policy });
+    seeded = await seedDemo(database, policy);
+  });
+  afterAll(() => database.close());
+
+  it('returns what it created', () => {
+    expect(seeded).toMatchObject({ pods: 4, users: 13, projects: 11, ideas: 8, healthSnapshots: 24 });
+    expect(seeded!.locks).toBeGreaterThanOrEqual(seeded!.projects!);
+  });
+
+  it('does nothing the second time', async () => {
+    const before = await tableCounts(database);
+    expect(await seedDemo(database, policy)).toBeNull();
+    expect(await tableCounts(database)).toEqual(before);
+  });
+
+  it('has a project at every stage, and a blocked one', async () => {
+    const perStage = await projectsPerStage(database, policy);
+    for (const stage of policy.stages) expect(perStage[stage.name], stage.name).toBeGreaterThanOrEqual(1);
+    const blocked = await services.stages.list(ctx, { blocked: true }, page);
+    expect(blocked.items.length).toBeGreaterThanOrEqual(1);
+    expect(blocked.items[0]!.blockedReason).toBeTruthy();
+  });
+
+  it('has pod ratio, exactly at its project WIP limit, with pull-request locks', async () => {
+    expect((await services.pods.get(ctx, 'ratio')).name).toBe('Ratio');
+    const status = await services.wip.getStatus(ctx, 'ratio');
+    const project = status.types.find((t) => t.itemType === 'project')!;
+    expect(project.used).toBe(project.limit);
+    const prs = status.types.find((t) => t.itemType === 'pull-request')!;
+    expect(prs.holders.map((h) => h.itemId)).toContain('ratio/web#412');
+  });
+
+  it('has ideas pending, promoted and archived', async () => {
+    for (const status of ['pending', 'promoted', 'archived'] as const)
+      expect((await services.ideas.list(ctx, { status }, page)).items.length, status).toBeGreaterThanOrEqual(
+        1,
+      );
+  });
+
+  it('has six weeks of health per pod, one pod below 70 at the end', async () => {
+    const pods = (await services.pods.list(ctx, page)).items;
+    const latest: number[] = [];
+    for (const pod of pods) {
+      const history = await services.pods.healthHistory(ctx, pod.slug, 100);
+      expect(history.length, pod.slug).toBeGreaterThanOrEqual(6);
+      latest.push(history[0]!.score);
+    }
+    expect(Math.min(...latest)).toBeLessThan(70);
+  });
+
+  it('records a member rotation', async () => {
+    const atlas = await services.pods.members(ctx, 'atlas', true);
+    expect(atlas.some((m) => m.leftAt !== null)).toBe(true);
+  });
+
+  it('spreads the history over the six weeks before now, with an intact audit chain', async () => {
+    const [span] = await database.query<{ first: Date; last: Date }>(
+      'select min(occurred_at) as first, max(occurred_at) as last from audit_events',
+    );
+    const first = new Date(span!.first).getTime();
+    const last = new Date(span!.last).getTime();
+    expect(last).toBeLessThanOrEqual(Date.now());
+    expect(first).toBeLessThan(startedAt - 40 * 86_400_000);
+    expect(first).toBeGreaterThan(startedAt - 43 * 86_400_000);
+    expect(await services.audit.verify(ctx)).toMatchObject({ ok: true });
+  });
+});
+
+describe('seedDemo with a custom policy', () => {
+  const gate = {
+    evidence: {
+      type: 'object',
+      required: ['summary', 'link', 'ok'],
+      properties: {
+        summary: { type: 'string', minLength: 20 },
+        link: { type: 'string', format: 'uri' },
+        ok: { const: true },
+      },
+      additionalProperties: false,
+    },
+    approvals: { count: 1, roles: ['admin'] },
+  };
+  const policy = defaultPolicy({
+    stages: [{ name: 'todo' }, { name: 'doing', gate }, { name: 'done', gate }],
+  });
+
+  it('satisfies gates it was not written for, from their schemas', async () => {
+    const database = await openTestDatabase('pglite');
+    try {
+      expect(await seedDemo(database, policy)).not.toBeNull();
+      const perStage = await projectsPerStage(database, policy);
+      expect(Object.keys(perStage)).toEqual(['todo', 'doing', 'done']);
+      for (const count of Object.values(perStage)) expect(count).toBeGreaterThanOrEqual(1);
+      expect(await composeServices({ database, policy }).audit.verify(ctx)).toMatchObject({ ok: true });
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe('sampleFromSchema', () => {
+  const sampleCtx = {
+    subject: 'Checkout',
+    email: 'owner@example.com',
+    urlBase: 'https://docs.example.com/x',
+    at: new Date('2026-03-02T09:00:00Z'),
+  };
+
+  it('fills required fields by type and format, and prefers fitting hints', () => {
+    const schema = {
+      type: 'object',
+      required: ['title', 'owner', 'url', 'items', 'count', 'done', 'kind'],
+      properties: {
+        title: { type: 'string', minLength: 30 },
+        owner: { type: 'string', format: 'email' },
+        url: { type: 'string', format: 'uri' },
+        items: { type: 'array', items: { type: 'string' } },
+        count: { type: 'integer', minimum: 3 },
+        done: { type: 'boolean' },
+        kind: { enum: ['a', 'b'] },
+        optional: { type: 'string' },
+      },
+    };
+    const value = sampleFromSchema(schema, sampleCtx, { items: ['hinted'], count: 'not a number' }) as Record<
+      string,
+      unknown
+    >;
+    expect((value.title as string).length).toBeGreaterThanOrEqual(30);
+    expect(value).toMatchObject({
+      owner: 'owner@example.com',
+      url: 'https://docs.example.com/x/url',
+      items: ['hinted'],
+      count: 3,
+      done: true,
+      kind: 'a',
+    });
+    expect(value).not.toHaveProperty('optional');
+  });
+});
