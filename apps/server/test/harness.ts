@@ -18,6 +18,7 @@ export interface Harness {
     url: string,
     body?: unknown,
     token?: string | null,
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely; the contract is typed elsewhere
   ): Promise<LightMyRequestResponse & { body: string; json<T = Record<string, any>>(): T }>;
   /** A user with a token of that role (pod-leads and scoped tokens get `pods`). */
   userWithToken(

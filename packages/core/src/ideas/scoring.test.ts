@@ -113,7 +113,12 @@ describe('weightedScore', () => {
     // 1.005 is stored as 1.00499999…; rounding on the decimal form rounds it up as a person would.
     expect(weightedScore(single, { x: 1.005 })).toBe(1.01);
     // Beyond 2, a fixed epsilon no longer helps: 2.135 * 100 = 213.49999… in binary.
-    for (const [v, want] of [[2.135, 2.14], [4.015, 4.02], [3.445, 3.45], [0.125, 0.13]] as const)
+    for (const [v, want] of [
+      [2.135, 2.14],
+      [4.015, 4.02],
+      [3.445, 3.45],
+      [0.125, 0.13],
+    ] as const)
       expect(weightedScore(single, { x: v })).toBe(want);
     expect(weightedScore(single, { x: 2.344 })).toBe(2.34);
   });
