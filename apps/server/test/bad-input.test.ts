@@ -135,7 +135,7 @@ describe.each(testEngines())('bad input on %s', (engine) => {
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.details[0].path).toBe('params.id');
     const cursor = await h.call('GET', '/api/v1/projects?cursor=garbage');
-    expect(cursor.json().error.details[0].path).toBe('cursor');
+    expect(cursor.json().error.details[0].path).toBe('querystring.cursor');
     expect(await snapshot()).toEqual(before);
   });
 

@@ -101,6 +101,17 @@ describe.each(testEngines())('concurrency on %s', (engine) => {
     );
   });
 
+  it('verify reads one snapshot while writers append', async () => {
+    const writes = Promise.all(
+      Array.from({ length: 60 }, (_, i) => h.call('POST', '/api/v1/ideas', { title: `Busy ${i}` })),
+    );
+    const verdicts = await Promise.all(
+      Array.from({ length: 15 }, () => h.call('GET', '/api/v1/audit/verify')),
+    );
+    await writes;
+    expect(verdicts.map((v) => v.json().ok)).toEqual(Array(15).fill(true));
+  });
+
   it('concurrent writers keep the audit chain intact', async () => {
     await Promise.all(
       Array.from({ length: 30 }, (_, i) => h.call('POST', '/api/v1/ideas', { title: `Idea ${i}` })),

@@ -18,6 +18,22 @@ const FILE = {
 };
 
 describe.each(testEngines())('config file application on %s', (engine) => {
+  it('servers starting together on an empty database create one admin and apply the file once', async () => {
+    const database = await openTestDatabase(engine);
+    try {
+      const servers = [1, 2, 3].map(() =>
+        composeServices({ database, policy: defaultPolicy(FILE), clock: new FakeClock() }),
+      );
+      const boots = await Promise.all(servers.map((s) => s.auth.bootstrap({ email: 'admin@example.com' })));
+      expect(boots.filter((b) => b !== null)).toHaveLength(1);
+      const applied = await Promise.all(servers.map((s) => s.applyPolicy()));
+      expect(applied.filter((a) => a.applied.length > 0)).toHaveLength(1);
+      expect((await database.query<{ n: string }>('select count(*)::text as n from pods'))[0]!.n).toBe('1');
+    } finally {
+      await database.close();
+    }
+  });
+
   it('creates pods, members and limits once; API changes survive restarts until the file changes', async () => {
     const database = await openTestDatabase(engine);
     try {
@@ -58,6 +74,22 @@ describe.each(testEngines())('config file application on %s', (engine) => {
       const edited = { pods: [{ ...FILE.pods[0], wipLimits: { project: 4 } }] };
       expect((await start(edited).applyPolicy()).applied).toEqual(['wip:ratio:project']);
       expect((await first.wip.checkLimit(admin, 'ratio', 'project')).limit).toBe(4);
+
+      // A member's role edited in the file is applied to the user, audited.
+      const promoted = {
+        pods: [
+          {
+            ...edited.pods[0],
+            members: [FILE.pods[0]!.members[0], { email: 'dev@example.com', role: 'pod-lead' }],
+          },
+        ],
+      };
+      await start(promoted).applyPolicy();
+      const dev = (await first.pods.members(admin, 'ratio', false)).find(
+        (m) => m.email === 'dev@example.com',
+      );
+      expect(dev!.role).toBe('pod-lead');
+      expect((await first.audit.list(admin, { action: 'user.updated' }, { limit: 5 })).items).toHaveLength(1);
       expect((await first.audit.verify(admin)).ok).toBe(true);
     } finally {
       await database.close();

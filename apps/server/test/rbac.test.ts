@@ -3,7 +3,7 @@ import { testEngines } from '@clos/testing';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAuth } from '../src/http/auth.ts';
-import { type Harness, startHarness } from './harness.ts';
+import { ADMIN_TOKEN, type Harness, startHarness } from './harness.ts';
 
 const SOME_ID = '7b1e4c1a-3f59-4a8e-9d0e-5a6f2b1c9d00';
 
@@ -88,6 +88,33 @@ describe.each(testEngines())('every route × every role on %s', (engine) => {
     expect(rows.some((r) => r.token_hash.includes(value) || value.includes(r.token_hash))).toBe(false);
   });
 
+  it("caps a token at its user's current role", async () => {
+    const lead = await h.userWithToken('pod-lead', { pods: ['ratio'] });
+    expect(
+      (await h.call('PUT', '/api/v1/pods/ratio/wip-limits/idea', { limit: 9 }, lead.token)).statusCode,
+    ).toBe(200);
+    await h.database.query("update users set role = 'viewer' where email = $1", [lead.email]);
+    const after = await h.call('PUT', '/api/v1/pods/ratio/wip-limits/idea', { limit: 8 }, lead.token);
+    expect(after.statusCode).toBe(403);
+    expect(after.json().error.details.role).toBe('viewer');
+  });
+
+  it('refuses to revoke the last usable admin token', async () => {
+    const admins = (await h.call('GET', '/api/v1/tokens?limit=200'))
+      .json()
+      .items.filter((t: { role: string; revokedAt: string | null }) => t.role === 'admin' && !t.revokedAt);
+    expect(admins.length).toBeGreaterThan(1);
+    // The harness's own admin token goes last, so the calls below stay authorised.
+    const harness = admins.find((t: { prefix: string }) => ADMIN_TOKEN.startsWith(t.prefix));
+    for (const t of admins.filter((a: { id: string }) => a.id !== harness.id))
+      expect((await h.call('DELETE', `/api/v1/tokens/${t.id}`)).statusCode).toBe(200);
+    const res = await h.call('DELETE', `/api/v1/tokens/${harness.id}`);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.message).toContain('last usable admin token');
+    const spare = await h.call('POST', '/api/v1/tokens', { name: 'spare admin', role: 'admin' });
+    expect((await h.call('DELETE', `/api/v1/tokens/${spare.json().token.id}`)).statusCode).toBe(200);
+  });
+
   it('limits a pod-lead to the pods listed on its token', async () => {
     await h.call('POST', '/api/v1/pods', { slug: 'atlas', name: 'Atlas', timezone: 'America/New_York' });
     const own = await h.call(
@@ -116,11 +143,11 @@ describe.each(testEngines())('every route × every role on %s', (engine) => {
     });
     expect(above.statusCode).toBe(400);
     expect(above.json().error.details).toContainEqual({
-      path: 'role',
+      path: 'body.role',
       message: "cannot exceed the user's own role (developer)",
     });
     const lead = await h.call('POST', '/api/v1/tokens', { name: 'x', role: 'pod-lead' });
-    expect(lead.json().error.details[0].path).toBe('pods');
+    expect(lead.json().error.details[0].path).toBe('body.pods');
   });
 });
 

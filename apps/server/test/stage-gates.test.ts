@@ -197,7 +197,7 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
       lead.token,
     );
     expect(noComment.statusCode).toBe(400);
-    expect(noComment.json().error.details[0].path).toBe('comment');
+    expect(noComment.json().error.details[0].path).toBe('body.comment');
     await h.call(
       'POST',
       `/api/v1/projects/${projectId}/approvals`,
@@ -230,14 +230,76 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
     expect(
       (await h.call('POST', `/api/v1/projects/${projectId}/unblock`, {}, dev.token)).json().blockedReason,
     ).toBeNull();
-    expect((await h.call('POST', `/api/v1/projects/${projectId}/unblock`, {}, dev.token)).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await h.call('POST', `/api/v1/projects/${projectId}/unblock`, undefined, dev.token)).statusCode,
+    ).toBe(200);
     expect(
       (await h.call('POST', `/api/v1/projects/${projectId}/advance`, undefined, dev.token)).statusCode,
     ).toBe(200);
     const blocked = await h.call('GET', '/api/v1/projects?blocked=true');
     expect(blocked.json().items).toHaveLength(0);
+  });
+
+  it('closing a project frees its WIP slot; a closed project no longer changes', async () => {
+    await h.call('PUT', '/api/v1/pods/ratio/wip-limits/project', { limit: 1 });
+    expect(
+      (await h.call('POST', '/api/v1/projects', { name: 'Next', pod: 'ratio' }, lead.token)).statusCode,
+    ).toBe(409);
+    const early = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/close`,
+      { outcome: 'shipped' },
+      lead.token,
+    );
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.message).toContain('last stage "shipping"');
+    const noReason = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/close`,
+      { outcome: 'cancelled' },
+      lead.token,
+    );
+    expect(noReason.json().error.details).toEqual([
+      { path: 'body.reason', message: 'is required when cancelling a project' },
+    ]);
+    expect(
+      (
+        await h.call(
+          'POST',
+          `/api/v1/projects/${projectId}/close`,
+          { outcome: 'cancelled', reason: 'x' },
+          dev.token,
+        )
+      ).statusCode,
+    ).toBe(403);
+    const closed = await h.call(
+      'POST',
+      `/api/v1/projects/${projectId}/close`,
+      { outcome: 'cancelled', reason: 'customer churned' },
+      lead.token,
+    );
+    expect(closed.statusCode, closed.body).toBe(200);
+    expect(closed.json()).toMatchObject({ outcome: 'cancelled', closeReason: 'customer churned' });
+    expect(closed.json().closedAt).not.toBeNull();
+    const next = await h.call('POST', '/api/v1/projects', { name: 'Next', pod: 'ratio' }, lead.token);
+    expect(next.statusCode).toBe(201);
+    for (const [url, body] of [
+      ['evidence', { evidence: DISCOVERY }],
+      ['advance', undefined],
+      ['block', { reason: 'x' }],
+      ['close', { outcome: 'cancelled', reason: 'again' }],
+    ] as const) {
+      const res = await h.call('POST', `/api/v1/projects/${projectId}/${url}`, body, lead.token);
+      expect(res.statusCode, url).toBe(409);
+    }
+    expect(
+      (await h.call('GET', '/api/v1/projects?closed=true')).json().items.map((p: { id: string }) => p.id),
+    ).toEqual([projectId]);
+    expect((await h.call('GET', '/api/v1/projects?closed=false')).json().items).toHaveLength(1);
+    expect((await h.call('GET', '/api/v1/pods/ratio/status')).json().projectsPerStage.inception).toBe(1);
+    expect(
+      (await h.call('GET', `/api/v1/audit?subjectId=${projectId}&action=project.closed`)).json().items,
+    ).toHaveLength(1);
   });
 
   it('refuses a project in a full pod with the holders', async () => {

@@ -64,7 +64,7 @@ describe.each(testEngines())('WIP, ideas and pods on %s', (engine) => {
     it('refuses unknown item types and lets developers release only their own locks', async () => {
       const unknown = await h.call('POST', '/api/v1/pods/ratio/wip/bug/locks', { itemId: 'x' }, dev.token);
       expect(unknown.statusCode).toBe(400);
-      expect(unknown.json().error.details[0].path).toBe('itemType');
+      expect(unknown.json().error.details[0].path).toBe('params.itemType');
       const mine = await acquire('web#2');
       const theirs = await h.call('DELETE', `/api/v1/wip-locks/${mine.json().id}`, undefined, dev2.token);
       expect(theirs.statusCode).toBe(403);
@@ -95,9 +95,15 @@ describe.each(testEngines())('WIP, ideas and pods on %s', (engine) => {
       );
       let detail = (await h.call('GET', `/api/v1/ideas/${idea.id}`)).json();
       expect(detail).toMatchObject({ evaluationScore: 3.06, evaluationCount: 2 });
-      await h.call('POST', `/api/v1/ideas/${idea.id}/evaluations`, { scores: HIGH }, dev2.token);
+      const replaced = await h.call(
+        'POST',
+        `/api/v1/ideas/${idea.id}/evaluations`,
+        { scores: HIGH },
+        dev2.token,
+      );
       detail = (await h.call('GET', `/api/v1/ideas/${idea.id}`)).json();
       expect(detail).toMatchObject({ evaluationScore: 4.25, evaluationCount: 2 });
+      expect(detail.evaluations.map((e: { id: string }) => e.id)).toContain(replaced.json().evaluation.id);
       expect(detail.evaluations).toHaveLength(2);
     });
 
@@ -123,7 +129,7 @@ describe.each(testEngines())('WIP, ideas and pods on %s', (engine) => {
           .json()
           .error.details.map((d: { path: string }) => d.path)
           .sort(),
-      ).toEqual(['scores.strategic-fit', 'scores.typo']);
+      ).toEqual(['body.scores.strategic-fit', 'body.scores.typo']);
       expect((await h.call('GET', `/api/v1/ideas/${idea.id}`)).json().evaluationCount).toBe(0);
     });
 
@@ -201,7 +207,7 @@ describe.each(testEngines())('WIP, ideas and pods on %s', (engine) => {
       });
       expect(tz.statusCode).toBe(400);
       expect(tz.json().error.details).toEqual([
-        { path: 'timezone', message: 'unknown time zone "Mars/Olympus"' },
+        { path: 'body.timezone', message: 'unknown time zone "Mars/Olympus"' },
       ]);
       const list = await h.call('GET', '/api/v1/pods', undefined, dev.token);
       expect(list.json().items.map((p: { slug: string }) => p.slug)).toEqual(['atlas', 'ratio']);
@@ -239,7 +245,7 @@ describe.each(testEngines())('WIP, ideas and pods on %s', (engine) => {
           .items.map((s: { score: number }) => s.score),
       ).toEqual([100, 75]);
       const bad = await h.call('POST', '/api/v1/pods/ratio/health', { metrics: {} });
-      expect(bad.json().error.details[0].path).toBe('metrics');
+      expect(bad.json().error.details[0].path).toBe('body.metrics');
     });
 
     it('rotates a member to another pod and keeps the history', async () => {

@@ -254,6 +254,9 @@ export const projectSchema = z
     blockedAt: ts.nullable(),
     ideaId: uuid.nullable(),
     wipLockId: uuid.nullable(),
+    closedAt: ts.nullable(),
+    outcome: z.enum(['shipped', 'cancelled']).nullable(),
+    closeReason: z.string().nullable(),
     createdAt: ts,
     updatedAt: ts,
   })
@@ -263,6 +266,10 @@ export const createProjectBody = z.strictObject({ name: nonEmpty(255), pod: z.st
 export const projectListQuery = listQuery.extend({
   pod: z.string().max(60).optional(),
   stage: z.string().max(60).optional(),
+  closed: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   blocked: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -329,8 +336,13 @@ export const transitionSchema = z.object({
   actorId: uuid.nullable(),
   createdAt: ts,
 });
+export const closeProjectBody = z.strictObject({
+  outcome: z.enum(['shipped', 'cancelled']),
+  reason: z.string().max(2000).nullable().optional(),
+});
 export const reasonBody = z.strictObject({ reason: nonEmpty(2000) });
-export const optionalReasonBody = z.strictObject({ reason: z.string().max(2000).optional() }).optional();
+// Fastify hands an absent body to the validator as null.
+export const optionalReasonBody = z.strictObject({ reason: z.string().max(2000).optional() }).nullish();
 export const projectDetailSchema = projectSchema.extend({
   transitions: z.array(transitionSchema),
   evidence: z.array(evidenceSchema),

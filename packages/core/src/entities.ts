@@ -38,9 +38,14 @@ export interface Project {
   blockedAt: Date | null;
   ideaId: string | null;
   wipLockId: string | null;
+  closedAt: Date | null;
+  outcome: ProjectOutcome | null;
+  closeReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type ProjectOutcome = 'shipped' | 'cancelled';
 
 export interface EvidenceRecord {
   id: string;

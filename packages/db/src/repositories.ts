@@ -117,7 +117,7 @@ function podRepository(db: Db): PodRepository {
       const rows = await db
         .select({ stage: t.projects.currentStage, n: count() })
         .from(t.projects)
-        .where(eq(t.projects.podId, podId))
+        .where(and(eq(t.projects.podId, podId), isNull(t.projects.closedAt)))
         .groupBy(t.projects.currentStage);
       return Object.fromEntries(rows.map((r) => [r.stage, Number(r.n)]));
     },
@@ -186,6 +186,11 @@ function projectRepository(db: Db): ProjectRepository {
               : filter.blocked
                 ? sql`${t.projects.blockedReason} is not null`
                 : isNull(t.projects.blockedReason),
+            filter.closed === undefined
+              ? undefined
+              : filter.closed
+                ? sql`${t.projects.closedAt} is not null`
+                : isNull(t.projects.closedAt),
             newestFirst(t.projects.createdAt, t.projects.id, cursor),
           ),
         )
@@ -349,13 +354,15 @@ function ideaRepository(db: Db): IdeaRepository {
       await db.update(t.ideas).set(patch).where(eq(t.ideas.id, id));
     },
     async upsertEvaluation(e) {
-      await db
+      const [stored] = await db
         .insert(t.ideaEvaluations)
         .values(e)
         .onConflictDoUpdate({
           target: [t.ideaEvaluations.ideaId, t.ideaEvaluations.evaluatorId],
           set: { scores: e.scores, score: e.score, comment: e.comment, createdAt: e.createdAt },
-        });
+        })
+        .returning();
+      return stored!;
     },
     async evaluations(ideaId) {
       return db
@@ -524,6 +531,21 @@ function tokenRepository(db: Db): TokenRepository {
     async count() {
       return Number((await db.select({ n: count() }).from(t.apiTokens))[0]!.n);
     },
+    async activeAdminCount(now) {
+      const rows = await db
+        .select({ n: count() })
+        .from(t.apiTokens)
+        .innerJoin(t.users, eq(t.users.id, t.apiTokens.userId))
+        .where(
+          and(
+            eq(t.apiTokens.role, 'admin'),
+            eq(t.users.role, 'admin'),
+            isNull(t.apiTokens.revokedAt),
+            or(isNull(t.apiTokens.expiresAt), gt(t.apiTokens.expiresAt, now)),
+          ),
+        );
+      return Number(rows[0]!.n);
+    },
   };
 }
 
@@ -533,6 +555,9 @@ function configStateRepository(db: Db): ConfigStateRepository {
       return (
         await db.select({ value: t.configState.value }).from(t.configState).where(eq(t.configState.key, key))
       )[0]?.value;
+    },
+    async lockStartup() {
+      await db.execute(sql`select pg_advisory_xact_lock(hashtextextended('clos:startup', 0))`);
     },
     async set(key, value, at) {
       await db
@@ -574,9 +599,12 @@ function pgCode(error: unknown): string | undefined {
 export function createUnitOfWork(database: Database, ids: () => string): UnitOfWork {
   return {
     read: createRepositories(database.db, ids),
-    async run(work) {
+    async run(work, options) {
       try {
-        return await database.db.transaction((tx) => work(createRepositories(tx as unknown as Db, ids)));
+        return await database.db.transaction(
+          (tx) => work(createRepositories(tx as unknown as Db, ids)),
+          options?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
+        );
       } catch (error) {
         if (pgCode(error) === UNIQUE_VIOLATION)
           throw new ConflictError('a concurrent change made this request conflict; retry it', {

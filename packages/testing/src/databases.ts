@@ -75,9 +75,15 @@ const TABLES = [
 
 /**
  * Empties every table (the audit chain back to genesis) so tests in one file start clean without
- * paying for a new database each time. TRUNCATE does not fire the append-only row trigger.
+ * paying for a new database each time. The append-only row trigger does not fire on TRUNCATE; the statement trigger is set aside here.
  */
 export async function resetDatabase(db: Database): Promise<void> {
-  await db.query(`truncate ${TABLES.join(', ')} cascade`);
+  // Tests may truncate the log; production code cannot without disabling this trigger.
+  await db.query('alter table audit_events disable trigger audit_events_no_truncate');
+  try {
+    await db.query(`truncate ${TABLES.join(', ')} cascade`);
+  } finally {
+    await db.query('alter table audit_events enable trigger audit_events_no_truncate');
+  }
   await db.query(`update audit_head set sequence = 0, hash = '${'0'.repeat(64)}' where id = 1`);
 }

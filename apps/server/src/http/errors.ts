@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@clos/contract';
-import { DomainError } from '@clos/core';
+import { DomainError, type FieldProblem, InvalidInputError } from '@clos/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
@@ -48,6 +48,18 @@ export function sendFailure(
   return sendError(reply, request, DOMAIN_STATUS[code] ?? 409, code as ErrorCode, message, details);
 }
 
+/**
+ * The domain names input fields without knowing HTTP; say where each one was sent (`body.scores.x`,
+ * `params.itemType`, `querystring.cursor`) so every 400 reads the same way.
+ */
+function locate(request: FastifyRequest, path: string): string {
+  const head = path.split('.')[0]!;
+  const has = (part: unknown) => part !== null && typeof part === 'object' && head in (part as object);
+  if (has(request.params)) return `params.${path}`;
+  if (has(request.query)) return `querystring.${path}`;
+  return `body.${path}`;
+}
+
 function fieldPath(
   context: string | undefined,
   instancePath: string,
@@ -71,6 +83,17 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
         message: isUnknown ? 'is not a known field' : (v.message ?? 'is invalid'),
       }));
     });
+    return sendError(
+      reply,
+      request,
+      400,
+      'invalid_request',
+      problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+      problems,
+    );
+  }
+  if (error instanceof InvalidInputError) {
+    const problems = (error.details as FieldProblem[]).map((p) => ({ ...p, path: locate(request, p.path) }));
     return sendError(
       reply,
       request,

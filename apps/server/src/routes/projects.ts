@@ -1,6 +1,7 @@
 import {
   approvalBody,
   approvalSchema,
+  closeProjectBody,
   createProjectBody,
   errorSchema,
   evidenceBody,
@@ -26,7 +27,7 @@ export function projectRoutes(app: FastifyInstance, { services }: RouteDeps) {
   const r = typed(app);
 
   r.post('/api/v1/projects', {
-    config: { permission: 'projects:create' },
+    config: { permission: 'projects:manage' },
     schema: {
       tags,
       summary: "Create a project at the first stage; it takes one of the pod's `project` WIP slots",
@@ -121,6 +122,19 @@ export function projectRoutes(app: FastifyInstance, { services }: RouteDeps) {
       if (!result.ok) return sendFailure(reply, req, toJson(result.error));
       return toJson(result.value);
     },
+  });
+
+  r.post('/api/v1/projects/:id/close', {
+    config: { permission: 'projects:manage' },
+    schema: {
+      tags,
+      summary:
+        'End the project (shipped from the last stage, or cancelled with a reason) and free its WIP slot',
+      params: idParam,
+      body: closeProjectBody,
+      response: { 200: projectSchema, 409: errorSchema },
+    },
+    handler: async (req) => toJson(await services.stages.close(ctxOf(req), req.params.id, req.body)),
   });
 
   r.post('/api/v1/projects/:id/block', {

@@ -15,9 +15,13 @@ export function createAuditService(deps: Deps) {
     /** Recomputes every hash; reports the first sequence where the chain breaks. */
     async verify(ctx: Ctx): Promise<ChainVerdict> {
       assertCan(ctx.actor, 'read');
-      // Inside one transaction so that events appended meanwhile cannot skew head versus rows.
-      return uow.run(async (repos) =>
-        verifyChain(secrets.sha256, repos.audit.iterate(), await repos.audit.head()),
+      // One snapshot for the head and every batch of rows: under READ COMMITTED an append landing
+      // between two statements would look like an event the head does not know.
+      return uow.run(
+        async (repos) => verifyChain(secrets.sha256, repos.audit.iterate(), await repos.audit.head()),
+        {
+          snapshot: true,
+        },
       );
     },
   };

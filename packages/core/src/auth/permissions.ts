@@ -10,7 +10,7 @@ export const PERMISSIONS = {
   read: 'read pods, projects, ideas, WIP, audit',
   'pods:create': 'register pods',
   'pods:manage': 'set WIP limits, record health, rotate and add members (pod-scoped)',
-  'projects:create': 'create projects (pod-scoped)',
+  'projects:manage': 'create and close projects (pod-scoped)',
   'projects:work': 'submit evidence, advance, block and unblock projects (pod-scoped)',
   'gates:approve': 'approve or reject gates (pod-scoped; the role must also be listed by the gate)',
   'wip:use': 'acquire and release WIP locks (pod-scoped)',
@@ -25,7 +25,7 @@ const DEVELOPER: Permission[] = ['read', 'projects:work', 'wip:use', 'ideas:cont
 const POD_LEAD: Permission[] = [
   ...DEVELOPER,
   'pods:manage',
-  'projects:create',
+  'projects:manage',
   'gates:approve',
   'ideas:decide',
 ];

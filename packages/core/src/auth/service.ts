@@ -140,6 +140,14 @@ export function createAuthService(deps: Deps) {
         if (!token) throw new NotFoundError('token', id);
         if (token.revokedAt) return token;
         const now = clock.now();
+        if (token.role === 'admin') {
+          // Serialised with other revocations so two admins cannot each revoke the other's last token.
+          await repos.configState.lockStartup();
+          if ((await repos.tokens.activeAdminCount(now)) <= 1)
+            throw new ConflictError(
+              'this is the last usable admin token; create another admin token before revoking it',
+            );
+        }
         await repos.tokens.revoke(id, now);
         await repos.audit.append(
           auditEntry(ctx, now, {
@@ -164,7 +172,8 @@ export function createAuthService(deps: Deps) {
       return {
         userId: found.userId,
         tokenId: found.id,
-        role: found.role,
+        // A token never carries more than its user has now: lowering a user's role takes effect at once.
+        role: roleAtLeast(found.user.role, found.role) ? found.role : found.user.role,
         podIds: found.podIds,
         label: found.user.email,
       };
@@ -179,6 +188,7 @@ export function createAuthService(deps: Deps) {
       tokenValue?: string | undefined;
     }): Promise<{ value: string; generated: boolean } | null> {
       return uow.run(async (repos) => {
+        await repos.configState.lockStartup();
         if ((await repos.tokens.count()) > 0) return null;
         const ctx: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
         const user =

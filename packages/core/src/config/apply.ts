@@ -19,6 +19,7 @@ export interface ApplySummary {
 export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
   const ctx: Ctx = { actor: CONFIG_ACTOR, requestId: null };
   return deps.uow.run(async (repos) => {
+    await repos.configState.lockStartup();
     const summary: ApplySummary = { applied: [], unchanged: 0 };
     const changed = async (key: string, value: unknown) => {
       const last = await repos.configState.get(key);
@@ -59,12 +60,27 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
         const key = `pod:${p.slug}:member:${m.email}`;
         const value = { role: m.role, podRole: m.podRole, name: m.name ?? null };
         if (!(await changed(key, value))) continue;
-        if (!(await repos.users.byEmail(m.email)))
+        const user = await repos.users.byEmail(m.email);
+        if (!user)
           await createUserInTx(deps, repos, ctx, {
             email: m.email,
             name: m.name ?? m.email.split('@')[0]!,
             role: m.role,
           });
+        else if (user.role !== m.role || (m.name !== undefined && user.name !== m.name)) {
+          // The file changed this person's role or name since it was last applied: the file wins.
+          const patch = { role: m.role, name: m.name ?? user.name };
+          await repos.users.update(user.id, patch);
+          await repos.audit.append(
+            auditEntry(ctx, deps.clock.now(), {
+              action: 'user.updated',
+              subjectType: 'user',
+              subjectId: user.id,
+              before: { role: user.role, name: user.name },
+              after: patch,
+            }),
+          );
+        }
         await addMemberInTx(deps, repos, ctx, pod, { email: m.email, podRole: m.podRole });
         await remember(repos, key, value);
       }

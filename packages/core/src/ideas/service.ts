@@ -100,7 +100,7 @@ export function createIdeaService(deps: Deps) {
           comment: input.comment ?? null,
           createdAt: now,
         };
-        await repos.ideas.upsertEvaluation(evaluation);
+        const stored = await repos.ideas.upsertEvaluation(evaluation);
         const all = await repos.ideas.evaluations(id);
         const score = ideaScore(
           policy.ideas,
@@ -117,7 +117,7 @@ export function createIdeaService(deps: Deps) {
             after: { score, evaluations: all.length, scores: input.scores },
           }),
         );
-        return { idea: { ...idea, ...patch }, evaluation };
+        return { idea: { ...idea, ...patch }, evaluation: stored };
       });
     },
 

@@ -52,6 +52,8 @@ export function healthScore(
     sum += w * value;
     weights += w;
   }
+  // Components are stored; 4 decimals keep them readable (0.6, not 0.6000000000000001).
+  for (const key of Object.keys(components)) components[key] = Math.round(components[key]! * 10_000) / 10_000;
   return { score: weights === 0 ? 0 : Math.round((100 * sum) / weights), components };
 }
 

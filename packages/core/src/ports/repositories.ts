@@ -65,6 +65,8 @@ export interface ProjectFilter {
   podId?: string | undefined;
   stage?: string | undefined;
   blocked?: boolean | undefined;
+  /** true: only closed projects; false: only open ones; absent: all. */
+  closed?: boolean | undefined;
 }
 
 export interface ProjectRepository {
@@ -118,8 +120,8 @@ export interface IdeaRepository {
   byId(id: string): Promise<Idea | null>;
   list(filter: IdeaFilter, page: PageRequest): Promise<Page<Idea>>;
   update(id: string, patch: Partial<Omit<Idea, 'id' | 'createdAt'>>): Promise<void>;
-  /** Replaces the evaluator's previous evaluation, if any. */
-  upsertEvaluation(e: IdeaEvaluation): Promise<void>;
+  /** Replaces the evaluator's previous evaluation, if any; returns the stored row (its id is kept). */
+  upsertEvaluation(e: IdeaEvaluation): Promise<IdeaEvaluation>;
   evaluations(ideaId: string): Promise<IdeaEvaluation[]>;
 }
 
@@ -167,6 +169,8 @@ export interface TokenRepository {
   byId(id: string): Promise<ApiToken | null>;
   list(page: PageRequest): Promise<Page<ApiToken>>;
   revoke(id: string, at: Date): Promise<void>;
+  /** Admin tokens neither revoked nor expired at `now`, held by users who are still admins. */
+  activeAdminCount(now: Date): Promise<number>;
   touch(id: string, at: Date): Promise<void>;
   count(): Promise<number>;
 }
@@ -175,6 +179,11 @@ export interface ConfigStateRepository {
   /** The value last applied from the config file for `key`, if any. */
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown, at: Date): Promise<void>;
+  /**
+   * Serialises start-up work (bootstrap, applying the file) across processes sharing one database
+   * until the transaction ends: two servers starting together must not both create the admin.
+   */
+  lockStartup(): Promise<void>;
 }
 
 export interface Repositories {
@@ -189,9 +198,14 @@ export interface Repositories {
   configState: ConfigStateRepository;
 }
 
+export interface RunOptions {
+  /** One consistent snapshot for every read (REPEATABLE READ, read only), for multi-statement reads. */
+  snapshot?: boolean;
+}
+
 /** Runs `work` in one transaction: all of it commits, or (on a throw) none of it does. */
 export interface UnitOfWork {
-  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  run<T>(work: (repos: Repositories) => Promise<T>, options?: RunOptions): Promise<T>;
   /** Reads outside a transaction. */
   read: Repositories;
 }

@@ -64,6 +64,9 @@ function project(overrides: Partial<Project> = {}): Project {
     blockedAt: null,
     ideaId: null,
     wipLockId: null,
+    closedAt: null,
+    outcome: null,
+    closeReason: null,
     createdAt: at(0),
     updatedAt: at(0),
     ...overrides,
@@ -278,7 +281,7 @@ describe('evaluateGate', () => {
           received: 2,
           roles: ['pod-lead', 'admin'],
           approvers: ['lead1@example.com', 'lead2@example.com'],
-          message: '2 of 2 approvals',
+          message: 'approved by 2 (2 required)',
         },
       ],
     });
@@ -356,7 +359,7 @@ describe('evaluateGate', () => {
       received: 0,
       roles: ['admin'],
       approvers: [],
-      message: '0 of 0 approvals',
+      message: 'no approvals required',
     });
   });
 

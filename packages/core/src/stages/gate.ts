@@ -148,7 +148,9 @@ export function evaluateGate(input: {
     approvers: approvals.map((a) => a.userEmail),
     message:
       received >= required
-        ? `${received} of ${required} approvals`
+        ? required === 0
+          ? 'no approvals required'
+          : `approved by ${received} (${required} required)`
         : `needs ${required - received} more approval${required - received === 1 ? '' : 's'} from ${gate.approvals.roles.join(' or ')} (${received} of ${required})`,
   });
   for (const r of rejections) {

@@ -1,6 +1,6 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
 import { auditEntry, type Ctx, type Deps } from '../context.ts';
-import type { ApprovalDecision, Pod, Project } from '../entities.ts';
+import type { ApprovalDecision, Pod, Project, ProjectOutcome } from '../entities.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { PageRequest, ProjectFilter, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
@@ -18,6 +18,16 @@ export const PROJECT_WIP_TYPE = 'project';
 async function projectById(repos: Repositories, id: string, forUpdate = false): Promise<Project> {
   const project = forUpdate ? await repos.projects.lockById(id) : await repos.projects.byId(id);
   if (!project) throw new NotFoundError('project', id);
+  return project;
+}
+
+/** Row-locks a project that is still open: a closed project takes no evidence, approvals or moves. */
+async function openProject(repos: Repositories, id: string): Promise<Project> {
+  const project = await projectById(repos, id, true);
+  if (project.closedAt)
+    throw new ConflictError(`project is closed (${project.outcome}); it no longer changes`, {
+      outcome: project.outcome,
+    });
   return project;
 }
 
@@ -72,6 +82,9 @@ export async function createProjectInTx(
     blockedAt: null,
     ideaId: input.ideaId,
     wipLockId,
+    closedAt: null,
+    outcome: null,
+    closeReason: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -107,7 +120,7 @@ export function createStageService(deps: Deps) {
 
   return {
     async create(ctx: Ctx, input: { name: string; pod: string }): Promise<Result<Project, WipLimitExceeded>> {
-      assertCan(ctx.actor, 'projects:create');
+      assertCan(ctx.actor, 'projects:manage');
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, input.pod);
         assertPodScope(ctx.actor, pod.id, pod.slug);
@@ -127,7 +140,10 @@ export function createStageService(deps: Deps) {
     ) {
       assertCan(ctx.actor, 'read');
       const podId = filter.pod ? (await podBySlug(uow.read, filter.pod)).id : undefined;
-      return uow.read.projects.list({ podId, stage: filter.stage, blocked: filter.blocked }, page);
+      return uow.read.projects.list(
+        { podId, stage: filter.stage, blocked: filter.blocked, closed: filter.closed },
+        page,
+      );
     },
 
     /** The project's history: transitions, evidence and approvals, oldest first. */
@@ -152,7 +168,7 @@ export function createStageService(deps: Deps) {
     async submitEvidence(ctx: Ctx, id: string, evidence: Record<string, unknown>) {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const project = await projectById(repos, id, true);
+        const project = await openProject(repos, id);
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const next = nextStageOf(policy.stages, project.currentStage);
@@ -194,7 +210,7 @@ export function createStageService(deps: Deps) {
           { path: 'comment', message: 'is required when rejecting, so the team knows what to fix' },
         ]);
       return uow.run(async (repos) => {
-        const project = await projectById(repos, id, true);
+        const project = await openProject(repos, id);
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const next = nextStageOf(policy.stages, project.currentStage);
@@ -242,7 +258,7 @@ export function createStageService(deps: Deps) {
     ): Promise<Result<{ project: Project; gate: GateEvaluation }, GateCriteriaUnmet>> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const project = await projectById(repos, id, true);
+        const project = await openProject(repos, id);
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const gate = await evaluate(deps, repos, project);
@@ -288,11 +304,72 @@ export function createStageService(deps: Deps) {
       });
     },
 
+    /**
+     * Ends a project and frees its `project` WIP slot in the same transaction. `shipped` only from
+     * the last stage; `cancelled` from any stage, with a reason.
+     */
+    async close(
+      ctx: Ctx,
+      id: string,
+      input: { outcome: ProjectOutcome; reason?: string | null | undefined },
+    ): Promise<Project> {
+      assertCan(ctx.actor, 'projects:manage');
+      const reason = input.reason?.trim() || null;
+      if (input.outcome === 'cancelled' && !reason)
+        throw new InvalidInputError([{ path: 'reason', message: 'is required when cancelling a project' }]);
+      return uow.run(async (repos) => {
+        const project = await openProject(repos, id);
+        const pod = await podOf(repos, project);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const last = policy.stages[policy.stages.length - 1]!.name;
+        if (input.outcome === 'shipped' && project.currentStage !== last)
+          throw new ConflictError(
+            `only a project in the last stage "${last}" can ship; this one is in "${project.currentStage}"`,
+          );
+        const now = clock.now();
+        if (project.wipLockId) {
+          const lock = await repos.wip.lockById(project.wipLockId);
+          if (lock && !lock.releasedAt) {
+            await repos.wip.release(lock.id, now, ctx.actor.userId);
+            await repos.audit.append(
+              auditEntry(ctx, now, {
+                action: 'wip.released',
+                subjectType: 'wip_lock',
+                subjectId: lock.id,
+                before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
+                reason: `project ${input.outcome}`,
+              }),
+            );
+          }
+        }
+        const patch = {
+          closedAt: now,
+          outcome: input.outcome,
+          closeReason: reason,
+          blockedReason: null,
+          blockedAt: null,
+          updatedAt: now,
+        };
+        await repos.projects.update(id, patch);
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: 'project.closed',
+            subjectType: 'project',
+            subjectId: id,
+            before: { stage: project.currentStage },
+            after: { outcome: input.outcome },
+            reason,
+          }),
+        );
+        return { ...project, ...patch };
+      });
+    },
+
     async block(ctx: Ctx, id: string, reason: string): Promise<Project> {
       assertCan(ctx.actor, 'projects:work');
       if (!reason.trim()) throw new InvalidInputError([{ path: 'reason', message: 'must not be empty' }]);
       return uow.run(async (repos) => {
-        const project = await projectById(repos, id, true);
+        const project = await openProject(repos, id);
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const now = clock.now();
@@ -316,7 +393,7 @@ export function createStageService(deps: Deps) {
     async unblock(ctx: Ctx, id: string, reason?: string | null): Promise<Project> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const project = await projectById(repos, id, true);
+        const project = await openProject(repos, id);
         const pod = await podOf(repos, project);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         if (project.blockedReason === null) return project;

@@ -16,6 +16,10 @@ export const projects = pgTable(
     blockedAt: timestamp('blocked_at', { withTimezone: true }),
     ideaId: uuid('idea_id'),
     wipLockId: uuid('wip_lock_id'),
+    /** Set when the project ends: shipped from the last stage, or cancelled from any. */
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    outcome: text('outcome', { enum: ['shipped', 'cancelled'] }),
+    closeReason: text('close_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
