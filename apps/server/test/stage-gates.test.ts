@@ -292,6 +292,12 @@ describe.each(testEngines())('stage gates on %s', (engine) => {
       const res = await h.call('POST', `/api/v1/projects/${projectId}/${url}`, body, lead.token);
       expect(res.statusCode, url).toBe(409);
     }
+    const gate = (await h.call('GET', `/api/v1/projects/${projectId}/gate`)).json();
+    expect(gate).toMatchObject({
+      nextStage: null,
+      ready: false,
+      criteria: [{ kind: 'not_closed', met: false }],
+    });
     expect(
       (await h.call('GET', '/api/v1/projects?closed=true')).json().items.map((p: { id: string }) => p.id),
     ).toEqual([projectId]);

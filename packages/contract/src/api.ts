@@ -277,7 +277,7 @@ export const projectListQuery = listQuery.extend({
 });
 
 export const gateCriterionSchema = z.object({
-  kind: z.enum(['not_blocked', 'evidence', 'approvals', 'rejection']),
+  kind: z.enum(['not_closed', 'not_blocked', 'evidence', 'approvals', 'rejection']),
   met: z.boolean(),
   message: z.string(),
   path: z.string().optional(),

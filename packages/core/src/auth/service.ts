@@ -140,7 +140,11 @@ export function createAuthService(deps: Deps) {
         if (!token) throw new NotFoundError('token', id);
         if (token.revokedAt) return token;
         const now = clock.now();
-        if (token.role === 'admin') {
+        const usable =
+          token.role === 'admin' &&
+          (token.expiresAt === null || token.expiresAt.getTime() > now.getTime()) &&
+          (await repos.users.byId(token.userId))?.role === 'admin';
+        if (usable) {
           // Serialised with other revocations so two admins cannot each revoke the other's last token.
           await repos.configState.lockStartup();
           if ((await repos.tokens.activeAdminCount(now)) <= 1)

@@ -13,6 +13,7 @@ import type { GatePolicy, StagePolicy } from '../policy.ts';
 const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default;
 
 export type GateCriterion =
+  | { kind: 'not_closed'; met: false; message: string }
   | { kind: 'not_blocked'; met: boolean; message: string }
   | { kind: 'evidence'; met: boolean; path: string; message: string }
   | {
@@ -106,6 +107,19 @@ export function evaluateGate(input: {
   const { project, stages, validators } = input;
   const next = nextStageOf(stages, project.currentStage);
   const base = { projectId: project.id, currentStage: project.currentStage };
+  if (project.closedAt)
+    return {
+      ...base,
+      nextStage: null,
+      ready: false,
+      criteria: [
+        {
+          kind: 'not_closed',
+          met: false,
+          message: `project is closed (${project.outcome}); it has no next gate`,
+        },
+      ],
+    };
   if (!next?.gate) return { ...base, nextStage: null, ready: false, criteria: [] };
 
   const criteria: GateCriterion[] = [];

@@ -21,14 +21,23 @@ async function projectById(repos: Repositories, id: string, forUpdate = false): 
   return project;
 }
 
-/** Row-locks a project that is still open: a closed project takes no evidence, approvals or moves. */
-async function openProject(repos: Repositories, id: string): Promise<Project> {
+/**
+ * Row-locks a project the caller may act on and that is still open: a closed project takes no
+ * evidence, approvals or moves. Scope is checked first, so other pods learn nothing of its state.
+ */
+async function openProject(
+  repos: Repositories,
+  ctx: Ctx,
+  id: string,
+): Promise<{ project: Project; pod: Pod }> {
   const project = await projectById(repos, id, true);
+  const pod = (await repos.pods.byId(project.podId))!;
+  assertPodScope(ctx.actor, pod.id, pod.slug);
   if (project.closedAt)
     throw new ConflictError(`project is closed (${project.outcome}); it no longer changes`, {
       outcome: project.outcome,
     });
-  return project;
+  return { project, pod };
 }
 
 async function evaluate(deps: Deps, repos: Repositories, project: Project): Promise<GateEvaluation> {
@@ -114,10 +123,6 @@ export async function createProjectInTx(
 export function createStageService(deps: Deps) {
   const { uow, clock, ids, policy } = deps;
 
-  async function podOf(repos: Repositories, project: Project): Promise<Pod> {
-    return (await repos.pods.byId(project.podId))!;
-  }
-
   return {
     async create(ctx: Ctx, input: { name: string; pod: string }): Promise<Result<Project, WipLimitExceeded>> {
       assertCan(ctx.actor, 'projects:manage');
@@ -168,9 +173,7 @@ export function createStageService(deps: Deps) {
     async submitEvidence(ctx: Ctx, id: string, evidence: Record<string, unknown>) {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const project = await openProject(repos, id);
-        const pod = await podOf(repos, project);
-        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const { project, pod } = await openProject(repos, ctx, id);
         const next = nextStageOf(policy.stages, project.currentStage);
         if (!next)
           throw new ConflictError(
@@ -210,9 +213,7 @@ export function createStageService(deps: Deps) {
           { path: 'comment', message: 'is required when rejecting, so the team knows what to fix' },
         ]);
       return uow.run(async (repos) => {
-        const project = await openProject(repos, id);
-        const pod = await podOf(repos, project);
-        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const { project, pod } = await openProject(repos, ctx, id);
         const next = nextStageOf(policy.stages, project.currentStage);
         if (!next?.gate)
           throw new ConflictError(
@@ -258,9 +259,7 @@ export function createStageService(deps: Deps) {
     ): Promise<Result<{ project: Project; gate: GateEvaluation }, GateCriteriaUnmet>> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const project = await openProject(repos, id);
-        const pod = await podOf(repos, project);
-        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const { project, pod } = await openProject(repos, ctx, id);
         const gate = await evaluate(deps, repos, project);
         if (gate.nextStage === null)
           throw new ConflictError(`project is already in the last stage "${project.currentStage}"`);
@@ -318,9 +317,7 @@ export function createStageService(deps: Deps) {
       if (input.outcome === 'cancelled' && !reason)
         throw new InvalidInputError([{ path: 'reason', message: 'is required when cancelling a project' }]);
       return uow.run(async (repos) => {
-        const project = await openProject(repos, id);
-        const pod = await podOf(repos, project);
-        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const { project, pod } = await openProject(repos, ctx, id);
         const last = policy.stages[policy.stages.length - 1]!.name;
         if (input.outcome === 'shipped' && project.currentStage !== last)
           throw new ConflictError(
@@ -356,7 +353,7 @@ export function createStageService(deps: Deps) {
             action: 'project.closed',
             subjectType: 'project',
             subjectId: id,
-            before: { stage: project.currentStage },
+            before: { stage: project.currentStage, blockedReason: project.blockedReason },
             after: { outcome: input.outcome },
             reason,
           }),
@@ -369,9 +366,7 @@ export function createStageService(deps: Deps) {
       assertCan(ctx.actor, 'projects:work');
       if (!reason.trim()) throw new InvalidInputError([{ path: 'reason', message: 'must not be empty' }]);
       return uow.run(async (repos) => {
-        const project = await openProject(repos, id);
-        const pod = await podOf(repos, project);
-        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const { project, pod } = await openProject(repos, ctx, id);
         const now = clock.now();
         const patch = { blockedReason: reason, blockedAt: project.blockedAt ?? now, updatedAt: now };
         await repos.projects.update(id, patch);
@@ -393,9 +388,7 @@ export function createStageService(deps: Deps) {
     async unblock(ctx: Ctx, id: string, reason?: string | null): Promise<Project> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const project = await openProject(repos, id);
-        const pod = await podOf(repos, project);
-        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const { project, pod } = await openProject(repos, ctx, id);
         if (project.blockedReason === null) return project;
         const now = clock.now();
         const patch = { blockedReason: null, blockedAt: null, updatedAt: now };
