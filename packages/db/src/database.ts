@@ -20,6 +20,11 @@ export interface Database {
   /** Runs raw SQL outside Drizzle (health checks, tests that tamper with rows). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
+  /**
+   * Embedded only: bumped on every transaction and raw statement of this process, which is the only
+   * writer of its data directory. Null on PostgreSQL, where other processes write as well.
+   */
+  writes: { version: number } | null;
 }
 
 // pg parses `timestamptz` into Date and `bigint` into string; our bigint columns use mode 'number'.
@@ -48,6 +53,7 @@ export async function openPostgres(
   }
   return {
     engine: 'postgres',
+    writes: null,
     db: drizzlePg(pool, { schema }) as unknown as Db,
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as T[];
@@ -64,12 +70,19 @@ export async function openPglite(
   const client = options.client ?? (dataDir ? await PGlite.create(dataDir) : await PGlite.create());
   const db = drizzlePglite(client, { schema });
   if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  const writes = { version: 0 };
   return {
     engine: 'pglite',
     client,
+    writes,
     db: db as unknown as Db,
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await client.query(sql, params)).rows as T[];
+      writes.version += 1;
+      try {
+        return (await client.query(sql, params)).rows as T[];
+      } finally {
+        writes.version += 1;
+      }
     },
     close: () => client.close(),
   };

@@ -273,6 +273,9 @@ function wipRepository(db: Db): WipRepository {
     async openLocks(podId, itemType) {
       return db.select().from(t.wipLocks).where(open(podId, itemType)).orderBy(asc(t.wipLocks.acquiredAt));
     },
+    async openCount(podId, itemType) {
+      return Number((await db.select({ n: count() }).from(t.wipLocks).where(open(podId, itemType)))[0]!.n);
+    },
     async openLockForItem(podId, itemType, itemId) {
       return (
         (
@@ -599,7 +602,10 @@ function pgCode(error: unknown): string | undefined {
 export function createUnitOfWork(database: Database, ids: () => string): UnitOfWork {
   return {
     read: createRepositories(database.db, ids),
+    writeVersion: () => database.writes?.version ?? null,
     async run(work, options) {
+      // Bumped before and after: a read racing this transaction never caches under the final version.
+      if (database.writes && !options?.snapshot) database.writes.version += 1;
       try {
         return await database.db.transaction(
           (tx) => work(createRepositories(tx as unknown as Db, ids)),
@@ -611,6 +617,8 @@ export function createUnitOfWork(database: Database, ids: () => string): UnitOfW
             cause: (error as Error).message,
           });
         throw error;
+      } finally {
+        if (database.writes && !options?.snapshot) database.writes.version += 1;
       }
     },
   };

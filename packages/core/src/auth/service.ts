@@ -1,6 +1,7 @@
 import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import type { ApiToken, User } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { createReadCache } from '../ports/read-cache.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { type Actor, assertCan, SYSTEM_ACTOR } from './permissions.ts';
 import { type Role, roleAtLeast } from './roles.ts';
@@ -43,6 +44,8 @@ export interface TokenInput {
 /** Users, API tokens and authentication. */
 export function createAuthService(deps: Deps) {
   const { uow, clock, ids, secrets } = deps;
+  // Every request authenticates; on the embedded database the token row is read once per change.
+  const tokenCache = createReadCache<string, Awaited<ReturnType<typeof uow.read.tokens.byHash>>>(uow);
 
   async function issue(
     repos: Repositories,
@@ -167,12 +170,16 @@ export function createAuthService(deps: Deps) {
 
     /** The actor a bearer token stands for, or null if it is unknown, revoked or expired. */
     async authenticate(value: string): Promise<Actor | null> {
-      const found = await uow.read.tokens.byHash(secrets.hashToken(value));
+      const hash = secrets.hashToken(value);
+      const found = await tokenCache.get(hash, () => uow.read.tokens.byHash(hash));
       const now = clock.now();
       if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= now.getTime()))
         return null;
-      if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_INTERVAL_MS)
+      if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+        // Bookkeeping only: it changes nothing a cached read depends on, so it does not count as a write.
         await uow.read.tokens.touch(found.id, now);
+        found.lastUsedAt = now;
+      }
       return {
         userId: found.userId,
         tokenId: found.id,

@@ -2,6 +2,7 @@ import { assertCan, assertPodScope } from '../auth/permissions.ts';
 import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import type { HealthMetrics, HealthSnapshot, Pod, PodMember } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { createReadCache } from '../ports/read-cache.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { effectiveLimit, podBySlug } from '../wip/service.ts';
 import { checkHealthMetrics, healthScore } from './health.ts';
@@ -85,6 +86,32 @@ export async function addMemberInTx(
 export function createPodService(deps: Deps) {
   const { uow, clock, ids, policy } = deps;
 
+  // Dashboards and CI poll status; on the embedded database it is read once per change.
+  const statusCache = createReadCache<string, Awaited<ReturnType<typeof loadStatus>>>(uow);
+
+  async function loadStatus(slug: string) {
+    const repos = uow.read;
+    const pod = await podBySlug(repos, slug);
+    const [members, open, stored, perStage, health] = await Promise.all([
+      repos.pods.members(pod.id),
+      repos.wip.countOpen(pod.id),
+      repos.wip.storedLimits(pod.id),
+      repos.pods.projectsPerStage(pod.id),
+      repos.health.latest(pod.id),
+    ]);
+    return {
+      pod,
+      members,
+      wip: policy.wip.types.map((t) => ({
+        itemType: t.name,
+        used: open[t.name] ?? 0,
+        limit: effectiveLimit(deps, stored, t.name),
+      })),
+      projectsPerStage: Object.fromEntries(policy.stages.map((s) => [s.name, perStage[s.name] ?? 0])),
+      health,
+    };
+  }
+
   return {
     async register(ctx: Ctx, input: { slug: string; name: string; timezone: string }): Promise<Pod> {
       assertCan(ctx.actor, 'pods:create');
@@ -119,26 +146,7 @@ export function createPodService(deps: Deps) {
     /** Members, WIP used/limit per type, projects per stage and the latest health, in one read. */
     async getStatus(ctx: Ctx, slug: string) {
       assertCan(ctx.actor, 'read');
-      const repos = uow.read;
-      const pod = await podBySlug(repos, slug);
-      const [members, open, stored, perStage, health] = await Promise.all([
-        repos.pods.members(pod.id),
-        repos.wip.countOpen(pod.id),
-        repos.wip.storedLimits(pod.id),
-        repos.pods.projectsPerStage(pod.id),
-        repos.health.latest(pod.id),
-      ]);
-      return {
-        pod,
-        members,
-        wip: policy.wip.types.map((t) => ({
-          itemType: t.name,
-          used: open[t.name] ?? 0,
-          limit: effectiveLimit(deps, stored, t.name),
-        })),
-        projectsPerStage: Object.fromEntries(policy.stages.map((s) => [s.name, perStage[s.name] ?? 0])),
-        health,
-      };
+      return statusCache.get(slug, () => loadStatus(slug));
     },
 
     async updateHealth(ctx: Ctx, slug: string, metrics: HealthMetrics): Promise<HealthSnapshot> {

@@ -101,6 +101,7 @@ export interface WipRepository {
   lockScope(podId: string, itemType: string): Promise<void>;
   openLocks(podId: string, itemType?: string): Promise<WipLock[]>;
   openLockForItem(podId: string, itemType: string, itemId: string): Promise<WipLock | null>;
+  openCount(podId: string, itemType: string): Promise<number>;
   insertLock(lock: WipLock): Promise<void>;
   lockById(id: string): Promise<WipLock | null>;
   release(id: string, at: Date, by: string | null): Promise<void>;
@@ -208,6 +209,11 @@ export interface UnitOfWork {
   run<T>(work: (repos: Repositories) => Promise<T>, options?: RunOptions): Promise<T>;
   /** Reads outside a transaction. */
   read: Repositories;
+  /**
+   * A number that changes whenever anything may have written to the database, or null when that
+   * cannot be known (other processes write to it too). Equal versions mean cached reads are current.
+   */
+  writeVersion(): number | null;
 }
 
 export type { Role };

@@ -73,9 +73,12 @@ export async function acquireInTx(
   await repos.wip.lockScope(pod.id, itemType);
   const existing = await repos.wip.openLockForItem(pod.id, itemType, itemId);
   if (existing) return ok({ lock: existing, created: false });
-  const holders = await repos.wip.openLocks(pod.id, itemType);
+  // Count, not fetch: a pod with a high limit may hold thousands of locks, and the holders are only
+  // needed to explain a refusal.
+  const used = await repos.wip.openCount(pod.id, itemType);
   const limit = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
-  if (holders.length >= limit) {
+  if (used >= limit) {
+    const holders = await repos.wip.openLocks(pod.id, itemType);
     return fail({
       code: 'wip_limit_exceeded',
       message: `pod "${pod.slug}" is at its ${itemType} WIP limit (${holders.length} of ${limit} in use); release one of the holders first`,

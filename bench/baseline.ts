@@ -1,0 +1,448 @@
+/**
+ * The baseline: the same SQL statements the CLOS endpoints run (copied from what Drizzle sends for
+ * packages/db/src/repositories.ts), as raw queries through the PGlite client, behind a bare Fastify
+ * app — no auth hook, no Zod validation or serialization, no OpenAPI, no use-case layer, no Drizzle.
+ * The gap between the two is what those layers cost.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { chainHash, GENESIS_HASH } from '@clos/core';
+import { openPglite } from '@clos/db';
+import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const LOCK_COLUMNS = `"id", "pod_id", "item_type", "item_id", "acquired_by", "acquired_at", "released_at", "released_by"`;
+const POD_COLUMNS = `"id", "slug", "name", "timezone", "created_at"`;
+
+interface LockRow {
+  id: string;
+  pod_id: string;
+  item_type: string;
+  item_id: string;
+  acquired_by: string | null;
+  acquired_at: Date;
+  released_at: Date | null;
+  released_by: string | null;
+}
+interface PodRow {
+  id: string;
+  slug: string;
+  name: string;
+  timezone: string;
+  created_at: Date;
+}
+
+/**
+ * Every statement the three endpoints run, verbatim as Drizzle sends them; parity.ts checks that
+ * against the running code, so an edit to repositories.ts cannot silently leave the baseline behind.
+ */
+export const SQL = {
+  podBySlug: `select ${POD_COLUMNS} from "pods" where "pods"."slug" = $1`,
+  podById: `select ${POD_COLUMNS} from "pods" where "pods"."id" = $1`,
+  lockScope: `select pg_advisory_xact_lock(hashtextextended($1, 0))`,
+  openLockForItem: `select ${LOCK_COLUMNS} from "wip_locks" where (("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null) and "wip_locks"."item_id" = $3)`,
+  openCount: `select count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null)`,
+  openLocks: `select ${LOCK_COLUMNS} from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null) order by "wip_locks"."acquired_at" asc`,
+  storedLimits: `select "item_type", "limit" from "wip_limits" where "wip_limits"."pod_id" = $1`,
+  insertLock: `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  lockById: `select ${LOCK_COLUMNS} from "wip_locks" where "wip_locks"."id" = $1`,
+  release: `update "wip_locks" set "released_at" = $1, "released_by" = $2 where ("wip_locks"."id" = $3 and "wip_locks"."released_at" is null)`,
+  auditHead: `select "id", "sequence", "hash" from "audit_head" where "audit_head"."id" = $1 for update`,
+  insertAudit: `insert into "audit_events" ("sequence", "id", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "before", "after", "reason", "request_id", "prev_hash", "hash") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+  upsertHead: `insert into "audit_head" ("id", "sequence", "hash") values ($1, $2, $3) on conflict ("id") do update set "sequence" = $4, "hash" = $5`,
+  members: `select "pod_members"."pod_id", "pod_members"."user_id", "pod_members"."pod_role", "pod_members"."joined_at", "pod_members"."left_at", "users"."email", "users"."name", "users"."role" from "pod_members" inner join "users" on "users"."id" = "pod_members"."user_id" where ("pod_members"."pod_id" = $1 and "pod_members"."left_at" is null) order by "pod_members"."joined_at" asc, "users"."email" asc`,
+  countOpen: `select "item_type", count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."released_at" is null) group by "wip_locks"."item_type"`,
+  projectsPerStage: `select "current_stage", count(*) from "projects" where ("projects"."pod_id" = $1 and "projects"."closed_at" is null) group by "projects"."current_stage"`,
+  latestHealth: `select "id", "pod_id", "metrics", "components", "score", "recorded_by", "recorded_at" from "pod_health_snapshots" where "pod_health_snapshots"."pod_id" = $1 order by "pod_health_snapshots"."recorded_at" desc limit $2`,
+} as const;
+
+/** The statements of each endpoint, in order (status: the pod, then its five reads). */
+export const ENDPOINT_SQL = {
+  acquire: [
+    SQL.podBySlug,
+    SQL.lockScope,
+    SQL.openLockForItem,
+    SQL.openCount,
+    SQL.storedLimits,
+    SQL.insertLock,
+    SQL.auditHead,
+    SQL.insertAudit,
+    SQL.upsertHead,
+  ],
+  release: [SQL.lockById, SQL.podById, SQL.release, SQL.auditHead, SQL.insertAudit, SQL.upsertHead],
+  status: [
+    SQL.podBySlug,
+    SQL.members,
+    SQL.countOpen,
+    SQL.storedLimits,
+    SQL.projectsPerStage,
+    SQL.latestHealth,
+  ],
+};
+
+const lockJson = (l: LockRow) => ({
+  id: l.id,
+  podId: l.pod_id,
+  itemType: l.item_type,
+  itemId: l.item_id,
+  acquiredBy: l.acquired_by,
+  acquiredAt: l.acquired_at,
+  releasedAt: l.released_at,
+  releasedBy: l.released_by,
+});
+const podJson = (p: PodRow) => ({
+  id: p.id,
+  slug: p.slug,
+  name: p.name,
+  timezone: p.timezone,
+  createdAt: p.created_at,
+});
+
+export interface BaselinePolicy {
+  wipTypes: { name: string; defaultLimit: number }[];
+  stages: string[];
+}
+
+export interface BaselineSeed {
+  members: number;
+  projects: number;
+  limits: Record<string, number>;
+}
+
+export interface RunningBaseline {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The audit append of repositories.ts: lock the head row, chain the hash, insert, move the head. */
+async function appendAudit(
+  tx: Transaction,
+  e: {
+    at: Date;
+    actorId: string;
+    actorLabel: string;
+    action: string;
+    subjectType: string;
+    subjectId: string;
+    before: unknown;
+    after: unknown;
+    requestId: string;
+  },
+) {
+  const head = (await tx.query<{ id: number; sequence: number; hash: string }>(SQL.auditHead, [1])).rows[0];
+  const prevHash = head?.hash ?? GENESIS_HASH;
+  const fields = {
+    sequence: Number(head?.sequence ?? 0) + 1,
+    id: randomUUID(),
+    occurredAt: e.at,
+    actorId: e.actorId,
+    actorLabel: e.actorLabel,
+    action: e.action,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    before: e.before === null ? null : JSON.parse(JSON.stringify(e.before)),
+    after: e.after === null ? null : JSON.parse(JSON.stringify(e.after)),
+    reason: null,
+    requestId: e.requestId,
+  };
+  const hash = chainHash(sha256, prevHash, fields);
+  await tx.query(SQL.insertAudit, [
+    fields.sequence,
+    fields.id,
+    e.at.toISOString(),
+    fields.actorId,
+    fields.actorLabel,
+    fields.action,
+    fields.subjectType,
+    fields.subjectId,
+    fields.before === null ? null : JSON.stringify(fields.before),
+    fields.after === null ? null : JSON.stringify(fields.after),
+    null,
+    fields.requestId,
+    prevHash,
+    hash,
+  ]);
+  await tx.query(SQL.upsertHead, [1, fields.sequence, hash, fields.sequence, hash]);
+}
+
+/** Rows comparable to what run.ts creates through the CLOS API, written directly. */
+export async function seedBaseline(client: PGlite, policy: BaselinePolicy, s: BaselineSeed) {
+  const now = new Date().toISOString();
+  const podId = randomUUID();
+  const devId = randomUUID();
+  await client.query(
+    `insert into "pods" ("id", "slug", "name", "timezone", "created_at", "updated_at") values ($1, 'bench', 'Bench', 'UTC', $2, $2)`,
+    [podId, now],
+  );
+  for (let i = 0; i < s.members; i++) {
+    const id = i === 0 ? devId : randomUUID();
+    await client.query(
+      `insert into "users" ("id", "email", "name", "role", "created_at") values ($1, $2, $3, 'developer', $4)`,
+      [id, i === 0 ? 'dev@bench.local' : `member-${i}@bench.local`, `Member ${i}`, now],
+    );
+    await client.query(
+      `insert into "pod_members" ("id", "pod_id", "user_id", "pod_role", "joined_at") values ($1, $2, $3, $4, $5)`,
+      [randomUUID(), podId, id, i === 1 ? 'lead' : 'member', now],
+    );
+  }
+  for (const [itemType, limit] of Object.entries(s.limits))
+    await client.query(
+      `insert into "wip_limits" ("pod_id", "item_type", "limit", "updated_at") values ($1, $2, $3, $4)`,
+      [podId, itemType, limit, now],
+    );
+  for (let i = 0; i < s.projects; i++) {
+    const lockId = randomUUID();
+    const projectId = randomUUID();
+    await client.query(
+      `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, 'project', $3, $4, $5, null, null)`,
+      [lockId, podId, projectId, devId, now],
+    );
+    await client.query(
+      `insert into "projects" ("id", "name", "pod_id", "current_stage", "stage_entered_at", "wip_lock_id", "created_at", "updated_at") values ($1, $2, $3, $4, $5, $6, $5, $5)`,
+      [projectId, `Project ${i}`, podId, policy.stages[0], now, lockId],
+    );
+  }
+  await client.query(
+    `insert into "pod_health_snapshots" ("id", "pod_id", "metrics", "components", "score", "recorded_by", "recorded_at") values ($1, $2, $3, $4, 83, $5, $6)`,
+    [
+      randomUUID(),
+      podId,
+      JSON.stringify({ velocity: 0.9, wipUtilisation: 0.8, blockedItems: 1, cycleTimeDays: 4 }),
+      JSON.stringify({ velocity: 0.9, wipUtilisation: 1, blockedItems: 0.8, cycleTime: 1 }),
+      devId,
+      now,
+    ],
+  );
+  return { devId };
+}
+
+/** Who the baseline acts as: the seeded developer. */
+export interface BaselineActor {
+  userId: string;
+  label: string;
+}
+
+type Outcome = { status: number; body: unknown };
+
+/** What `wip.acquire` runs: one transaction, statement for statement. */
+export function acquireSql(
+  client: PGlite,
+  policy: BaselinePolicy,
+  actor: BaselineActor,
+  input: { slug: string; itemType: string; itemId: string; requestId: string },
+): Promise<Outcome> {
+  const { slug, itemType, itemId } = input;
+  return client.transaction(async (tx) => {
+    const pod = (await tx.query<PodRow>(SQL.podBySlug, [slug])).rows[0];
+    if (!pod) return { status: 404, body: { code: 'not_found' } };
+    await tx.query(SQL.lockScope, [`wip:${pod.id}:${itemType}`]);
+    const existing = (await tx.query<LockRow>(SQL.openLockForItem, [pod.id, itemType, itemId])).rows[0];
+    if (existing) return { status: 200, body: lockJson(existing) };
+    const used = Number(
+      (await tx.query<{ count: number | string }>(SQL.openCount, [pod.id, itemType])).rows[0]!.count,
+    );
+    const stored = (await tx.query<{ item_type: string; limit: number }>(SQL.storedLimits, [pod.id])).rows;
+    const limit =
+      stored.find((r) => r.item_type === itemType)?.limit ??
+      policy.wipTypes.find((t) => t.name === itemType)?.defaultLimit ??
+      0;
+    if (used >= limit) {
+      const holders = (await tx.query<LockRow>(SQL.openLocks, [pod.id, itemType])).rows;
+      return { status: 409, body: { code: 'wip_limit_exceeded', used: holders.length, limit } };
+    }
+    const now = new Date();
+    const lock: LockRow = {
+      id: randomUUID(),
+      pod_id: pod.id,
+      item_type: itemType,
+      item_id: itemId,
+      acquired_by: actor.userId,
+      acquired_at: now,
+      released_at: null,
+      released_by: null,
+    };
+    await tx.query(SQL.insertLock, [
+      lock.id,
+      lock.pod_id,
+      itemType,
+      itemId,
+      actor.userId,
+      now.toISOString(),
+      null,
+      null,
+    ]);
+    await appendAudit(tx, {
+      at: now,
+      actorId: actor.userId,
+      actorLabel: actor.label,
+      action: 'wip.acquired',
+      subjectType: 'wip_lock',
+      subjectId: lock.id,
+      before: null,
+      after: { pod: pod.slug, itemType, itemId },
+      requestId: input.requestId,
+    });
+    return { status: 201, body: lockJson(lock) };
+  });
+}
+
+/** What `wip.release` runs. */
+export function releaseSql(
+  client: PGlite,
+  actor: BaselineActor,
+  input: { id: string; requestId: string },
+): Promise<Outcome> {
+  return client.transaction(async (tx) => {
+    const lock = (await tx.query<LockRow>(SQL.lockById, [input.id])).rows[0];
+    if (!lock) return { status: 404, body: { code: 'not_found' } };
+    const pod = (await tx.query<PodRow>(SQL.podById, [lock.pod_id])).rows[0]!;
+    if (lock.released_at) return { status: 200, body: lockJson(lock) };
+    const now = new Date();
+    await tx.query(SQL.release, [now.toISOString(), actor.userId, lock.id]);
+    await appendAudit(tx, {
+      at: now,
+      actorId: actor.userId,
+      actorLabel: actor.label,
+      action: 'wip.released',
+      subjectType: 'wip_lock',
+      subjectId: lock.id,
+      before: { pod: pod.slug, itemType: lock.item_type, itemId: lock.item_id },
+      after: null,
+      requestId: input.requestId,
+    });
+    return { status: 200, body: lockJson({ ...lock, released_at: now, released_by: actor.userId }) };
+  });
+}
+
+/**
+ * What `pods.getStatus` runs: the pod, then its five reads. `queryOptions` lets breakdown.ts pass what
+ * Drizzle passes to PGlite, to price that alone.
+ */
+export async function statusSql(
+  client: PGlite,
+  policy: BaselinePolicy,
+  slug: string,
+  queryOptions?: QueryOptions,
+): Promise<Outcome> {
+  const q = <T>(sql: string, params: unknown[]) => client.query<T>(sql, params, queryOptions);
+  const pod = (await q<PodRow>(SQL.podBySlug, [slug])).rows[0];
+  if (!pod) return { status: 404, body: { code: 'not_found' } };
+  // Concurrent like getStatus's Promise.all; PGlite runs them one after another anyway.
+  const [members, open, stored, perStage, health] = await Promise.all([
+    q<Record<string, unknown>>(SQL.members, [pod.id]),
+    q<{ item_type: string; count: number }>(SQL.countOpen, [pod.id]),
+    q<{ item_type: string; limit: number }>(SQL.storedLimits, [pod.id]),
+    q<{ current_stage: string; count: number }>(SQL.projectsPerStage, [pod.id]),
+    q<Record<string, unknown>>(SQL.latestHealth, [pod.id, 1]),
+  ]);
+  const openBy = new Map(open.rows.map((r) => [r.item_type, Number(r.count)]));
+  const limitBy = new Map(stored.rows.map((r) => [r.item_type, r.limit]));
+  const stageCount = new Map(perStage.rows.map((r) => [r.current_stage, Number(r.count)]));
+  const h = health.rows[0];
+  return {
+    status: 200,
+    body: {
+      pod: podJson(pod),
+      members: members.rows.map((m) => ({
+        podId: m.pod_id,
+        userId: m.user_id,
+        email: m.email,
+        name: m.name,
+        role: m.role,
+        podRole: m.pod_role,
+        joinedAt: m.joined_at,
+        leftAt: m.left_at,
+      })),
+      wip: policy.wipTypes.map((t) => ({
+        itemType: t.name,
+        used: openBy.get(t.name) ?? 0,
+        limit: limitBy.get(t.name) ?? t.defaultLimit,
+      })),
+      projectsPerStage: Object.fromEntries(policy.stages.map((s) => [s, stageCount.get(s) ?? 0])),
+      health: h
+        ? {
+            id: h.id,
+            podId: h.pod_id,
+            metrics: h.metrics,
+            components: h.components,
+            score: h.score,
+            recordedBy: h.recorded_by,
+            recordedAt: h.recorded_at,
+          }
+        : null,
+    },
+  };
+}
+
+/** The three routes, over any PGlite client (breakdown.ts mounts them on the CLOS database). */
+export function buildBaselineApp(
+  client: PGlite,
+  policy: BaselinePolicy,
+  actor: BaselineActor,
+): FastifyInstance {
+  const app: FastifyInstance = Fastify({ logger: false });
+  app.post<{ Params: { slug: string; itemType: string }; Body: { itemId: string } }>(
+    '/api/v1/pods/:slug/wip/:itemType/locks',
+    async (req, reply) => {
+      const r = await acquireSql(client, policy, actor, {
+        ...req.params,
+        itemId: req.body.itemId,
+        requestId: String(req.id),
+      });
+      return reply.code(r.status).send(r.body);
+    },
+  );
+  app.delete<{ Params: { id: string } }>('/api/v1/wip-locks/:id', async (req, reply) => {
+    const r = await releaseSql(client, actor, { id: req.params.id, requestId: String(req.id) });
+    return reply.code(r.status).send(r.body);
+  });
+  app.get<{ Params: { slug: string } }>('/api/v1/pods/:slug/status', async (req, reply) => {
+    const r = await statusSql(client, policy, req.params.slug);
+    return reply.code(r.status).send(r.body);
+  });
+  return app;
+}
+
+/**
+ * Not what CLOS runs: the same reads as one statement (JSON aggregated in Postgres), to price the
+ * round trips getStatus makes. breakdown.ts times it next to statusSql.
+ */
+export const STATUS_ONE_STATEMENT = `with pod as (select "id", "slug", "name", "timezone", "created_at" from "pods" where "slug" = $1)
+select
+  (select row_to_json(pod) from pod) as pod,
+  (select coalesce(json_agg(m order by m.joined_at, m.email), '[]') from (
+     select pm.pod_id, pm.user_id, pm.pod_role, pm.joined_at, pm.left_at, u.email, u.name, u.role
+     from pod_members pm join users u on u.id = pm.user_id
+     where pm.pod_id = (select id from pod) and pm.left_at is null) m) as members,
+  (select coalesce(json_object_agg(item_type, n), '{}') from (
+     select item_type, count(*) as n from wip_locks
+     where pod_id = (select id from pod) and released_at is null group by item_type) w) as open,
+  (select coalesce(json_object_agg(item_type, "limit"), '{}') from wip_limits where pod_id = (select id from pod)) as limits,
+  (select coalesce(json_object_agg(current_stage, n), '{}') from (
+     select current_stage, count(*) as n from projects
+     where pod_id = (select id from pod) and closed_at is null group by current_stage) s) as per_stage,
+  (select row_to_json(h) from (
+     select * from pod_health_snapshots where pod_id = (select id from pod) order by recorded_at desc limit 1) h) as health`;
+
+export async function startBaseline(
+  dataDir: string,
+  policy: BaselinePolicy,
+  seedSpec: BaselineSeed,
+): Promise<RunningBaseline> {
+  const database = await openPglite(dataDir);
+  const { devId } = await seedBaseline(database.client, policy, seedSpec);
+  const app = buildBaselineApp(database.client, policy, { userId: devId, label: 'dev@bench.local' });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    close: () => {
+      closing ??= (async () => {
+        await app.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
