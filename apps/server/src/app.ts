@@ -10,13 +10,16 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { QueryLimits } from './graphql/complexity.ts';
+import { registerGraphql } from './graphql/register.ts';
 import { registerAuth } from './http/auth.ts';
 import { errorHandler, sendError } from './http/errors.ts';
+import { type RateLimitOptions, registerRateLimit } from './http/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { ideaRoutes } from './routes/ideas.ts';
 import { podRoutes } from './routes/pods.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { systemRoutes } from './routes/system.ts';
 import { wipRoutes } from './routes/wip.ts';
 
 export const API_VERSION = '2.0.0-alpha.1';
@@ -28,6 +31,10 @@ export interface AppOptions {
   logger?: FastifyServerOptions['loggerInstance'];
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** Request budgets per token, IP and webhook; none when absent (the server always sets them). */
+  rateLimit?: RateLimitOptions | undefined;
+  /** GraphQL depth and cost limits; defaults when absent. */
+  graphql?: Partial<QueryLimits> | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -59,6 +66,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/docs')) route.config = { ...route.config, permission: 'public' };
   });
+  // Before registerAuth: its per-IP check must run ahead of authentication (see rate-limit.ts).
+  registerRateLimit(app, options.rateLimit);
   registerAuth(app, options.services);
 
   await app.register(swagger, {
@@ -78,30 +87,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  const r = app.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>();
-  r.get('/healthz', {
-    config: { permission: 'public' },
-    schema: {
-      tags: ['system'],
-      summary: 'Liveness',
-      security: [],
-      response: { 200: z.object({ status: z.literal('ok') }) },
-    },
-    handler: async () => ({ status: 'ok' as const }),
-  });
-  r.get('/readyz', {
-    config: { permission: 'public' },
-    schema: { tags: ['system'], summary: 'Readiness: the database answers', security: [] },
-    handler: async (request, reply) => {
-      try {
-        await options.database.query('select 1');
-        return { status: 'ready', engine: options.database.engine };
-      } catch {
-        return sendError(reply, request, 503, 'service_unavailable', 'the database does not answer');
-      }
-    },
-  });
-  r.get('/api/v1/openapi.json', {
+  systemRoutes(app, { database: options.database });
+  app.get('/api/v1/openapi.json', {
     config: { permission: 'public' },
     schema: { hide: true },
     handler: async () => app.swagger(),
@@ -113,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   projectRoutes(app, deps);
   ideaRoutes(app, deps);
   adminRoutes(app, deps);
+  await registerGraphql(app, { services: options.services, limits: options.graphql });
   await app.ready();
   return app;
 }

@@ -72,7 +72,13 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 
     const applied = await services.applyPolicy();
     if (applied.applied.length) logger.info({ keys: applied.applied }, 'config file changes applied');
-    const app = await buildApp({ services, database, logger: logger.child({ component: 'http' }) });
+    const app = await buildApp({
+      services,
+      database,
+      logger: logger.child({ component: 'http' }),
+      rateLimit: options.rateLimit,
+      graphql: options.graphql,
+    });
     const address = await app.listen({ port: options.port, host: options.host });
     logger.info({ url: address, docs: `${address}/api/docs` }, 'CLOS is listening');
     let closing: Promise<void> | null = null;

@@ -6,6 +6,8 @@
 import type {
   ApiToken,
   AuditEvent,
+  CiState,
+  CiStatus,
   GateEvaluation,
   HealthSnapshot,
   Idea,
@@ -13,7 +15,9 @@ import type {
   Pod,
   PodMember,
   Project,
+  PromotionCriteriaUnmet,
   User,
+  WipLimitExceeded,
   WipLock,
 } from '@clos/core';
 import { z } from 'zod';
@@ -53,6 +57,7 @@ export const ERROR_CODES = [
   'promotion_criteria_unmet',
   'payload_too_large',
   'unsupported_media_type',
+  'rate_limited',
   'internal_error',
   'service_unavailable',
 ] as const;
@@ -69,8 +74,10 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+// `<number>` types the input for callers (the typed client sends numbers); the server still coerces
+// the query string's text.
 export const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number<number>().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
 });
 
@@ -343,10 +350,41 @@ export const closeProjectBody = z.strictObject({
 export const reasonBody = z.strictObject({ reason: nonEmpty(2000) });
 // Fastify hands an absent body to the validator as null.
 export const optionalReasonBody = z.strictObject({ reason: z.string().max(2000).optional() }).nullish();
+
+const CI_STATE_VALUES = ['passed', 'failed', 'running'] as const;
+export const ciStateSchema = z.enum(CI_STATE_VALUES);
+export const ciStatusSchema = z
+  .object({
+    id: uuid,
+    projectId: uuid,
+    status: ciStateSchema,
+    url: z.string().nullable(),
+    context: z.string(),
+    reportedBy: uuid.nullable(),
+    createdAt: ts,
+  })
+  .meta({ id: 'CiStatus' });
+export const ciStatusBody = z.strictObject({
+  status: ciStateSchema,
+  // Shown as a link on the project's page: http(s) only, never `javascript:`.
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000, 'must be at most 2000 characters')
+    .nullable()
+    .optional(),
+  context: nonEmpty(100)
+    .optional()
+    .meta({ description: 'the reporting check, e.g. the workflow name; defaults to "ci"' }),
+});
+export const ciStatusListQuery = listQuery.extend({ context: z.string().max(100).optional() });
+
 export const projectDetailSchema = projectSchema.extend({
   transitions: z.array(transitionSchema),
   evidence: z.array(evidenceSchema),
   approvals: z.array(approvalSchema),
+  ciStatus: z
+    .array(ciStatusSchema)
+    .meta({ description: 'the newest CI report of each context, newest first' }),
 });
 
 // ---------------------------------------------------------------- ideas
@@ -422,6 +460,44 @@ export const auditVerifySchema = z.union([
   z.object({ ok: z.literal(false), brokenAt: z.number().int(), reason: z.string(), count: z.number().int() }),
 ]);
 
+// ---------------------------------------------------------------- error details
+
+// What `error.details` holds for the codes whose details have a fixed shape (see docs/api.md).
+export const fieldProblemSchema = z.object({ path: z.string(), message: z.string() });
+export const errorDetailSchemas = {
+  invalid_request: z.array(fieldProblemSchema),
+  wip_limit_exceeded: z.object({
+    pod: z.string(),
+    itemType: z.string(),
+    limit: z.number().int(),
+    used: z.number().int(),
+    holders: z.array(holderSchema),
+  }),
+  gate_criteria_unmet: z.object({ evaluation: gateEvaluationSchema }),
+  promotion_criteria_unmet: z.object({
+    blockers: z.array(
+      z.discriminatedUnion('kind', [
+        z.object({
+          kind: z.literal('evaluations'),
+          required: z.number().int(),
+          received: z.number().int(),
+          message: z.string(),
+        }),
+        z.object({
+          kind: z.literal('score'),
+          threshold: z.number(),
+          score: z.number().nullable(),
+          message: z.string(),
+        }),
+      ]),
+    ),
+  }),
+} as const;
+/** The shape of `error.details` for `code`; `unknown` for codes without a fixed one. */
+export type ErrorDetails<C extends ErrorCode = ErrorCode> = C extends keyof typeof errorDetailSchemas
+  ? z.infer<(typeof errorDetailSchemas)[C]>
+  : unknown;
+
 // ---------------------------------------------------------------- compile-time ties to the domain
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -439,4 +515,10 @@ export type _ContractChecks = [
   Check<Same<z.infer<typeof auditEventSchema>['sequence'], Json<AuditEvent>['sequence']>>,
   Check<Same<z.infer<typeof healthSnapshotSchema>['score'], Json<HealthSnapshot>['score']>>,
   Check<Same<z.infer<typeof gateEvaluationSchema>['nextStage'], Json<GateEvaluation>['nextStage']>>,
+  Check<Same<z.infer<typeof ciStatusSchema>, Json<CiStatus>>>,
+  Check<Same<z.infer<typeof ciStateSchema>, CiState>>,
+  Check<Same<ErrorDetails<'wip_limit_exceeded'>, Json<Omit<WipLimitExceeded, 'code' | 'message'>>>>,
+  Check<
+    Same<ErrorDetails<'promotion_criteria_unmet'>, Json<Omit<PromotionCriteriaUnmet, 'code' | 'message'>>>
+  >,
 ];

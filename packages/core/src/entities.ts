@@ -58,6 +58,22 @@ export interface EvidenceRecord {
 
 export type ApprovalDecision = 'approve' | 'reject';
 
+export const CI_STATES = ['passed', 'failed', 'running'] as const;
+export type CiState = (typeof CI_STATES)[number];
+
+/** One CI report on a project (a workflow run's outcome); the latest per `context` is the current one. */
+export interface CiStatus {
+  id: string;
+  projectId: string;
+  status: CiState;
+  /** Link to the run, shown on the project's page; http(s) only. */
+  url: string | null;
+  /** Which check reported: a workflow or job name; `ci` when the reporter names none. */
+  context: string;
+  reportedBy: string | null;
+  createdAt: Date;
+}
+
 export interface ApprovalRecord {
   id: string;
   projectId: string;

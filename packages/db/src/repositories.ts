@@ -3,6 +3,7 @@ import {
   type ApiToken,
   type AuditEvent,
   type AuditRepository,
+  type CiStatus,
   type ConfigStateRepository,
   ConflictError,
   chainHash,
@@ -253,6 +254,37 @@ function projectRepository(db: Db): ProjectRepository {
         .from(t.stageTransitions)
         .where(eq(t.stageTransitions.projectId, projectId))
         .orderBy(asc(t.stageTransitions.createdAt));
+    },
+    async insertCiStatus(status) {
+      await db.insert(t.projectCiStatuses).values(status);
+    },
+    async ciStatuses(projectId, filter, { limit, cursor }) {
+      const c = t.projectCiStatuses;
+      const rows = await db
+        .select()
+        .from(c)
+        .where(
+          and(
+            eq(c.projectId, projectId),
+            filter.context ? eq(c.context, filter.context) : undefined,
+            newestFirst(c.createdAt, c.id, cursor),
+          ),
+        )
+        .orderBy(desc(c.createdAt), desc(c.id))
+        .limit(limit + 1);
+      return pageOf(rows as CiStatus[], limit, (r) => [r.createdAt.toISOString(), r.id]);
+    },
+    async latestCiStatuses(projectId) {
+      const c = t.projectCiStatuses;
+      const rows = (await db
+        .selectDistinctOn([c.context])
+        .from(c)
+        .where(eq(c.projectId, projectId))
+        .orderBy(c.context, desc(c.createdAt), desc(c.id))) as CiStatus[];
+      // DISTINCT ON needs the context first in ORDER BY; the page wants the newest first.
+      return rows.sort(
+        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.context.localeCompare(b.context),
+      );
     },
   };
 }

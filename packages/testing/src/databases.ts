@@ -67,6 +67,7 @@ const TABLES = [
   'approvals',
   'evidence',
   'stage_transitions',
+  'project_ci_statuses',
   'projects',
   'pod_members',
   'users',

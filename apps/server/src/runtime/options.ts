@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/complexity.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from '../http/rate-limit.ts';
 
 export interface ServerOptions {
   config: string | undefined;
@@ -12,6 +14,10 @@ export interface ServerOptions {
   adminEmail: string;
   logLevel: string;
   demo: boolean;
+  /** Request budgets; nothing is limited when absent (parseServerOptions always sets them). */
+  rateLimit?: RateLimitOptions | undefined;
+  /** GraphQL depth and cost limits; the defaults when absent. */
+  graphql?: QueryLimits | undefined;
 }
 
 export const USAGE = `Usage: clos-server [options]
@@ -30,6 +36,11 @@ Environment:
   CLOS_ADMIN_TOKEN  admin token to create on first start (else one is generated and printed)
   CLOS_ADMIN_EMAIL  email of the first admin user (default admin@clos.local)
   CLOS_LOG_LEVEL    trace|debug|info|warn|error (default info)
+  CLOS_RATE_LIMIT_PER_MINUTE          requests per minute per API token (default 600; 0 = off)
+  CLOS_RATE_LIMIT_IP_PER_MINUTE       requests per minute per client address (default 1200; 0 = off)
+  CLOS_RATE_LIMIT_WEBHOOK_PER_MINUTE  webhook requests per minute per address (default 6000; 0 = off)
+  CLOS_GRAPHQL_MAX_DEPTH  deepest GraphQL query accepted (default 8)
+  CLOS_GRAPHQL_MAX_COST   largest estimated GraphQL query cost accepted (default 1000)
 `;
 
 export class UsageError extends Error {}
@@ -38,6 +49,16 @@ function port(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new UsageError(`${name}: must be a port number 0–65535, got "${value}"`);
+  return n;
+}
+
+/** A whole number ≥ `min` from the environment, or its default when unset or empty. */
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${name}: must be a whole number ≥ ${min}, got "${raw}"`);
   return n;
 }
 
@@ -94,5 +115,14 @@ export function parseServerOptions(
     adminEmail: env.CLOS_ADMIN_EMAIL || 'admin@clos.local',
     logLevel: env.CLOS_LOG_LEVEL || 'info',
     demo: Boolean(v.demo),
+    rateLimit: {
+      perToken: count(env, 'CLOS_RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.perToken, 0),
+      perIp: count(env, 'CLOS_RATE_LIMIT_IP_PER_MINUTE', DEFAULT_RATE_LIMITS.perIp, 0),
+      webhook: count(env, 'CLOS_RATE_LIMIT_WEBHOOK_PER_MINUTE', DEFAULT_RATE_LIMITS.webhook, 0),
+    },
+    graphql: {
+      maxDepth: count(env, 'CLOS_GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1),
+      maxCost: count(env, 'CLOS_GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1),
+    },
   };
 }

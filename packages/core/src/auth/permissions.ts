@@ -11,7 +11,7 @@ export const PERMISSIONS = {
   'pods:create': 'register pods',
   'pods:manage': 'set WIP limits, record health, rotate and add members (pod-scoped)',
   'projects:manage': 'create and close projects (pod-scoped)',
-  'projects:work': 'submit evidence, advance, block and unblock projects (pod-scoped)',
+  'projects:work': 'submit evidence, report CI status, advance, block and unblock projects (pod-scoped)',
   'gates:approve': 'approve or reject gates (pod-scoped; the role must also be listed by the gate)',
   'wip:use': 'acquire and release WIP locks (pod-scoped)',
   'ideas:contribute': 'submit and evaluate ideas',

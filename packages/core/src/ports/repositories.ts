@@ -8,6 +8,7 @@ import type {
   ApprovalDecision,
   ApprovalRecord,
   AuditEvent,
+  CiStatus,
   EvidenceRecord,
   HealthSnapshot,
   Idea,
@@ -91,6 +92,15 @@ export interface ProjectRepository {
   approvals(projectId: string, stage?: string): Promise<ApprovalRecord[]>;
   insertTransition(t: StageTransition): Promise<void>;
   transitions(projectId: string): Promise<StageTransition[]>;
+  insertCiStatus(s: CiStatus): Promise<void>;
+  /** Every report, newest first; `context` narrows to one check. */
+  ciStatuses(
+    projectId: string,
+    filter: { context?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<CiStatus>>;
+  /** The newest report of each context, newest first. */
+  latestCiStatuses(projectId: string): Promise<CiStatus[]>;
 }
 
 export interface WipRepository {

@@ -1,7 +1,21 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
 import { auditEntry, type Ctx, type Deps } from '../context.ts';
-import type { ApprovalDecision, Pod, Project, ProjectOutcome } from '../entities.ts';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import {
+  type ApprovalDecision,
+  CI_STATES,
+  type CiState,
+  type CiStatus,
+  type Pod,
+  type Project,
+  type ProjectOutcome,
+} from '../entities.ts';
+import {
+  ConflictError,
+  type FieldProblem,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+} from '../errors.ts';
 import type { PageRequest, ProjectFilter, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { acquireInTx, podBySlug, type WipLimitExceeded } from '../wip/service.ts';
@@ -14,6 +28,32 @@ export interface GateCriteriaUnmet {
 }
 
 export const PROJECT_WIP_TYPE = 'project';
+
+/** The context a CI report files under when the reporter names none. */
+export const DEFAULT_CI_CONTEXT = 'ci';
+
+export interface CiStatusInput {
+  status: CiState;
+  url?: string | null | undefined;
+  context?: string | undefined;
+}
+
+/**
+ * The HTTP schema checks these too; repeated here because other callers (GraphQL, jobs) reach the
+ * use case without it, and the URL ends up as a link on the project's page.
+ */
+function ciStatusProblems(input: CiStatusInput, context: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (!(CI_STATES as readonly string[]).includes(input.status))
+    problems.push({ path: 'status', message: `must be one of ${CI_STATES.join(', ')}` });
+  if (input.url != null && !/^https?:\/\/[^\s]+$/i.test(input.url))
+    problems.push({ path: 'url', message: 'must be an http(s) URL' });
+  if (input.url != null && input.url.length > 2000)
+    problems.push({ path: 'url', message: 'must be at most 2000 characters' });
+  if (!context || context.length > 100)
+    problems.push({ path: 'context', message: 'must be 1–100 characters' });
+  return problems;
+}
 
 async function projectById(repos: Repositories, id: string, forUpdate = false): Promise<Project> {
   const project = forUpdate ? await repos.projects.lockById(id) : await repos.projects.byId(id);
@@ -155,12 +195,54 @@ export function createStageService(deps: Deps) {
     async timeline(ctx: Ctx, id: string) {
       assertCan(ctx.actor, 'read');
       const project = await projectById(uow.read, id);
-      const [transitions, evidence, approvals] = await Promise.all([
+      const [transitions, evidence, approvals, ciStatus] = await Promise.all([
         uow.read.projects.transitions(id),
         uow.read.projects.evidence(id),
         uow.read.projects.approvals(id),
+        uow.read.projects.latestCiStatuses(id),
       ]);
-      return { project, transitions, evidence, approvals };
+      return { project, transitions, evidence, approvals, ciStatus };
+    },
+
+    /**
+     * Records a CI report (passed, failed, running) on an open project. Reports are history: each
+     * one is kept, and the newest per context is the project's current CI state.
+     */
+    async recordCiStatus(ctx: Ctx, id: string, input: CiStatusInput): Promise<CiStatus> {
+      assertCan(ctx.actor, 'projects:work');
+      const context = input.context?.trim() || DEFAULT_CI_CONTEXT;
+      const problems = ciStatusProblems(input, context);
+      if (problems.length) throw new InvalidInputError(problems);
+      return uow.run(async (repos) => {
+        await openProject(repos, ctx, id);
+        const now = clock.now();
+        const record: CiStatus = {
+          id: ids.uuid(),
+          projectId: id,
+          status: input.status,
+          url: input.url ?? null,
+          context,
+          reportedBy: ctx.actor.userId,
+          createdAt: now,
+        };
+        await repos.projects.insertCiStatus(record);
+        await repos.audit.append(
+          auditEntry(ctx, now, {
+            action: 'project.ci_status',
+            subjectType: 'project',
+            subjectId: id,
+            after: { status: record.status, url: record.url, context },
+          }),
+        );
+        return record;
+      });
+    },
+
+    /** CI reports on a project, newest first. */
+    async ciStatuses(ctx: Ctx, id: string, filter: { context?: string | undefined }, page: PageRequest) {
+      assertCan(ctx.actor, 'read');
+      await projectById(uow.read, id);
+      return uow.read.projects.ciStatuses(id, filter, page);
     },
 
     /** The next stage's gate, criterion by criterion. */
@@ -173,7 +255,7 @@ export function createStageService(deps: Deps) {
     async submitEvidence(ctx: Ctx, id: string, evidence: Record<string, unknown>) {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const { project, pod } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, id);
         const next = nextStageOf(policy.stages, project.currentStage);
         if (!next)
           throw new ConflictError(
@@ -213,7 +295,7 @@ export function createStageService(deps: Deps) {
           { path: 'comment', message: 'is required when rejecting, so the team knows what to fix' },
         ]);
       return uow.run(async (repos) => {
-        const { project, pod } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, id);
         const next = nextStageOf(policy.stages, project.currentStage);
         if (!next?.gate)
           throw new ConflictError(
@@ -259,7 +341,7 @@ export function createStageService(deps: Deps) {
     ): Promise<Result<{ project: Project; gate: GateEvaluation }, GateCriteriaUnmet>> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const { project, pod } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, id);
         const gate = await evaluate(deps, repos, project);
         if (gate.nextStage === null)
           throw new ConflictError(`project is already in the last stage "${project.currentStage}"`);
@@ -366,7 +448,7 @@ export function createStageService(deps: Deps) {
       assertCan(ctx.actor, 'projects:work');
       if (!reason.trim()) throw new InvalidInputError([{ path: 'reason', message: 'must not be empty' }]);
       return uow.run(async (repos) => {
-        const { project, pod } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, id);
         const now = clock.now();
         const patch = { blockedReason: reason, blockedAt: project.blockedAt ?? now, updatedAt: now };
         await repos.projects.update(id, patch);
@@ -388,7 +470,7 @@ export function createStageService(deps: Deps) {
     async unblock(ctx: Ctx, id: string, reason?: string | null): Promise<Project> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const { project, pod } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, id);
         if (project.blockedReason === null) return project;
         const now = clock.now();
         const patch = { blockedReason: null, blockedAt: null, updatedAt: now };

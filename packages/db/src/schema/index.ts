@@ -9,6 +9,7 @@ export * from './ideas.ts';
 export * from './pod-health-snapshots.ts';
 export * from './pod-members.ts';
 export * from './pods.ts';
+export * from './project-ci-statuses.ts';
 export * from './projects.ts';
 export * from './stage-transitions.ts';
 export * from './users.ts';

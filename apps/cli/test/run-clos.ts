@@ -1,0 +1,92 @@
+/**
+ * Runs the real `clos` executable (bin/clos.js, as npm links it) in a child process, with an
+ * environment built from scratch so the developer's own profile and CLOS_* variables never leak in.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLOS_BIN = fileURLToPath(new URL('../bin/clos.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (for `--json` runs). */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read output loosely; the contract is typed elsewhere
+  json<T = Record<string, any>>(): T;
+}
+
+export interface CliSandbox {
+  home: string;
+  /** Variables every run gets (besides PATH, HOME and NO_COLOR); a run's own `env` adds to them. */
+  env: Record<string, string>;
+  run(
+    args: string[],
+    options?: { env?: Record<string, string | undefined>; cwd?: string },
+  ): Promise<CliResult>;
+  cleanup(): Promise<void>;
+}
+
+export async function createSandbox(): Promise<CliSandbox> {
+  const home = await mkdtemp(join(tmpdir(), 'clos-cli-'));
+  const sandbox: CliSandbox = {
+    home,
+    env: {},
+    run(args, options = {}) {
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, NO_COLOR: '1' };
+      for (const [key, value] of Object.entries({ ...sandbox.env, ...options.env }))
+        if (value !== undefined) env[key] = value;
+        else delete env[key];
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLOS_BIN, ...args], {
+          cwd: options.cwd ?? home,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          stderr += chunk;
+        });
+        child.on('error', reject);
+        child.on('close', (code) =>
+          resolve({
+            code,
+            stdout,
+            stderr,
+            json() {
+              try {
+                return JSON.parse(stdout);
+              } catch {
+                throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`);
+              }
+            },
+          }),
+        );
+      });
+    },
+    cleanup: () => rm(home, { recursive: true, force: true }),
+  };
+  return sandbox;
+}
+
+/** A URL nothing listens on: a port the OS just handed out and took back. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Shown when an exit code is not the expected one, so the failure says why. */
+export function explain(result: CliResult): string {
+  return `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+}

@@ -1,0 +1,66 @@
+import { type RouteDefinition, type RoutePart, type RouteResponse, routes } from '@clos/contract';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+
+/** A request whose params, query and body are the parsed outputs of the route's schemas. */
+export type RouteRequest<R extends RouteDefinition> = FastifyRequest<{
+  Params: RoutePart<R, 'params'>;
+  Querystring: RoutePart<R, 'query'>;
+  Body: RoutePart<R, 'body'>;
+}>;
+
+/**
+ * Returns the success body, sent with the route's first 2xx status; or the reply itself when the
+ * handler chose the status or sent an error (`reply.code(200).send(…)`, `sendFailure(…)`).
+ */
+export type RouteHandler<R extends RouteDefinition> = (
+  request: RouteRequest<R>,
+  reply: FastifyReply,
+) => Promise<RouteResponse<R> | FastifyReply>;
+
+/**
+ * Registers one route of the contract's table: method, URL, schemas, documentation and permission
+ * all come from `definition`, so the server cannot drift from what the client and OpenAPI expect.
+ */
+export function route<R extends RouteDefinition>(
+  app: FastifyInstance,
+  definition: R,
+  handler: RouteHandler<R>,
+): void {
+  const status = successStatus(definition);
+  const schema: FastifySchema & { operationId?: string } = {
+    ...(operationIds.has(definition) ? { operationId: operationIds.get(definition) } : {}),
+    tags: [...definition.tags],
+    summary: definition.summary,
+    response: definition.responses,
+    ...(definition.params ? { params: definition.params } : {}),
+    ...(definition.query ? { querystring: definition.query } : {}),
+    ...(definition.body ? { body: definition.body } : {}),
+    ...(definition.permission === 'public' ? { security: [] } : {}),
+  };
+  app.route({
+    method: definition.method,
+    url: definition.path,
+    config: { permission: definition.permission },
+    schema,
+    handler: async (request, reply) => {
+      const result = await handler(request as RouteRequest<R>, reply);
+      if (result === reply) return reply;
+      return reply.code(status).send(result);
+    },
+  });
+}
+
+// The table's key names the operation in OpenAPI, as it names the client's method.
+const operationIds = new Map<RouteDefinition, string>(
+  Object.entries(routes).map(([key, definition]) => [definition, key]),
+);
+
+function successStatus(definition: RouteDefinition): number {
+  const codes = Object.keys(definition.responses)
+    .map(Number)
+    .filter((code) => code >= 200 && code < 300)
+    .sort((a, b) => a - b);
+  if (!codes.length)
+    throw new Error(`route ${definition.method} ${definition.path} declares no 2xx response`);
+  return codes[0]!;
+}
