@@ -44,7 +44,8 @@ export function route<R extends RouteDefinition>(
     schema,
     handler: async (request, reply) => {
       const result = await handler(request as RouteRequest<R>, reply);
-      if (result === reply) return reply;
+      // A handler that answered itself (an error via sendFailure, a chosen status) is done.
+      if (result === reply || reply.sent) return reply;
       return reply.code(status).send(result);
     },
   });
