@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../entities.ts';
 /**
  * The audit log is a hash chain: each event's hash covers the previous hash and the canonical JSON of
  * the event, so editing or deleting a row breaks every hash after it.
@@ -20,20 +21,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The fields an event's hash covers: everything but the hashes themselves. */
-export interface ChainedFields {
-  sequence: number;
-  id: string;
-  occurredAt: Date;
-  actorId: string | null;
-  actorLabel: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  before: unknown;
-  after: unknown;
-  reason: string | null;
-  requestId: string | null;
-}
+export type ChainedFields = Omit<AuditEvent, 'prevHash' | 'hash'>;
 
 export type Sha256 = (input: string) => string;
 
