@@ -24,6 +24,7 @@ export function startClos(dataDir: string, cwd: string): Promise<RunningServer> 
       adminEmail: 'admin@bench.local',
       logLevel: 'warn',
       demo: false,
+      mode: 'all',
     },
     cwd,
   );

@@ -1524,8 +1524,8 @@ var require_dataType = __commonJS({
       return types;
     }
     exports.getSchemaTypes = getSchemaTypes;
-    function getJSONTypes(ts3) {
-      const types = Array.isArray(ts3) ? ts3 : ts3 ? [ts3] : [];
+    function getJSONTypes(ts4) {
+      const types = Array.isArray(ts4) ? ts4 : ts4 ? [ts4] : [];
       if (types.every(rules_1.isJSONType))
         return types;
       throw new Error("type must be JSONType or JSONType[]: " + types.join(","));
@@ -2567,18 +2567,18 @@ var require_validate = __commonJS({
       });
       narrowSchemaTypes(it, types);
     }
-    function checkMultipleTypes(it, ts3) {
-      if (ts3.length > 1 && !(ts3.length === 2 && ts3.includes("null"))) {
+    function checkMultipleTypes(it, ts4) {
+      if (ts4.length > 1 && !(ts4.length === 2 && ts4.includes("null"))) {
         strictTypesError(it, "use allowUnionTypes to allow union type keyword");
       }
     }
-    function checkKeywordTypes(it, ts3) {
+    function checkKeywordTypes(it, ts4) {
       const rules = it.self.RULES.all;
       for (const keyword in rules) {
         const rule = rules[keyword];
         if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
           const { type } = rule.definition;
-          if (type.length && !type.some((t) => hasApplicableType(ts3, t))) {
+          if (type.length && !type.some((t) => hasApplicableType(ts4, t))) {
             strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
           }
         }
@@ -2587,18 +2587,18 @@ var require_validate = __commonJS({
     function hasApplicableType(schTs, kwdT) {
       return schTs.includes(kwdT) || kwdT === "number" && schTs.includes("integer");
     }
-    function includesType(ts3, t) {
-      return ts3.includes(t) || t === "integer" && ts3.includes("number");
+    function includesType(ts4, t) {
+      return ts4.includes(t) || t === "integer" && ts4.includes("number");
     }
     function narrowSchemaTypes(it, withTypes) {
-      const ts3 = [];
+      const ts4 = [];
       for (const t of it.dataTypes) {
         if (includesType(withTypes, t))
-          ts3.push(t);
+          ts4.push(t);
         else if (withTypes.includes("integer") && t === "number")
-          ts3.push("integer");
+          ts4.push("integer");
       }
-      it.dataTypes = ts3;
+      it.dataTypes = ts4;
     }
     function strictTypesError(it, msg) {
       const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
@@ -12652,9 +12652,9 @@ var require_resolve_block_scalar = __commonJS({
           default: {
             const message = `Unexpected token in block scalar header: ${token2.type}`;
             onError(token2, "UNEXPECTED_TOKEN", message);
-            const ts3 = token2.source;
-            if (ts3 && typeof ts3 === "string")
-              length += ts3.length;
+            const ts4 = token2.source;
+            if (ts4 && typeof ts4 === "string")
+              length += ts4.length;
           }
         }
       }
@@ -12964,9 +12964,9 @@ var require_compose_scalar = __commonJS({
       if (schema.compat) {
         const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
-          const ts3 = directives.tagString(tag.tag);
+          const ts4 = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
-          const msg = `Value may be parsed as either ${ts3} or ${cs}`;
+          const msg = `Value may be parsed as either ${ts4} or ${cs}`;
           onError(token2, "TAG_RESOLVE_FAILED", msg, true);
         }
       }
@@ -35500,9 +35500,76 @@ var errorDetailSchemas = {
   })
 };
 
-// ../../packages/contract/src/routes.ts
+// ../../packages/contract/src/routes/common.ts
 var ts2 = external_exports.iso.datetime({ offset: true });
-var routes = {
+var uuid5 = external_exports.uuid();
+var idParam2 = external_exports.strictObject({ id: uuid5 });
+var slugParam2 = external_exports.strictObject({ slug: external_exports.string().min(1).max(60) });
+var listQuery2 = external_exports.strictObject({
+  limit: external_exports.coerce.number().int().min(1).max(200).default(50),
+  cursor: external_exports.string().max(500).optional()
+});
+var page2 = (item) => external_exports.object({ items: external_exports.array(item), nextCursor: external_exports.string().nullable() });
+
+// ../../packages/contract/src/routes/workflows.ts
+var runStatusSchema = external_exports.enum(["queued", "running", "succeeded", "failed"]);
+var workflowStepSchema = external_exports.object({
+  id: uuid5,
+  runId: uuid5,
+  name: external_exports.string(),
+  position: external_exports.number().int(),
+  status: external_exports.enum(["pending", "running", "succeeded", "failed", "skipped"]),
+  attempts: external_exports.number().int(),
+  output: external_exports.unknown(),
+  error: external_exports.string().nullable(),
+  startedAt: ts2.nullable(),
+  finishedAt: ts2.nullable()
+}).meta({ id: "WorkflowStep" });
+var workflowRunSchema = external_exports.object({
+  id: uuid5,
+  workflow: external_exports.string(),
+  key: external_exports.string(),
+  podId: uuid5.nullable(),
+  status: runStatusSchema,
+  input: external_exports.unknown(),
+  output: external_exports.unknown(),
+  error: external_exports.string().nullable(),
+  attempts: external_exports.number().int(),
+  scheduledFor: ts2.nullable(),
+  createdAt: ts2,
+  startedAt: ts2.nullable(),
+  finishedAt: ts2.nullable()
+}).meta({ id: "WorkflowRun" });
+var workflowRunDetailSchema = workflowRunSchema.extend({ steps: external_exports.array(workflowStepSchema) }).meta({ id: "WorkflowRunDetail" });
+var runListQuery = listQuery2.extend({
+  workflow: external_exports.string().max(100).optional(),
+  pod: external_exports.string().max(60).optional(),
+  status: runStatusSchema.optional()
+});
+var workflowRoutes = {
+  listWorkflowRuns: {
+    method: "GET",
+    path: "/api/v1/workflows/runs",
+    query: runListQuery,
+    responses: { 200: page2(workflowRunSchema) },
+    permission: "read",
+    summary: "Workflow runs, newest first (filter by workflow, pod, status)",
+    tags: ["workflows"]
+  },
+  getWorkflowRun: {
+    method: "GET",
+    path: "/api/v1/workflows/runs/:id",
+    params: idParam2,
+    responses: { 200: workflowRunDetailSchema },
+    permission: "read",
+    summary: "One workflow run with its steps (status, attempts, timing, error)",
+    tags: ["workflows"]
+  }
+};
+
+// ../../packages/contract/src/routes.ts
+var ts3 = external_exports.iso.datetime({ offset: true });
+var coreRoutes = {
   // ------------------------------------------------------------ system
   healthz: {
     method: "GET",
@@ -35605,7 +35672,7 @@ var routes = {
     path: "/api/v1/pods/:slug/rotate",
     params: slugParam,
     body: rotateBody,
-    responses: { 200: external_exports.object({ email: external_exports.string(), from: external_exports.string(), to: external_exports.string(), rotatedAt: ts2 }) },
+    responses: { 200: external_exports.object({ email: external_exports.string(), from: external_exports.string(), to: external_exports.string(), rotatedAt: ts3 }) },
     permission: "pods:manage",
     summary: "Move a member to another pod (history is kept)",
     tags: ["pods"]
@@ -35902,6 +35969,10 @@ var routes = {
     summary: "Recompute the audit chain's hashes",
     tags: ["audit"]
   }
+};
+var routes = {
+  ...coreRoutes,
+  ...workflowRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -36264,6 +36335,69 @@ var healthSchema = external_exports.strictObject({
   cycleTimeTargetDays: external_exports.number().gt(0, "must be > 0").default(5),
   blockedItemsTolerance: external_exports.number().int("must be an integer").min(1, "must be ≥ 1").default(5)
 });
+var TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
+var timeOfDay = (value) => external_exports.string().regex(TIME_PATTERN, "must be a time HH:MM (24-hour)").default(value);
+var weekday = external_exports.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+var weekTime = (day, time3) => external_exports.strictObject({ day: weekday, time: timeOfDay(time3) }).default({ day, time: time3 });
+var positive = (value) => external_exports.number().gt(0, "must be > 0").default(value);
+var positiveInt = (value) => external_exports.number().int("must be an integer").min(1, "must be ≥ 1").default(value);
+var timeZoneSchema = external_exports.string().superRefine((timeZone, ctx) => {
+  if (!isTimeZone(timeZone)) ctx.addIssue({ code: "custom", message: `unknown time zone "${timeZone}"` });
+});
+var workflowsSchema = external_exports.strictObject({
+  tickSeconds: positive(30),
+  catchUpMinutes: positive(60),
+  jobTimeoutSeconds: positiveInt(900),
+  maintenanceIntervalSeconds: positiveInt(60),
+  retryLimit: external_exports.number().int("must be an integer").min(0, "must be ≥ 0").default(5),
+  retryDelaySeconds: positiveInt(10),
+  pollingIntervalSeconds: external_exports.number().min(0.5, "must be ≥ 0.5").default(2)
+});
+var rhythmsSchema = external_exports.strictObject({
+  daily: external_exports.strictObject({
+    enabled: external_exports.boolean().default(true),
+    days: external_exports.array(weekday).default(() => ["mon", "tue", "wed", "thu", "fri"]),
+    unblock: timeOfDay("09:00"),
+    commit: timeOfDay("09:30"),
+    recap: timeOfDay("17:00"),
+    staleLockHours: positive(48)
+  }).prefault({}),
+  weeklyDemo: external_exports.strictObject({
+    enabled: external_exports.boolean().default(true),
+    opens: weekTime("mon", "09:00"),
+    cutoff: weekTime("fri", "14:00"),
+    closes: weekTime("fri", "18:00")
+  }).prefault({})
+});
+var rotationSchema = external_exports.strictObject({
+  enabled: external_exports.boolean().default(false),
+  dayOfMonth: external_exports.number().int("must be an integer").min(1, "must be 1–28").max(28, "must be 1–28").default(1),
+  time: timeOfDay("10:00"),
+  timezone: timeZoneSchema.default("UTC"),
+  exchanges: external_exports.array(external_exports.array(external_exports.string()).min(2, "an exchange needs at least 2 pods")).default(() => []),
+  minPodSize: positiveInt(3),
+  exempt: external_exports.array(external_exports.string().trim().toLowerCase().pipe(external_exports.email("must be an email address"))).default(() => []),
+  movesPerPod: positiveInt(1)
+});
+var alertsSchema = external_exports.strictObject({
+  wipExceeded: external_exports.boolean().default(true),
+  gateStuckHours: positive(24),
+  podHealthBelow: external_exports.number().min(0, "must be 0–100").max(100, "must be 0–100").default(70),
+  deploymentFailureRate: external_exports.number().min(0, "must be a rate from 0 to 1").max(1, "must be a rate from 0 to 1").default(0.1),
+  deploymentWindowDays: positive(7),
+  deploymentMinCount: positiveInt(3)
+});
+var notificationsSchema = external_exports.strictObject({
+  log: external_exports.boolean().default(true),
+  webhooks: external_exports.array(
+    external_exports.strictObject({
+      url: external_exports.url("must be a URL"),
+      /** Name of the environment variable holding the signing secret (never the secret itself). */
+      secretEnv: external_exports.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name").optional(),
+      events: external_exports.array(external_exports.string()).default(() => ["*"])
+    })
+  ).default(() => [])
+});
 var closConfigSchema = external_exports.strictObject({
   stages: external_exports.array(stageSchema).min(2, "at least 2 stages are required").default(defaultStages),
   wip: external_exports.strictObject({ types: external_exports.array(wipTypeSchema).default(defaultWipTypes) }).prefault({}),
@@ -36273,7 +36407,18 @@ var closConfigSchema = external_exports.strictObject({
     promotionThreshold: external_exports.number().min(0, "must be between 0 and 5").max(5, "must be between 0 and 5").default(3.5)
   }).prefault({}),
   pods: external_exports.array(podSchema2).default(() => []),
-  health: healthSchema.prefault({})
+  health: healthSchema.prefault({}),
+  workflows: workflowsSchema.prefault({}),
+  rhythms: rhythmsSchema.prefault({}),
+  rotation: rotationSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
+  events: external_exports.strictObject({ retentionDays: positive(7) }).prefault({}),
+  webhooks: external_exports.strictObject({
+    retryHours: positive(24),
+    retryDelaySeconds: positiveInt(30),
+    timeoutSeconds: positive(10)
+  }).prefault({}),
+  notifications: notificationsSchema.prefault({})
 }).superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Services } from '@clos/core';
 import type { Database } from '@clos/db';
+import type { Runtime } from '@clos/workflows';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -21,12 +22,15 @@ import { podRoutes } from './routes/pods.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { systemRoutes } from './routes/system.ts';
 import { wipRoutes } from './routes/wip.ts';
+import { workflowRoutes } from './routes/workflows.ts';
 
 export const API_VERSION = '2.0.0-alpha.1';
 
 export interface AppOptions {
   services: Services;
   database: Database;
+  /** The job runner: workflow runs, the event stream. Absent in tests of the plain API. */
+  runtime?: Runtime | undefined;
   /** A pino logger; silent when absent. */
   logger?: FastifyServerOptions['loggerInstance'];
   /** Largest accepted request body, in bytes. */
@@ -94,12 +98,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     handler: async () => app.swagger(),
   });
 
-  const deps = { services: options.services };
+  const deps = { services: options.services, database: options.database, runtime: options.runtime };
   podRoutes(app, deps);
   wipRoutes(app, deps);
   projectRoutes(app, deps);
   ideaRoutes(app, deps);
   adminRoutes(app, deps);
+  workflowRoutes(app, deps);
   await registerGraphql(app, { services: options.services, limits: options.graphql });
   await app.ready();
   return app;

@@ -1,6 +1,6 @@
 import { DataDirLockedError } from './runtime/data-dir-lock.ts';
 import { parseServerOptions, USAGE, UsageError } from './runtime/options.ts';
-import { StartupError, startServer } from './server.ts';
+import { StartupError, startServer, startWorker } from './server.ts';
 
 /** Exit codes: 0 clean stop, 1 start-up failure, 2 bad flags or configuration. */
 async function main(): Promise<void> {
@@ -19,7 +19,10 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    const server = await startServer(options, process.cwd());
+    const server =
+      options.mode === 'worker'
+        ? await startWorker(options, process.cwd())
+        : await startServer(options, process.cwd());
     const stop = (signal: string) => {
       process.stderr.write(`received ${signal}, shutting down\n`);
       server.close().then(

@@ -1,9 +1,12 @@
-import { composeServices, type Database, openPglite, openPostgres } from '@clos/db';
+import type { Notifier } from '@clos/core';
+import { type Database, openPglite, openPostgres } from '@clos/db';
+import { type Runtime, startRuntime } from '@clos/workflows';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { loadConfigFile } from './config/load-config.ts';
 import { seedDemo } from './demo/seed.ts';
+import { createNotifiers } from './notify/notifiers.ts';
 import { lockDataDir } from './runtime/data-dir-lock.ts';
 import type { ServerOptions } from './runtime/options.ts';
 
@@ -19,6 +22,7 @@ export class StartupError extends Error {
 export interface RunningServer {
   app: FastifyInstance;
   database: Database;
+  runtime: Runtime;
   url: string;
   close(): Promise<void>;
 }
@@ -49,8 +53,16 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
     logger.info({ engine: 'pglite', dataDir: options.dataDir }, 'embedded database ready');
   }
 
+  let runtime: Runtime | null = null;
   try {
-    const services = composeServices({ database, policy: loaded.config });
+    runtime = await startRuntime({
+      database,
+      policy: loaded.config,
+      logger: logger.child({ component: 'jobs' }),
+      worker: options.mode !== 'api',
+      notifiers: notifiersFor(loaded.config, logger),
+    });
+    const services = runtime.services;
     // The demo goes first: its history is back-dated, and the audit chain should read in time order.
     if (options.demo) {
       const seeded = await seedDemo(database, loaded.config);
@@ -75,6 +87,7 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
     const app = await buildApp({
       services,
       database,
+      runtime,
       logger: logger.child({ component: 'http' }),
       rateLimit: options.rateLimit,
       graphql: options.graphql,
@@ -82,13 +95,16 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
     const address = await app.listen({ port: options.port, host: options.host });
     logger.info({ url: address, docs: `${address}/api/docs` }, 'CLOS is listening');
     let closing: Promise<void> | null = null;
+    const started = runtime;
     return {
       app,
       database,
+      runtime: started,
       url: address,
       close: () => {
         closing ??= (async () => {
           await app.close();
+          await started.stop();
           await database.close();
           unlock?.();
         })();
@@ -96,8 +112,60 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
       },
     };
   } catch (e) {
+    await runtime?.stop().catch(() => {});
     await database.close().catch(() => {});
     unlock?.();
+    throw e;
+  }
+}
+
+/** Where notifications go, from the policy's `notifications` section. */
+function notifiersFor(policy: import('@clos/core').Policy, logger: pino.Logger): Notifier[] {
+  return createNotifiers(policy.notifications, {
+    logger: logger.child({ component: 'notify' }),
+    env: process.env,
+  });
+}
+
+export interface RunningWorker {
+  database: Database;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+/**
+ * A process that only runs jobs and schedules (`clos worker`), beside API-only servers
+ * (`--no-worker`) on the same PostgreSQL.
+ */
+export async function startWorker(options: ServerOptions, cwd: string): Promise<RunningWorker> {
+  const logger = pino({ level: options.logLevel });
+  const loaded = await loadConfigFile(options.config, { cwd });
+  if (!loaded.ok) throw new StartupError(`${loaded.source} is invalid:`, loaded.problems);
+  if (!options.databaseUrl) throw new StartupError('clos worker needs DATABASE_URL (PostgreSQL)');
+  const database = await openPostgres(options.databaseUrl, { poolMax: options.poolMax });
+  try {
+    const runtime = await startRuntime({
+      database,
+      policy: loaded.config,
+      logger: logger.child({ component: 'jobs' }),
+      worker: true,
+      notifiers: notifiersFor(loaded.config, logger),
+    });
+    logger.info({ config: loaded.source }, 'CLOS worker running');
+    let closing: Promise<void> | null = null;
+    return {
+      database,
+      runtime,
+      close: () => {
+        closing ??= (async () => {
+          await runtime.stop();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await database.close().catch(() => {});
     throw e;
   }
 }

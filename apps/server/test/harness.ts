@@ -1,6 +1,7 @@
 import type { Policy, Role } from '@clos/core';
 import { composeServices, type Database } from '@clos/db';
 import { defaultPolicy, type Engine, FakeClock, openTestDatabase, resetDatabase } from '@clos/testing';
+import { type Runtime, type RuntimeEnv, type RuntimeModule, startRuntime } from '@clos/workflows';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.ts';
 
@@ -12,6 +13,10 @@ export interface Harness {
   database: Database;
   clock: FakeClock;
   services: ReturnType<typeof composeServices>;
+  /** The job runner, when started with `{ runtime: true }` (no timers: tests drive it). */
+  runtime: Runtime | null;
+  /** Relays pending events and runs every due job until none is left. */
+  drain(): Promise<number>;
   /** Calls the API as the bootstrap admin, or with `token`. */
   call(
     method: string,
@@ -37,11 +42,30 @@ export async function startHarness(
   engine: Engine,
   policyOverrides: Record<string, unknown> = {},
   policy?: Policy,
+  options: {
+    /** Start the job runner (workflows, relay, queues) over the same database and clock. */
+    runtime?: boolean;
+    extraModules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
+    notifiers?: import('@clos/core').Notifier[];
+  } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(engine);
   const clock = new FakeClock();
-  const services = composeServices({ database, policy: policy ?? defaultPolicy(policyOverrides), clock });
-  const app = await buildApp({ services, database });
+  const resolved = policy ?? defaultPolicy(policyOverrides);
+  const runtime = options.runtime
+    ? await startRuntime({
+        database,
+        policy: resolved,
+        clock,
+        logger: { info() {}, warn() {}, error() {} },
+        worker: false,
+        autoTick: false,
+        ...(options.extraModules ? { extraModules: options.extraModules } : {}),
+        ...(options.notifiers ? { notifiers: options.notifiers } : {}),
+      })
+    : null;
+  const services = runtime ? runtime.services : composeServices({ database, policy: resolved, clock });
+  const app = await buildApp({ services, database, runtime: runtime ?? undefined });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();
 
@@ -51,6 +75,11 @@ export async function startHarness(
     database,
     clock,
     services,
+    runtime,
+    async drain() {
+      if (!runtime) throw new Error('started without { runtime: true }');
+      return runtime.drainJobs();
+    },
     async call(method, url, body, token = ADMIN_TOKEN) {
       const res = await app.inject({
         method: method as 'GET',
@@ -76,11 +105,13 @@ export async function startHarness(
     },
     async reset() {
       await resetDatabase(database);
+      if (runtime) await database.query('delete from pgboss.job');
       clock.set('2026-03-02T09:00:00.000Z');
       await bootstrap();
     },
     async close() {
       await app.close();
+      await runtime?.stop();
       await database.close();
     },
   };

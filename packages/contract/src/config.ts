@@ -211,6 +211,93 @@ const healthSchema = z.strictObject({
   blockedItemsTolerance: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(5),
 });
 
+const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
+const timeOfDay = (value: string) =>
+  z.string().regex(TIME_PATTERN, 'must be a time HH:MM (24-hour)').default(value);
+const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const weekTime = (day: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', time: string) =>
+  z.strictObject({ day: weekday, time: timeOfDay(time) }).default({ day, time });
+const positive = (value: number) => z.number().gt(0, 'must be > 0').default(value);
+const positiveInt = (value: number) =>
+  z.number().int('must be an integer').min(1, 'must be ≥ 1').default(value);
+const timeZoneSchema = z.string().superRefine((timeZone, ctx) => {
+  if (!isTimeZone(timeZone)) ctx.addIssue({ code: 'custom', message: `unknown time zone "${timeZone}"` });
+});
+
+const workflowsSchema = z.strictObject({
+  tickSeconds: positive(30),
+  catchUpMinutes: positive(60),
+  jobTimeoutSeconds: positiveInt(900),
+  maintenanceIntervalSeconds: positiveInt(60),
+  retryLimit: z.number().int('must be an integer').min(0, 'must be ≥ 0').default(5),
+  retryDelaySeconds: positiveInt(10),
+  pollingIntervalSeconds: z.number().min(0.5, 'must be ≥ 0.5').default(2),
+});
+
+const rhythmsSchema = z.strictObject({
+  daily: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      days: z.array(weekday).default((): z.infer<typeof weekday>[] => ['mon', 'tue', 'wed', 'thu', 'fri']),
+      unblock: timeOfDay('09:00'),
+      commit: timeOfDay('09:30'),
+      recap: timeOfDay('17:00'),
+      staleLockHours: positive(48),
+    })
+    .prefault({}),
+  weeklyDemo: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      opens: weekTime('mon', '09:00'),
+      cutoff: weekTime('fri', '14:00'),
+      closes: weekTime('fri', '18:00'),
+    })
+    .prefault({}),
+});
+
+const rotationSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  dayOfMonth: z.number().int('must be an integer').min(1, 'must be 1–28').max(28, 'must be 1–28').default(1),
+  time: timeOfDay('10:00'),
+  timezone: timeZoneSchema.default('UTC'),
+  exchanges: z.array(z.array(z.string()).min(2, 'an exchange needs at least 2 pods')).default(() => []),
+  minPodSize: positiveInt(3),
+  exempt: z
+    .array(z.string().trim().toLowerCase().pipe(z.email('must be an email address')))
+    .default(() => []),
+  movesPerPod: positiveInt(1),
+});
+
+const alertsSchema = z.strictObject({
+  wipExceeded: z.boolean().default(true),
+  gateStuckHours: positive(24),
+  podHealthBelow: z.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(70),
+  deploymentFailureRate: z
+    .number()
+    .min(0, 'must be a rate from 0 to 1')
+    .max(1, 'must be a rate from 0 to 1')
+    .default(0.1),
+  deploymentWindowDays: positive(7),
+  deploymentMinCount: positiveInt(3),
+});
+
+const notificationsSchema = z.strictObject({
+  log: z.boolean().default(true),
+  webhooks: z
+    .array(
+      z.strictObject({
+        url: z.url('must be a URL'),
+        /** Name of the environment variable holding the signing secret (never the secret itself). */
+        secretEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+          .optional(),
+        events: z.array(z.string()).default(() => ['*']),
+      }),
+    )
+    .default(() => []),
+});
+
 /** The Zod schema of `clos.config.yaml`. Parse with {@link parseConfig} to get every problem as a line. */
 export const closConfigSchema = z
   .strictObject({
@@ -232,6 +319,19 @@ export const closConfigSchema = z
       .prefault({}),
     pods: z.array(podSchema).default(() => []),
     health: healthSchema.prefault({}),
+    workflows: workflowsSchema.prefault({}),
+    rhythms: rhythmsSchema.prefault({}),
+    rotation: rotationSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
+    events: z.strictObject({ retentionDays: positive(7) }).prefault({}),
+    webhooks: z
+      .strictObject({
+        retryHours: positive(24),
+        retryDelaySeconds: positiveInt(30),
+        timeoutSeconds: positive(10),
+      })
+      .prefault({}),
+    notifications: notificationsSchema.prefault({}),
   })
   // Runs even when fields above failed (`when`), so one pass reports every problem; the value may
   // therefore still hold raw, unvalidated input in places, and the checks read it defensively.

@@ -58,6 +58,7 @@ import {
   wipLockSchema,
   wipStatusSchema,
 } from './api.ts';
+import { workflowRoutes } from './routes/workflows.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -82,7 +83,7 @@ const ts = z.iso.datetime({ offset: true });
  * The route table. Keys are the client's method names and the OpenAPI `operationId`s; paths with
  * `:name` take their values from `params`. Order is the order the routes are documented in.
  */
-export const routes = {
+const coreRoutes = {
   // ------------------------------------------------------------ system
   healthz: {
     method: 'GET',
@@ -491,6 +492,12 @@ export const routes = {
     summary: "Recompute the audit chain's hashes",
     tags: ['audit'],
   },
+} as const satisfies Record<string, RouteDefinition>;
+
+/** Every route: the core API above, then one table per feature (each in `routes/`). */
+export const routes = {
+  ...coreRoutes,
+  ...workflowRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

@@ -68,10 +68,93 @@ export interface HealthPolicy {
   blockedItemsTolerance: number;
 }
 
+export type WeekdayName = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/** How the job runner behaves (docs/workflows.md). */
+export interface WorkflowsPolicy {
+  /** How often each worker looks for scheduled runs that are due. */
+  tickSeconds: number;
+  /** A scheduled time passed by up to this much (a restart, a slow tick) still fires; older ones are skipped. */
+  catchUpMinutes: number;
+  /** A job still running after this is presumed dead (its worker killed) and retried. */
+  jobTimeoutSeconds: number;
+  maintenanceIntervalSeconds: number;
+  retryLimit: number;
+  retryDelaySeconds: number;
+  /** How often an idle worker polls for jobs; new work from this process wakes it at once. */
+  pollingIntervalSeconds: number;
+}
+
+export interface DailyRhythmPolicy {
+  enabled: boolean;
+  days: WeekdayName[];
+  /** HH:MM in each pod's time zone. */
+  unblock: string;
+  commit: string;
+  recap: string;
+  /** A WIP lock held longer than this is listed as a blocker. */
+  staleLockHours: number;
+}
+
+export interface WeeklyDemoPolicy {
+  enabled: boolean;
+  /** Submissions open on this day and time… */
+  opens: { day: WeekdayName; time: string };
+  /** …close here (the agenda is built and presented)… */
+  cutoff: { day: WeekdayName; time: string };
+  /** …and feedback closes here. */
+  closes: { day: WeekdayName; time: string };
+}
+
+export interface RotationPolicy {
+  enabled: boolean;
+  /** Day of the month (1–28) and time, in `timezone`. */
+  dayOfMonth: number;
+  time: string;
+  timezone: string;
+  /** Pairs (or rings) of pod slugs that exchange members. */
+  exchanges: string[][];
+  /** A move never leaves a pod smaller than this. */
+  minPodSize: number;
+  /** Emails of members who never rotate. */
+  exempt: string[];
+  /** Members each pod sends per rotation. */
+  movesPerPod: number;
+}
+
+export interface AlertsPolicy {
+  /** WIP limit exceeded: an acquire refused, or usage above a lowered limit. */
+  wipExceeded: boolean;
+  /** A project that cannot advance (gate unmet or blocked) for longer than this. */
+  gateStuckHours: number;
+  /** Pod health below this (0–100). */
+  podHealthBelow: number;
+  /** Deployment failure rate above this (0–1)… */
+  deploymentFailureRate: number;
+  /** …over this rolling window… */
+  deploymentWindowDays: number;
+  /** …once at least this many deployments finished in it. */
+  deploymentMinCount: number;
+}
+
+export interface NotificationsPolicy {
+  /** Write every notification to the server log. */
+  log: boolean;
+  /** POST notifications as signed JSON to these URLs. */
+  webhooks: { url: string; secretEnv?: string | undefined; events: string[] }[];
+}
+
 export interface Policy {
   stages: StagePolicy[];
   wip: { types: WipTypePolicy[] };
   ideas: IdeasPolicy;
   pods: PodPolicy[];
   health: HealthPolicy;
+  workflows: WorkflowsPolicy;
+  rhythms: { daily: DailyRhythmPolicy; weeklyDemo: WeeklyDemoPolicy };
+  rotation: RotationPolicy;
+  alerts: AlertsPolicy;
+  events: { retentionDays: number };
+  webhooks: { retryHours: number; retryDelaySeconds: number; timeoutSeconds: number };
+  notifications: NotificationsPolicy;
 }

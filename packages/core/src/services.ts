@@ -6,6 +6,7 @@ import { createIdeaService } from './ideas/service.ts';
 import { createPodService } from './pods/service.ts';
 import { createStageService } from './stages/service.ts';
 import { createWipService } from './wip/service.ts';
+import { createWorkflowService } from './workflows/service.ts';
 
 /** Every use case over one set of ports: what the HTTP layer (and later GraphQL, CLI, jobs) calls. */
 export function createServices(deps: Deps) {
@@ -16,6 +17,7 @@ export function createServices(deps: Deps) {
     pods: createPodService(deps),
     auth: createAuthService(deps),
     audit: createAuditService(deps),
+    workflows: createWorkflowService(deps),
     applyPolicy: () => applyPolicy(deps),
     policy: deps.policy,
   };

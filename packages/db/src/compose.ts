@@ -1,5 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type Clock, createServices, type Deps, GateValidators, type Policy, type Secrets } from '@clos/core';
+import {
+  type Clock,
+  createServices,
+  type Deps,
+  GateValidators,
+  type Policy,
+  type Repositories,
+  type Secrets,
+  type UnitOfWork,
+} from '@clos/core';
 import type { Database } from './database.ts';
 import { createUnitOfWork } from './repositories.ts';
 
@@ -14,15 +23,37 @@ export const nodeSecrets: Secrets = {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Every use case over a real database: the composition the server, jobs and tests share. */
-export function composeServices(options: { database: Database; policy: Policy; clock?: Clock }) {
-  const deps: Deps = {
-    uow: createUnitOfWork(options.database, randomUUID),
+export interface ComposeOptions {
+  database: Database;
+  policy: Policy;
+  clock?: Clock;
+  /** Called after a transaction that wrote domain events commits (the outbox relay's cue). */
+  afterCommitWithEvents?: () => void;
+}
+
+/** The ports over a real database: what use cases, jobs and workflows are built from. */
+export function composeDeps(options: ComposeOptions): Deps {
+  return {
+    uow: createUnitOfWork(options.database, randomUUID, {
+      afterCommitWithEvents: () => options.afterCommitWithEvents?.(),
+    }),
     clock: options.clock ?? systemClock,
     ids: { uuid: randomUUID },
     policy: options.policy,
     validators: new GateValidators(options.policy.stages),
     secrets: nodeSecrets,
   };
-  return createServices(deps);
+}
+
+/** Every use case over a real database: the composition the server, jobs and tests share. */
+export function composeServices(options: ComposeOptions) {
+  return createServices(composeDeps(options));
+}
+
+/**
+ * A unit of work that runs everything inside one transaction already open: use cases called by a
+ * workflow step join the step's transaction, so their effect and the step's completion commit together.
+ */
+export function boundUnitOfWork(repos: Repositories): UnitOfWork {
+  return { run: (work) => work(repos), read: repos, writeVersion: () => null };
 }

@@ -19,6 +19,16 @@ export interface Database {
   db: Db;
   /** Runs raw SQL outside Drizzle (health checks, tests that tamper with rows). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Raw SQL in pg-boss's `db.executeSql` shape. Without values, `text` may hold several statements
+   * (pg-boss sends `BEGIN; …; COMMIT;` batches).
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /**
+   * Runs `onNotify` for each NOTIFY on `channel` (PostgreSQL: on a dedicated connection, so it hears
+   * every process; PGlite: in process). Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /**
    * Embedded only: bumped on every transaction and raw statement of this process, which is the only
@@ -51,6 +61,7 @@ export async function openPostgres(
       client.release();
     }
   }
+  const listeners = new Set<pg.Client>();
   return {
     engine: 'postgres',
     writes: null,
@@ -58,7 +69,34 @@ export async function openPostgres(
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as T[];
     },
-    close: () => pool.end(),
+    async executeSql(text, values) {
+      const result = await pool.query(text, values);
+      // A multi-statement batch answers with one result per statement; pg-boss reads the last.
+      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      return { rows: last?.rows ?? [] };
+    },
+    async listen(channel, onNotify) {
+      // LISTEN needs its own session: pooled connections change hands between queries.
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {
+        // The connection dropped; its owner notices through the closed client (see the stream hub).
+      });
+      await client.connect();
+      listeners.add(client);
+      client.on('notification', (n) => {
+        if (n.channel === channel) onNotify(n.payload ?? '');
+      });
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        listeners.delete(client);
+        await client.end().catch(() => {});
+      };
+    },
+    async close() {
+      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      listeners.clear();
+      await pool.end();
+    },
   };
 }
 
@@ -83,6 +121,24 @@ export async function openPglite(
       } finally {
         writes.version += 1;
       }
+    },
+    async executeSql(text, values) {
+      writes.version += 1;
+      try {
+        if (values && values.length > 0)
+          return { rows: (await client.query(text, values)).rows as Record<string, unknown>[] };
+        // `exec` runs a multi-statement batch (the extended protocol behind `query` cannot).
+        const results = await client.exec(text);
+        return { rows: (results[results.length - 1]?.rows ?? []) as Record<string, unknown>[] };
+      } finally {
+        writes.version += 1;
+      }
+    },
+    async listen(channel, onNotify) {
+      const unlisten = await client.listen(channel, onNotify);
+      return async () => {
+        if (!client.closed) await unlisten();
+      };
     },
     close: () => client.close(),
   };

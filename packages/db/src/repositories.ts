@@ -7,6 +7,8 @@ import {
   type ConfigStateRepository,
   ConflictError,
   chainHash,
+  type EventRepository,
+  eventFromAudit,
   GENESIS_HASH,
   type HealthRepository,
   type HealthSnapshot,
@@ -25,6 +27,8 @@ import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql }
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { decodeCursor, pageOf } from './cursor.ts';
 import type { Database, Db } from './database.ts';
+import { eventRepository } from './repos/events.ts';
+import { workflowRepository } from './repos/workflows.ts';
 import * as t from './schema/index.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -437,7 +441,7 @@ function healthRepository(db: Db): HealthRepository {
   };
 }
 
-function auditRepository(db: Db, ids: () => string): AuditRepository {
+function auditRepository(db: Db, ids: () => string, events: EventRepository): AuditRepository {
   return {
     async append(e) {
       // Locking the head row serialises appenders (across processes on PostgreSQL) until commit.
@@ -461,6 +465,14 @@ function auditRepository(db: Db, ids: () => string): AuditRepository {
       const hash = chainHash(sha256, prevHash, fields);
       const event: AuditEvent = { ...fields, prevHash, hash };
       await db.insert(t.auditEvents).values(event);
+      // Every audited change that is a domain event reaches the outbox in this same transaction: a
+      // change cannot be recorded without being published, nor published without being recorded.
+      const published = eventFromAudit({
+        ...e,
+        before: fields.before ?? undefined,
+        after: fields.after ?? undefined,
+      });
+      if (published) await events.emit(published);
       await db
         .insert(t.auditHead)
         .values({ id: 1, sequence: event.sequence, hash })
@@ -603,17 +615,20 @@ function configStateRepository(db: Db): ConfigStateRepository {
   };
 }
 
-export function createRepositories(db: Db, ids: () => string): Repositories {
+export function createRepositories(db: Db, ids: () => string, onEmit?: () => void): Repositories {
+  const events = eventRepository(db, onEmit);
   return {
+    events,
     pods: podRepository(db),
     users: userRepository(db),
     projects: projectRepository(db),
     wip: wipRepository(db),
     ideas: ideaRepository(db),
     health: healthRepository(db),
-    audit: auditRepository(db, ids),
+    audit: auditRepository(db, ids, events),
     tokens: tokenRepository(db),
     configState: configStateRepository(db),
+    workflows: workflowRepository(db),
   };
 }
 
@@ -631,18 +646,35 @@ function pgCode(error: unknown): string | undefined {
 }
 
 /** One transaction per unit of work; a unique violation that slipped past a check becomes a conflict. */
-export function createUnitOfWork(database: Database, ids: () => string): UnitOfWork {
+export interface UnitOfWorkOptions {
+  /** Called after a transaction that wrote domain events has committed (the outbox relay's cue). */
+  afterCommitWithEvents?: () => void;
+}
+
+export function createUnitOfWork(
+  database: Database,
+  ids: () => string,
+  options: UnitOfWorkOptions = {},
+): UnitOfWork {
   return {
     read: createRepositories(database.db, ids),
     writeVersion: () => database.writes?.version ?? null,
-    async run(work, options) {
+    async run(work, runOptions) {
       // Bumped before and after: a read racing this transaction never caches under the final version.
-      if (database.writes && !options?.snapshot) database.writes.version += 1;
+      if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
       try {
-        return await database.db.transaction(
-          (tx) => work(createRepositories(tx as unknown as Db, ids)),
-          options?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
+        let emitted = false;
+        const result = await database.db.transaction(
+          (tx) =>
+            work(
+              createRepositories(tx as unknown as Db, ids, () => {
+                emitted = true;
+              }),
+            ),
+          runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
         );
+        if (emitted) options.afterCommitWithEvents?.();
+        return result;
       } catch (error) {
         if (pgCode(error) === UNIQUE_VIOLATION)
           throw new ConflictError('a concurrent change made this request conflict; retry it', {
@@ -650,7 +682,7 @@ export function createUnitOfWork(database: Database, ids: () => string): UnitOfW
           });
         throw error;
       } finally {
-        if (database.writes && !options?.snapshot) database.writes.version += 1;
+        if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
       }
     },
   };

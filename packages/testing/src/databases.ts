@@ -56,6 +56,19 @@ export async function openTestDatabase(
 }
 
 const TABLES = [
+  'job_keys',
+  'alerts',
+  'webhook_deliveries',
+  'webhooks',
+  'demo_feedback',
+  'demo_submissions',
+  'weekly_demos',
+  'rhythm_digests',
+  'commitments',
+  'deployments',
+  'workflow_steps',
+  'workflow_runs',
+  'domain_events',
   'config_state',
   'api_tokens',
   'audit_events',

@@ -1,4 +1,6 @@
 import type { Ctx, Services } from '@clos/core';
+import type { Database } from '@clos/db';
+import type { Runtime } from '@clos/workflows';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
@@ -11,6 +13,9 @@ export type App = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInsta
 
 export interface RouteDeps {
   services: Services;
+  database?: Database;
+  /** The job runner (event relay, queues, workflows); absent in plain API tests. */
+  runtime?: Runtime | undefined;
 }
 
 export function typed(app: FastifyInstance) {

@@ -14,6 +14,11 @@ export interface ServerOptions {
   adminEmail: string;
   logLevel: string;
   demo: boolean;
+  /**
+   * `all`: HTTP and the job runner (the default). `api`: HTTP only (`--no-worker`): events are still
+   * relayed and jobs enqueued, for workers elsewhere. `worker`: the job runner only (`clos worker`).
+   */
+  mode: 'all' | 'api' | 'worker';
   /** Request budgets; nothing is limited when absent (parseServerOptions always sets them). */
   rateLimit?: RateLimitOptions | undefined;
   /** GraphQL depth and cost limits; the defaults when absent. */
@@ -28,6 +33,8 @@ Options:
   --port N          port to listen on (default 4000; env CLOS_PORT)
   --host ADDR       address to listen on (default 127.0.0.1; env CLOS_HOST)
   --demo            load a sample organisation into an empty database
+  --no-worker       serve the API only; run jobs and schedules in \`clos worker\` processes
+  --worker-only     run jobs and schedules only, no HTTP (what \`clos worker\` runs; needs DATABASE_URL)
   -h, --help        show this help
 
 Environment:
@@ -78,6 +85,8 @@ export function parseServerOptions(
         port: { type: 'string' },
         host: { type: 'string' },
         demo: { type: 'boolean', default: false },
+        'no-worker': { type: 'boolean', default: false },
+        'worker-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -94,6 +103,13 @@ export function parseServerOptions(
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
     throw new UsageError('DATABASE_URL: must start with postgres:// or postgresql://');
+  if (v['no-worker'] && v['worker-only'])
+    throw new UsageError('--no-worker and --worker-only exclude each other');
+  // The embedded database is one process's: a worker elsewhere could never reach it.
+  if (v['worker-only'] && !databaseUrl)
+    throw new UsageError(
+      '--worker-only needs DATABASE_URL: the embedded database belongs to the server process',
+    );
   const adminToken = env.CLOS_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && !/^[\x21-\x7e]{24,200}$/.test(adminToken))
     throw new UsageError(
@@ -115,6 +131,7 @@ export function parseServerOptions(
     adminEmail: env.CLOS_ADMIN_EMAIL || 'admin@clos.local',
     logLevel: env.CLOS_LOG_LEVEL || 'info',
     demo: Boolean(v.demo),
+    mode: v['worker-only'] ? 'worker' : v['no-worker'] ? 'api' : 'all',
     rateLimit: {
       perToken: count(env, 'CLOS_RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.perToken, 0),
       perIp: count(env, 'CLOS_RATE_LIMIT_IP_PER_MINUTE', DEFAULT_RATE_LIMITS.perIp, 0),

@@ -43,6 +43,7 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
           await repos.pods.update(pod.id, podValue);
           await repos.audit.append(
             auditEntry(ctx, deps.clock.now(), {
+              podId: pod.id,
               action: 'pod.updated',
               subjectType: 'pod',
               subjectId: pod.id,
@@ -94,6 +95,7 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
         if (before !== limit)
           await repos.audit.append(
             auditEntry(ctx, now, {
+              podId: pod.id,
               action: 'wip.limit_set',
               subjectType: 'pod',
               subjectId: pod.id,

@@ -55,6 +55,7 @@ export function createIdeaService(deps: Deps) {
         await repos.ideas.insert(idea);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: null,
             action: 'idea.submitted',
             subjectType: 'idea',
             subjectId: idea.id,
@@ -110,6 +111,7 @@ export function createIdeaService(deps: Deps) {
         await repos.ideas.update(id, patch);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: null,
             action: 'idea.evaluated',
             subjectType: 'idea',
             subjectId: id,
@@ -153,6 +155,7 @@ export function createIdeaService(deps: Deps) {
         await repos.ideas.update(id, patch);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: pod.id,
             action: 'idea.promoted',
             subjectType: 'idea',
             subjectId: id,
@@ -177,6 +180,7 @@ export function createIdeaService(deps: Deps) {
         await repos.ideas.update(id, patch);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: null,
             action: 'idea.archived',
             subjectType: 'idea',
             subjectId: id,

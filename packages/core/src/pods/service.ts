@@ -42,7 +42,13 @@ export async function registerPodInTx(
   };
   await repos.pods.insert(pod);
   await repos.audit.append(
-    auditEntry(ctx, now, { action: 'pod.registered', subjectType: 'pod', subjectId: pod.id, after: input }),
+    auditEntry(ctx, now, {
+      podId: pod.id,
+      action: 'pod.registered',
+      subjectType: 'pod',
+      subjectId: pod.id,
+      after: input,
+    }),
   );
   return pod;
 }
@@ -72,6 +78,7 @@ export async function addMemberInTx(
   }
   await repos.audit.append(
     auditEntry(ctx, now, {
+      podId: pod.id,
       action: existing ? 'pod.member_role_changed' : 'pod.member_added',
       subjectType: 'pod',
       subjectId: pod.id,
@@ -171,6 +178,7 @@ export function createPodService(deps: Deps) {
         await repos.health.insert(snapshot);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: pod.id,
             action: 'pod.health_updated',
             subjectType: 'pod',
             subjectId: pod.id,
@@ -220,6 +228,7 @@ export function createPodService(deps: Deps) {
         });
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: to.id,
             action: 'pod.member_rotated',
             subjectType: 'user',
             subjectId: user.id,

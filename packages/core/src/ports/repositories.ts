@@ -20,6 +20,8 @@ import type {
   User,
   WipLock,
 } from '../entities.ts';
+import type { EventRepository } from './events.ts';
+import type { WorkflowRepository } from './workflows.ts';
 
 export interface Page<T> {
   items: T[];
@@ -153,6 +155,11 @@ export interface NewAuditEvent {
   before?: unknown;
   after?: unknown;
   reason?: string | null;
+  /**
+   * The pod the change belongs to, if any. Not part of the audit record: it scopes the domain event
+   * the append also writes (see `eventFromAudit`), so pod-scoped readers see their pods' events.
+   */
+  podId?: string | null;
 }
 
 export interface AuditFilter {
@@ -207,6 +214,8 @@ export interface Repositories {
   audit: AuditRepository;
   tokens: TokenRepository;
   configState: ConfigStateRepository;
+  events: EventRepository;
+  workflows: WorkflowRepository;
 }
 
 export interface RunOptions {

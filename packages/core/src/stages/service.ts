@@ -150,6 +150,7 @@ export async function createProjectInTx(
   });
   await repos.audit.append(
     auditEntry(ctx, now, {
+      podId: project.podId,
       action: 'project.created',
       subjectType: 'project',
       subjectId: id,
@@ -214,7 +215,7 @@ export function createStageService(deps: Deps) {
       const problems = ciStatusProblems(input, context);
       if (problems.length) throw new InvalidInputError(problems);
       return uow.run(async (repos) => {
-        await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, id);
         const now = clock.now();
         const record: CiStatus = {
           id: ids.uuid(),
@@ -228,6 +229,7 @@ export function createStageService(deps: Deps) {
         await repos.projects.insertCiStatus(record);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: project.podId,
             action: 'project.ci_status',
             subjectType: 'project',
             subjectId: id,
@@ -273,6 +275,7 @@ export function createStageService(deps: Deps) {
         await repos.projects.insertEvidence(record);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: project.podId,
             action: 'project.evidence_submitted',
             subjectType: 'project',
             subjectId: id,
@@ -320,6 +323,7 @@ export function createStageService(deps: Deps) {
         await repos.projects.insertApproval(approval);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: project.podId,
             action: input.decision === 'approve' ? 'gate.approved' : 'gate.rejected',
             subjectType: 'project',
             subjectId: id,
@@ -373,6 +377,7 @@ export function createStageService(deps: Deps) {
         await repos.projects.update(id, patch);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: project.podId,
             action: 'stage.advanced',
             subjectType: 'project',
             subjectId: id,
@@ -412,6 +417,7 @@ export function createStageService(deps: Deps) {
             await repos.wip.release(lock.id, now, ctx.actor.userId);
             await repos.audit.append(
               auditEntry(ctx, now, {
+                podId: pod.id,
                 action: 'wip.released',
                 subjectType: 'wip_lock',
                 subjectId: lock.id,
@@ -432,6 +438,7 @@ export function createStageService(deps: Deps) {
         await repos.projects.update(id, patch);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: project.podId,
             action: 'project.closed',
             subjectType: 'project',
             subjectId: id,
@@ -454,6 +461,7 @@ export function createStageService(deps: Deps) {
         await repos.projects.update(id, patch);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: project.podId,
             action: 'stage.blocked',
             subjectType: 'project',
             subjectId: id,
@@ -477,6 +485,7 @@ export function createStageService(deps: Deps) {
         await repos.projects.update(id, patch);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: project.podId,
             action: 'stage.unblocked',
             subjectType: 'project',
             subjectId: id,

@@ -60,7 +60,8 @@ export function assertItemType(deps: Pick<Deps, 'policy'>, itemType: string): vo
 
 /**
  * Takes a WIP slot inside the caller's transaction. Serialised per (pod, type) by `lockScope`, so the
- * count it reads cannot change before its insert commits. Writes nothing when refused.
+ * count it reads cannot change before its insert commits. A refusal writes only its
+ * `wip.limit_reached` event.
  */
 export async function acquireInTx(
   deps: Deps,
@@ -79,6 +80,17 @@ export async function acquireInTx(
   const limit = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
   if (used >= limit) {
     const holders = await repos.wip.openLocks(pod.id, itemType);
+    // The refusal itself is an event (it opens the WIP alert and tells the pod), written in this
+    // transaction; nothing else is.
+    await repos.events.emit({
+      type: 'wip.limit_reached',
+      podId: pod.id,
+      subjectType: 'pod',
+      subjectId: pod.id,
+      actorId: ctx.actor.userId,
+      data: { pod: pod.slug, itemType, itemId, limit, used: holders.length, actor: ctx.actor.label },
+      occurredAt: deps.clock.now(),
+    });
     return fail({
       code: 'wip_limit_exceeded',
       message: `pod "${pod.slug}" is at its ${itemType} WIP limit (${holders.length} of ${limit} in use); release one of the holders first`,
@@ -103,6 +115,7 @@ export async function acquireInTx(
   await repos.wip.insertLock(lock);
   await repos.audit.append(
     auditEntry(ctx, now, {
+      podId: pod.id,
       action: 'wip.acquired',
       subjectType: 'wip_lock',
       subjectId: lock.id,
@@ -182,6 +195,7 @@ export function createWipService(deps: Deps) {
         await repos.wip.release(lock.id, now, ctx.actor.userId);
         await repos.audit.append(
           auditEntry(ctx, now, {
+            podId: pod.id,
             action: 'wip.released',
             subjectType: 'wip_lock',
             subjectId: lock.id,
@@ -217,6 +231,7 @@ export function createWipService(deps: Deps) {
         if (before !== limit)
           await repos.audit.append(
             auditEntry(ctx, now, {
+              podId: pod.id,
               action: 'wip.limit_set',
               subjectType: 'pod',
               subjectId: pod.id,

@@ -1,0 +1,121 @@
+import type { Database, Db } from '@clos/db';
+import PgBoss from 'pg-boss';
+import { txExecutor } from './sql-executor.ts';
+
+/** How a job of one queue is retried and for how long it may run. */
+export interface QueuePolicy {
+  retryLimit: number;
+  /** Seconds before the first retry. */
+  retryDelay: number;
+  /** Doubles the delay at each retry (with jitter). */
+  retryBackoff: boolean;
+  /** An active job not finished by then is failed and retried: this is how a killed worker's job resumes. */
+  expireInSeconds: number;
+}
+
+export interface JobMeta {
+  id: string;
+  /** 0 on the first attempt. */
+  retryCount: number;
+  retryLimit: number;
+}
+
+/** A queue and its handler: one file per job kind, one line in the registry. */
+export interface JobDefinition<T = Record<string, unknown>> {
+  queue: string;
+  policy: QueuePolicy;
+  handle(data: T, meta: JobMeta): Promise<void>;
+}
+
+export type Enqueue = (
+  queue: string,
+  data: Record<string, unknown>,
+  options?: { startAfter?: Date; singletonKey?: string },
+) => Promise<void>;
+
+export interface JobQueue {
+  boss: PgBoss;
+  /** Enqueues in the caller's transaction. */
+  enqueueIn(tx: Db): Enqueue;
+  enqueue: Enqueue;
+  /** Creates (or updates) the queues; idempotent. */
+  ensureQueues(jobs: JobDefinition<never>[]): Promise<void>;
+  work(
+    job: JobDefinition<never>,
+    options: { pollingIntervalSeconds: number; batchSize?: number },
+  ): Promise<void>;
+  /** Wakes the workers of `queue` now instead of at their next poll. */
+  wake(queue: string): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * pg-boss on our own database connection, on both engines (PGlite has one connection, so pg-boss
+ * cannot open its own pool there; on PostgreSQL it shares ours). `supervise` runs maintenance
+ * (expiring jobs of dead workers, archiving); the processes that run workers turn it on.
+ */
+export async function startJobQueue(
+  database: Database,
+  options: { supervise: boolean; maintenanceIntervalSeconds: number },
+): Promise<JobQueue> {
+  const boss = new PgBoss({
+    db: { executeSql: (text: string, values?: unknown[]) => database.executeSql(text, values) },
+    supervise: options.supervise,
+    schedule: false,
+    migrate: true,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
+  } as PgBoss.ConstructorOptions);
+  boss.on('error', () => {
+    // pg-boss reports transient failures (a lost connection during maintenance) here; it retries them.
+  });
+  await boss.start();
+  const workers = new Map<string, string[]>();
+  const send =
+    (db: PgBoss.ConnectionOptions['db'] | undefined): Enqueue =>
+    async (queue, data, opts = {}) => {
+      await boss.send(queue, data, {
+        ...(db ? { db } : {}),
+        ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
+        ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
+      } as PgBoss.SendOptions);
+    };
+  return {
+    boss,
+    enqueue: send(undefined),
+    enqueueIn: (tx) => send(txExecutor(tx) as unknown as PgBoss.ConnectionOptions['db']),
+    async ensureQueues(jobs) {
+      for (const job of jobs) {
+        const policy = {
+          retryLimit: job.policy.retryLimit,
+          retryDelay: job.policy.retryDelay,
+          retryBackoff: job.policy.retryBackoff,
+          expireInSeconds: job.policy.expireInSeconds,
+        };
+        const existing = await boss.getQueue(job.queue);
+        if (existing) await boss.updateQueue(job.queue, policy as PgBoss.Queue);
+        else await boss.createQueue(job.queue, policy as PgBoss.Queue);
+      }
+    },
+    async work(job, opts) {
+      const id = await boss.work(
+        job.queue,
+        {
+          pollingIntervalSeconds: opts.pollingIntervalSeconds,
+          batchSize: opts.batchSize ?? 1,
+          includeMetadata: true,
+        },
+        async (jobs: PgBoss.JobWithMetadata<never>[]) => {
+          for (const j of jobs)
+            await job.handle(j.data, { id: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
+        },
+      );
+      workers.set(job.queue, [...(workers.get(job.queue) ?? []), id]);
+    },
+    wake(queue) {
+      for (const id of workers.get(queue) ?? []) boss.notifyWorker(id);
+    },
+    async stop() {
+      await boss.stop({ graceful: true, wait: true, close: false, timeout: 5_000 } as PgBoss.StopOptions);
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { type Clock, createServices, type Deps, type Notifier, type Policy, type Services } from '@clos/core';
+import { composeDeps, type Database } from '@clos/db';
+import type PgBoss from 'pg-boss';
+import { RUN_QUEUE, runJob, startRun, type WorkflowDefinition } from './engine.ts';
+import type { Logger, RuntimeEnv, RuntimeModule } from './module.ts';
+import type { JobDefinition, JobMeta, JobQueue } from './queue.ts';
+import { startJobQueue } from './queue.ts';
+import { MODULES } from './registry.ts';
+import { createRelay, type Relay } from './relay.ts';
+import { tick } from './scheduler.ts';
+
+export interface RuntimeOptions {
+  database: Database;
+  policy: Policy;
+  clock?: Clock;
+  logger: Logger;
+  /**
+   * Run job handlers, pg-boss maintenance and the scheduler in this process. API-only processes
+   * (`--no-worker`) still relay events and enqueue jobs; workers elsewhere run them.
+   */
+  worker: boolean;
+  /** Start the scheduler's timer (tests drive `tick` themselves with an injected clock). */
+  autoTick?: boolean;
+  notifiers?: readonly Notifier[];
+  /** Modules added to the registry's (tests). */
+  extraModules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
+  /** How often the relay sweeps for events it was not poked for (ms). */
+  relaySweepMs?: number;
+}
+
+export interface Runtime {
+  services: Services;
+  deps: Deps;
+  env: RuntimeEnv;
+  relay: Relay;
+  queue: JobQueue;
+  modules: readonly RuntimeModule[];
+  /** One scheduler tick at `now` (default: the clock's now). Returns the ids of runs it started. */
+  tick(now?: Date): Promise<string[]>;
+  /**
+   * Relays pending events and runs every job that is due, until none is left (jobs that enqueue jobs
+   * included; retries scheduled for later are not due). For tests and `clos worker --once`.
+   */
+  drainJobs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The job runner: pg-boss queues, the outbox relay, workflow execution and the scheduler. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { database, policy, logger } = options;
+  let relay: Relay | null = null;
+  const deps = composeDeps({
+    database,
+    policy,
+    ...(options.clock ? { clock: options.clock } : {}),
+    afterCommitWithEvents: () => relay?.poke(),
+  });
+  const queue = await startJobQueue(database, {
+    supervise: options.worker,
+    maintenanceIntervalSeconds: policy.workflows.maintenanceIntervalSeconds,
+  });
+  const workflows = new Map<string, WorkflowDefinition<never>>();
+  const env: RuntimeEnv = {
+    database,
+    deps,
+    policy,
+    queue,
+    notifiers: options.notifiers ?? [],
+    logger,
+    startRun: (tx, start) => startRun(tx, { queue, workflows, deps }, start),
+    afterCommitWithEvents: () => relay?.poke(),
+  };
+  const modules = [...MODULES, ...(options.extraModules ?? [])].map((make) => make(env));
+  for (const m of modules) for (const w of m.workflows ?? []) workflows.set(w.name, w);
+  const jobs: JobDefinition<never>[] = [
+    runJob({
+      database,
+      deps,
+      queue,
+      workflows,
+      afterCommitWithEvents: env.afterCommitWithEvents,
+    }) as JobDefinition<never>,
+    ...modules.flatMap((m) => m.jobs ?? []),
+  ];
+  await queue.ensureQueues(jobs);
+
+  relay = createRelay({
+    database,
+    queue,
+    subscribers: modules.flatMap((m) => m.subscribers ?? []),
+    sweepMs: options.relaySweepMs ?? 1_000,
+    onError: (error) => logger.error({ err: error }, 'event relay failed; retrying at the next sweep'),
+  });
+  // Events written before this process started (or by a process that died) go out now.
+  relay.poke();
+
+  const failLog = (job: JobDefinition<never>) => async (data: never, meta: JobMeta) => {
+    try {
+      await job.handle(data, meta);
+    } catch (error) {
+      logger.warn({ err: error, queue: job.queue, job: meta.id, attempt: meta.retryCount + 1 }, 'job failed');
+      throw error;
+    }
+  };
+  if (options.worker)
+    for (const job of jobs)
+      await queue.work(
+        { ...job, handle: failLog(job) },
+        { pollingIntervalSeconds: policy.workflows.pollingIntervalSeconds },
+      );
+
+  const runTick = async (now: Date) => {
+    const started = await tick(env, modules, now);
+    if (started.length) queue.wake(RUN_QUEUE);
+    return started;
+  };
+  let ticking: Promise<unknown> | null = null;
+  const timer =
+    options.worker && options.autoTick !== false
+      ? setInterval(() => {
+          ticking ??= runTick(deps.clock.now())
+            .catch((error) => logger.error({ err: error }, 'scheduler tick failed'))
+            .finally(() => {
+              ticking = null;
+            });
+        }, policy.workflows.tickSeconds * 1000)
+      : null;
+  timer?.unref();
+
+  return {
+    services: createServices(deps),
+    deps,
+    env,
+    relay,
+    queue,
+    modules,
+    tick: (now) => runTick(now ?? deps.clock.now()),
+    async drainJobs() {
+      let ran = 0;
+      for (;;) {
+        await relay!.drain();
+        let fetched = 0;
+        for (const job of jobs) {
+          const batch = ((await queue.boss.fetch(job.queue, { batchSize: 20, includeMetadata: true })) ??
+            []) as PgBoss.JobWithMetadata<never>[];
+          for (const j of batch) {
+            fetched += 1;
+            try {
+              await job.handle(j.data, { id: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
+              await queue.boss.complete(job.queue, j.id);
+            } catch (error) {
+              await queue.boss.fail(job.queue, j.id, {
+                message: error instanceof Error ? error.message : String(error),
+              });
+            }
+          }
+        }
+        ran += fetched;
+        if (fetched === 0) return ran;
+      }
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      if (ticking) await ticking;
+      await relay!.stop();
+      await queue.stop();
+    },
+  };
+}
