@@ -34,6 +34,17 @@ export function registerServerCommand(program: Command, runtime: Runtime): void 
     .action(async (_options: unknown, command: Command) => {
       runtime.exitCode = await runServer(command.args, runtime);
     });
+  program
+    .command('worker')
+    .description(
+      'run workflow jobs and schedules without HTTP, beside `clos server --no-worker` processes (needs DATABASE_URL)',
+    )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      runtime.exitCode = await runServer(['--worker-only', ...command.args], runtime);
+    });
 }
 
 function runServer(args: string[], runtime: Runtime): Promise<ExitCode> {

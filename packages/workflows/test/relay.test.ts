@@ -1,0 +1,120 @@
+import { SYSTEM_ACTOR } from '@clos/core';
+import { type Database, openPostgres } from '@clos/db';
+import { defaultPolicy, FakeClock, openTestDatabase, resetDatabase, testEngines } from '@clos/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EVENTS_CHANNEL, type Runtime, startRuntime } from '../src/index.ts';
+
+const silent = { info() {}, warn() {}, error() {} };
+const ctx = { actor: SYSTEM_ACTOR, requestId: null };
+
+describe.each(testEngines())('outbox and relay on %s', (engine) => {
+  let database: Database;
+  let runtime: Runtime;
+  // On PostgreSQL a second "process" (its own pool and relay) writes and relays too.
+  let other: { database: Database; runtime: Runtime } | null = null;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(engine, { poolMax: 30 });
+    runtime = await startRuntime({
+      database,
+      policy: defaultPolicy(),
+      clock: new FakeClock(new Date('2026-11-26T09:00:00Z')),
+      logger: silent,
+      worker: false,
+      relaySweepMs: 50,
+    });
+    if (engine === 'postgres') {
+      const second = await openPostgres((database as Database & { url: string }).url, { poolMax: 30 });
+      other = {
+        database: second,
+        runtime: await startRuntime({
+          database: second,
+          policy: defaultPolicy(),
+          logger: silent,
+          worker: false,
+          relaySweepMs: 50,
+        }),
+      };
+    }
+  });
+  afterAll(async () => {
+    if (other) {
+      await other.runtime.stop();
+      await other.database.close();
+    }
+    await runtime.stop();
+    await database.close();
+  });
+  beforeEach(() => resetDatabase(database));
+
+  it('publishes an audited change as its domain event, in the same transaction', async () => {
+    await runtime.services.ideas.submit(ctx, { title: 'Faster CI', description: 'Cache the builds' });
+    await runtime.services.auth.createUser(ctx, { email: 'dev@example.com', name: 'Dev', role: 'developer' });
+    await runtime.relay.drain();
+    const rows = await database.query<{ type: string; seq: string; data: { after: { title: string } } }>(
+      'select type, seq, data from domain_events order by seq',
+    );
+    // Users and tokens are audited but not broadcast.
+    expect(rows.map((r) => r.type)).toEqual(['idea.submitted']);
+    expect(Number(rows[0]!.seq)).toBe(1);
+    expect(rows[0]!.data.after.title).toBe('Faster CI');
+  });
+
+  it('writes nothing when the change rolls back', async () => {
+    await expect(
+      runtime.deps.uow.run(async (repos) => {
+        await repos.events.emit({
+          type: 'idea.submitted',
+          podId: null,
+          subjectType: 'idea',
+          subjectId: 'x',
+          actorId: null,
+          data: {},
+          occurredAt: new Date(),
+        });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await runtime.relay.drain();
+    expect(await database.query('select 1 from domain_events')).toEqual([]);
+  });
+
+  it('gives concurrent writers gap-free sequences that a tailing reader sees in order, none missed', async () => {
+    const writers = 40;
+    const seen: number[] = [];
+    let last = 0;
+    let done = false;
+    const notified: string[] = [];
+    const unlisten = await database.listen(EVENTS_CHANNEL, (payload) => notified.push(payload));
+    // A reader that only ever asks for "after the last sequence I saw", like a reconnecting stream.
+    const tail = (async () => {
+      while (!done || last < writers) {
+        const rows = await database.query<{ seq: string }>(
+          'select seq from domain_events where seq > $1 order by seq',
+          [last],
+        );
+        for (const r of rows) {
+          seen.push(Number(r.seq));
+          last = Number(r.seq);
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: writers }, (_, i) =>
+        (i % 2 === 1 && other ? other.runtime : runtime).services.ideas.submit(ctx, {
+          title: `Idea ${i}`,
+          description: 'concurrent',
+        }),
+      ),
+    );
+    await runtime.relay.drain();
+    await other?.runtime.relay.drain();
+    done = true;
+    await tail;
+    await unlisten();
+    expect(seen).toEqual(Array.from({ length: writers }, (_, i) => i + 1));
+    expect(notified.length).toBeGreaterThan(0);
+    expect(Number(notified[notified.length - 1])).toBe(writers);
+  });
+});
