@@ -7603,8 +7603,8 @@ var require_formats = __commonJS({
         return false;
       const year = +matches[1];
       const month = +matches[2];
-      const day = +matches[3];
-      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
+      const day2 = +matches[3];
+      return month >= 1 && month <= 12 && day2 >= 1 && day2 <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
     }
     function compareDate(d1, d2) {
       if (!(d1 && d2))
@@ -11176,9 +11176,9 @@ var require_timestamp = __commonJS({
         const match = str.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
-        const [, year, month, day, hour, minute, second] = match.map(Number);
+        const [, year, month, day2, hour, minute, second] = match.map(Number);
         const millisec = match[7] ? Number((match[7] + "00").substr(1, 3)) : 0;
-        let date5 = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
+        let date5 = Date.UTC(year, month - 1, day2, hour || 0, minute || 0, second || 0, millisec);
         const tz = match[8];
         if (tz && tz !== "Z") {
           let d = parseSexagesimal(tz, false);
@@ -35511,6 +35511,730 @@ var listQuery2 = external_exports.strictObject({
 });
 var page2 = (item) => external_exports.object({ items: external_exports.array(item), nextCursor: external_exports.string().nullable() });
 
+// ../../packages/contract/src/routes/alerts.ts
+var alertKindSchema = external_exports.enum([
+  "wip.limit_exceeded",
+  "gate.stuck",
+  "pod.health_low",
+  "deployment.failure_rate"
+]);
+var alertStatusSchema = external_exports.enum(["open", "resolved"]);
+var alertSchema = external_exports.object({
+  id: uuid5,
+  key: external_exports.string().meta({ description: "the condition, e.g. wip.limit_exceeded:<podId>:<itemType>" }),
+  kind: alertKindSchema,
+  podId: uuid5.nullable(),
+  subjectType: external_exports.string().nullable(),
+  subjectId: external_exports.string().nullable(),
+  severity: external_exports.enum(["warning", "critical"]),
+  message: external_exports.string(),
+  details: external_exports.record(external_exports.string(), external_exports.unknown()),
+  status: alertStatusSchema,
+  openedAt: ts2,
+  lastSeenAt: ts2.meta({ description: "when the condition was last found true" }),
+  resolvedAt: ts2.nullable()
+}).meta({ id: "Alert" });
+var alertListQuery = listQuery2.extend({
+  status: alertStatusSchema.optional(),
+  pod: external_exports.string().max(60).optional(),
+  kind: alertKindSchema.optional()
+});
+var alertRoutes = {
+  listAlerts: {
+    method: "GET",
+    path: "/api/v1/alerts",
+    query: alertListQuery,
+    responses: { 200: page2(alertSchema) },
+    permission: "read",
+    summary: "Alerts: open ones first (newest first), then resolved ones (most recently resolved first)",
+    tags: ["alerts"]
+  }
+};
+
+// ../../packages/contract/src/routes/deployments.ts
+var DEPLOYMENT_STEPS = ["build", "test", "stage", "prod"];
+var STEP_REPORT_STATUSES = ["running", "succeeded", "failed"];
+var deploymentStatusSchema = external_exports.enum(["running", "succeeded", "failed"]);
+var httpUrl2 = external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2e3, "must be at most 2000 characters");
+var deploymentStepSchema = external_exports.object({
+  name: external_exports.enum(DEPLOYMENT_STEPS),
+  status: external_exports.enum(["pending", "running", "succeeded", "failed", "skipped"]),
+  startedAt: ts2.nullable(),
+  finishedAt: ts2.nullable(),
+  durationSeconds: external_exports.number().nullable(),
+  url: external_exports.string().nullable(),
+  error: external_exports.string().nullable()
+}).meta({ id: "DeploymentStep" });
+var deploymentSchema = external_exports.object({
+  id: uuid5,
+  pod: external_exports.string(),
+  podId: uuid5,
+  projectId: uuid5.nullable(),
+  version: external_exports.string(),
+  status: deploymentStatusSchema,
+  runId: uuid5.meta({ description: "its workflow run: GET /api/v1/workflows/runs/:id" }),
+  url: external_exports.string().nullable(),
+  createdBy: uuid5.nullable(),
+  startedAt: ts2,
+  finishedAt: ts2.nullable(),
+  durationSeconds: external_exports.number().nullable()
+}).meta({ id: "Deployment" });
+var deploymentDetailSchema = deploymentSchema.extend({ steps: external_exports.array(deploymentStepSchema) }).meta({ id: "DeploymentDetail" });
+var deploymentStatsSchema = external_exports.object({
+  pod: external_exports.string(),
+  days: external_exports.number(),
+  total: external_exports.number().int(),
+  succeeded: external_exports.number().int(),
+  failed: external_exports.number().int(),
+  successRate: external_exports.number().nullable(),
+  meanDurationSeconds: external_exports.number().nullable()
+}).meta({ id: "DeploymentStats" });
+var startDeploymentBody = external_exports.strictObject({
+  pod: external_exports.string().min(1).max(60).meta({ description: "the deploying pod's slug" }),
+  projectId: uuid5.nullable().optional(),
+  version: external_exports.string().trim().min(1, "must not be empty").max(200).meta({ description: "what is deployed: a tag, a commit SHA" }),
+  url: httpUrl2.nullable().optional().meta({ description: "the CI run's page" })
+});
+var reportStepBody = external_exports.strictObject({
+  step: external_exports.enum(DEPLOYMENT_STEPS),
+  status: external_exports.enum(STEP_REPORT_STATUSES),
+  startedAt: ts2.optional().meta({ description: "defaults to the time of the first report of the step" }),
+  finishedAt: ts2.optional().meta({ description: "succeeded or failed only; defaults to the time of the report" }),
+  url: httpUrl2.nullable().optional(),
+  error: external_exports.string().max(2e3).nullable().optional().meta({ description: "why a failed step failed" })
+});
+var deploymentListQuery = listQuery2.extend({
+  pod: external_exports.string().max(60).optional(),
+  status: deploymentStatusSchema.optional()
+});
+var deploymentRoutes = {
+  startDeployment: {
+    method: "POST",
+    path: "/api/v1/deployments",
+    body: startDeploymentBody,
+    responses: { 201: deploymentDetailSchema },
+    permission: "projects:work",
+    summary: "CI opens a deployment: a workflow run with steps build → test → stage → prod, all pending",
+    tags: ["deployments"]
+  },
+  reportDeploymentStep: {
+    method: "POST",
+    path: "/api/v1/deployments/:id/steps",
+    params: idParam2,
+    body: reportStepBody,
+    responses: { 200: deploymentDetailSchema, 409: errorSchema },
+    permission: "projects:work",
+    summary: "CI reports a step (in order; 409 otherwise). A failed step fails the deployment; prod succeeding finishes it",
+    tags: ["deployments"]
+  },
+  listDeployments: {
+    method: "GET",
+    path: "/api/v1/deployments",
+    query: deploymentListQuery,
+    responses: { 200: page2(deploymentSchema) },
+    permission: "read",
+    summary: "Deployments, newest first (filter by pod, status)",
+    tags: ["deployments"]
+  },
+  getDeployment: {
+    method: "GET",
+    path: "/api/v1/deployments/:id",
+    params: idParam2,
+    responses: { 200: deploymentDetailSchema },
+    permission: "read",
+    summary: "One deployment with its steps and their durations",
+    tags: ["deployments"]
+  },
+  getDeploymentStats: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/deployments/stats",
+    params: slugParam2,
+    query: external_exports.strictObject({
+      days: external_exports.coerce.number().int().min(1).max(365).optional().meta({ description: "the window; defaults to alerts.deploymentWindowDays" })
+    }),
+    responses: { 200: deploymentStatsSchema },
+    permission: "read",
+    summary: "A pod's deployments finished in the last `days` days: counts, success rate, mean duration",
+    tags: ["deployments"]
+  }
+};
+
+// ../../packages/contract/src/routes/rhythms.ts
+var nonEmpty2 = (max) => external_exports.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+var httpUrl3 = external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2e3, "must be at most 2000 characters");
+var isCalendarDate = (value) => {
+  const [y, m, d] = value.split("-").map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+};
+var day = external_exports.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").refine(isCalendarDate, "must be a date YYYY-MM-DD");
+var commitmentStatus = external_exports.enum(["open", "done", "dropped"]);
+var commitmentSchema = external_exports.object({
+  id: uuid5,
+  podId: uuid5,
+  userId: uuid5,
+  day: external_exports.string().meta({ description: "the pod's local date the commitment is for" }),
+  text: external_exports.string(),
+  status: commitmentStatus,
+  createdAt: ts2,
+  updatedAt: ts2,
+  userEmail: external_exports.string(),
+  userName: external_exports.string()
+}).meta({ id: "Commitment" });
+var recordCommitmentBody = external_exports.strictObject({
+  text: nonEmpty2(500),
+  user: external_exports.string().trim().toLowerCase().pipe(external_exports.email("must be an email address")).optional().meta({ description: "the member it is for (admins and the pod lead); default: the caller" })
+});
+var updateCommitmentBody = external_exports.strictObject({ status: external_exports.enum(["done", "dropped"]) });
+var commitmentDayQuery = external_exports.strictObject({
+  day: day.optional().meta({ description: "the pod's local date; default: its today" })
+});
+var digestMember = external_exports.object({ userId: uuid5, email: external_exports.string(), name: external_exports.string() });
+var unblockDigestSchema = external_exports.object({
+  phase: external_exports.literal("unblock"),
+  day: external_exports.string(),
+  blockedProjects: external_exports.array(
+    external_exports.object({
+      projectId: uuid5,
+      name: external_exports.string(),
+      stage: external_exports.string(),
+      reason: external_exports.string(),
+      since: ts2.nullable()
+    })
+  ),
+  gatesAwaitingApproval: external_exports.array(
+    external_exports.object({
+      projectId: uuid5,
+      name: external_exports.string(),
+      stage: external_exports.string(),
+      nextStage: external_exports.string(),
+      received: external_exports.number().int(),
+      required: external_exports.number().int(),
+      roles: external_exports.array(external_exports.string()),
+      rejectedBy: external_exports.array(external_exports.string())
+    })
+  ),
+  staleLocks: external_exports.array(
+    external_exports.object({
+      lockId: uuid5,
+      itemType: external_exports.string(),
+      itemId: external_exports.string(),
+      holder: external_exports.string().nullable(),
+      acquiredAt: ts2,
+      heldHours: external_exports.number().int()
+    })
+  ),
+  membersWithoutCommitment: external_exports.array(digestMember),
+  counts: external_exports.object({
+    blockedProjects: external_exports.number().int(),
+    gatesAwaitingApproval: external_exports.number().int(),
+    staleLocks: external_exports.number().int(),
+    membersWithoutCommitment: external_exports.number().int()
+  })
+}).meta({ id: "UnblockDigest" });
+var commitDigestSchema = external_exports.object({
+  phase: external_exports.literal("commit"),
+  day: external_exports.string(),
+  members: external_exports.array(
+    digestMember.extend({
+      commitments: external_exports.array(external_exports.object({ id: uuid5, text: external_exports.string(), status: commitmentStatus }))
+    })
+  ),
+  withoutCommitment: external_exports.array(digestMember),
+  counts: external_exports.object({
+    commitments: external_exports.number().int(),
+    membersWithCommitment: external_exports.number().int(),
+    membersWithoutCommitment: external_exports.number().int()
+  })
+}).meta({ id: "CommitDigest" });
+var recapDigestSchema = external_exports.object({
+  phase: external_exports.literal("recap"),
+  day: external_exports.string(),
+  from: ts2,
+  to: ts2,
+  transitions: external_exports.array(
+    external_exports.object({ projectId: uuid5, name: external_exports.string(), fromStage: external_exports.string(), toStage: external_exports.string(), at: ts2 })
+  ),
+  locksReleased: external_exports.array(
+    external_exports.object({ lockId: uuid5, itemType: external_exports.string(), itemId: external_exports.string(), releasedAt: ts2 })
+  ),
+  projectsClosed: external_exports.array(
+    external_exports.object({ projectId: uuid5, name: external_exports.string(), outcome: external_exports.string().nullable(), at: ts2 })
+  ),
+  commitments: external_exports.object({
+    made: external_exports.number().int(),
+    done: external_exports.number().int(),
+    dropped: external_exports.number().int(),
+    open: external_exports.number().int(),
+    items: external_exports.array(external_exports.object({ id: uuid5, user: external_exports.string(), text: external_exports.string(), status: commitmentStatus }))
+  }),
+  counts: external_exports.object({
+    transitions: external_exports.number().int(),
+    locksReleased: external_exports.number().int(),
+    projectsClosed: external_exports.number().int(),
+    commitmentsMade: external_exports.number().int(),
+    commitmentsDone: external_exports.number().int()
+  })
+}).meta({ id: "RecapDigest" });
+var digestContentSchema = external_exports.discriminatedUnion("phase", [
+  unblockDigestSchema,
+  commitDigestSchema,
+  recapDigestSchema
+]);
+var rhythmDigestSchema = external_exports.object({
+  id: uuid5,
+  podId: uuid5,
+  day: external_exports.string(),
+  phase: external_exports.enum(["unblock", "commit", "recap"]),
+  content: digestContentSchema,
+  runId: uuid5.nullable(),
+  createdAt: ts2
+}).meta({ id: "RhythmDigest" });
+var rhythmTodaySchema = external_exports.object({
+  pod: external_exports.string(),
+  timezone: external_exports.string(),
+  day: external_exports.string().meta({ description: "the pod's local date now" }),
+  digests: external_exports.object({
+    unblock: rhythmDigestSchema.nullable(),
+    commit: rhythmDigestSchema.nullable(),
+    recap: rhythmDigestSchema.nullable()
+  }),
+  commitments: external_exports.array(commitmentSchema)
+}).meta({ id: "RhythmToday" });
+var agendaItemSchema = external_exports.object({
+  position: external_exports.number().int(),
+  submissionId: uuid5,
+  title: external_exports.string(),
+  presenter: external_exports.string(),
+  projectId: uuid5.nullable(),
+  url: external_exports.string().nullable()
+});
+var submissionFeedbackSchema = external_exports.object({
+  submissionId: uuid5,
+  title: external_exports.string(),
+  presenter: external_exports.string(),
+  count: external_exports.number().int(),
+  meanScore: external_exports.number().nullable(),
+  comments: external_exports.array(external_exports.string())
+}).meta({ id: "DemoSubmissionFeedback" });
+var weeklyDemoSchema = external_exports.object({
+  id: uuid5,
+  podId: uuid5,
+  week: external_exports.string().meta({ description: "ISO week of the pod calendar in which it opened, e.g. 2026-W11" }),
+  status: external_exports.enum(["collecting", "presenting", "feedback", "closed"]),
+  cutoffAt: ts2,
+  agenda: external_exports.array(agendaItemSchema).nullable(),
+  summary: external_exports.object({
+    submissions: external_exports.array(submissionFeedbackSchema),
+    feedbackCount: external_exports.number().int(),
+    meanScore: external_exports.number().nullable()
+  }).nullable(),
+  createdAt: ts2,
+  closedAt: ts2.nullable()
+}).meta({ id: "WeeklyDemo" });
+var demoSubmissionSchema = external_exports.object({
+  id: uuid5,
+  demoId: uuid5,
+  userId: uuid5,
+  title: external_exports.string(),
+  description: external_exports.string().nullable(),
+  projectId: uuid5.nullable(),
+  url: external_exports.string().nullable(),
+  position: external_exports.number().int().nullable(),
+  createdAt: ts2,
+  userEmail: external_exports.string(),
+  userName: external_exports.string()
+}).meta({ id: "DemoSubmission" });
+var weeklyDemoDetailSchema = weeklyDemoSchema.extend({
+  pod: external_exports.string(),
+  submissions: external_exports.array(
+    demoSubmissionSchema.extend({
+      feedback: submissionFeedbackSchema.nullable().meta({ description: "aggregated once the demo has closed; null before" })
+    })
+  )
+}).meta({ id: "WeeklyDemoDetail" });
+var demoFeedbackSchema = external_exports.object({
+  id: uuid5,
+  submissionId: uuid5,
+  userId: uuid5,
+  score: external_exports.number().int(),
+  comment: external_exports.string().nullable(),
+  createdAt: ts2
+}).meta({ id: "DemoFeedback" });
+var submitDemoBody = external_exports.strictObject({
+  title: nonEmpty2(200),
+  description: external_exports.string().max(5e3, "must be at most 5000 characters").nullable().optional(),
+  projectId: uuid5.nullable().optional(),
+  url: httpUrl3.nullable().optional()
+});
+var demoFeedbackBody = external_exports.strictObject({
+  score: external_exports.number().int("must be a whole number").min(1, "must be 1–5").max(5, "must be 1–5"),
+  comment: external_exports.string().max(2e3, "must be at most 2000 characters").nullable().optional()
+});
+var rhythmRoutes = {
+  recordCommitment: {
+    method: "POST",
+    path: "/api/v1/pods/:slug/commitments",
+    params: slugParam2,
+    body: recordCommitmentBody,
+    responses: { 201: commitmentSchema, 403: errorSchema },
+    permission: "projects:work",
+    summary: "Record a commitment for the pod's local today (your own; admins and the pod lead may name a member)",
+    tags: ["rhythms"]
+  },
+  listCommitments: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/commitments",
+    params: slugParam2,
+    query: commitmentDayQuery,
+    responses: { 200: external_exports.object({ pod: external_exports.string(), day: external_exports.string(), items: external_exports.array(commitmentSchema) }) },
+    permission: "read",
+    summary: "The pod's commitments for a local day (default: its today)",
+    tags: ["rhythms"]
+  },
+  updateCommitment: {
+    method: "PUT",
+    path: "/api/v1/commitments/:id",
+    params: idParam2,
+    body: updateCommitmentBody,
+    responses: { 200: commitmentSchema, 404: errorSchema },
+    permission: "projects:work",
+    summary: "Mark a commitment done or dropped (idempotent)",
+    tags: ["rhythms"]
+  },
+  getRhythmToday: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/rhythm/today",
+    params: slugParam2,
+    responses: { 200: rhythmTodaySchema },
+    permission: "read",
+    summary: "The pod's local today: each phase's stored digest (null until it has run) and the commitments",
+    tags: ["rhythms"]
+  },
+  listDemos: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/demos",
+    params: slugParam2,
+    query: listQuery2,
+    responses: { 200: page2(weeklyDemoSchema) },
+    permission: "read",
+    summary: "The pod's weekly demos, newest week first",
+    tags: ["demos"]
+  },
+  getCurrentDemo: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/demos/current",
+    params: slugParam2,
+    responses: { 200: weeklyDemoDetailSchema, 404: errorSchema },
+    permission: "read",
+    summary: "This week's demo (the pod's calendar) with its submissions; 404 before it opens",
+    tags: ["demos"]
+  },
+  getDemo: {
+    method: "GET",
+    path: "/api/v1/demos/:id",
+    params: idParam2,
+    responses: { 200: weeklyDemoDetailSchema, 404: errorSchema },
+    permission: "read",
+    summary: "A weekly demo with its submissions (and their aggregated feedback once closed)",
+    tags: ["demos"]
+  },
+  submitDemo: {
+    method: "POST",
+    path: "/api/v1/pods/:slug/demos/current/submissions",
+    params: slugParam2,
+    body: submitDemoBody,
+    responses: { 201: demoSubmissionSchema, 409: errorSchema },
+    permission: "projects:work",
+    summary: "Submit a demo to this week's agenda (409 once the cutoff has passed)",
+    tags: ["demos"]
+  },
+  recordDemoFeedback: {
+    method: "POST",
+    path: "/api/v1/demo-submissions/:id/feedback",
+    params: idParam2,
+    body: demoFeedbackBody,
+    responses: { 201: demoFeedbackSchema, 409: errorSchema },
+    permission: "projects:work",
+    summary: "Score a demo 1–5 with an optional comment while feedback is open; again replaces yours",
+    tags: ["demos"]
+  }
+};
+
+// ../../packages/contract/src/routes/rotation.ts
+var rotationMoveSchema = external_exports.object({ userId: uuid5, email: external_exports.string(), from: external_exports.string(), to: external_exports.string() }).meta({ id: "RotationMove" });
+var rotationPreviewSchema = external_exports.object({
+  /** `rotation.enabled`: a disabled rotation is still previewed, it just never runs. */
+  enabled: external_exports.boolean(),
+  /** When the next scheduled rotation runs; null when rotation is disabled. */
+  nextRunAt: ts2.nullable(),
+  moves: external_exports.array(rotationMoveSchema),
+  /** Pods named in `rotation.exchanges` that are not registered: they neither send nor receive. */
+  missingPods: external_exports.array(external_exports.string())
+}).meta({ id: "RotationPreview" });
+var rotationRoutes = {
+  previewRotation: {
+    method: "POST",
+    path: "/api/v1/rotation/preview",
+    responses: { 200: rotationPreviewSchema },
+    // Read-only, but it names who will move: for those who manage pods (pod leads and admins).
+    permission: "pods:manage",
+    summary: "The moves the monthly rotation would make if it ran now (changes nothing)",
+    tags: ["pods"]
+  }
+};
+
+// ../../packages/core/src/auth/permissions.ts
+var PERMISSIONS = {
+  public: "no authentication (health probes, API docs)",
+  read: "read pods, projects, ideas, WIP, audit",
+  "pods:create": "register pods",
+  "pods:manage": "set WIP limits, record health, rotate and add members (pod-scoped)",
+  "projects:manage": "create and close projects (pod-scoped)",
+  "projects:work": "submit evidence, report CI status, advance, block and unblock projects (pod-scoped)",
+  "gates:approve": "approve or reject gates (pod-scoped; the role must also be listed by the gate)",
+  "wip:use": "acquire and release WIP locks (pod-scoped)",
+  "ideas:contribute": "submit and evaluate ideas",
+  "ideas:decide": "promote (pod-scoped) and archive ideas",
+  "users:manage": "create users",
+  "tokens:manage": "create, list and revoke API tokens",
+  "webhooks:manage": "register and inspect outbound webhooks"
+};
+var DEVELOPER = ["read", "projects:work", "wip:use", "ideas:contribute"];
+var POD_LEAD = [
+  ...DEVELOPER,
+  "pods:manage",
+  "projects:manage",
+  "gates:approve",
+  "ideas:decide"
+];
+var ROLE_PERMISSIONS = {
+  viewer: /* @__PURE__ */ new Set(["read"]),
+  developer: new Set(DEVELOPER),
+  "pod-lead": new Set(POD_LEAD),
+  admin: new Set(Object.keys(PERMISSIONS))
+};
+
+// ../../packages/core/src/stages/gate.ts
+var import__ = __toESM(require__(), 1);
+var addFormatsModule = __toESM(require_dist(), 1);
+var addFormats = addFormatsModule.default;
+var GateValidators = class {
+  byStage = /* @__PURE__ */ new Map();
+  constructor(stages) {
+    const ajv = new import__.Ajv2020({ allErrors: true, strict: false });
+    addFormats(ajv);
+    for (const stage of stages) {
+      if (stage.gate) this.byStage.set(stage.name, ajv.compile(stage.gate.evidence));
+    }
+  }
+  /** Each schema violation of `evidence` for entering `stage`, as a field path and a human message. */
+  validate(stage, evidence) {
+    const validate3 = this.byStage.get(stage);
+    if (!validate3) return [];
+    if (validate3(evidence)) return [];
+    return (validate3.errors ?? []).map(describeAjvError);
+  }
+};
+function describeAjvError(error62) {
+  const base = error62.instancePath.replace(/^\//, "").replaceAll("/", ".");
+  if (error62.keyword === "required") {
+    const missing = error62.params.missingProperty;
+    const path2 = base ? `${base}.${missing}` : missing;
+    return { path: path2, message: `evidence field "${path2}" is required` };
+  }
+  if (error62.keyword === "additionalProperties") {
+    const extra = error62.params.additionalProperty;
+    const path2 = base ? `${base}.${extra}` : extra;
+    return { path: path2, message: `evidence field "${path2}" is not allowed` };
+  }
+  const path = base || "(root)";
+  return { path, message: `evidence field "${path}" ${error62.message ?? "is invalid"}` };
+}
+
+// ../../packages/core/src/audit/chain.ts
+var GENESIS_HASH = "0".repeat(64);
+
+// ../../packages/core/src/deployments/service.ts
+var DEPLOYMENT_STEPS2 = ["build", "test", "stage", "prod"];
+var ORDER = DEPLOYMENT_STEPS2.join(" → ");
+
+// ../../packages/core/src/events/catalog.ts
+var DOMAIN_EVENT_TYPES = {
+  "project.created": "A project entered the first stage (created directly or promoted from an idea).",
+  "project.evidence_submitted": "Evidence was submitted for the next gate of a project.",
+  "project.ci_status": "CI reported a status on a project.",
+  "project.closed": "A project was shipped or cancelled; its WIP slot was freed.",
+  "gate.approved": "An approver approved the next gate of a project.",
+  "gate.rejected": "An approver rejected the next gate of a project.",
+  "gate.ready": "A gate awaits its approvers (evidence complete, `canAdvance: false`) or is fully met (`canAdvance: true`).",
+  "stage.advanced": "A project passed its gate into the next stage.",
+  "stage.blocked": "A project was marked blocked.",
+  "stage.unblocked": "A project was unblocked.",
+  "wip.acquired": "A WIP slot was taken.",
+  "wip.released": "A WIP slot was released.",
+  "wip.limit_reached": "An acquire was refused because the pod was at its WIP limit.",
+  "wip.limit_set": "A WIP limit was changed (API or config file).",
+  "idea.submitted": "An idea entered the ledger.",
+  "idea.evaluated": "An idea was scored (or re-scored) by an evaluator.",
+  "idea.promoted": "An idea became a project in a pod.",
+  "idea.archived": "An idea was archived.",
+  "pod.registered": "A pod was created.",
+  "pod.updated": "A pod was renamed or changed time zone.",
+  "pod.member_added": "A member joined a pod.",
+  "pod.member_role_changed": "A member's role in a pod changed.",
+  "pod.health_updated": "A health snapshot was recorded for a pod.",
+  "pod.member_rotated": "A member moved from one pod to another.",
+  "rotation.completed": "A monthly rotation run applied its moves.",
+  "rhythm.digest_ready": "A daily-rhythm phase (unblock, commit, recap) produced its digest.",
+  "commitment.recorded": "A member recorded a commitment for the day.",
+  "commitment.updated": "A commitment was marked done or dropped.",
+  "demo.opened": "A pod's weekly demo started collecting submissions.",
+  "demo.submitted": "A demo was submitted to the weekly demo.",
+  "demo.agenda_ready": "Submissions closed; the ordered agenda is ready to present.",
+  "demo.feedback_recorded": "Feedback was given on a demo.",
+  "demo.closed": "The weekly demo closed with its aggregated feedback.",
+  "deployment.started": "CI reported a new deployment.",
+  "deployment.step_reported": "CI reported a deployment step (build, test, stage, prod).",
+  "deployment.finished": "A deployment succeeded or failed.",
+  "alert.opened": "An alert condition started (opened once per key).",
+  "alert.resolved": "An alert's condition cleared.",
+  "workflow.run_failed": "A workflow run failed after its last retry."
+};
+var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
+
+// ../../packages/contract/src/routes/stream.ts
+var EVENT_TYPES = Object.keys(DOMAIN_EVENT_TYPES);
+var eventTypeList = external_exports.string().max(4e3).transform((value, ctx) => {
+  const types = [
+    ...new Set(
+      value.split(",").map((s) => s.trim()).filter(Boolean)
+    )
+  ];
+  const unknown2 = types.filter((type) => !isDomainEventType(type));
+  if (unknown2.length)
+    ctx.addIssue({
+      code: "custom",
+      message: `unknown event type${unknown2.length > 1 ? "s" : ""} ${unknown2.map((u) => `"${u}"`).join(", ")} (docs/events.md lists them)`
+    });
+  else if (types.length === 0) ctx.addIssue({ code: "custom", message: "list at least one event type" });
+  return types;
+}).meta({ description: "Only these event types, comma-separated (e.g. `idea.submitted,stage.advanced`)" });
+var streamQuery = external_exports.strictObject({
+  types: eventTypeList.optional(),
+  pod: external_exports.string().min(1).max(60).optional().meta({ description: "Only this pod's events (company-wide ones are left out)" }),
+  lastEventId: external_exports.string().regex(/^\d{1,15}$/, "must be an event id (a whole number)").transform(Number).optional().meta({
+    description: "Resume after this event id, like the `Last-Event-ID` header (for clients that cannot set headers)"
+  })
+});
+var streamEventSchema = external_exports.object({
+  id: uuid5,
+  seq: external_exports.number().int(),
+  type: external_exports.enum(EVENT_TYPES),
+  occurredAt: ts2,
+  podId: uuid5.nullable(),
+  subjectType: external_exports.string(),
+  subjectId: external_exports.string(),
+  actorId: uuid5.nullable(),
+  data: external_exports.record(external_exports.string(), external_exports.unknown())
+}).meta({ id: "StreamEvent" });
+var streamRoutes = {
+  streamEvents: {
+    method: "GET",
+    path: "/api/v1/stream",
+    query: streamQuery,
+    produces: "text/event-stream",
+    responses: {
+      200: external_exports.string().meta({
+        description: "Server-Sent Events, one per domain event the caller may see: `id: <seq>`, `event: <type>`, `data: <StreamEvent as JSON>`. Starts with `retry: 2000`; `: keepalive` comments every 15 s; `event: reset` when events a resuming client missed are no longer retained. Reconnect with `Last-Event-ID` (or `lastEventId`) to receive what was missed. See docs/events.md."
+      }),
+      503: errorSchema
+    },
+    permission: "read",
+    summary: "Live stream of domain events (Server-Sent Events), resumable with Last-Event-ID",
+    tags: ["events"]
+  }
+};
+
+// ../../packages/contract/src/routes/webhooks.ts
+var webhookSchema = external_exports.object({
+  id: uuid5,
+  url: external_exports.string(),
+  events: external_exports.array(external_exports.string()),
+  description: external_exports.string().nullable(),
+  active: external_exports.boolean(),
+  secretHint: external_exports.string().meta({ description: "the last 4 characters of the secret; never the secret" }),
+  createdBy: uuid5.nullable(),
+  createdAt: ts2,
+  disabledAt: ts2.nullable()
+}).meta({ id: "Webhook" });
+var webhookDeliverySchema = external_exports.object({
+  id: uuid5,
+  webhookId: uuid5,
+  eventId: uuid5,
+  eventType: external_exports.string(),
+  attempt: external_exports.number().int(),
+  status: external_exports.enum(["succeeded", "failed", "abandoned"]),
+  statusCode: external_exports.number().int().nullable(),
+  error: external_exports.string().nullable(),
+  durationMs: external_exports.number().int(),
+  attemptedAt: ts2
+}).meta({ id: "WebhookDelivery" });
+var createWebhookBody = external_exports.strictObject({
+  url: external_exports.string().min(1).max(2e3).meta({ description: "absolute http(s) URL the events are POSTed to" }),
+  events: external_exports.array(external_exports.string().max(100)).max(100).meta({ description: 'event types (docs/events.md), or ["*"] for every type' }),
+  secret: external_exports.string().max(1e3).meta({ description: "16–256 characters; signs each delivery (X-Clos-Signature); never returned" }),
+  description: external_exports.string().max(500).nullable().optional()
+});
+var webhookRoutes = {
+  createWebhook: {
+    method: "POST",
+    path: "/api/v1/webhooks",
+    body: createWebhookBody,
+    responses: { 201: webhookSchema },
+    permission: "webhooks:manage",
+    summary: 'Register an outbound webhook for some event types (or "*"); deliveries are signed',
+    tags: ["webhooks"]
+  },
+  listWebhooks: {
+    method: "GET",
+    path: "/api/v1/webhooks",
+    query: listQuery2,
+    responses: { 200: page2(webhookSchema) },
+    permission: "webhooks:manage",
+    summary: "Registered webhooks, newest first (never their secrets)",
+    tags: ["webhooks"]
+  },
+  getWebhook: {
+    method: "GET",
+    path: "/api/v1/webhooks/:id",
+    params: idParam2,
+    responses: { 200: webhookSchema },
+    permission: "webhooks:manage",
+    summary: "One webhook",
+    tags: ["webhooks"]
+  },
+  disableWebhook: {
+    method: "DELETE",
+    path: "/api/v1/webhooks/:id",
+    params: idParam2,
+    responses: { 200: webhookSchema },
+    permission: "webhooks:manage",
+    summary: "Disable a webhook (idempotent): no more deliveries, pending retries abandoned; the log is kept",
+    tags: ["webhooks"]
+  },
+  listWebhookDeliveries: {
+    method: "GET",
+    path: "/api/v1/webhooks/:id/deliveries",
+    params: idParam2,
+    query: listQuery2,
+    responses: { 200: page2(webhookDeliverySchema) },
+    permission: "webhooks:manage",
+    summary: "Delivery attempts of a webhook, newest first (status code, error, duration, attempt)",
+    tags: ["webhooks"]
+  }
+};
+
 // ../../packages/contract/src/routes/workflows.ts
 var runStatusSchema = external_exports.enum(["queued", "running", "succeeded", "failed"]);
 var workflowStepSchema = external_exports.object({
@@ -35972,7 +36696,13 @@ var coreRoutes = {
 };
 var routes = {
   ...coreRoutes,
-  ...workflowRoutes
+  ...workflowRoutes,
+  ...rhythmRoutes,
+  ...deploymentRoutes,
+  ...alertRoutes,
+  ...streamRoutes,
+  ...rotationRoutes,
+  ...webhookRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -36095,13 +36825,107 @@ function createClosClient(options) {
     }
     return { status: response.status, data, requestId, headers: response.headers };
   }
-  const methods = {};
+  async function* events(eventOptions = {}) {
+    let last = eventOptions.lastEventId;
+    let delay = 500;
+    const definition = routes.streamEvents;
+    for (; ; ) {
+      const query = {};
+      if (eventOptions.types?.length) query.types = eventOptions.types.join(",");
+      if (eventOptions.pod) query.pod = eventOptions.pod;
+      const headers = { accept: "text/event-stream", ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (last !== void 0) headers["last-event-id"] = String(last);
+      const url2 = base + definition.path + queryOf(query);
+      let response;
+      try {
+        response = await doFetch(url2, {
+          method: "GET",
+          headers,
+          ...eventOptions.signal ? { signal: eventOptions.signal } : {}
+        });
+      } catch (error62) {
+        if (eventOptions.signal?.aborted) return;
+        if (eventOptions.reconnect === false)
+          throw new ClosConnectionError(`GET ${url2} failed: ${describe3(error62)}`, { url: url2, cause: error62 });
+        await sleep(delay, eventOptions.signal);
+        delay = Math.min(delay * 2, 3e4);
+        continue;
+      }
+      if (!response.ok) {
+        const text2 = await response.text();
+        let body;
+        try {
+          body = JSON.parse(text2);
+        } catch {
+          body = void 0;
+        }
+        throw apiError("streamEvents", response, text2, body, response.headers.get("x-request-id"));
+      }
+      delay = 500;
+      try {
+        for await (const message of parseSse(response.body)) {
+          if (message.event === "reset") {
+            yield { reset: message.data };
+            continue;
+          }
+          if (!message.data) continue;
+          const event = JSON.parse(message.data);
+          last = event.seq;
+          yield event;
+        }
+      } catch (error62) {
+        if (eventOptions.signal?.aborted) return;
+        if (eventOptions.reconnect === false) throw error62;
+      }
+      if (eventOptions.signal?.aborted || eventOptions.reconnect === false) return;
+      await sleep(delay, eventOptions.signal);
+    }
+  }
+  const methods = { events };
   const raw = {};
   for (const [key, definition] of Object.entries(routes)) {
+    if (definition.produces) continue;
     raw[key] = (input2 = {}, callOptions) => call(key, definition, input2, callOptions);
     methods[key] = async (input2 = {}, callOptions) => (await call(key, definition, input2, callOptions)).data;
   }
   return { ...methods, raw };
+}
+var sleep = (ms, signal) => new Promise((resolve3) => {
+  const timer = setTimeout(resolve3, ms);
+  signal?.addEventListener("abort", () => {
+    clearTimeout(timer);
+    resolve3();
+  });
+});
+async function* parseSse(body) {
+  if (!body) return;
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let event = "message";
+  let data = [];
+  let id = null;
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let newline = buffer.search(/\r?\n/);
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + (buffer[newline] === "\r" ? 2 : 1));
+      if (line === "") {
+        if (data.length) yield { event, data: data.join("\n"), id };
+        event = "message";
+        data = [];
+      } else if (!line.startsWith(":")) {
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "event") event = value;
+        else if (field === "data") data.push(value);
+        else if (field === "id") id = value;
+      }
+      newline = buffer.search(/\r?\n/);
+    }
+  }
 }
 function pathOf(key, path, params) {
   return path.replace(/:(\w+)/g, (_, name) => {
@@ -36164,7 +36988,7 @@ function describe3(error62) {
 }
 
 // ../../packages/contract/src/config.ts
-var import__ = __toESM(require__(), 1);
+var import__2 = __toESM(require__(), 1);
 var import_ajv_formats = __toESM(require_dist(), 1);
 var ROLE_VALUES2 = ["viewer", "developer", "pod-lead", "admin"];
 var NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
@@ -36338,7 +37162,7 @@ var healthSchema = external_exports.strictObject({
 var TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 var timeOfDay = (value) => external_exports.string().regex(TIME_PATTERN, "must be a time HH:MM (24-hour)").default(value);
 var weekday = external_exports.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-var weekTime = (day, time3) => external_exports.strictObject({ day: weekday, time: timeOfDay(time3) }).default({ day, time: time3 });
+var weekTime = (day2, time3) => external_exports.strictObject({ day: weekday, time: timeOfDay(time3) }).default({ day: day2, time: time3 });
 var positive = (value) => external_exports.number().gt(0, "must be > 0").default(value);
 var positiveInt = (value) => external_exports.number().int("must be an integer").min(1, "must be ≥ 1").default(value);
 var timeZoneSchema = external_exports.string().superRefine((timeZone, ctx) => {
@@ -36436,6 +37260,7 @@ function checkCrossFieldRules(config2, ctx) {
   checkPods(config2.pods, declaredTypes, add);
   checkIdeas(config2.ideas, add);
   checkHealth(config2.health, add);
+  checkRotation(config2.rotation, add);
 }
 function checkUnique(items, key, path, what, add, normalise = (value) => value) {
   const first = /* @__PURE__ */ new Map();
@@ -36482,7 +37307,7 @@ function createEvidenceSchemaChecker() {
   const logger = { log() {
   }, error() {
   }, warn: (...args) => warnings.push(args.join(" ")) };
-  const ajv = new import__.Ajv2020({ strict: false, allErrors: true, logger });
+  const ajv = new import__2.Ajv2020({ strict: false, allErrors: true, logger });
   import_ajv_formats.default.default(ajv);
   return (schema) => {
     warnings = [];
@@ -36532,6 +37357,28 @@ function checkHealth(value, add) {
   if (weights.every((weight) => typeof weight === "number") && !weights.some((weight) => weight > 0)) {
     add(["health", "weights"], "at least one weight must be > 0");
   }
+}
+function checkRotation(value, add) {
+  if (!isRecord(value) || !Array.isArray(value.exchanges)) return;
+  value.exchanges.forEach((exchange, index) => {
+    if (!Array.isArray(exchange)) return;
+    const first = /* @__PURE__ */ new Map();
+    exchange.forEach((slug, position) => {
+      if (typeof slug !== "string") return;
+      const path = ["rotation", "exchanges", index, position];
+      if (!SLUG_PATTERN.test(slug) || slug.length < 2 || slug.length > 40) {
+        add(path, "must be a pod slug (2–40 characters of lowercase kebab-case)");
+        return;
+      }
+      const earlier = first.get(slug);
+      if (earlier === void 0) first.set(slug, position);
+      else
+        add(
+          path,
+          `pod "${slug}" appears twice in this exchange (already at ${formatConfigPath(["rotation", "exchanges", index, earlier])})`
+        );
+    });
+  });
 }
 var PLAIN_KEY = /^[A-Za-z0-9_$-]+$/;
 function formatConfigPath(path) {
@@ -36777,7 +37624,7 @@ function mark(ok2) {
 }
 
 // src/dashboard-update.ts
-var CI_STATES = ["passed", "failed", "running"];
+var CI_STATES2 = ["passed", "failed", "running"];
 var MAX_CONTEXT = 100;
 function runUrl(env2) {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env2;
@@ -36786,8 +37633,8 @@ function runUrl(env2) {
 async function dashboardUpdate(context) {
   const inputs = requireInputs(context, "dashboard-update", ["project-id", "status", "server-url", "token"]);
   const status = inputs.status;
-  if (!CI_STATES.includes(status))
-    throw usageError(`input "status" must be one of ${CI_STATES.join(", ")}; got "${inputs.status}"`);
+  if (!CI_STATES2.includes(status))
+    throw usageError(`input "status" must be one of ${CI_STATES2.join(", ")}; got "${inputs.status}"`);
   const url2 = runUrl(context.env);
   const workflow = context.env.GITHUB_WORKFLOW?.trim();
   const ctx = workflow ? workflow.slice(0, MAX_CONTEXT) : void 0;
@@ -36812,76 +37659,6 @@ async function dashboardUpdate(context) {
 // src/validate.ts
 import { readFile as readFile2 } from "node:fs/promises";
 import { resolve as resolve2 } from "node:path";
-
-// ../../packages/core/src/audit/chain.ts
-var GENESIS_HASH = "0".repeat(64);
-
-// ../../packages/core/src/auth/permissions.ts
-var PERMISSIONS = {
-  public: "no authentication (health probes, API docs)",
-  read: "read pods, projects, ideas, WIP, audit",
-  "pods:create": "register pods",
-  "pods:manage": "set WIP limits, record health, rotate and add members (pod-scoped)",
-  "projects:manage": "create and close projects (pod-scoped)",
-  "projects:work": "submit evidence, report CI status, advance, block and unblock projects (pod-scoped)",
-  "gates:approve": "approve or reject gates (pod-scoped; the role must also be listed by the gate)",
-  "wip:use": "acquire and release WIP locks (pod-scoped)",
-  "ideas:contribute": "submit and evaluate ideas",
-  "ideas:decide": "promote (pod-scoped) and archive ideas",
-  "users:manage": "create users",
-  "tokens:manage": "create, list and revoke API tokens"
-};
-var DEVELOPER = ["read", "projects:work", "wip:use", "ideas:contribute"];
-var POD_LEAD = [
-  ...DEVELOPER,
-  "pods:manage",
-  "projects:manage",
-  "gates:approve",
-  "ideas:decide"
-];
-var ROLE_PERMISSIONS = {
-  viewer: /* @__PURE__ */ new Set(["read"]),
-  developer: new Set(DEVELOPER),
-  "pod-lead": new Set(POD_LEAD),
-  admin: new Set(Object.keys(PERMISSIONS))
-};
-
-// ../../packages/core/src/stages/gate.ts
-var import__2 = __toESM(require__(), 1);
-var addFormatsModule = __toESM(require_dist(), 1);
-var addFormats = addFormatsModule.default;
-var GateValidators = class {
-  byStage = /* @__PURE__ */ new Map();
-  constructor(stages) {
-    const ajv = new import__2.Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajv);
-    for (const stage of stages) {
-      if (stage.gate) this.byStage.set(stage.name, ajv.compile(stage.gate.evidence));
-    }
-  }
-  /** Each schema violation of `evidence` for entering `stage`, as a field path and a human message. */
-  validate(stage, evidence) {
-    const validate3 = this.byStage.get(stage);
-    if (!validate3) return [];
-    if (validate3(evidence)) return [];
-    return (validate3.errors ?? []).map(describeAjvError);
-  }
-};
-function describeAjvError(error62) {
-  const base = error62.instancePath.replace(/^\//, "").replaceAll("/", ".");
-  if (error62.keyword === "required") {
-    const missing = error62.params.missingProperty;
-    const path2 = base ? `${base}.${missing}` : missing;
-    return { path: path2, message: `evidence field "${path2}" is required` };
-  }
-  if (error62.keyword === "additionalProperties") {
-    const extra = error62.params.additionalProperty;
-    const path2 = base ? `${base}.${extra}` : extra;
-    return { path: path2, message: `evidence field "${path2}" is not allowed` };
-  }
-  const path = base || "(root)";
-  return { path, message: `evidence field "${path}" ${error62.message ?? "is invalid"}` };
-}
 
 // src/policy.ts
 import { isAbsolute, relative as relative2 } from "node:path";
@@ -37155,6 +37932,107 @@ health:
   cycleTimeTargetDays: 5
   # Blocked items at which the blocked-items component reaches zero.
   blockedItemsTolerance: 5
+
+# Operating rhythms (docs/rhythms.md). Times are HH:MM in each pod's own time zone.
+rhythms:
+  daily:
+    enabled: true
+    # The pod's local weekdays on which the three phases run.
+    days: [mon, tue, wed, thu, fri]
+    # Unblock digest: blocked projects, gates waiting for approval, stale WIP locks, members without
+    # a commitment for the day.
+    unblock: "09:00"
+    # Commit digest: the day's commitments per member (POST /api/v1/pods/<slug>/commitments).
+    commit: "09:30"
+    # Recap digest: transitions, WIP locks released, projects closed, commitments done vs made.
+    recap: "17:00"
+    # A WIP lock held longer than this many hours is listed by the unblock digest.
+    staleLockHours: 48
+  weeklyDemo:
+    enabled: true
+    # Submissions open...
+    opens: { day: mon, time: "09:00" }
+    # ...close here (the agenda is built and feedback opens)...
+    cutoff: { day: fri, time: "14:00" }
+    # ...and feedback closes here (scores are aggregated).
+    closes: { day: fri, time: "18:00" }
+
+# Monthly rotation (docs/rotation.md): pods in an exchange pass members around a ring, longest tenure
+# first. Off by default; POST /api/v1/rotation/preview shows what a rotation would do.
+rotation:
+  enabled: false
+  # Day of the month (1-28) and local time in \`timezone\`.
+  dayOfMonth: 1
+  time: "10:00"
+  timezone: UTC
+  # Each list is a ring of pod slugs: each pod sends to the next, the last to the first.
+  exchanges: []
+  # e.g.
+  # exchanges:
+  #   - [payments, checkout]
+  #   - [search, growth, platform]
+  # No pod ends a rotation smaller than this (arrivals counted).
+  minPodSize: 3
+  # People who never rotate (pod leads never do either).
+  exempt: []
+  # Most members each pod sends per rotation.
+  movesPerPod: 1
+
+# Alerts (docs/alerts.md): each opens once, notifies, and resolves when its condition clears.
+alerts:
+  # An acquire refused at the WIP limit, or usage above a lowered limit.
+  wipExceeded: true
+  # A project that cannot advance (next gate unmet, or blocked) for longer than this.
+  gateStuckHours: 24
+  # A pod whose latest health score (0-100) is below this.
+  podHealthBelow: 70
+  # A pod whose deployments failed more often than this (0-1) over the window, once at least
+  # deploymentMinCount finished in it. The window also feeds deployment success into pod health.
+  deploymentFailureRate: 0.1
+  deploymentWindowDays: 7
+  deploymentMinCount: 3
+
+# Outbound webhooks (docs/webhooks.md) are registered through the API; this is how they are delivered.
+webhooks:
+  # A failing delivery is retried with exponential backoff until its event is this old.
+  retryHours: 24
+  # Wait before the first retry; each later wait doubles.
+  retryDelaySeconds: 30
+  # A receiver that has not answered by then has failed that attempt.
+  timeoutSeconds: 10
+
+# Notifications for people (docs/notifications.md): digests, ready gates, alerts, demos, failures.
+notifications:
+  # One structured line per notification in the server log.
+  log: true
+  # JSON POSTs, signed when the named environment variable holds a secret. None by default.
+  webhooks: []
+  # e.g.
+  # webhooks:
+  #   - url: https://chat.example.com/hooks/clos
+  #     secretEnv: CLOS_CHAT_WEBHOOK_SECRET
+  #     events: [alert.opened, alert.resolved, deployment.finished]
+
+# The job runner (docs/workflows.md). Every process that runs jobs uses these values.
+workflows:
+  # How often each worker looks for scheduled runs that are due.
+  tickSeconds: 30
+  # A scheduled time passed by up to this much (a restart) still fires; older ones are skipped.
+  catchUpMinutes: 60
+  # A job still running after this is presumed dead (its worker was killed) and is retried.
+  jobTimeoutSeconds: 900
+  # How often workers look for such jobs.
+  maintenanceIntervalSeconds: 60
+  # Retries of a failed workflow run, the first after retryDelaySeconds, each later one twice as late.
+  retryLimit: 5
+  retryDelaySeconds: 10
+  # How often an idle worker asks for new jobs (work created in its own process wakes it at once).
+  pollingIntervalSeconds: 2
+
+# Domain events (docs/events.md): kept this long for streams resuming with Last-Event-ID and for
+# webhook retries, then deleted.
+events:
+  retentionDays: 7
 `;
 
 // ../cli/src/config-file.ts

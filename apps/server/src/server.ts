@@ -124,6 +124,7 @@ function notifiersFor(policy: import('@clos/core').Policy, logger: pino.Logger):
   return createNotifiers(policy.notifications, {
     logger: logger.child({ component: 'notify' }),
     env: process.env,
+    timeoutSeconds: policy.webhooks.timeoutSeconds,
   });
 }
 

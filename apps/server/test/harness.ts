@@ -104,6 +104,9 @@ export async function startHarness(
       return { token: token.json().value, userId: user.json().id, email };
     },
     async reset() {
+      // The relay may still be dispatching the last test's events; TRUNCATE would wait on (or
+      // deadlock with) its transaction.
+      await runtime?.relay.drain();
       await resetDatabase(database);
       if (runtime) await database.query('delete from pgboss.job');
       clock.set('2026-03-02T09:00:00.000Z');

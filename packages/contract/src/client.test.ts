@@ -48,9 +48,14 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('createClosClient', () => {
-  it('has one method per route, and the same under raw', () => {
+  it('has one method per JSON route, the same under raw, and events() for the stream', () => {
     const client = createClosClient({ url: 'http://x' });
-    for (const key of Object.keys(routes)) {
+    expect(typeof client.events).toBe('function');
+    for (const [key, definition] of Object.entries(routes)) {
+      if ('produces' in definition) {
+        expect((client as unknown as Record<string, unknown>)[key], key).toBeUndefined();
+        continue;
+      }
       expect(typeof (client as unknown as Record<string, unknown>)[key], key).toBe('function');
       expect(typeof (client.raw as unknown as Record<string, unknown>)[key], key).toBe('function');
     }

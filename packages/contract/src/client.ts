@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { type ErrorCode, type ErrorDetails, errorSchema } from './api.ts';
+import type { streamEventSchema } from './routes/stream.ts';
 import {
   type RouteDefinition,
   type RouteKey,
@@ -82,11 +83,39 @@ type Method<R extends RouteDefinition, Out> =
     ? (input?: RouteInput<R>, options?: CallOptions) => Promise<Out>
     : (input: RouteInput<R>, options?: CallOptions) => Promise<Out>;
 
+/** Routes answering JSON; the event stream has its own method, {@link ClosClient.events}. */
+export type JsonRouteKey = {
+  [K in RouteKey]: Routes[K] extends { produces: string } ? never : K;
+}[RouteKey];
+
+/** One event of `GET /api/v1/stream`, as the typed client yields it. */
+export type StreamedEvent = z.output<typeof streamEventSchema>;
+
+export interface EventsOptions {
+  /** Only these event types. */
+  types?: string[] | undefined;
+  /** Only this pod's events. */
+  pod?: string | undefined;
+  /** Resume after this event id (the `seq` of the last event handled). */
+  lastEventId?: number | undefined;
+  /** Ends the iteration. */
+  signal?: AbortSignal | undefined;
+  /** Reconnect after a dropped connection (default true), resuming after the last event received. */
+  reconnect?: boolean | undefined;
+}
+
 export type ClosClient = {
-  readonly [K in RouteKey]: Method<Routes[K], RouteResponse<Routes[K]>>;
+  readonly [K in JsonRouteKey]: Method<Routes[K], RouteResponse<Routes[K]>>;
 } & {
   /** The same methods answering `{ status, data, requestId, headers }` (e.g. 201 new lock vs 200 held). */
-  readonly raw: { readonly [K in RouteKey]: Method<Routes[K], RawResponse<Routes[K]>> };
+  readonly raw: { readonly [K in JsonRouteKey]: Method<Routes[K], RawResponse<Routes[K]>> };
+  /**
+   * The live event stream: yields each event the token may see, in order, reconnecting with
+   * `Last-Event-ID` after a dropped connection so none is missed or repeated. A `reset` from the server
+   * (events older than its retention were asked for) is yielded as `{ reset: reason }` so the caller
+   * can refetch what it shows.
+   */
+  events(options?: EventsOptions): AsyncIterable<StreamedEvent | { reset: string }>;
 };
 
 // ---------------------------------------------------------------- errors
@@ -257,15 +286,118 @@ export function createClosClient(options: ClosClientOptions): ClosClient {
     return { status: response.status, data, requestId, headers: response.headers };
   }
 
-  const methods: Record<string, unknown> = {};
+  async function* events(
+    eventOptions: EventsOptions = {},
+  ): AsyncGenerator<StreamedEvent | { reset: string }> {
+    let last = eventOptions.lastEventId;
+    let delay = 500;
+    const definition = routes.streamEvents as RouteDefinition;
+    for (;;) {
+      const query: Record<string, unknown> = {};
+      if (eventOptions.types?.length) query.types = eventOptions.types.join(',');
+      if (eventOptions.pod) query.pod = eventOptions.pod;
+      const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (last !== undefined) headers['last-event-id'] = String(last);
+      const url = base + definition.path + queryOf(query);
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          method: 'GET',
+          headers,
+          ...(eventOptions.signal ? { signal: eventOptions.signal } : {}),
+        });
+      } catch (error) {
+        if (eventOptions.signal?.aborted) return;
+        if (eventOptions.reconnect === false)
+          throw new ClosConnectionError(`GET ${url} failed: ${describe(error)}`, { url, cause: error });
+        await sleep(delay, eventOptions.signal);
+        delay = Math.min(delay * 2, 30_000);
+        continue;
+      }
+      if (!response.ok) {
+        const text = await response.text();
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        throw apiError('streamEvents', response, text, body, response.headers.get('x-request-id'));
+      }
+      delay = 500;
+      try {
+        for await (const message of parseSse(response.body)) {
+          if (message.event === 'reset') {
+            yield { reset: message.data };
+            continue;
+          }
+          if (!message.data) continue;
+          const event = JSON.parse(message.data) as StreamedEvent;
+          last = event.seq;
+          yield event;
+        }
+      } catch (error) {
+        if (eventOptions.signal?.aborted) return;
+        if (eventOptions.reconnect === false) throw error;
+      }
+      if (eventOptions.signal?.aborted || eventOptions.reconnect === false) return;
+      await sleep(delay, eventOptions.signal);
+    }
+  }
+
+  const methods: Record<string, unknown> = { events };
   const raw: Record<string, unknown> = {};
   for (const [key, definition] of Object.entries(routes) as [string, RouteDefinition][]) {
+    if (definition.produces) continue;
     raw[key] = (input: RequestParts = {}, callOptions?: CallOptions) =>
       call(key, definition, input, callOptions);
     methods[key] = async (input: RequestParts = {}, callOptions?: CallOptions) =>
       (await call(key, definition, input, callOptions)).data;
   }
   return { ...methods, raw } as unknown as ClosClient;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** Server-sent events from a response body: `{ event, data, id }` per message (comments skipped). */
+export async function* parseSse(
+  body: ReadableStream<Uint8Array> | null,
+): AsyncGenerator<{ event: string; data: string; id: string | null }> {
+  if (!body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event = 'message';
+  let data: string[] = [];
+  let id: string | null = null;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let newline = buffer.search(/\r?\n/);
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + (buffer[newline] === '\r' ? 2 : 1));
+      if (line === '') {
+        if (data.length) yield { event, data: data.join('\n'), id };
+        event = 'message';
+        data = [];
+      } else if (!line.startsWith(':')) {
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') event = value;
+        else if (field === 'data') data.push(value);
+        else if (field === 'id') id = value;
+      }
+      newline = buffer.search(/\r?\n/);
+    }
+  }
 }
 
 interface RequestParts {

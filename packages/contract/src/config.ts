@@ -374,6 +374,7 @@ function checkCrossFieldRules(config: Record<string, unknown>, ctx: z.Refinement
   checkPods(config.pods, declaredTypes, add);
   checkIdeas(config.ideas, add);
   checkHealth(config.health, add);
+  checkRotation(config.rotation, add);
 }
 
 /** Reports each repeated string value of `key` at its later occurrences. */
@@ -490,6 +491,34 @@ function checkHealth(value: unknown, add: AddIssue): void {
   if (weights.every((weight) => typeof weight === 'number') && !weights.some((weight) => weight > 0)) {
     add(['health', 'weights'], 'at least one weight must be > 0');
   }
+}
+
+/**
+ * Exchanges name pods by slug. Pods may also be registered through the API, so a slug need not be
+ * declared in this file: only its form is checked, and a pod named twice in one ring (which would
+ * send members to itself) is refused.
+ */
+function checkRotation(value: unknown, add: AddIssue): void {
+  if (!isRecord(value) || !Array.isArray(value.exchanges)) return;
+  value.exchanges.forEach((exchange, index) => {
+    if (!Array.isArray(exchange)) return;
+    const first = new Map<string, number>();
+    exchange.forEach((slug, position) => {
+      if (typeof slug !== 'string') return;
+      const path = ['rotation', 'exchanges', index, position];
+      if (!SLUG_PATTERN.test(slug) || slug.length < 2 || slug.length > 40) {
+        add(path, 'must be a pod slug (2–40 characters of lowercase kebab-case)');
+        return;
+      }
+      const earlier = first.get(slug);
+      if (earlier === undefined) first.set(slug, position);
+      else
+        add(
+          path,
+          `pod "${slug}" appears twice in this exchange (already at ${formatConfigPath(['rotation', 'exchanges', index, earlier])})`,
+        );
+    });
+  });
 }
 
 const PLAIN_KEY = /^[A-Za-z0-9_$-]+$/;

@@ -58,6 +58,12 @@ import {
   wipLockSchema,
   wipStatusSchema,
 } from './api.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { deploymentRoutes } from './routes/deployments.ts';
+import { rhythmRoutes } from './routes/rhythms.ts';
+import { rotationRoutes } from './routes/rotation.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -73,6 +79,8 @@ export interface RouteDefinition {
   /** Every status the route answers with a body of its own; 2xx ones are its successes. */
   responses: { readonly [status: number]: z.ZodType };
   permission: Permission;
+  /** A success answered in another format than JSON (a stream); the handler writes it itself. */
+  produces?: 'text/event-stream';
   summary: string;
   tags: readonly string[];
 }
@@ -498,6 +506,12 @@ const coreRoutes = {
 export const routes = {
   ...coreRoutes,
   ...workflowRoutes,
+  ...rhythmRoutes,
+  ...deploymentRoutes,
+  ...alertRoutes,
+  ...streamRoutes,
+  ...rotationRoutes,
+  ...webhookRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

@@ -1,10 +1,17 @@
+import { createAlertService } from './alerts/service.ts';
 import { createAuditService } from './audit/service.ts';
 import { createAuthService } from './auth/service.ts';
 import { applyPolicy } from './config/apply.ts';
 import type { Deps } from './context.ts';
+import { createDemoService } from './demos/service.ts';
+import { createDeploymentService } from './deployments/service.ts';
+import { createEventStreamService } from './events/stream.ts';
 import { createIdeaService } from './ideas/service.ts';
+import { createRotationService } from './pods/rotation.ts';
 import { createPodService } from './pods/service.ts';
+import { createRhythmService } from './rhythms/service.ts';
 import { createStageService } from './stages/service.ts';
+import { createWebhookService } from './webhooks/service.ts';
 import { createWipService } from './wip/service.ts';
 import { createWorkflowService } from './workflows/service.ts';
 
@@ -15,9 +22,16 @@ export function createServices(deps: Deps) {
     wip: createWipService(deps),
     ideas: createIdeaService(deps),
     pods: createPodService(deps),
+    rotation: createRotationService(deps),
     auth: createAuthService(deps),
     audit: createAuditService(deps),
     workflows: createWorkflowService(deps),
+    deployments: createDeploymentService(deps),
+    alerts: createAlertService(deps),
+    rhythms: createRhythmService(deps),
+    demos: createDemoService(deps),
+    stream: createEventStreamService(deps),
+    webhooks: createWebhookService(deps),
     applyPolicy: () => applyPolicy(deps),
     policy: deps.policy,
   };

@@ -26,9 +26,14 @@ export interface Database {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   /**
    * Runs `onNotify` for each NOTIFY on `channel` (PostgreSQL: on a dedicated connection, so it hears
-   * every process; PGlite: in process). Resolves to a function that stops listening.
+   * every process; PGlite: in process). Resolves to a function that stops listening. `onLost` runs
+   * if that connection drops (PostgreSQL restarted, say): notifications stop until you listen again.
    */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onLost?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /**
    * Embedded only: bumped on every transaction and raw statement of this process, which is the only
@@ -75,11 +80,15 @@ export async function openPostgres(
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       return { rows: last?.rows ?? [] };
     },
-    async listen(channel, onNotify) {
+    async listen(channel, onNotify, onLost) {
       // LISTEN needs its own session: pooled connections change hands between queries.
       const client = new pg.Client({ connectionString: url });
       client.on('error', () => {
-        // The connection dropped; its owner notices through the closed client (see the stream hub).
+        // The connection dropped; 'end' follows and tells the owner (see the stream hub).
+      });
+      client.on('end', () => {
+        // Still registered means nobody asked it to stop.
+        if (listeners.delete(client)) onLost?.();
       });
       await client.connect();
       listeners.add(client);
@@ -93,8 +102,9 @@ export async function openPostgres(
       };
     },
     async close() {
-      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      const open = [...listeners];
       listeners.clear();
+      await Promise.all(open.map((c) => c.end().catch(() => {})));
       await pool.end();
     },
   };

@@ -27,7 +27,13 @@ import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql }
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { decodeCursor, pageOf } from './cursor.ts';
 import type { Database, Db } from './database.ts';
+import { alertRepository } from './repos/alerts.ts';
+import { demoRepository } from './repos/demos.ts';
+import { deploymentRepository } from './repos/deployments.ts';
+import { eventLogRepository } from './repos/event-log.ts';
 import { eventRepository } from './repos/events.ts';
+import { rhythmRepository } from './repos/rhythms.ts';
+import { webhookRepository } from './repos/webhooks.ts';
 import { workflowRepository } from './repos/workflows.ts';
 import * as t from './schema/index.ts';
 
@@ -629,6 +635,12 @@ export function createRepositories(db: Db, ids: () => string, onEmit?: () => voi
     tokens: tokenRepository(db),
     configState: configStateRepository(db),
     workflows: workflowRepository(db),
+    rhythms: rhythmRepository(db),
+    demos: demoRepository(db),
+    eventLog: eventLogRepository(db),
+    deployments: deploymentRepository(db),
+    alerts: alertRepository(db),
+    webhooks: webhookRepository(db),
   };
 }
 

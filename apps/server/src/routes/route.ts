@@ -31,7 +31,7 @@ export function route<R extends RouteDefinition>(
     ...(operationIds.has(definition) ? { operationId: operationIds.get(definition) } : {}),
     tags: [...definition.tags],
     summary: definition.summary,
-    response: definition.responses,
+    response: responseSchemas(definition),
     ...(definition.params ? { params: definition.params } : {}),
     ...(definition.query ? { querystring: definition.query } : {}),
     ...(definition.body ? { body: definition.body } : {}),
@@ -55,6 +55,18 @@ export function route<R extends RouteDefinition>(
 const operationIds = new Map<RouteDefinition, string>(
   Object.entries(routes).map(([key, definition]) => [definition, key]),
 );
+
+// A success in another format (an event stream) is documented under its media type; errors stay JSON.
+function responseSchemas(definition: RouteDefinition) {
+  const { produces } = definition;
+  if (!produces) return definition.responses;
+  return Object.fromEntries(
+    Object.entries(definition.responses).map(([code, schema]) => [
+      code,
+      Number(code) < 300 ? { content: { [produces]: { schema } } } : schema,
+    ]),
+  );
+}
 
 function successStatus(definition: RouteDefinition): number {
   const codes = Object.keys(definition.responses)

@@ -25,6 +25,7 @@ const ALL: Permission[] = [
   'ideas:decide',
   'users:manage',
   'tokens:manage',
+  'webhooks:manage',
 ];
 
 /** Written out by hand, independently of ROLE_PERMISSIONS. `public` needs no role at all. */

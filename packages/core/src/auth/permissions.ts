@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   'ideas:decide': 'promote (pod-scoped) and archive ideas',
   'users:manage': 'create users',
   'tokens:manage': 'create, list and revoke API tokens',
+  'webhooks:manage': 'register and inspect outbound webhooks',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 

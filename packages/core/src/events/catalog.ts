@@ -14,7 +14,8 @@ export const DOMAIN_EVENT_TYPES = {
   'project.closed': 'A project was shipped or cancelled; its WIP slot was freed.',
   'gate.approved': 'An approver approved the next gate of a project.',
   'gate.rejected': 'An approver rejected the next gate of a project.',
-  'gate.ready': 'A gate has all its evidence and approvals: the project can advance.',
+  'gate.ready':
+    'A gate awaits its approvers (evidence complete, `canAdvance: false`) or is fully met (`canAdvance: true`).',
   'stage.advanced': 'A project passed its gate into the next stage.',
   'stage.blocked': 'A project was marked blocked.',
   'stage.unblocked': 'A project was unblocked.',

@@ -1,5 +1,6 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
 import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import { deploymentSuccessRate } from '../deployments/service.ts';
 import type { HealthMetrics, HealthSnapshot, Pod, PodMember } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { createReadCache } from '../ports/read-cache.ts';
@@ -164,12 +165,19 @@ export function createPodService(deps: Deps) {
         const pod = await podBySlug(repos, slug);
         assertPodScope(ctx.actor, pod.id, pod.slug);
         const before = await repos.health.latest(pod.id);
-        const { score, components } = healthScore(policy.health, metrics);
         const now = clock.now();
+        // Deployments reported by CI feed health (issue 4): when the caller sends no deployment success
+        // rate, the pod's deployments finished within `alerts.deploymentWindowDays` supply it, if any.
+        const rate =
+          metrics.deploymentSuccess === undefined
+            ? await deploymentSuccessRate(repos, policy, pod.id, now)
+            : null;
+        const measured = rate === null ? metrics : { ...metrics, deploymentSuccess: rate };
+        const { score, components } = healthScore(policy.health, measured);
         const snapshot: HealthSnapshot = {
           id: ids.uuid(),
           podId: pod.id,
-          metrics,
+          metrics: measured,
           score,
           components,
           recordedBy: ctx.actor.userId,
@@ -183,7 +191,7 @@ export function createPodService(deps: Deps) {
             subjectType: 'pod',
             subjectId: pod.id,
             before: before ? { score: before.score } : null,
-            after: { score, metrics },
+            after: { score, metrics: measured },
           }),
         );
         return snapshot;

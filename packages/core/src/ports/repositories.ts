@@ -20,7 +20,13 @@ import type {
   User,
   WipLock,
 } from '../entities.ts';
+import type { AlertRepository } from './alerts.ts';
+import type { DemoRepository } from './demos.ts';
+import type { DeploymentRepository } from './deployments.ts';
+import type { EventLogRepository } from './event-log.ts';
 import type { EventRepository } from './events.ts';
+import type { RhythmRepository } from './rhythms.ts';
+import type { WebhookRepository } from './webhooks.ts';
 import type { WorkflowRepository } from './workflows.ts';
 
 export interface Page<T> {
@@ -215,7 +221,13 @@ export interface Repositories {
   tokens: TokenRepository;
   configState: ConfigStateRepository;
   events: EventRepository;
+  eventLog: EventLogRepository;
   workflows: WorkflowRepository;
+  rhythms: RhythmRepository;
+  demos: DemoRepository;
+  deployments: DeploymentRepository;
+  alerts: AlertRepository;
+  webhooks: WebhookRepository;
 }
 
 export interface RunOptions {

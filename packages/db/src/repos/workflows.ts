@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowRepository, WorkflowRun, WorkflowStep } from '@clos/core';
+import { InvalidInputError, type WorkflowRepository, type WorkflowRun, type WorkflowStep } from '@clos/core';
 import { and, asc, desc, eq, inArray, isNotNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
@@ -47,6 +47,9 @@ export function workflowRepository(db: Db): WorkflowRepository {
     },
     async list(f, { limit, cursor }) {
       const after = decodeCursor(cursor, 2);
+      const afterAt = after ? new Date(String(after[0])) : null;
+      if (afterAt && Number.isNaN(afterAt.getTime()))
+        throw new InvalidInputError([{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
       const conditions = [
         f.workflow ? eq(t.workflowRuns.workflow, f.workflow) : undefined,
         f.podId ? eq(t.workflowRuns.podId, f.podId) : undefined,

@@ -1,0 +1,203 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Notification, Notifier } from '@clos/core';
+import { testEngines } from '@clos/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createNotifiers } from '../src/notify/notifiers.ts';
+import { type Harness, startHarness } from './harness.ts';
+
+// pg-boss holds a retry until its (real-time) delay has passed: 1 s doubled with jitter is < 2 s.
+const waitForRetry = () => new Promise((r) => setTimeout(r, 2_500));
+
+describe.each(testEngines())('notifications on %s', (engine) => {
+  let h: Harness;
+  const sent: Notification[] = [];
+  const flakySent: Notification[] = [];
+  let flakyFailuresLeft = 0;
+  const recorder: Notifier = {
+    name: 'recorder',
+    async send(n) {
+      sent.push(n);
+    },
+  };
+  const flaky: Notifier = {
+    name: 'flaky',
+    async send(n) {
+      // Fails the notification under test only: other notifiable events may come in any order.
+      if (n.kind === 'wip.limit_reached' && flakyFailuresLeft > 0) {
+        flakyFailuresLeft -= 1;
+        throw new Error('chat service unavailable');
+      }
+      flakySent.push(n);
+    },
+  };
+
+  beforeAll(async () => {
+    h = await startHarness(engine, { workflows: { retryDelaySeconds: 1 } }, undefined, {
+      runtime: true,
+      notifiers: [recorder, flaky],
+    });
+  });
+  afterAll(() => h.close());
+  beforeEach(async () => {
+    await h.reset();
+    sent.length = 0;
+    flakySent.length = 0;
+    flakyFailuresLeft = 0;
+    await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' });
+    await h.call('PUT', '/api/v1/pods/ratio/wip-limits/pull-request', { limit: 1 });
+  });
+
+  /** Fills the pod's one pull-request slot, then asks for another: a `wip.limit_reached` event. */
+  async function reachLimit() {
+    expect(
+      (await h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: 'web#1' })).statusCode,
+    ).toBe(201);
+    expect(
+      (await h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: 'web#2' })).statusCode,
+    ).toBe(409);
+  }
+
+  const limitReached = () => sent.filter((n) => n.kind === 'wip.limit_reached');
+
+  it('renders a notification for a notifiable event and sends it once, even if its job runs twice', async () => {
+    await reachLimit();
+    await h.drain();
+    expect(limitReached()).toHaveLength(1);
+    const [n] = limitReached();
+    expect(n).toMatchObject({
+      kind: 'wip.limit_reached',
+      pod: 'ratio',
+      title: 'ratio: pull-request WIP limit reached (1 of 1 in use)',
+    });
+    expect(n!.text).toContain('could not take a pull-request slot for web#2');
+    const [event] = await h.database.query<{ id: string }>(
+      "select id from domain_events where type = 'wip.limit_reached'",
+    );
+    expect(n!.id).toBe(event!.id);
+
+    // The same job again (a duplicate delivery by the queue): every notifier has it already.
+    await h.runtime!.queue.enqueue('clos.notify', { eventId: event!.id });
+    await h.drain();
+    expect(limitReached()).toHaveLength(1);
+    expect(flakySent.filter((x) => x.kind === 'wip.limit_reached')).toHaveLength(1);
+  });
+
+  it('retries only the notifier that failed', async () => {
+    flakyFailuresLeft = 1;
+    await reachLimit();
+    await h.drain();
+    expect(limitReached()).toHaveLength(1);
+    // Other notifiable events (an alert the refusal opens) may reach it; this one failed.
+    const flakyLimitReached = () => flakySent.filter((n) => n.kind === 'wip.limit_reached');
+    expect(flakyLimitReached()).toHaveLength(0);
+
+    await waitForRetry();
+    await h.drain();
+    expect(flakyLimitReached()).toHaveLength(1);
+    expect(flakyLimitReached()[0]!.id).toBe(limitReached()[0]!.id);
+    expect(limitReached()).toHaveLength(1);
+  });
+
+  it('does not notify of routine events', async () => {
+    await h.call('POST', '/api/v1/ideas', { title: 'Faster checkout' });
+    await h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: 'web#1' });
+    await h.drain();
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('notification webhooks', () => {
+  const received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  const failing = new Set<string>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(failing.has(path) ? 500 : 204).end();
+    });
+  });
+  let base = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    received.length = 0;
+    failing.clear();
+  });
+
+  const notification: Notification = {
+    id: '6f1c3b7e-2a51-4c1e-9a55-0d7a3c1b2e90',
+    kind: 'alert.opened',
+    podId: null,
+    pod: 'ratio',
+    title: 'ratio: Alert: pod health 55 is below 70',
+    text: 'pod health 55 is below 70.',
+    occurredAt: new Date('2026-03-02T09:00:00.000Z'),
+    data: { severity: 'warning' },
+  };
+  const silent = { info() {}, warn() {} };
+
+  it('posts signed JSON to each configured URL whose events match', async () => {
+    const notifiers = createNotifiers(
+      {
+        log: false,
+        webhooks: [
+          { url: `${base}/signed`, secretEnv: 'CHAT_SECRET', events: ['alert.opened', 'alert.resolved'] },
+          { url: `${base}/unsigned`, events: ['*'] },
+          { url: `${base}/other`, events: ['demo.opened'] },
+        ],
+      },
+      { logger: silent, env: { CHAT_SECRET: 'chat-secret-0123456789' }, timeoutSeconds: 5 },
+    );
+    expect(notifiers.map((n) => n.name)).toEqual([
+      `webhook:${base}/signed`,
+      `webhook:${base}/unsigned`,
+      `webhook:${base}/other`,
+    ]);
+    for (const n of notifiers) await n.send(notification);
+
+    expect(received.map((r) => r.path)).toEqual(['/signed', '/unsigned']);
+    const [signed, unsigned] = received;
+    expect(JSON.parse(signed!.body)).toEqual({
+      id: notification.id,
+      kind: 'alert.opened',
+      podId: null,
+      pod: 'ratio',
+      title: notification.title,
+      text: notification.text,
+      occurredAt: '2026-03-02T09:00:00.000Z',
+      data: { severity: 'warning' },
+    });
+    expect(signed!.headers['x-clos-event-id']).toBe(notification.id);
+    expect(signed!.headers['x-clos-signature']).toBe(
+      `sha256=${createHmac('sha256', 'chat-secret-0123456789').update(signed!.body).digest('hex')}`,
+    );
+    expect(unsigned!.headers['x-clos-signature']).toBeUndefined();
+  });
+
+  it('throws on a failing receiver so the job retries it', async () => {
+    failing.add('/down');
+    const [notifier] = createNotifiers(
+      { log: false, webhooks: [{ url: `${base}/down`, events: ['*'] }] },
+      { logger: silent, env: {} },
+    );
+    await expect(notifier!.send(notification)).rejects.toThrow(
+      `notification webhook ${base}/down answered 500`,
+    );
+  });
+
+  it('adds the log notifier when the policy asks for it', () => {
+    const lines: object[] = [];
+    const [log] = createNotifiers(
+      { log: true, webhooks: [] },
+      { logger: { info: (obj) => lines.push(obj) }, env: {} },
+    );
+    expect(log!.name).toBe('log');
+  });
+});

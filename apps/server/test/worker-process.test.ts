@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database, Db } from '@clos/db';
+import { defaultPolicy, openTestDatabase } from '@clos/testing';
+import { startRuntime } from '@clos/workflows';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const MAIN = join(ROOT, 'apps/server/src/main.ts');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], cwd: string, env: Record<string, string>): Started {
+  // tsx resolved from here: the child runs in a temporary directory that has no node_modules.
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), MAIN, ...args], {
+    cwd,
+    env: { ...process.env, DATABASE_URL: '', CLOS_ADMIN_TOKEN: '', CLOS_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  ms = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'clos-worker-'));
+  dirs.push(d);
+  return d;
+};
+
+describe('clos worker processes', { timeout: 240_000 }, () => {
+  it('refuses --worker-only without PostgreSQL (the embedded database is one process’s)', async () => {
+    const s = run(['--worker-only'], temp(), {});
+    expect(await s.exited).toBe(2);
+    expect(s.output()).toContain('--worker-only needs DATABASE_URL');
+  });
+
+  it.runIf(Boolean(process.env.CLOS_TEST_DATABASE_URL))(
+    'finishes a job whose worker was killed mid-step, with its effect exactly once',
+    async () => {
+      const database = (await openTestDatabase('postgres')) as Database & { url: string };
+      const dir = temp();
+      // Short job timeout and maintenance interval: the killed worker's job is declared dead in seconds.
+      const workflows = {
+        jobTimeoutSeconds: 3,
+        maintenanceIntervalSeconds: 1,
+        pollingIntervalSeconds: 0.5,
+        retryDelaySeconds: 1,
+        tickSeconds: 3600,
+      };
+      writeFileSync(
+        join(dir, 'clos.config.yaml'),
+        `workflows:\n${Object.entries(workflows)
+          .map(([k, v]) => `  ${k}: ${v}`)
+          .join('\n')}\npods:\n  - slug: alpha\n    name: Alpha\n    timezone: UTC\n`,
+      );
+      const env = { DATABASE_URL: database.url };
+      const locker = new pg.Client({ connectionString: database.url });
+      try {
+        // A server applies the config (creates the pod) and stops; workers do the rest.
+        const server = run(['--no-worker', '--port', '0'], dir, env);
+        children.push(server.child);
+        await until('the server to listen', async () => /"url":"http/.test(server.output()));
+        server.child.kill('SIGTERM');
+        await server.exited;
+
+        // Queue a run from here (no worker in this process), as a scheduler tick would.
+        const enqueuer = await startRuntime({
+          database,
+          policy: defaultPolicy({ workflows }),
+          logger: { info() {}, warn() {}, error() {} },
+          worker: false,
+        });
+        const [pod] = await database.query<{ id: string }>(`select id from pods where slug = 'alpha'`);
+        // The test holds a lock the step's insert needs, so the worker is caught inside the step.
+        await locker.connect();
+        await locker.query('begin');
+        await locker.query('lock table rhythm_digests in exclusive mode');
+        const run_ = await database.db.transaction((tx) =>
+          enqueuer.env.startRun(tx as unknown as Db, {
+            workflow: 'daily-rhythm',
+            key: `daily-rhythm:unblock:${pod!.id}:2026-11-26`,
+            podId: pod!.id,
+            input: { phase: 'unblock', localDate: '2026-11-26' },
+          }),
+        );
+        await enqueuer.stop();
+
+        const first = run(['--worker-only'], dir, env);
+        children.push(first.child);
+        await until('the step to block inside its transaction', async () => {
+          const [row] = await database.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+          );
+          return row!.n > 0;
+        });
+        first.child.kill('SIGKILL');
+        await first.exited;
+        await locker.query('commit');
+        expect(await database.query('select 1 from rhythm_digests')).toEqual([]);
+
+        const second = run(['--worker-only'], dir, env);
+        children.push(second.child);
+        const finished = await until('the run to finish after the restart', async () => {
+          const [row] = await database.query<{ status: string; attempts: number }>(
+            'select status, attempts from workflow_runs where id = $1',
+            [run_!.id],
+          );
+          return row?.status === 'succeeded' ? row : null;
+        });
+        second.child.kill('SIGTERM');
+        expect(await second.exited).toBe(0);
+        expect(finished.attempts).toBeGreaterThanOrEqual(2);
+        expect(await database.query('select phase from rhythm_digests')).toEqual([{ phase: 'unblock' }]);
+        const [step] = await database.query<{ status: string; attempts: number }>(
+          'select status, attempts from workflow_steps where run_id = $1',
+          [run_!.id],
+        );
+        expect(step!.status).toBe('succeeded');
+        expect(step!.attempts).toBeGreaterThanOrEqual(2);
+      } finally {
+        await locker.end().catch(() => {});
+        await database.close();
+      }
+    },
+  );
+});

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertsPolicy } from '../policy.ts';
+import {
+  type AlertFacts,
+  alertKey,
+  evaluateAlerts,
+  gateCheckDue,
+  type PodAlertFacts,
+  type ProjectAlertFacts,
+  stuckSince,
+} from './evaluate.ts';
+
+const POLICY: AlertsPolicy = {
+  wipExceeded: true,
+  gateStuckHours: 24,
+  podHealthBelow: 70,
+  deploymentFailureRate: 0.1,
+  deploymentWindowDays: 7,
+  deploymentMinCount: 3,
+};
+const NOW = new Date('2026-03-10T12:00:00Z');
+const HOUR = 3_600_000;
+const hoursAgo = (h: number) => new Date(NOW.getTime() - h * HOUR);
+
+const pod = (over: Partial<PodAlertFacts> = {}): PodAlertFacts => ({
+  podId: 'p1',
+  pod: 'ratio',
+  wip: [],
+  healthScore: null,
+  deployments: { finished: 0, failed: 0 },
+  ...over,
+});
+const project = (over: Partial<ProjectAlertFacts> = {}): ProjectAlertFacts => ({
+  projectId: 'j1',
+  podId: 'p1',
+  name: 'Checkout',
+  stage: 'discovery',
+  stageEnteredAt: hoursAgo(1),
+  blockedAt: null,
+  blockedReason: null,
+  nextGateMet: null,
+  nextStage: 'build',
+  ...over,
+});
+const run = (facts: Partial<AlertFacts>, policy: AlertsPolicy = POLICY) =>
+  evaluateAlerts(policy, { pods: [], projects: [], ...facts }, NOW);
+const keys = (facts: Partial<AlertFacts>, policy?: AlertsPolicy) => run(facts, policy).map((c) => c.key);
+
+describe('WIP limit exceeded', () => {
+  const cell = (used: number, limit: number, refused: boolean) =>
+    keys({ pods: [pod({ wip: [{ itemType: 'pr', used, limit, refused }] })] });
+  const KEY = alertKey.wip('p1', 'pr');
+
+  it.each([
+    ['below the limit, even after a refusal', 2, 3, true, false],
+    ['at the limit without a refusal', 3, 3, false, false],
+    ['at the limit after a refusal', 3, 3, true, true],
+    ['above a lowered limit, without a refusal', 4, 3, false, true],
+    ['a limit of 0 refused', 0, 0, true, true],
+  ])('%s', (_label, used, limit, refused, expected) => {
+    expect(cell(used, limit, refused)).toEqual(expected ? [KEY] : []);
+  });
+
+  it('is critical above the limit and a warning at it', () => {
+    const [above] = run({ pods: [pod({ wip: [{ itemType: 'pr', used: 4, limit: 3, refused: false }] })] });
+    const [at] = run({ pods: [pod({ wip: [{ itemType: 'pr', used: 3, limit: 3, refused: true }] })] });
+    expect(above).toMatchObject({ kind: 'wip.limit_exceeded', severity: 'critical', subjectId: 'p1' });
+    expect(at).toMatchObject({ severity: 'warning', details: { used: 3, limit: 3, itemType: 'pr' } });
+  });
+
+  it('raises nothing when turned off', () => {
+    const facts = { pods: [pod({ wip: [{ itemType: 'pr', used: 9, limit: 3, refused: true }] })] };
+    expect(keys(facts, { ...POLICY, wipExceeded: false })).toEqual([]);
+  });
+});
+
+describe('pod health low', () => {
+  it.each([
+    [69, true],
+    [69.9, true],
+    [70, false],
+    [80, false],
+    [null, false],
+  ])('score %s', (score, expected) => {
+    expect(keys({ pods: [pod({ healthScore: score })] })).toEqual(expected ? [alertKey.healthLow('p1')] : []);
+  });
+});
+
+describe('deployment failure rate', () => {
+  it.each([
+    ['1 of 3 failed (33 %)', 3, 1, true],
+    ['2 of 2 failed: fewer than the minimum count', 2, 2, false],
+    ['0 of 5 failed', 5, 0, false],
+    ['1 of 10 failed: exactly the threshold', 10, 1, false],
+    ['2 of 19 failed: just above', 19, 2, true],
+    ['none finished', 0, 0, false],
+  ])('%s', (_label, finished, failed, expected) => {
+    expect(keys({ pods: [pod({ deployments: { finished, failed } })] })).toEqual(
+      expected ? [alertKey.deploymentFailureRate('p1')] : [],
+    );
+  });
+
+  it('reports the rate and window', () => {
+    const [c] = run({ pods: [pod({ deployments: { finished: 3, failed: 1 } })] });
+    expect(c).toMatchObject({
+      kind: 'deployment.failure_rate',
+      severity: 'critical',
+      details: { finished: 3, failed: 1, failureRate: 0.3333, windowDays: 7 },
+    });
+    expect(c!.message).toContain('33.3 %');
+  });
+});
+
+describe('gate stuck', () => {
+  const KEY = alertKey.gateStuck('j1');
+
+  it.each([
+    ['blocked 25 h ago', { blockedAt: hoursAgo(25), blockedReason: 'waiting on legal' }, true],
+    ['blocked exactly 24 h ago', { blockedAt: hoursAgo(24), blockedReason: 'x' }, false],
+    [
+      'blocked 23 h ago in a stage entered long ago, gate met',
+      { stageEnteredAt: hoursAgo(100), blockedAt: hoursAgo(23), blockedReason: 'x', nextGateMet: true },
+      false,
+    ],
+    ['gate unmet for 25 h', { stageEnteredAt: hoursAgo(25), nextGateMet: false }, true],
+    ['gate unmet for 24 h', { stageEnteredAt: hoursAgo(24), nextGateMet: false }, false],
+    ['gate met for days', { stageEnteredAt: hoursAgo(100), nextGateMet: true }, false],
+    ['last stage, not blocked', { stageEnteredAt: hoursAgo(100), nextGateMet: null, nextStage: null }, false],
+    [
+      'last stage, blocked 30 h',
+      { stageEnteredAt: hoursAgo(100), nextStage: null, blockedAt: hoursAgo(30), blockedReason: 'x' },
+      true,
+    ],
+    [
+      'gate unmet 30 h, blocked 1 h: stuck since the stage began',
+      { stageEnteredAt: hoursAgo(30), nextGateMet: false, blockedAt: hoursAgo(1), blockedReason: 'x' },
+      true,
+    ],
+  ] as [string, Partial<ProjectAlertFacts>, boolean][])('%s', (_label, over, expected) => {
+    expect(keys({ projects: [project(over)] })).toEqual(expected ? [KEY] : []);
+  });
+
+  it('names the reasons and the start', () => {
+    const p = project({
+      stageEnteredAt: hoursAgo(30),
+      nextGateMet: false,
+      blockedAt: hoursAgo(26),
+      blockedReason: 'legal',
+    });
+    expect(stuckSince(p)).toEqual(hoursAgo(30));
+    const [c] = run({ pods: [pod()], projects: [p] });
+    expect(c).toMatchObject({ kind: 'gate.stuck', podId: 'p1', subjectType: 'project', subjectId: 'j1' });
+    expect(c!.message).toBe(
+      'project "Checkout" has not been able to leave stage "discovery" for 30 h (blocked: legal; the gate into "build" is not met)',
+    );
+    expect(c!.details).toMatchObject({
+      pod: 'ratio',
+      stuckSince: hoursAgo(30).toISOString(),
+      thresholdHours: 24,
+    });
+  });
+
+  it('evaluates gates only for projects old enough to be stuck', () => {
+    expect(gateCheckDue(POLICY, hoursAgo(24), NOW)).toBe(false);
+    expect(gateCheckDue(POLICY, hoursAgo(24.01), NOW)).toBe(true);
+  });
+});
+
+it('reports every condition of every pod and project at once', () => {
+  const facts: Partial<AlertFacts> = {
+    pods: [
+      pod({ healthScore: 50, deployments: { finished: 4, failed: 4 } }),
+      pod({ podId: 'p2', pod: 'atlas', wip: [{ itemType: 'project', used: 5, limit: 2, refused: false }] }),
+    ],
+    projects: [project({ blockedAt: hoursAgo(48), blockedReason: 'x' })],
+  };
+  expect(keys(facts).sort()).toEqual(
+    [
+      alertKey.healthLow('p1'),
+      alertKey.deploymentFailureRate('p1'),
+      alertKey.wip('p2', 'project'),
+      alertKey.gateStuck('j1'),
+    ].sort(),
+  );
+});

@@ -1,0 +1,187 @@
+/**
+ * Which alert conditions (seed §5.1) hold right now. Pure: the alert service gathers the facts from
+ * storage, this decides, and the service opens, refreshes and resolves alerts to match.
+ */
+import type { AlertsPolicy } from '../policy.ts';
+import type { AlertKind, AlertSeverity } from '../ports/alerts.ts';
+
+/** One (pod, item type) WIP cell. */
+export interface WipCellFacts {
+  itemType: string;
+  used: number;
+  limit: number;
+  /**
+   * An acquire was refused since the cell was last below its limit: the refusal being reported now,
+   * or one that opened the alert still open for this cell.
+   */
+  refused: boolean;
+}
+
+export interface PodAlertFacts {
+  podId: string;
+  /** The pod's slug, for messages. */
+  pod: string;
+  wip: WipCellFacts[];
+  /** The latest health score, if any was recorded. */
+  healthScore: number | null;
+  /** Deployments that finished within `deploymentWindowDays`. */
+  deployments: { finished: number; failed: number };
+}
+
+export interface ProjectAlertFacts {
+  projectId: string;
+  podId: string;
+  name: string;
+  stage: string;
+  stageEnteredAt: Date;
+  blockedAt: Date | null;
+  blockedReason: string | null;
+  /** The gate into the next stage, block aside: met, unmet, or null (no next gate, or not evaluated because the project entered its stage too recently to be stuck on it). */
+  nextGateMet: boolean | null;
+  nextStage: string | null;
+}
+
+export interface AlertFacts {
+  pods: PodAlertFacts[];
+  /** Open projects only. */
+  projects: ProjectAlertFacts[];
+}
+
+/** A condition that is true now; its key identifies the alert it keeps open. */
+export interface AlertCondition {
+  key: string;
+  kind: AlertKind;
+  podId: string | null;
+  subjectType: string;
+  subjectId: string;
+  severity: AlertSeverity;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** The alert keys, one per condition: the partial unique index allows one open alert per key. */
+export const alertKey = {
+  wip: (podId: string, itemType: string) => `wip.limit_exceeded:${podId}:${itemType}`,
+  gateStuck: (projectId: string) => `gate.stuck:${projectId}`,
+  healthLow: (podId: string) => `pod.health_low:${podId}`,
+  deploymentFailureRate: (podId: string) => `deployment.failure_rate:${podId}`,
+} as const;
+
+const HOUR = 3_600_000;
+
+/**
+ * Whether a project that entered its stage at `stageEnteredAt` may already be stuck on its gate: the
+ * service evaluates gates only for those, so a thousand fresh projects cost no gate evaluation.
+ */
+export function gateCheckDue(policy: AlertsPolicy, stageEnteredAt: Date, now: Date): boolean {
+  return now.getTime() - stageEnteredAt.getTime() > policy.gateStuckHours * HOUR;
+}
+
+/**
+ * Since when a project has been unable to advance: since it entered its stage when its next gate is
+ * unmet, since it was blocked when blocked; the earlier of the two when both. Null when it can advance.
+ */
+export function stuckSince(p: ProjectAlertFacts): Date | null {
+  const starts: number[] = [];
+  if (p.blockedAt) starts.push(p.blockedAt.getTime());
+  if (p.nextGateMet === false) starts.push(p.stageEnteredAt.getTime());
+  return starts.length ? new Date(Math.min(...starts)) : null;
+}
+
+const percent = (rate: number) => `${Math.round(rate * 1000) / 10} %`;
+
+/**
+ * Every alert condition true at `now`, from plain facts. Thresholds are strict: health exactly at
+ * `podHealthBelow`, a failure rate exactly at `deploymentFailureRate`, or a project stuck exactly
+ * `gateStuckHours` raise nothing.
+ */
+export function evaluateAlerts(policy: AlertsPolicy, facts: AlertFacts, now: Date): AlertCondition[] {
+  const out: AlertCondition[] = [];
+  const slugOf = new Map(facts.pods.map((p) => [p.podId, p.pod]));
+
+  for (const pod of facts.pods) {
+    if (policy.wipExceeded)
+      for (const cell of pod.wip) {
+        const above = cell.used > cell.limit;
+        if (!above && !(cell.refused && cell.used >= cell.limit)) continue;
+        out.push({
+          key: alertKey.wip(pod.podId, cell.itemType),
+          kind: 'wip.limit_exceeded',
+          podId: pod.podId,
+          subjectType: 'pod',
+          subjectId: pod.podId,
+          severity: above ? 'critical' : 'warning',
+          message: above
+            ? `pod "${pod.pod}" holds ${cell.used} ${cell.itemType} slots, above its limit of ${cell.limit}`
+            : `pod "${pod.pod}" is at its ${cell.itemType} WIP limit (${cell.used} of ${cell.limit}) and refused an acquire`,
+          details: { pod: pod.pod, itemType: cell.itemType, used: cell.used, limit: cell.limit },
+        });
+      }
+
+    if (pod.healthScore !== null && pod.healthScore < policy.podHealthBelow)
+      out.push({
+        key: alertKey.healthLow(pod.podId),
+        kind: 'pod.health_low',
+        podId: pod.podId,
+        subjectType: 'pod',
+        subjectId: pod.podId,
+        severity: 'warning',
+        message: `pod "${pod.pod}" health is ${pod.healthScore}, below ${policy.podHealthBelow}`,
+        details: { pod: pod.pod, score: pod.healthScore, threshold: policy.podHealthBelow },
+      });
+
+    const { finished, failed } = pod.deployments;
+    if (finished >= policy.deploymentMinCount && finished > 0) {
+      const rate = failed / finished;
+      if (rate > policy.deploymentFailureRate)
+        out.push({
+          key: alertKey.deploymentFailureRate(pod.podId),
+          kind: 'deployment.failure_rate',
+          podId: pod.podId,
+          subjectType: 'pod',
+          subjectId: pod.podId,
+          severity: 'critical',
+          message: `pod "${pod.pod}": ${failed} of ${finished} deployments failed in the last ${policy.deploymentWindowDays} days (${percent(rate)}, above ${percent(policy.deploymentFailureRate)})`,
+          details: {
+            pod: pod.pod,
+            finished,
+            failed,
+            failureRate: Math.round(rate * 10_000) / 10_000,
+            threshold: policy.deploymentFailureRate,
+            windowDays: policy.deploymentWindowDays,
+          },
+        });
+    }
+  }
+
+  for (const p of facts.projects) {
+    const since = stuckSince(p);
+    if (!since) continue;
+    const hours = (now.getTime() - since.getTime()) / HOUR;
+    if (hours <= policy.gateStuckHours) continue;
+    const reasons: string[] = [];
+    if (p.blockedAt) reasons.push(`blocked: ${p.blockedReason ?? 'no reason given'}`);
+    if (p.nextGateMet === false) reasons.push(`the gate into "${p.nextStage}" is not met`);
+    out.push({
+      key: alertKey.gateStuck(p.projectId),
+      kind: 'gate.stuck',
+      podId: p.podId,
+      subjectType: 'project',
+      subjectId: p.projectId,
+      severity: 'warning',
+      message: `project "${p.name}" has not been able to leave stage "${p.stage}" for ${Math.floor(hours)} h (${reasons.join('; ')})`,
+      details: {
+        pod: slugOf.get(p.podId) ?? null,
+        project: p.name,
+        stage: p.stage,
+        nextStage: p.nextStage,
+        blocked: p.blockedAt !== null,
+        blockedReason: p.blockedReason,
+        gateMet: p.nextGateMet,
+        stuckSince: since.toISOString(),
+        thresholdHours: policy.gateStuckHours,
+      },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,223 @@
+import { assertCan } from '../auth/permissions.ts';
+import type { Ctx, Deps } from '../context.ts';
+import type { Pod } from '../entities.ts';
+import type { Alert, AlertKind, AlertStatus } from '../ports/alerts.ts';
+import type { PageRequest, Repositories } from '../ports/repositories.ts';
+import { evaluateGate, nextStageOf } from '../stages/gate.ts';
+import { effectiveLimit, podBySlug } from '../wip/service.ts';
+import {
+  type AlertCondition,
+  type AlertFacts,
+  alertKey,
+  evaluateAlerts,
+  gateCheckDue,
+  type ProjectAlertFacts,
+} from './evaluate.ts';
+
+/** A refused WIP acquire being reported to the reconciliation (from its `wip.limit_reached` event). */
+export interface WipRefusal {
+  podId: string;
+  itemType: string;
+}
+
+export interface ReconcileResult {
+  opened: Alert[];
+  resolved: string[];
+  /** Alerts open after the reconciliation. */
+  open: number;
+}
+
+const DAY = 86_400_000;
+const PAGE = 500;
+
+async function allPods(repos: Repositories): Promise<Pod[]> {
+  const pods: Pod[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await repos.pods.list({ limit: PAGE, cursor });
+    pods.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return pods;
+}
+
+/** Reads what the alert conditions are judged on. Sequential: inside a transaction the connection runs one query at a time anyway. */
+async function gatherFacts(
+  deps: Deps,
+  repos: Repositories,
+  now: Date,
+  refused: (podId: string, itemType: string) => boolean,
+): Promise<AlertFacts> {
+  const { policy } = deps;
+  const pods = await allPods(repos);
+  const since = new Date(now.getTime() - policy.alerts.deploymentWindowDays * DAY);
+  const deployments = await repos.deployments.finishedSince(since);
+  const facts: AlertFacts = { pods: [], projects: [] };
+  for (const pod of pods) {
+    const used = await repos.wip.countOpen(pod.id);
+    const stored = await repos.wip.storedLimits(pod.id);
+    const health = await repos.health.latest(pod.id);
+    const tally = deployments[pod.id];
+    facts.pods.push({
+      podId: pod.id,
+      pod: pod.slug,
+      wip: policy.wip.types.map((t) => ({
+        itemType: t.name,
+        used: used[t.name] ?? 0,
+        limit: effectiveLimit(deps, stored, t.name),
+        refused: refused(pod.id, t.name),
+      })),
+      healthScore: health?.score ?? null,
+      deployments: { finished: (tally?.succeeded ?? 0) + (tally?.failed ?? 0), failed: tally?.failed ?? 0 },
+    });
+  }
+
+  let cursor: string | undefined;
+  do {
+    const page = await repos.projects.list({ closed: false }, { limit: PAGE, cursor });
+    for (const project of page.items) {
+      const next = nextStageOf(policy.stages, project.currentStage);
+      let nextGateMet: boolean | null = null;
+      if (next?.gate && gateCheckDue(policy.alerts, project.stageEnteredAt, now)) {
+        const evidence = await repos.projects.latestEvidence(project.id, next.name);
+        const gate = evaluateGate({
+          project,
+          stages: policy.stages,
+          validators: deps.validators,
+          evidence: evidence?.data ?? null,
+          approvals: await repos.projects.approvals(project.id, next.name),
+        });
+        // The block is judged on its own (since blockedAt); here only evidence and approvals count.
+        nextGateMet = gate.criteria.filter((c) => c.kind !== 'not_blocked').every((c) => c.met);
+      }
+      const p: ProjectAlertFacts = {
+        projectId: project.id,
+        podId: project.podId,
+        name: project.name,
+        stage: project.currentStage,
+        stageEnteredAt: project.stageEnteredAt,
+        blockedAt: project.blockedReason === null ? null : (project.blockedAt ?? project.updatedAt),
+        blockedReason: project.blockedReason,
+        nextGateMet,
+        nextStage: next?.name ?? null,
+      };
+      facts.projects.push(p);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return facts;
+}
+
+/**
+ * Opens, refreshes and resolves alerts so that exactly the conditions true at `now` are open. Safe
+ * to run any number of times, from any number of workers: it is serialised, an alert opens once per
+ * key (the partial unique index), and only the transaction that resolves an alert announces it.
+ */
+export async function reconcileAlertsInTx(
+  deps: Deps,
+  repos: Repositories,
+  now: Date,
+  input: { refusals?: readonly WipRefusal[] | undefined } = {},
+): Promise<ReconcileResult> {
+  await repos.alerts.lockReconcile();
+  const open = await repos.alerts.openAlerts();
+  const openByKey = new Map(open.map((a) => [a.key, a]));
+  const refusals = new Set((input.refusals ?? []).map((r) => alertKey.wip(r.podId, r.itemType)));
+  // A cell whose alert is open was refused earlier and has not been below its limit since (the alert
+  // would have resolved): it stays "refused" until usage drops.
+  const refused = (podId: string, itemType: string) => {
+    const key = alertKey.wip(podId, itemType);
+    return refusals.has(key) || openByKey.has(key);
+  };
+  const conditions = evaluateAlerts(deps.policy.alerts, await gatherFacts(deps, repos, now, refused), now);
+
+  const opened: Alert[] = [];
+  const emit = (type: 'alert.opened' | 'alert.resolved', alert: Alert) =>
+    repos.events.emit({
+      type,
+      podId: alert.podId,
+      subjectType: 'alert',
+      subjectId: alert.id,
+      actorId: null,
+      data: {
+        key: alert.key,
+        kind: alert.kind,
+        severity: alert.severity,
+        message: alert.message,
+        details: alert.details,
+        subjectType: alert.subjectType,
+        subjectId: alert.subjectId,
+        openedAt: alert.openedAt,
+        ...(type === 'alert.resolved' ? { resolvedAt: now } : {}),
+      },
+      occurredAt: now,
+    });
+  const current = new Set<string>();
+  for (const c of conditions) {
+    current.add(c.key);
+    const existing = openByKey.get(c.key);
+    if (existing) {
+      await repos.alerts.refresh(existing.id, {
+        lastSeenAt: now,
+        message: c.message,
+        details: c.details,
+        severity: c.severity,
+      });
+      continue;
+    }
+    const alert = await repos.alerts.insertOpen(newAlert(deps, c, now));
+    if (alert) {
+      opened.push(alert);
+      await emit('alert.opened', alert);
+    }
+  }
+  const resolved: string[] = [];
+  for (const alert of open) {
+    if (current.has(alert.key)) continue;
+    if (await repos.alerts.resolve(alert.id, now)) {
+      resolved.push(alert.id);
+      await emit('alert.resolved', alert);
+    }
+  }
+  return { opened, resolved, open: open.length - resolved.length + opened.length };
+}
+
+const newAlert = (deps: Deps, c: AlertCondition, now: Date): Alert => ({
+  id: deps.ids.uuid(),
+  key: c.key,
+  kind: c.kind,
+  podId: c.podId,
+  subjectType: c.subjectType,
+  subjectId: c.subjectId,
+  severity: c.severity,
+  message: c.message,
+  details: c.details,
+  status: 'open',
+  openedAt: now,
+  lastSeenAt: now,
+  resolvedAt: null,
+});
+
+/** Alerts (seed §5.1): WIP limit exceeded, gate stuck, pod health low, deployment failure rate. */
+export function createAlertService(deps: Deps) {
+  const { uow } = deps;
+  return {
+    /** Open alerts first (newest first), then resolved ones (most recently resolved first). */
+    async list(
+      ctx: Ctx,
+      filter: { status?: AlertStatus | undefined; pod?: string | undefined; kind?: AlertKind | undefined },
+      page: PageRequest,
+    ) {
+      assertCan(ctx.actor, 'read');
+      const podId = filter.pod ? (await podBySlug(uow.read, filter.pod)).id : undefined;
+      return uow.read.alerts.list({ status: filter.status, podId, kind: filter.kind }, page);
+    },
+
+    /** One reconciliation in one transaction (the `clos.alerts` job). */
+    async reconcile(now: Date, input: { refusals?: readonly WipRefusal[] | undefined } = {}) {
+      return uow.run((repos) => reconcileAlertsInTx(deps, repos, now, input));
+    },
+  };
+}
+
+export type AlertService = ReturnType<typeof createAlertService>;

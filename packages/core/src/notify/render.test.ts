@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { DOMAIN_EVENT_TYPES, type DomainEvent, type DomainEventType } from '../events/catalog.ts';
+import { NOTIFIABLE_EVENT_TYPES, notificationFor } from './render.ts';
+
+const AT = new Date('2026-03-02T09:00:00.000Z');
+
+function event(
+  type: DomainEventType,
+  data: Record<string, unknown>,
+  podId: string | null = 'pod-1',
+): DomainEvent {
+  return {
+    id: '00000000-0000-4000-8000-000000000001',
+    seq: 7,
+    type,
+    podId,
+    subjectType: 'test',
+    subjectId: 'subject-1',
+    actorId: null,
+    data,
+    occurredAt: AT,
+  };
+}
+
+describe('notificationFor', () => {
+  it('lists only catalogued types', () => {
+    for (const type of NOTIFIABLE_EVENT_TYPES) expect(Object.hasOwn(DOMAIN_EVENT_TYPES, type)).toBe(true);
+  });
+
+  it('renders a notifiable event with its id, kind, pod and payload', () => {
+    const n = notificationFor(
+      event('wip.limit_reached', {
+        pod: 'payments',
+        itemType: 'project',
+        itemId: 'PAY-12',
+        limit: 3,
+        used: 3,
+        actor: 'dev@example.com',
+      }),
+      'payments',
+    );
+    expect(n).toEqual({
+      id: '00000000-0000-4000-8000-000000000001',
+      kind: 'wip.limit_reached',
+      podId: 'pod-1',
+      pod: 'payments',
+      title: 'payments: project WIP limit reached (3 of 3 in use)',
+      text: 'dev@example.com could not take a project slot for PAY-12: every slot is in use. Finish or release one of the current holders first, or raise the limit.',
+      occurredAt: AT,
+      data: expect.objectContaining({ itemType: 'project', limit: 3 }),
+    });
+  });
+
+  it('ignores types people are not notified of', () => {
+    expect(notificationFor(event('wip.acquired', { actor: 'x' }), 'payments')).toBeNull();
+    expect(notificationFor(event('idea.submitted', { actor: 'x' }, null), null)).toBeNull();
+  });
+
+  it('notifies of failed deployments only', () => {
+    expect(
+      notificationFor(event('deployment.finished', { status: 'succeeded', version: '1.2.0' }), 'web'),
+    ).toBeNull();
+    const failed = notificationFor(
+      event('deployment.finished', { status: 'failed', version: '1.2.0', failedStep: 'test' }),
+      'web',
+    );
+    expect(failed?.title).toBe('web: Deployment 1.2.0 failed at test');
+    // Audited events carry their record under `after`: read there too.
+    const audited = notificationFor(
+      event('deployment.finished', { actor: 'ci', after: { status: 'failed', version: '2.0.0' } }),
+      'web',
+    );
+    expect(audited?.title).toBe('web: Deployment 2.0.0 failed');
+  });
+
+  it('takes the pod from the payload when its slug is not given, and none for company-wide events', () => {
+    expect(notificationFor(event('wip.limit_reached', { pod: 'core', itemType: 'bug' }), null)?.pod).toBe(
+      'core',
+    );
+    const n = notificationFor(
+      event('workflow.run_failed', { workflow: 'monthly-rotation', step: 'apply', error: 'boom' }, null),
+      null,
+    );
+    expect(n).toMatchObject({
+      pod: null,
+      podId: null,
+      title: 'monthly-rotation failed at step apply',
+      text: 'The run gave up after its last retry: boom. See GET /api/v1/workflows/runs/subject-1.',
+    });
+  });
+
+  it('writes every notifiable type for people, even from a sparse payload', () => {
+    for (const type of NOTIFIABLE_EVENT_TYPES) {
+      const data = type === 'deployment.finished' ? { status: 'failed' } : {};
+      const n = notificationFor(event(type, data), 'payments');
+      expect(n, type).not.toBeNull();
+      expect(n!.title, type).toMatch(/^payments: /);
+      expect(n!.title, type).not.toMatch(/undefined|null|\[object/);
+      expect(n!.text.length, type).toBeGreaterThan(20);
+      expect(n!.text, type).not.toMatch(/undefined|\[object/);
+    }
+  });
+
+  it('renders the rhythm, demo, rotation and alert payloads', () => {
+    expect(
+      notificationFor(event('rhythm.digest_ready', { phase: 'unblock', day: '2026-03-02' }), 'payments')
+        ?.title,
+    ).toBe('payments: unblock digest for 2026-03-02 is ready');
+    const agenda = notificationFor(
+      event('demo.agenda_ready', {
+        week: '2026-W10',
+        agenda: [{ title: 'Faster checkout', presenter: 'ana@example.com' }, { title: 'New ledger' }],
+      }),
+      'payments',
+    );
+    expect(agenda?.title).toBe('payments: Demo agenda for 2026-W10: 2 demos');
+    expect(agenda?.text).toBe(
+      'Submissions are closed. In order:\n1. Faster checkout (ana@example.com)\n2. New ledger',
+    );
+    expect(
+      notificationFor(
+        event('demo.closed', { week: '2026-W10', summary: { demos: 2, averageScore: 4.25 } }),
+        'p',
+      )?.text,
+    ).toBe(
+      '2 demos presented, average feedback score 4.3 of 5. Scores and comments are stored with the demo.',
+    );
+    const rotation = notificationFor(
+      event(
+        'rotation.completed',
+        { moves: [{ email: 'a@example.com', from: 'payments', to: 'core' }] },
+        null,
+      ),
+      null,
+    );
+    expect(rotation?.title).toBe('Monthly rotation applied: 1 move');
+    expect(rotation?.text).toContain('• a@example.com: payments → core');
+    expect(
+      notificationFor(
+        event('alert.opened', { severity: 'critical', message: 'pod health 55 is below 70' }),
+        'payments',
+      )?.title,
+    ).toBe('payments: Critical alert: pod health 55 is below 70');
+    expect(
+      notificationFor(event('alert.resolved', { message: 'pod health 55 is below 70' }), 'payments')?.title,
+    ).toBe('payments: Resolved: pod health 55 is below 70');
+  });
+});

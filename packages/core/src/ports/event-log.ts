@@ -1,0 +1,26 @@
+import type { DomainEvent, DomainEventType } from '../events/catalog.ts';
+
+/** Which dispatched events a reader receives (see `createEventStreamService`). */
+export interface EventSelection {
+  /** Events of these pods plus company-wide ones (`podId` null); null: every pod (unscoped readers). */
+  visiblePods: readonly string[] | null;
+  /** Only this pod's events; null: any pod. */
+  pod: string | null;
+  /** Only these types; null: every type. */
+  types: readonly DomainEventType[] | null;
+}
+
+/** The dispatched part of the outbox, read in `seq` order: the live stream's history. */
+export interface EventLogRepository {
+  /** Dispatched events with `seq` above `afterSeq`, in `seq` order, at most `limit`, narrowed by `selection`. */
+  after(afterSeq: number, limit: number, selection?: EventSelection): Promise<DomainEvent[]>;
+  /** The lowest and highest `seq` still stored; null when no dispatched event is. */
+  bounds(): Promise<{ oldest: number; newest: number } | null>;
+  /**
+   * Deletes up to `limit` dispatched events that occurred before `cutoff`, with their webhook
+   * deliveries, and returns how many. Only an unbroken run from the oldest `seq` goes (what is
+   * retained stays one range, so a resuming reader knows exactly what it missed), and never the
+   * newest event: the relay numbers new events from it.
+   */
+  prune(cutoff: Date, limit: number): Promise<number>;
+}

@@ -1,0 +1,82 @@
+import { type Alert, type AlertRepository, InvalidInputError } from '@clos/core';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { decodeCursor, pageOf } from '../cursor.ts';
+import type { Db } from '../database.ts';
+import * as t from '../schema/index.ts';
+
+const a = t.alerts;
+const toAlert = (r: typeof a.$inferSelect): Alert => ({
+  ...r,
+  kind: r.kind as Alert['kind'],
+  details: r.details as Record<string, unknown>,
+});
+// Any number, as long as nothing else takes it.
+const RECONCILE_LOCK = 7_245_301_203;
+// The list's sort key: open alerts first, each group newest first (opened, or resolved).
+const rank = sql<number>`(case when ${a.status} = 'open' then 0 else 1 end)`;
+const sortAt = sql<Date>`coalesce(${a.resolvedAt}, ${a.openedAt})`;
+
+// Rank ascending, then time and id descending: the rows that sort after the cursor's row.
+const afterCursor = (r: number, at: Date, id: string) => {
+  if (!Number.isFinite(r) || Number.isNaN(at.getTime()) || !UUID.test(id))
+    throw new InvalidInputError([{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
+  return sql`(${rank} > ${r} or (${rank} = ${r} and (${sortAt} < ${at.toISOString()}::timestamptz or (${sortAt} = ${at.toISOString()}::timestamptz and ${a.id} < ${id}::uuid))))`;
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function alertRepository(db: Db): AlertRepository {
+  return {
+    async lockReconcile() {
+      await db.execute(sql`select pg_advisory_xact_lock(${RECONCILE_LOCK})`);
+    },
+    async openAlerts() {
+      const rows = await db.select().from(a).where(eq(a.status, 'open')).orderBy(asc(a.openedAt));
+      return rows.map(toAlert);
+    },
+    async insertOpen(alert) {
+      // No conflict target: the partial unique index on open keys is the one that can fire, and a
+      // concurrent duplicate becomes a no-op instead of an error.
+      const [row] = await db
+        .insert(a)
+        .values({ ...alert, details: JSON.parse(JSON.stringify(alert.details)) })
+        .onConflictDoNothing()
+        .returning();
+      return row ? toAlert(row) : null;
+    },
+    async refresh(id, patch) {
+      await db
+        .update(a)
+        .set({ ...patch, details: JSON.parse(JSON.stringify(patch.details)) })
+        .where(and(eq(a.id, id), eq(a.status, 'open')));
+    },
+    async resolve(id, at) {
+      const rows = await db
+        .update(a)
+        .set({ status: 'resolved', resolvedAt: at })
+        .where(and(eq(a.id, id), eq(a.status, 'open')))
+        .returning({ id: a.id });
+      return rows.length === 1;
+    },
+    async list(f, { limit, cursor }) {
+      const after = decodeCursor(cursor, 3);
+      const rows = await db
+        .select()
+        .from(a)
+        .where(
+          and(
+            f.status ? eq(a.status, f.status) : undefined,
+            f.podId ? eq(a.podId, f.podId) : undefined,
+            f.kind ? eq(a.kind, f.kind) : undefined,
+            after ? afterCursor(Number(after[0]), new Date(String(after[1])), String(after[2])) : undefined,
+          ),
+        )
+        .orderBy(asc(rank), desc(sortAt), desc(a.id))
+        .limit(limit + 1);
+      return pageOf(rows.map(toAlert), limit, (r) => [
+        r.status === 'open' ? 0 : 1,
+        (r.resolvedAt ?? r.openedAt).toISOString(),
+        r.id,
+      ]);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { createAlertService, type DomainEventType, type WipRefusal } from '@clos/core';
+import type { RuntimeEnv, RuntimeModule } from '../module.ts';
+import type { JobDefinition } from '../queue.ts';
+
+export const ALERTS_QUEUE = 'clos.alerts';
+
+/** Events after which an alert condition may have started or cleared. */
+export const ALERT_TRIGGERS = [
+  'wip.limit_reached',
+  'wip.released',
+  'wip.limit_set',
+  'pod.health_updated',
+  'deployment.finished',
+  'stage.advanced',
+  'stage.blocked',
+  'stage.unblocked',
+  'project.closed',
+  'project.evidence_submitted',
+  'gate.approved',
+  'gate.rejected',
+] as const satisfies readonly DomainEventType[];
+
+interface AlertsJob {
+  /** Present when the job was caused by a refused acquire: it opens that cell's alert. */
+  refusal?: WipRefusal;
+}
+
+/**
+ * Alerts (issue 4 §4): every event that may change a condition, and every scheduler tick (for the
+ * time-based ones: a gate stuck for 24 h), enqueues one reconciliation, which opens, refreshes and
+ * resolves alerts to match the conditions true now, in one transaction.
+ *
+ * Bursts are not coalesced: pg-boss 10 honours a `singletonKey` only on queues with a `short`,
+ * `singleton` or `stately` policy, and the runner's queues are `standard`. Each job therefore runs a
+ * reconciliation, which is idempotent (a second one finds nothing to change) and serialised.
+ */
+export function alertsModule(env: RuntimeEnv): RuntimeModule {
+  const { deps, policy } = env;
+  const alerts = createAlertService(deps);
+  const reconcile: JobDefinition<AlertsJob> = {
+    queue: ALERTS_QUEUE,
+    policy: {
+      retryLimit: policy.workflows.retryLimit,
+      retryDelay: policy.workflows.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: policy.workflows.jobTimeoutSeconds,
+    },
+    async handle(data) {
+      const refusal = data?.refusal;
+      // What it writes is derived from the facts at `now`, so a retried or duplicated job has the
+      // same effect as one: no job key is needed.
+      await alerts.reconcile(deps.clock.now(), { refusals: refusal ? [refusal] : [] });
+    },
+  };
+
+  return {
+    name: 'alerts',
+    jobs: [reconcile as JobDefinition<never>],
+    subscribers: [
+      {
+        name: 'alerts',
+        types: ALERT_TRIGGERS,
+        async dispatch(event, { enqueue }) {
+          const itemType = event.data.itemType;
+          const refusal =
+            event.type === 'wip.limit_reached' && event.podId && typeof itemType === 'string'
+              ? { podId: event.podId, itemType }
+              : undefined;
+          await enqueue(ALERTS_QUEUE, refusal ? { refusal } : {});
+        },
+      },
+    ],
+    // Time alone can start a condition (a gate stuck for 24 h) or clear one (a failure leaving the window).
+    async onTick() {
+      try {
+        await env.queue.enqueue(ALERTS_QUEUE, {});
+      } catch (error) {
+        // Not rethrown: the modules ticking after this one should still run; the next tick retries.
+        env.logger.warn({ err: error }, 'could not enqueue the alert check; retrying at the next tick');
+      }
+    },
+  };
+}

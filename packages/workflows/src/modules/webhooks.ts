@@ -1,0 +1,180 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import type { DomainEvent, Policy, Webhook, WebhookDeliveryStatus } from '@clos/core';
+import { createRepositories, type Db } from '@clos/db';
+import { eventById } from '../event-by-id.ts';
+import type { RuntimeEnv, RuntimeModule } from '../module.ts';
+import type { JobDefinition } from '../queue.ts';
+
+export const WEBHOOK_QUEUE = 'clos.webhook-delivery';
+export const WEBHOOK_USER_AGENT = 'CLOS-Webhooks/2';
+
+// pg-boss doubles the delay at most this many times (`LEAST(16, retry_count + 1)` in its SQL).
+const BACKOFF_CAP = 16;
+
+/**
+ * How many retries make deliveries keep trying for `retryHours`. pg-boss waits, before retry n
+ * (n = 1, 2, …), `retryDelaySeconds · 2^(min(n, 16) − 1) · (1 + jitter)` with jitter in [0, 1). The
+ * limit is the smallest n whose delays, without jitter, add up to `retryHours`:
+ *
+ *   retryDelaySeconds · (2^n − 1) ≥ retryHours · 3600   (n ≤ 16; beyond, each retry adds d · 2^15)
+ *
+ * e.g. 30 s and 24 h: 30 · (2^12 − 1) = 34.1 h ≥ 24 h > 30 · (2^11 − 1) = 17.1 h, so 12 retries.
+ * Jitter only lengthens the waits; a retry that starts after `retryHours` is recorded as abandoned.
+ */
+export function webhookRetryLimit(
+  policy: Pick<Policy['webhooks'], 'retryHours' | 'retryDelaySeconds'>,
+): number {
+  const target = policy.retryHours * 3600;
+  const d = policy.retryDelaySeconds;
+  let total = 0;
+  for (let n = 1; n <= BACKOFF_CAP; n++) {
+    total += d * 2 ** (n - 1);
+    if (total >= target) return n;
+  }
+  return BACKOFF_CAP + Math.ceil((target - total) / (d * 2 ** (BACKOFF_CAP - 1)));
+}
+
+/** `sha256=<hex>`: the HMAC-SHA256 of the exact body bytes sent, keyed with the webhook's secret. */
+export function webhookSignature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** What a receiver gets: the event as the stream and docs/events.md describe it. */
+export function webhookPayload(event: DomainEvent) {
+  return {
+    id: event.id,
+    seq: event.seq,
+    type: event.type,
+    occurredAt: event.occurredAt.toISOString(),
+    podId: event.podId,
+    subjectType: event.subjectType,
+    subjectId: event.subjectId,
+    actorId: event.actorId,
+    data: event.data,
+  };
+}
+
+const subscribed = (webhook: Webhook, type: string) =>
+  webhook.events.includes('*') || webhook.events.includes(type);
+
+function failureMessage(error: unknown, timeoutSeconds: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `no answer within ${timeoutSeconds} s`;
+  if (error instanceof Error) {
+    // fetch reports "fetch failed"; the reason (refused, DNS, TLS) is on its cause.
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const reason = cause ? String(cause.code ?? cause.message ?? '') : '';
+    return (reason ? `${error.message}: ${reason}` : error.message).slice(0, 1000);
+  }
+  return String(error).slice(0, 1000);
+}
+
+/**
+ * Outbound webhooks: every dispatched event becomes one delivery job per active webhook subscribed to
+ * its type (enqueued in the relay's transaction, so exactly once per event). The job POSTs the signed
+ * event and logs each attempt; a failed attempt throws so pg-boss retries it with exponential backoff.
+ */
+export function webhooksModule(env: RuntimeEnv): RuntimeModule {
+  const { database, deps, policy } = env;
+  const p = policy.webhooks;
+  // The relay hands a batch of events to subscribers in one transaction: read the webhooks once per
+  // batch, not once per event.
+  const activeByTx = new WeakMap<Db, Promise<Webhook[]>>();
+
+  const delivery: JobDefinition<{ webhookId: string; eventId: string }> = {
+    queue: WEBHOOK_QUEUE,
+    policy: {
+      retryLimit: webhookRetryLimit(p),
+      retryDelay: p.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: Math.ceil(p.timeoutSeconds) + 60,
+    },
+    async handle({ webhookId, eventId }, meta) {
+      const repos = createRepositories(database.db, randomUUID);
+      const [webhook, event] = await Promise.all([
+        repos.webhooks.byId(webhookId),
+        eventById(database.db, eventId),
+      ]);
+      // Gone (event retention ran first): nothing left to deliver.
+      if (!webhook || !event) return;
+      // A job run again after its success was recorded (a lost completion) must not send twice.
+      if (await repos.webhooks.delivered(webhookId, eventId)) return;
+      const attempt = meta.retryCount + 1;
+      const attemptedAt = deps.clock.now();
+      const record = (
+        status: WebhookDeliveryStatus,
+        outcome: { statusCode?: number | null; error?: string | null; durationMs?: number },
+      ) =>
+        repos.webhooks.insertDelivery({
+          id: randomUUID(),
+          webhookId,
+          eventId,
+          eventType: event.type,
+          attempt,
+          status,
+          statusCode: outcome.statusCode ?? null,
+          error: outcome.error ?? null,
+          durationMs: outcome.durationMs ?? 0,
+          attemptedAt,
+        });
+
+      if (!webhook.active) return record('abandoned', { error: 'the webhook was disabled' });
+      if (attemptedAt.getTime() - event.occurredAt.getTime() > p.retryHours * 3_600_000)
+        return record('abandoned', { error: `the event is older than ${p.retryHours} h; not retried` });
+
+      const body = JSON.stringify(webhookPayload(event));
+      const started = performance.now();
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      try {
+        const response = await fetch(webhook.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': WEBHOOK_USER_AGENT,
+            'x-clos-event': event.type,
+            'x-clos-event-id': event.id,
+            'x-clos-delivery': String(attempt),
+            'x-clos-signature': webhookSignature(webhook.secret, body),
+          },
+          body,
+          // A redirect could carry the signed event to a host nobody registered: record it instead.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(p.timeoutSeconds * 1000),
+        });
+        statusCode = response.status;
+        // The receiver's body is not read; releasing it frees the connection.
+        await response.body?.cancel().catch(() => {});
+        if (statusCode >= 300 && statusCode < 400)
+          error = `redirect to ${response.headers.get('location') ?? '(no location)'} not followed`;
+        else if (statusCode < 200 || statusCode >= 300) error = `the receiver answered ${statusCode}`;
+      } catch (e) {
+        error = failureMessage(e, p.timeoutSeconds);
+      }
+      const durationMs = Math.round(performance.now() - started);
+      await record(error ? 'failed' : 'succeeded', { statusCode, error, durationMs });
+      if (error) throw new Error(`webhook ${webhookId} (${webhook.url}) attempt ${attempt}: ${error}`);
+    },
+  };
+
+  return {
+    name: 'webhooks',
+    subscribers: [
+      {
+        name: 'webhooks',
+        types: '*',
+        async dispatch(event, { tx, enqueue }) {
+          let active = activeByTx.get(tx);
+          if (!active) {
+            active = createRepositories(tx, randomUUID).webhooks.active();
+            activeByTx.set(tx, active);
+          }
+          for (const webhook of await active)
+            if (subscribed(webhook, event.type))
+              await enqueue(WEBHOOK_QUEUE, { webhookId: webhook.id, eventId: event.id });
+        },
+      },
+    ],
+    jobs: [delivery as JobDefinition<never>],
+  };
+}
