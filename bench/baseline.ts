@@ -51,6 +51,7 @@ export const SQL = {
   auditHead: `select "id", "sequence", "hash" from "audit_head" where "audit_head"."id" = $1 for update`,
   insertAudit: `insert into "audit_events" ("sequence", "id", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "before", "after", "reason", "request_id", "prev_hash", "hash") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
   upsertHead: `insert into "audit_head" ("id", "sequence", "hash") values ($1, $2, $3) on conflict ("id") do update set "sequence" = $4, "hash" = $5`,
+  insertEvent: `insert into "domain_events" ("id", "seq", "type", "pod_id", "subject_type", "subject_id", "actor_id", "data", "occurred_at", "dispatched_at") values ($1, default, $2, $3, $4, $5, $6, $7, $8, default)`,
   members: `select "pod_members"."pod_id", "pod_members"."user_id", "pod_members"."pod_role", "pod_members"."joined_at", "pod_members"."left_at", "users"."email", "users"."name", "users"."role" from "pod_members" inner join "users" on "users"."id" = "pod_members"."user_id" where ("pod_members"."pod_id" = $1 and "pod_members"."left_at" is null) order by "pod_members"."joined_at" asc, "users"."email" asc`,
   countOpen: `select "item_type", count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."released_at" is null) group by "wip_locks"."item_type"`,
   projectsPerStage: `select "current_stage", count(*) from "projects" where ("projects"."pod_id" = $1 and "projects"."closed_at" is null) group by "projects"."current_stage"`,
@@ -68,9 +69,18 @@ export const ENDPOINT_SQL = {
     SQL.insertLock,
     SQL.auditHead,
     SQL.insertAudit,
+    SQL.insertEvent,
     SQL.upsertHead,
   ],
-  release: [SQL.lockById, SQL.podById, SQL.release, SQL.auditHead, SQL.insertAudit, SQL.upsertHead],
+  release: [
+    SQL.lockById,
+    SQL.podById,
+    SQL.release,
+    SQL.auditHead,
+    SQL.insertAudit,
+    SQL.insertEvent,
+    SQL.upsertHead,
+  ],
   status: [
     SQL.podBySlug,
     SQL.members,
@@ -128,6 +138,7 @@ async function appendAudit(
     before: unknown;
     after: unknown;
     requestId: string;
+    podId: string;
   },
 ) {
   const head = (await tx.query<{ id: number; sequence: number; hash: string }>(SQL.auditHead, [1])).rows[0];
@@ -162,6 +173,22 @@ async function appendAudit(
     fields.requestId,
     prevHash,
     hash,
+  ]);
+  // The outbox row CLOS writes with every audited change (the relay that dispatches it is CLOS's
+  // own extra work, not reproduced here).
+  await tx.query(SQL.insertEvent, [
+    randomUUID(),
+    e.action,
+    e.podId,
+    e.subjectType,
+    e.subjectId,
+    e.actorId,
+    JSON.stringify({
+      actor: e.actorLabel,
+      ...(e.before === null ? {} : { before: fields.before }),
+      ...(e.after === null ? {} : { after: fields.after }),
+    }),
+    e.at.toISOString(),
   ]);
   await tx.query(SQL.upsertHead, [1, fields.sequence, hash, fields.sequence, hash]);
 }
@@ -282,6 +309,7 @@ export function acquireSql(
       before: null,
       after: { pod: pod.slug, itemType, itemId },
       requestId: input.requestId,
+      podId: pod.id,
     });
     return { status: 201, body: lockJson(lock) };
   });
@@ -310,6 +338,7 @@ export function releaseSql(
       before: { pod: pod.slug, itemType: lock.item_type, itemId: lock.item_id },
       after: null,
       requestId: input.requestId,
+      podId: pod.id,
     });
     return { status: 200, body: lockJson({ ...lock, released_at: now, released_by: actor.userId }) };
   });

@@ -59,10 +59,13 @@ const temp = () => {
 };
 
 describe('clos worker processes', { timeout: 240_000 }, () => {
-  it('refuses --worker-only without PostgreSQL (the embedded database is one process’s)', async () => {
+  it('refuses --worker-only and --no-worker without PostgreSQL (the embedded database is one process’s)', async () => {
     const s = run(['--worker-only'], temp(), {});
     expect(await s.exited).toBe(2);
     expect(s.output()).toContain('--worker-only needs DATABASE_URL');
+    const api = run(['--no-worker'], temp(), {});
+    expect(await api.exited).toBe(2);
+    expect(api.output()).toContain('--no-worker needs DATABASE_URL');
   });
 
   it.runIf(Boolean(process.env.CLOS_TEST_DATABASE_URL))(

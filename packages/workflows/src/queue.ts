@@ -11,6 +11,12 @@ export interface QueuePolicy {
   retryBackoff: boolean;
   /** An active job not finished by then is failed and retried: this is how a killed worker's job resumes. */
   expireInSeconds: number;
+  /**
+   * Coalesce: at most one job waiting (and one running) per singleton key; sending another while one
+   * waits does nothing (pg-boss's `stately` policy). For idempotent work that reads the state when it
+   * runs, such as reconciling alerts, where a burst of triggers needs one run, not one each.
+   */
+  coalesce?: boolean;
 }
 
 export interface JobMeta {
@@ -90,6 +96,7 @@ export async function startJobQueue(
           retryDelay: job.policy.retryDelay,
           retryBackoff: job.policy.retryBackoff,
           expireInSeconds: job.policy.expireInSeconds,
+          policy: job.policy.coalesce ? 'stately' : 'standard',
         };
         const existing = await boss.getQueue(job.queue);
         if (existing) await boss.updateQueue(job.queue, policy as PgBoss.Queue);

@@ -30,9 +30,10 @@ interface AlertsJob {
  * time-based ones: a gate stuck for 24 h), enqueues one reconciliation, which opens, refreshes and
  * resolves alerts to match the conditions true now, in one transaction.
  *
- * Bursts are not coalesced: pg-boss 10 honours a `singletonKey` only on queues with a `short`,
- * `singleton` or `stately` policy, and the runner's queues are `standard`. Each job therefore runs a
- * reconciliation, which is idempotent (a second one finds nothing to change) and serialised.
+ * Bursts coalesce: the queue keeps at most one waiting reconciliation per key (`coalesce`, pg-boss's
+ * `stately` policy), so a hundred releases in a second cause one or two runs, not a hundred. A refused
+ * acquire has its own key per cell, so its refusal is never folded into a job that does not carry it.
+ * A reconciliation is idempotent (a second one finds nothing to change) and serialised.
  */
 export function alertsModule(env: RuntimeEnv): RuntimeModule {
   const { deps, policy } = env;
@@ -44,6 +45,7 @@ export function alertsModule(env: RuntimeEnv): RuntimeModule {
       retryDelay: policy.workflows.retryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: policy.workflows.jobTimeoutSeconds,
+      coalesce: true,
     },
     async handle(data) {
       const refusal = data?.refusal;
@@ -66,14 +68,16 @@ export function alertsModule(env: RuntimeEnv): RuntimeModule {
             event.type === 'wip.limit_reached' && event.podId && typeof itemType === 'string'
               ? { podId: event.podId, itemType }
               : undefined;
-          await enqueue(ALERTS_QUEUE, refusal ? { refusal } : {});
+          await enqueue(ALERTS_QUEUE, refusal ? { refusal } : {}, {
+            singletonKey: refusal ? `refusal:${refusal.podId}:${refusal.itemType}` : 'reconcile',
+          });
         },
       },
     ],
     // Time alone can start a condition (a gate stuck for 24 h) or clear one (a failure leaving the window).
     async onTick() {
       try {
-        await env.queue.enqueue(ALERTS_QUEUE, {});
+        await env.queue.enqueue(ALERTS_QUEUE, {}, { singletonKey: 'reconcile' });
       } catch (error) {
         // Not rethrown: the modules ticking after this one should still run; the next tick retries.
         env.logger.warn({ err: error }, 'could not enqueue the alert check; retrying at the next tick');
