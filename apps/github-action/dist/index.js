@@ -38012,7 +38012,6 @@ notifications:
   #   - url: https://chat.example.com/hooks/clos
   #     secretEnv: CLOS_CHAT_WEBHOOK_SECRET
   #     events: [alert.opened, alert.resolved, deployment.finished]
-
 # The job runner (docs/workflows.md). Every process that runs jobs uses these values.
 workflows:
   # How often each worker looks for scheduled runs that are due.
