@@ -1,52 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Database } from '@clos/db';
 import { openTestDatabase } from '@clos/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = join(ROOT, 'apps/server/src/main.ts');
-// Each process runs from its own directory (to read its own clos.config.yaml), where `tsx` would not
-// resolve by name.
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(cwd: string, env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, '--port', '0'], {
-    cwd,
-    env: { ...process.env, CLOS_ADMIN_TOKEN: '', CLOS_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import {
+  listeningUrl,
+  type ServerProcess,
+  spawnServer,
+  stopServer,
+  tempDirs,
+  until,
+} from './server-process.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const hhmm = (minutes: number) => `${pad(Math.floor(minutes / 60) % 24)}:${pad(minutes % 60)}`;
@@ -61,10 +25,8 @@ function middayZone(now: Date): { timeZone: string; localMinutes: number } {
   return { timeZone, localMinutes: (now.getUTCHours() + offset) * 60 + now.getUTCMinutes() };
 }
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dirs = tempDirs('clos-multi-');
+afterAll(() => dirs.removeAll());
 
 describe.skipIf(!process.env.CLOS_TEST_DATABASE_URL)(
   'two server processes on one PostgreSQL',
@@ -72,7 +34,7 @@ describe.skipIf(!process.env.CLOS_TEST_DATABASE_URL)(
   () => {
     it('each scheduled rhythm runs once: one workflow run per key, one digest', async () => {
       const database = (await openTestDatabase('postgres')) as Database & { url: string };
-      const servers: Started[] = [];
+      const servers: ServerProcess[] = [];
       try {
         const { timeZone, localMinutes } = middayZone(new Date());
         // The unblock time passed 2–3 minutes ago (well within catchUpMinutes), so it is due at once;
@@ -95,16 +57,11 @@ describe.skipIf(!process.env.CLOS_TEST_DATABASE_URL)(
           '',
         ].join('\n');
         for (let i = 0; i < 2; i++) {
-          const cwd = mkdtempSync(join(tmpdir(), `clos-multi-${i}-`));
-          dirs.push(cwd);
+          const cwd = dirs.make();
           writeFileSync(join(cwd, 'clos.config.yaml'), config);
-          servers.push(run(cwd, { DATABASE_URL: database.url }));
+          servers.push(spawnServer(['--port', '0'], { cwd, env: { DATABASE_URL: database.url } }));
         }
-        for (const s of servers)
-          await until('the server to listen', async () => {
-            if (s.child.exitCode !== null) throw new Error(`server exited early: ${s.stderr()}`);
-            return /CLOS is listening/.test(s.stdout());
-          });
+        for (const s of servers) await listeningUrl(s);
 
         await until('the unblock digest', async () => {
           const [row] = await database.query<{ n: number }>('select count(*)::int as n from rhythm_digests');
@@ -132,8 +89,7 @@ describe.skipIf(!process.env.CLOS_TEST_DATABASE_URL)(
         );
         expect(ready[0]!.n).toBe(1);
       } finally {
-        for (const s of servers) if (s.child.exitCode === null) s.child.kill('SIGTERM');
-        for (const s of servers) await s.exited;
+        await Promise.all(servers.map((s) => stopServer(s)));
         await database.close();
       }
     });

@@ -1,49 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Database } from '@clos/db';
 import { openTestDatabase } from '@clos/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listeningUrl, type ServerProcess, spawnServer, stopServer } from './server-process.ts';
 import { openSse, type SseConnection } from './sse.ts';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-// Resolved here: the servers run in a temporary directory, where `--import tsx` would not be found.
-const TSX = import.meta.resolve('tsx');
 const ADMIN = 'clos_multi_process_admin_token_0123456789';
 
-interface Server {
-  child: ChildProcess;
+interface Server extends ServerProcess {
   url: string;
-  exited: Promise<number | null>;
 }
 
 async function startServer(databaseUrl: string, cwd: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, '--port', '0'], {
+  const s = spawnServer(['--port', '0'], {
     cwd,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      CLOS_ADMIN_TOKEN: ADMIN,
-      CLOS_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { DATABASE_URL: databaseUrl, CLOS_ADMIN_TOKEN: ADMIN },
   });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const url = out.match(/"url":"(http:\/\/[^"]+)"/)?.[1];
-    if (url) return { child, url, exited };
-    if (child.exitCode !== null) throw new Error(`server exited early: ${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start: ${out} ${err}`);
+  return { ...s, url: await listeningUrl(s) };
 }
 
 // Two real server processes on one PostgreSQL: an event written through either reaches the SSE
@@ -68,14 +43,7 @@ describe.skipIf(!process.env.CLOS_TEST_DATABASE_URL)(
 
     afterAll(async () => {
       for (const s of streams) s.close();
-      await Promise.all(
-        servers.map(async (s) => {
-          s.child.kill('SIGTERM');
-          const killer = setTimeout(() => s.child.kill('SIGKILL'), 30_000);
-          await s.exited;
-          clearTimeout(killer);
-        }),
-      );
+      await Promise.all(servers.map((s) => stopServer(s)));
       await database?.close();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     }, 120_000);

@@ -1,54 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listeningUrl, spawnServer, tempDirs } from './server-process.ts';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = join(ROOT, 'apps/server/src/main.ts');
-
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: '', CLOS_ADMIN_TOKEN: '', CLOS_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function listening(s: Started, timeoutMs = 120_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const m = s.stdout().match(/"url":"(http:\/\/[^"]+)"/);
-    if (m) return m[1]!;
-    if (s.child.exitCode !== null) throw new Error(`server exited early: ${s.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start: ${s.stdout()} ${s.stderr()}`);
-}
-
-const dirs: string[] = [];
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'clos-proc-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const run = (args: string[], env: Record<string, string> = {}) => spawnServer(args, { env });
+const listening = (s: ReturnType<typeof run>) => listeningUrl(s, 120_000);
+const dirs = tempDirs('clos-proc-');
+const temp = () => dirs.make();
+afterAll(() => dirs.removeAll());
 
 // Each start opens PGlite (seconds of WASM start-up), several per test: generous timeouts.
 describe('the server process', { timeout: 240_000 }, () => {

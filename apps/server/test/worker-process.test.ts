@@ -1,70 +1,28 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Database, Db } from '@clos/db';
 import { defaultPolicy, openTestDatabase } from '@clos/testing';
 import { startRuntime } from '@clos/workflows';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exitCode, type ServerProcess, spawnServer, stopServer, tempDirs, until } from './server-process.ts';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = join(ROOT, 'apps/server/src/main.ts');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], cwd: string, env: Record<string, string>): Started {
-  // tsx resolved from here: the child runs in a temporary directory that has no node_modules.
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), MAIN, ...args], {
-    cwd,
-    env: { ...process.env, DATABASE_URL: '', CLOS_ADMIN_TOKEN: '', CLOS_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  ms = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+const run = (args: string[], cwd: string, env: Record<string, string>) => spawnServer(args, { cwd, env });
+const dirs = tempDirs('clos-worker-');
+const temp = () => dirs.make();
+const children: ServerProcess[] = [];
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+  dirs.removeAll();
 });
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'clos-worker-'));
-  dirs.push(d);
-  return d;
-};
 
 describe('clos worker processes', { timeout: 240_000 }, () => {
   it('refuses --worker-only and --no-worker without PostgreSQL (the embedded database is one process’s)', async () => {
     const s = run(['--worker-only'], temp(), {});
-    expect(await s.exited).toBe(2);
+    expect(await exitCode(s)).toBe(2);
     expect(s.output()).toContain('--worker-only needs DATABASE_URL');
     const api = run(['--no-worker'], temp(), {});
-    expect(await api.exited).toBe(2);
+    expect(await exitCode(api)).toBe(2);
     expect(api.output()).toContain('--no-worker needs DATABASE_URL');
   });
 
@@ -92,10 +50,9 @@ describe('clos worker processes', { timeout: 240_000 }, () => {
       try {
         // A server applies the config (creates the pod) and stops; workers do the rest.
         const server = run(['--no-worker', '--port', '0'], dir, env);
-        children.push(server.child);
+        children.push(server);
         await until('the server to listen', async () => /"url":"http/.test(server.output()));
-        server.child.kill('SIGTERM');
-        await server.exited;
+        await stopServer(server);
 
         // Queue a run from here (no worker in this process), as a scheduler tick would.
         const enqueuer = await startRuntime({
@@ -120,7 +77,7 @@ describe('clos worker processes', { timeout: 240_000 }, () => {
         await enqueuer.stop();
 
         const first = run(['--worker-only'], dir, env);
-        children.push(first.child);
+        children.push(first);
         await until('the step to block inside its transaction', async () => {
           const [row] = await database.query<{ n: number }>(
             `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
@@ -133,7 +90,7 @@ describe('clos worker processes', { timeout: 240_000 }, () => {
         expect(await database.query('select 1 from rhythm_digests')).toEqual([]);
 
         const second = run(['--worker-only'], dir, env);
-        children.push(second.child);
+        children.push(second);
         const finished = await until('the run to finish after the restart', async () => {
           const [row] = await database.query<{ status: string; attempts: number }>(
             'select status, attempts from workflow_runs where id = $1',
@@ -141,8 +98,7 @@ describe('clos worker processes', { timeout: 240_000 }, () => {
           );
           return row?.status === 'succeeded' ? row : null;
         });
-        second.child.kill('SIGTERM');
-        expect(await second.exited).toBe(0);
+        expect(await stopServer(second)).toBe(0);
         expect(finished.attempts).toBeGreaterThanOrEqual(2);
         expect(await database.query('select phase from rhythm_digests')).toEqual([{ phase: 'unblock' }]);
         const [step] = await database.query<{ status: string; attempts: number }>(

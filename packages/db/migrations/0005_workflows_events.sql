@@ -72,6 +72,7 @@ CREATE TABLE "deployments" (
 CREATE TABLE "domain_events" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"seq" bigint,
+	"position" bigserial NOT NULL,
 	"type" text NOT NULL,
 	"pod_id" uuid,
 	"subject_type" text NOT NULL,
@@ -186,7 +187,7 @@ CREATE UNIQUE INDEX "demo_feedback_submission_user_uq" ON "demo_feedback" USING 
 CREATE UNIQUE INDEX "weekly_demos_pod_week_uq" ON "weekly_demos" USING btree ("pod_id","week");--> statement-breakpoint
 CREATE INDEX "deployments_pod_idx" ON "deployments" USING btree ("pod_id","started_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "domain_events_seq_uq" ON "domain_events" USING btree ("seq");--> statement-breakpoint
-CREATE INDEX "domain_events_pending_idx" ON "domain_events" USING btree ("occurred_at") WHERE "domain_events"."seq" is null;--> statement-breakpoint
+CREATE INDEX "domain_events_pending_idx" ON "domain_events" USING btree ("position") WHERE "domain_events"."seq" is null;--> statement-breakpoint
 CREATE INDEX "domain_events_type_idx" ON "domain_events" USING btree ("type","occurred_at");--> statement-breakpoint
 CREATE INDEX "commitments_pod_day_idx" ON "commitments" USING btree ("pod_id","day");--> statement-breakpoint
 CREATE UNIQUE INDEX "rhythm_digests_pod_day_phase_uq" ON "rhythm_digests" USING btree ("pod_id","day","phase");--> statement-breakpoint

@@ -34,6 +34,12 @@ export interface Database {
     onNotify: (payload: string) => void,
     onLost?: () => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * Runs `work` while holding a session advisory lock on `key`, so processes sharing a PostgreSQL
+   * database take turns (start-up steps whose own SQL is not safe to run concurrently). PGlite has one
+   * process, so it just runs `work`.
+   */
+  exclusive<T>(key: number, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /**
    * Embedded only: bumped on every transaction and raw statement of this process, which is the only
@@ -101,6 +107,19 @@ export async function openPostgres(
         await client.end().catch(() => {});
       };
     },
+    async exclusive(key, work) {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [key]);
+        try {
+          return await work();
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [key]);
+        }
+      } finally {
+        client.release();
+      }
+    },
     async close() {
       const open = [...listeners];
       listeners.clear();
@@ -150,6 +169,7 @@ export async function openPglite(
         if (!client.closed) await unlisten();
       };
     },
+    exclusive: (_key, work) => work(),
     close: () => client.close(),
   };
 }

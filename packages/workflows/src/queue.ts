@@ -2,6 +2,9 @@ import type { Database, Db } from '@clos/db';
 import PgBoss from 'pg-boss';
 import { txExecutor } from './sql-executor.ts';
 
+// Any number nothing else uses: serialises pg-boss start-up across processes.
+const BOSS_START_LOCK = 7_245_301_120;
+
 /** How a job of one queue is retried and for how long it may run. */
 export interface QueuePolicy {
   retryLimit: number;
@@ -74,7 +77,9 @@ export async function startJobQueue(
   boss.on('error', () => {
     // pg-boss reports transient failures (a lost connection during maintenance) here; it retries them.
   });
-  await boss.start();
+  // pg-boss creates its schema with `CREATE SCHEMA IF NOT EXISTS`, which two processes starting at
+  // once can both attempt (one then fails on a duplicate key): they take turns.
+  await database.exclusive(BOSS_START_LOCK, () => boss.start());
   const workers = new Map<string, string[]>();
   const send =
     (db: PgBoss.ConnectionOptions['db'] | undefined): Enqueue =>
@@ -90,18 +95,21 @@ export async function startJobQueue(
     enqueue: send(undefined),
     enqueueIn: (tx) => send(txExecutor(tx) as unknown as PgBoss.ConnectionOptions['db']),
     async ensureQueues(jobs) {
-      for (const job of jobs) {
-        const policy = {
-          retryLimit: job.policy.retryLimit,
-          retryDelay: job.policy.retryDelay,
-          retryBackoff: job.policy.retryBackoff,
-          expireInSeconds: job.policy.expireInSeconds,
-          policy: job.policy.coalesce ? 'stately' : 'standard',
-        };
-        const existing = await boss.getQueue(job.queue);
-        if (existing) await boss.updateQueue(job.queue, policy as PgBoss.Queue);
-        else await boss.createQueue(job.queue, policy as PgBoss.Queue);
-      }
+      // Under the start-up lock too: two processes creating the same queue at once would collide.
+      await database.exclusive(BOSS_START_LOCK, async () => {
+        for (const job of jobs) {
+          const policy = {
+            retryLimit: job.policy.retryLimit,
+            retryDelay: job.policy.retryDelay,
+            retryBackoff: job.policy.retryBackoff,
+            expireInSeconds: job.policy.expireInSeconds,
+            policy: job.policy.coalesce ? 'stately' : 'standard',
+          };
+          const existing = await boss.getQueue(job.queue);
+          if (existing) await boss.updateQueue(job.queue, policy as PgBoss.Queue);
+          else await boss.createQueue(job.queue, policy as PgBoss.Queue);
+        }
+      });
     },
     async work(job, opts) {
       const id = await boss.work(

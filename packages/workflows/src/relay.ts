@@ -78,11 +78,11 @@ export function createRelay(options: {
       // One statement numbers the oldest pending events after the highest sequence given so far.
       const result = (await tx.execute(sql`
         with pending as (
-          select id, occurred_at from domain_events where seq is null
-          order by occurred_at, id limit ${BATCH} for update
+          select id, position from domain_events where seq is null
+          order by position limit ${BATCH} for update
         ), numbered as (
           select p.id, (select coalesce(max(seq), 0) from domain_events)
-            + row_number() over (order by p.occurred_at, p.id) as seq
+            + row_number() over (order by p.position) as seq
           from pending p
         )
         update domain_events d set seq = n.seq, dispatched_at = now()

@@ -60,6 +60,27 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
     expect(rows[0]!.data.after.title).toBe('Faster CI');
   });
 
+  it('numbers events in the order they were written, even with equal timestamps', async () => {
+    const at = new Date('2026-11-26T09:00:00Z');
+    await runtime.deps.uow.run(async (repos) => {
+      for (let i = 0; i < 30; i++)
+        await repos.events.emit({
+          type: 'idea.submitted',
+          podId: null,
+          subjectType: 'idea',
+          subjectId: `idea-${i}`,
+          actorId: null,
+          data: {},
+          occurredAt: at,
+        });
+    });
+    await runtime.relay.drain();
+    const rows = await database.query<{ subject_id: string }>(
+      'select subject_id from domain_events order by seq',
+    );
+    expect(rows.map((r) => r.subject_id)).toEqual(Array.from({ length: 30 }, (_, i) => `idea-${i}`));
+  });
+
   it('writes nothing when the change rolls back', async () => {
     await expect(
       runtime.deps.uow.run(async (repos) => {

@@ -110,6 +110,10 @@ export function parseServerOptions(
     throw new UsageError(
       '--worker-only needs DATABASE_URL: the embedded database belongs to the server process',
     );
+  if (v['no-worker'] && !databaseUrl)
+    throw new UsageError(
+      '--no-worker needs DATABASE_URL: with the embedded database no other process could run the jobs',
+    );
   const adminToken = env.CLOS_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && !/^[\x21-\x7e]{24,200}$/.test(adminToken))
     throw new UsageError(

@@ -14,6 +14,11 @@ export interface EventSelection {
 export interface EventLogRepository {
   /** Dispatched events with `seq` above `afterSeq`, in `seq` order, at most `limit`, narrowed by `selection`. */
   after(afterSeq: number, limit: number, selection?: EventSelection): Promise<DomainEvent[]>;
+  /**
+   * One dispatched event. Jobs enqueue only an event's id (its payload stays in one place) and read it
+   * back here; null before the relay dispatched it, and once retention removed it.
+   */
+  byId(id: string): Promise<DomainEvent | null>;
   /** The lowest and highest `seq` still stored; null when no dispatched event is. */
   bounds(): Promise<{ oldest: number; newest: number } | null>;
   /**

@@ -20,6 +20,10 @@ const toEvent = (r: typeof e.$inferSelect): DomainEvent => ({
 /** Reads the sequenced outbox in `seq` order (on its unique index) and prunes its oldest end. */
 export function eventLogRepository(db: Db): EventLogRepository {
   return {
+    async byId(id) {
+      const [row] = await db.select().from(e).where(eq(e.id, id));
+      return row && row.seq !== null ? toEvent(row) : null;
+    },
     async after(afterSeq, limit, s) {
       const rows = await db
         .select()

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * The transactional outbox: every domain event is inserted in the same transaction as the change it
@@ -12,6 +22,11 @@ export const domainEvents = pgTable(
   {
     id: uuid('id').primaryKey(),
     seq: bigint('seq', { mode: 'number' }),
+    /**
+     * Insertion order. The relay numbers pending events in this order: events written one after the
+     * other keep their order (timestamps can tie — a fake clock, one millisecond — and ids are random).
+     */
+    position: bigserial('position', { mode: 'number' }).notNull(),
     type: text('type').notNull(),
     podId: uuid('pod_id'),
     subjectType: text('subject_type').notNull(),
@@ -23,7 +38,7 @@ export const domainEvents = pgTable(
   },
   (t) => [
     uniqueIndex('domain_events_seq_uq').on(t.seq),
-    index('domain_events_pending_idx').on(t.occurredAt).where(sql`${t.seq} is null`),
+    index('domain_events_pending_idx').on(t.position).where(sql`${t.seq} is null`),
     index('domain_events_type_idx').on(t.type, t.occurredAt),
   ],
 );

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { NOTIFIABLE_EVENT_TYPES, notificationFor } from '@clos/core';
 import { createRepositories, type Db, schema as t } from '@clos/db';
 import { inArray } from 'drizzle-orm';
-import { eventById } from '../event-by-id.ts';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 import type { JobDefinition } from '../queue.ts';
 
@@ -27,9 +26,9 @@ export function notificationsModule(env: RuntimeEnv): RuntimeModule {
     },
     async handle({ eventId }) {
       if (env.notifiers.length === 0) return;
-      const event = await eventById(database.db, eventId);
-      if (!event) return;
       const repos = createRepositories(database.db, randomUUID);
+      const event = await repos.eventLog.byId(eventId);
+      if (!event) return;
       const pod = event.podId ? await repos.pods.byId(event.podId) : null;
       const notification = notificationFor(event, pod?.slug ?? null);
       if (!notification) return;

@@ -1,7 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { DomainEvent, Policy, Webhook, WebhookDeliveryStatus } from '@clos/core';
 import { createRepositories, type Db } from '@clos/db';
-import { eventById } from '../event-by-id.ts';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 import type { JobDefinition } from '../queue.ts';
 
@@ -93,7 +92,7 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
       const repos = createRepositories(database.db, randomUUID);
       const [webhook, event] = await Promise.all([
         repos.webhooks.byId(webhookId),
-        eventById(database.db, eventId),
+        repos.eventLog.byId(eventId),
       ]);
       // Gone (event retention ran first): nothing left to deliver.
       if (!webhook || !event) return;
