@@ -102,6 +102,8 @@ export interface EventsOptions {
   signal?: AbortSignal | undefined;
   /** Reconnect after a dropped connection (default true), resuming after the last event received. */
   reconnect?: boolean | undefined;
+  /** Called each time the stream is (re)connected, and each time it drops. */
+  onStatus?: ((status: 'open' | 'closed') => void) | undefined;
 }
 
 export type ClosClient = {
@@ -326,6 +328,7 @@ export function createClosClient(options: ClosClientOptions): ClosClient {
         throw apiError('streamEvents', response, text, body, response.headers.get('x-request-id'));
       }
       delay = 500;
+      eventOptions.onStatus?.('open');
       try {
         for await (const message of parseSse(response.body)) {
           if (message.event === 'reset') {
@@ -339,9 +342,11 @@ export function createClosClient(options: ClosClientOptions): ClosClient {
         }
       } catch (error) {
         if (eventOptions.signal?.aborted) return;
+        eventOptions.onStatus?.('closed');
         if (eventOptions.reconnect === false) throw error;
       }
       if (eventOptions.signal?.aborted || eventOptions.reconnect === false) return;
+      eventOptions.onStatus?.('closed');
       await sleep(delay, eventOptions.signal);
     }
   }

@@ -1,0 +1,147 @@
+import { useState } from 'react';
+import { NavLink, Outlet } from 'react-router';
+import { Button } from './components/ui.tsx';
+import { useSession } from './lib/auth.tsx';
+import { type LiveState, useLiveEvents } from './lib/live.ts';
+import { currentTheme, setTheme, type Theme } from './lib/theme.ts';
+
+export const NAV = [
+  { to: '/', label: 'Overview' },
+  { to: '/projects', label: 'Stage gates' },
+  { to: '/wip', label: 'WIP' },
+  { to: '/ideas', label: 'Ideas' },
+  { to: '/pods', label: 'Pods' },
+  { to: '/alerts', label: 'Alerts' },
+  { to: '/runs', label: 'Workflows' },
+  { to: '/audit', label: 'Audit' },
+] as const;
+
+const LIVE_TEXT: Record<LiveState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  off: 'Offline',
+};
+
+function LiveBadge({ state }: { state: LiveState }) {
+  const dot =
+    state === 'live' ? 'bg-green-500' : state === 'off' ? 'bg-slate-400' : 'bg-amber-500 animate-pulse';
+  return (
+    <span
+      className="inline-flex items-center gap-1.5 text-xs text-slate-600 dark:text-slate-300"
+      role="status"
+      aria-live="polite"
+      data-live={state}
+    >
+      <span className={`h-2 w-2 rounded-full ${dot}`} aria-hidden="true" />
+      {LIVE_TEXT[state]}
+    </span>
+  );
+}
+
+function ThemeSelect() {
+  const [theme, set] = useState<Theme>(currentTheme());
+  return (
+    <label className="inline-flex items-center gap-1 text-xs">
+      <span className="sr-only">Colour scheme</span>
+      <select
+        value={theme}
+        onChange={(e) => {
+          const next = e.target.value as Theme;
+          set(next);
+          setTheme(next);
+        }}
+        className="rounded-md border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-900"
+      >
+        <option value="system">System</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </label>
+  );
+}
+
+/** The frame around every signed-in view: navigation (a menu on phones), live status, account. */
+export function Layout() {
+  const { me, signOut } = useSession();
+  const live = useLiveEvents();
+  const [open, setOpen] = useState(false);
+  const link = ({ isActive }: { isActive: boolean }) =>
+    `block rounded-md px-3 py-2 text-sm font-medium ${isActive ? 'bg-teal-700 text-white' : 'text-slate-700 hover:bg-slate-200 dark:text-slate-200 dark:hover:bg-slate-800'}`;
+  return (
+    <div className="min-h-screen">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:p-2"
+      >
+        Skip to content
+      </a>
+      <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90">
+        <div className="mx-auto flex max-w-7xl items-center gap-3 px-4 py-2">
+          <a href="/" className="text-lg font-bold text-teal-700 dark:text-teal-400">
+            CLOS
+          </a>
+          <nav aria-label="Main" className="hidden flex-1 lg:block">
+            <ul className="flex gap-1">
+              {NAV.map((n) => (
+                <li key={n.to}>
+                  <NavLink to={n.to} end={n.to === '/'} className={link}>
+                    {n.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="ml-auto flex items-center gap-3">
+            <LiveBadge state={live} />
+            <ThemeSelect />
+            <span className="hidden text-xs text-slate-500 sm:inline" title={me?.user?.email ?? ''}>
+              {me?.user?.email ?? 'token'} · {me?.role}
+            </span>
+            <Button variant="secondary" onClick={signOut} className="hidden sm:inline-flex">
+              Sign out
+            </Button>
+            <Button
+              variant="secondary"
+              className="lg:hidden"
+              aria-expanded={open}
+              aria-controls="mobile-nav"
+              onClick={() => setOpen((o) => !o)}
+            >
+              Menu
+            </Button>
+          </div>
+        </div>
+        {open ? (
+          <nav
+            id="mobile-nav"
+            aria-label="Main"
+            className="border-t border-slate-200 px-4 py-2 lg:hidden dark:border-slate-800"
+          >
+            <ul className="grid grid-cols-2 gap-1">
+              {NAV.map((n) => (
+                <li key={n.to}>
+                  <NavLink to={n.to} end={n.to === '/'} className={link} onClick={() => setOpen(false)}>
+                    {n.label}
+                  </NavLink>
+                </li>
+              ))}
+              <li>
+                <button
+                  type="button"
+                  onClick={signOut}
+                  className="block w-full rounded-md px-3 py-2 text-left text-sm"
+                >
+                  Sign out
+                </button>
+              </li>
+            </ul>
+          </nav>
+        ) : null}
+      </header>
+      <main id="main">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

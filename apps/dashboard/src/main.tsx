@@ -1,0 +1,36 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.tsx';
+import { isForbidden, isUnauthorized } from './lib/api.ts';
+import { SessionProvider } from './lib/auth.tsx';
+import { applyTheme } from './lib/theme.ts';
+import './styles.css';
+
+applyTheme();
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // The stream marks data stale when it changes; no need to refetch on a timer or on focus.
+      staleTime: 30_000,
+      refetchOnWindowFocus: false,
+      // A refusal will not change on retry; a network blip may.
+      retry: (count, error) => !isForbidden(error) && !isUnauthorized(error) && count < 2,
+    },
+  },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <SessionProvider>
+        <App />
+      </SessionProvider>
+    </QueryClientProvider>
+  </StrictMode>,
+);
+
+// Installable as an app (PWA); the worker caches the app shell only, never API answers.
+if ('serviceWorker' in navigator && import.meta.env.PROD)
+  window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js'));

@@ -1,0 +1,9 @@
+import { Empty, Page } from '../components/ui.tsx';
+
+export function Ideas() {
+  return (
+    <Page title="Ideas">
+      <Empty>Not built yet.</Empty>
+    </Page>
+  );
+}

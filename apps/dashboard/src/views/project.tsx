@@ -1,0 +1,9 @@
+import { Empty, Page } from '../components/ui.tsx';
+
+export function ProjectDetail() {
+  return (
+    <Page title="ProjectDetail">
+      <Empty>Not built yet.</Empty>
+    </Page>
+  );
+}
