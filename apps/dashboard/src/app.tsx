@@ -1,36 +1,30 @@
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import { Layout } from './layout.tsx';
 import { useSession } from './lib/auth.tsx';
-import { Alerts } from './views/alerts.tsx';
-import { Audit } from './views/audit.tsx';
-import { IdeaDetail } from './views/idea.tsx';
-import { Ideas } from './views/ideas.tsx';
-import { Overview } from './views/overview.tsx';
-import { PodDetail } from './views/pod.tsx';
-import { Pods } from './views/pods.tsx';
-import { ProjectDetail } from './views/project.tsx';
-import { Projects } from './views/projects.tsx';
-import { RunDetail } from './views/run.tsx';
-import { Runs } from './views/runs.tsx';
 import { SignIn } from './views/sign-in.tsx';
-import { Wip } from './views/wip.tsx';
+
+// Each view is its own chunk, loaded when first visited: the charts library is most of the code and
+// only some views draw charts.
+const view = (load: () => Promise<Record<string, unknown>>, name: string) => async () => ({
+  Component: (await load())[name] as () => React.ReactNode,
+});
 
 const router = createBrowserRouter([
   {
     element: <Layout />,
     children: [
-      { path: '/', element: <Overview /> },
-      { path: '/projects', element: <Projects /> },
-      { path: '/projects/:id', element: <ProjectDetail /> },
-      { path: '/wip', element: <Wip /> },
-      { path: '/ideas', element: <Ideas /> },
-      { path: '/ideas/:id', element: <IdeaDetail /> },
-      { path: '/pods', element: <Pods /> },
-      { path: '/pods/:slug', element: <PodDetail /> },
-      { path: '/alerts', element: <Alerts /> },
-      { path: '/runs', element: <Runs /> },
-      { path: '/runs/:id', element: <RunDetail /> },
-      { path: '/audit', element: <Audit /> },
+      { path: '/', lazy: view(() => import('./views/overview.tsx'), 'Overview') },
+      { path: '/projects', lazy: view(() => import('./views/projects.tsx'), 'Projects') },
+      { path: '/projects/:id', lazy: view(() => import('./views/project.tsx'), 'ProjectDetail') },
+      { path: '/wip', lazy: view(() => import('./views/wip.tsx'), 'Wip') },
+      { path: '/ideas', lazy: view(() => import('./views/ideas.tsx'), 'Ideas') },
+      { path: '/ideas/:id', lazy: view(() => import('./views/idea.tsx'), 'IdeaDetail') },
+      { path: '/pods', lazy: view(() => import('./views/pods.tsx'), 'Pods') },
+      { path: '/pods/:slug', lazy: view(() => import('./views/pod.tsx'), 'PodDetail') },
+      { path: '/alerts', lazy: view(() => import('./views/alerts.tsx'), 'Alerts') },
+      { path: '/runs', lazy: view(() => import('./views/runs.tsx'), 'Runs') },
+      { path: '/runs/:id', lazy: view(() => import('./views/run.tsx'), 'RunDetail') },
+      { path: '/audit', lazy: view(() => import('./views/audit.tsx'), 'Audit') },
       { path: '*', element: <Navigate to="/" replace /> },
     ],
   },

@@ -98,7 +98,8 @@ export function Layout() {
             <span className="hidden text-xs text-slate-500 sm:inline" title={me?.user?.email ?? ''}>
               {me?.user?.email ?? 'token'} · {me?.role}
             </span>
-            <Button variant="secondary" onClick={signOut} className="hidden sm:inline-flex">
+            {/* max-sm: a plain `hidden` would lose to the Button's own `inline-flex`. */}
+            <Button variant="secondary" onClick={signOut} className="max-sm:hidden">
               Sign out
             </Button>
             <Button

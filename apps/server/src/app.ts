@@ -18,17 +18,21 @@ import { errorHandler, sendError } from './http/errors.ts';
 import { type RateLimitOptions, registerRateLimit } from './http/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
 import { podRoutes } from './routes/pods.ts';
+import { policyRoutes } from './routes/policy.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { wipRoutes } from './routes/wip.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { registerDashboard } from './static/dashboard.ts';
 
 export const API_VERSION = '2.0.0-alpha.1';
 
@@ -45,6 +49,8 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions | undefined;
   /** GraphQL depth and cost limits; defaults when absent. */
   graphql?: Partial<QueryLimits> | undefined;
+  /** The built dashboard SPA served at `/`; apps/dashboard/dist when absent. */
+  dashboardDir?: string | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -117,7 +123,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   alertRoutes(app, deps);
   rotationRoutes(app, deps);
   webhookRoutes(app, deps);
+  policyRoutes(app, deps);
+  sessionRoutes(app, deps);
+  dashboardRoutes(app, deps);
   await registerGraphql(app, { services: options.services, limits: options.graphql });
+  await registerDashboard(app, { dir: options.dashboardDir });
   await app.ready();
   return app;
 }

@@ -59,9 +59,12 @@ import {
   wipStatusSchema,
 } from './api.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
+import { policyRoutes } from './routes/policy.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workflowRoutes } from './routes/workflows.ts';
@@ -512,6 +515,9 @@ export const routes = {
   ...streamRoutes,
   ...rotationRoutes,
   ...webhookRoutes,
+  ...policyRoutes,
+  ...sessionRoutes,
+  ...dashboardRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

@@ -1,8 +1,11 @@
 import { createAlertService } from './alerts/service.ts';
 import { createAuditService } from './audit/service.ts';
 import { createAuthService } from './auth/service.ts';
+import { createSessionService } from './auth/session.ts';
 import { applyPolicy } from './config/apply.ts';
+import { createPolicyViewService } from './config/policy-view.ts';
 import type { Deps } from './context.ts';
+import { createDashboardService } from './dashboard/service.ts';
 import { createDemoService } from './demos/service.ts';
 import { createDeploymentService } from './deployments/service.ts';
 import { createEventStreamService } from './events/stream.ts';
@@ -24,6 +27,8 @@ export function createServices(deps: Deps) {
     pods: createPodService(deps),
     rotation: createRotationService(deps),
     auth: createAuthService(deps),
+    session: createSessionService(deps),
+    dashboard: createDashboardService(deps),
     audit: createAuditService(deps),
     workflows: createWorkflowService(deps),
     deployments: createDeploymentService(deps),
@@ -32,6 +37,7 @@ export function createServices(deps: Deps) {
     demos: createDemoService(deps),
     stream: createEventStreamService(deps),
     webhooks: createWebhookService(deps),
+    policyView: createPolicyViewService(deps),
     applyPolicy: () => applyPolicy(deps),
     policy: deps.policy,
   };

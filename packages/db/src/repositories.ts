@@ -28,6 +28,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { decodeCursor, pageOf } from './cursor.ts';
 import type { Database, Db } from './database.ts';
 import { alertRepository } from './repos/alerts.ts';
+import { dashboardRepository } from './repos/dashboard.ts';
 import { demoRepository } from './repos/demos.ts';
 import { deploymentRepository } from './repos/deployments.ts';
 import { eventLogRepository } from './repos/event-log.ts';
@@ -641,6 +642,7 @@ export function createRepositories(db: Db, ids: () => string, onEmit?: () => voi
     deployments: deploymentRepository(db),
     alerts: alertRepository(db),
     webhooks: webhookRepository(db),
+    dashboard: dashboardRepository(db),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   TextareaHTMLAttributes,
 } from 'react';
 import { useId } from 'react';
+import { Link } from 'react-router';
 import { errorMessage } from '../lib/api.ts';
 
 /** A view's frame: its title (the page's one <h1>), optional actions, and its content. */
@@ -72,10 +73,11 @@ export function Stat({
   );
   const cls =
     'block rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900';
+  // A router link: following a figure keeps the app (and its live stream) instead of reloading the page.
   return href ? (
-    <a href={href} className={`${cls} hover:border-teal-500 focus-visible:border-teal-500`}>
+    <Link to={href} className={`${cls} hover:border-teal-500 focus-visible:border-teal-500`}>
       {body}
-    </a>
+    </Link>
   ) : (
     <div className={cls}>{body}</div>
   );

@@ -15,8 +15,12 @@ export function errorMessage(error: unknown): string {
     if (
       Array.isArray(details) &&
       details.every((d) => d && typeof d === 'object' && 'path' in d && 'message' in d)
-    )
-      return `${error.message}: ${details.map((d: { path: string; message: string }) => `${d.path}: ${d.message}`).join('; ')}`;
+    ) {
+      const problems = details.map((d: { path: string; message: string }) => `${d.path}: ${d.message}`);
+      // Some server messages already name each problem; saying them twice reads as two errors.
+      if (problems.every((p) => error.message.includes(p))) return error.message;
+      return `${error.message}: ${problems.join('; ')}`;
+    }
     return error.message;
   }
   if (error instanceof Error) return error.message;

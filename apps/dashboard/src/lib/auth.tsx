@@ -15,7 +15,7 @@ export interface Me {
   permissions: string[];
 }
 
-interface Session {
+export interface Session {
   token: string | null;
   client: ClosClient;
   me: Me | null;
@@ -26,7 +26,8 @@ interface Session {
   can(permission: string, podId?: string | null): boolean;
 }
 
-const SessionContext = createContext<Session | null>(null);
+/** Exported for tests, which provide a fake session without signing in. */
+export const SessionContext = createContext<Session | null>(null);
 
 async function fetchMe(token: string): Promise<Me> {
   const client = apiClient(token) as ClosClient & { getMe(): Promise<Me> };

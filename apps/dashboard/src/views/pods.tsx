@@ -1,9 +1,182 @@
-import { Empty, Page } from '../components/ui.tsx';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
+import { Badge, Button, Card, ErrorNote, Loading, Page, QueryState, TextField } from '../components/ui.tsx';
+import { useSession } from '../lib/auth.tsx';
+import { defaultTimezone, healthTone, type Pod, type PodStatus, wipUsage } from '../lib/pods.ts';
 
+function RegisterPod() {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  const [slug, setSlug] = useState('');
+  const [name, setName] = useState('');
+  const [timezone, setTimezone] = useState(defaultTimezone);
+  const register = useMutation({
+    mutationFn: () => client.registerPod({ body: { slug: slug.trim(), name, timezone: timezone.trim() } }),
+    onSuccess: () => {
+      setSlug('');
+      setName('');
+      void queryClient.invalidateQueries({ queryKey: ['pods'] });
+      void queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    register.mutate();
+  };
+  return (
+    <Card title="Register a pod">
+      <form onSubmit={submit} className="grid gap-3 sm:grid-cols-3" aria-label="Register a pod">
+        <TextField
+          label="Slug"
+          value={slug}
+          onChange={(e) => setSlug(e.target.value)}
+          required
+          autoComplete="off"
+          hint="2–40 lowercase letters, digits or hyphens"
+        />
+        <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} required />
+        <TextField
+          label="Timezone"
+          value={timezone}
+          onChange={(e) => setTimezone(e.target.value)}
+          required
+          hint="IANA name, e.g. Europe/Berlin"
+        />
+        <div className="sm:col-span-3 flex flex-wrap items-center gap-3">
+          <Button type="submit" disabled={register.isPending}>
+            {register.isPending ? 'Registering…' : 'Register a pod'}
+          </Button>
+          {register.isSuccess ? (
+            <p role="status" className="text-sm text-green-700 dark:text-green-400">
+              Registered <Link to={`/pods/${register.data.slug}`}>{register.data.name}</Link>.
+            </p>
+          ) : null}
+        </div>
+        {register.isError ? (
+          <div className="sm:col-span-3">
+            <ErrorNote error={register.error} title="Could not register the pod" />
+          </div>
+        ) : null}
+      </form>
+    </Card>
+  );
+}
+
+function PodRow({
+  pod,
+  status,
+}: {
+  pod: Pod;
+  status: { data?: PodStatus; isError: boolean; isPending: boolean };
+}) {
+  const s = status.data;
+  const usage = s ? wipUsage(s.wip) : null;
+  const score = s?.health?.score ?? null;
+  const pending = status.isPending ? '…' : status.isError ? 'unavailable' : '—';
+  return (
+    <tr className="border-t border-slate-200 dark:border-slate-800">
+      <th scope="row" className="px-3 py-2 text-left font-medium">
+        <Link
+          to={`/pods/${pod.slug}`}
+          className="text-teal-700 underline-offset-2 hover:underline dark:text-teal-400"
+        >
+          {pod.name}
+        </Link>
+        <div className="text-xs font-normal text-slate-500">{pod.slug}</div>
+      </th>
+      <td className="px-3 py-2">
+        {s ? (
+          <Badge tone={healthTone(score)}>{score === null ? 'no score yet' : `${score} / 100`}</Badge>
+        ) : (
+          pending
+        )}
+      </td>
+      <td className="px-3 py-2 tabular-nums">{s ? s.members.length : pending}</td>
+      <td className="px-3 py-2">
+        {usage ? (
+          <>
+            <span
+              className={`tabular-nums ${usage.full ? 'font-semibold text-amber-700 dark:text-amber-400' : ''}`}
+            >
+              {usage.used} of {usage.limit} used
+            </span>
+            <div className="text-xs text-slate-500">{usage.text}</div>
+          </>
+        ) : (
+          pending
+        )}
+      </td>
+      <td className="px-3 py-2 text-xs text-slate-500">{pod.timezone}</td>
+    </tr>
+  );
+}
+
+function PodTable({ pods }: { pods: Pod[] }) {
+  const { client } = useSession();
+  // One status per pod: members, WIP and the latest health in one answer each.
+  const statuses = useQueries({
+    queries: pods.map((p) => ({
+      queryKey: ['pods', p.slug, 'status'],
+      queryFn: () => client.getPodStatus({ params: { slug: p.slug } }),
+    })),
+  });
+  // The figures arrive pod by pod: say so until the last has, so nobody reads a half-filled table.
+  const loading = statuses.some((s) => s.isPending);
+  return (
+    <div className="space-y-2">
+      {loading ? <Loading what="Loading pod figures" /> : null}
+      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <table className="w-full min-w-[40rem] text-sm">
+          <caption className="sr-only">Pods with their latest health score, members and WIP usage</caption>
+          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-800/50">
+            <tr>
+              <th scope="col" className="px-3 py-2">
+                Pod
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Health
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Members
+              </th>
+              <th scope="col" className="px-3 py-2">
+                WIP
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Timezone
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {pods.map((pod, i) => (
+              <PodRow key={pod.id} pod={pod} status={statuses[i] ?? { isError: false, isPending: true }} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/** Every pod with its latest health, members and WIP usage; a form to register one. */
 export function Pods() {
+  const { client, can } = useSession();
+  const pods = useQuery({
+    queryKey: ['pods', 'list'],
+    queryFn: () => client.listPods({ query: { limit: 200 } }),
+  });
   return (
     <Page title="Pods">
-      <Empty>Not built yet.</Empty>
+      <QueryState
+        query={pods}
+        what="pods"
+        isEmpty={(d) => d.items.length === 0}
+        empty={can('pods:create') ? 'No pods yet. Register the first one below.' : 'No pods yet.'}
+      >
+        {(d) => <PodTable pods={[...d.items].sort((a, b) => a.name.localeCompare(b.name))} />}
+      </QueryState>
+      {can('pods:create') ? <RegisterPod /> : null}
     </Page>
   );
 }

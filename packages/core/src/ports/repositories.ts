@@ -21,6 +21,7 @@ import type {
   WipLock,
 } from '../entities.ts';
 import type { AlertRepository } from './alerts.ts';
+import type { DashboardRepository } from './dashboard.ts';
 import type { DemoRepository } from './demos.ts';
 import type { DeploymentRepository } from './deployments.ts';
 import type { EventLogRepository } from './event-log.ts';
@@ -228,6 +229,7 @@ export interface Repositories {
   deployments: DeploymentRepository;
   alerts: AlertRepository;
   webhooks: WebhookRepository;
+  dashboard: DashboardRepository;
 }
 
 export interface RunOptions {

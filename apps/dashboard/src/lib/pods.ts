@@ -1,0 +1,195 @@
+/**
+ * The logic behind the pod views (list, health chart, WIP gauges, rotation history, demo agenda),
+ * kept out of the components so it can be tested without rendering.
+ */
+import type { RouteResponse, Routes } from '@clos/contract';
+import type { ChartOption } from '../components/chart.tsx';
+
+export type Pod = RouteResponse<Routes['getPod']>;
+export type PodStatus = RouteResponse<Routes['getPodStatus']>;
+export type PodMember = PodStatus['members'][number];
+export type HealthSnapshot = RouteResponse<Routes['listPodHealth']>['items'][number];
+export type WipCell = PodStatus['wip'][number];
+export type WeeklyDemoDetail = RouteResponse<Routes['getCurrentDemo']>;
+
+// ---------------------------------------------------------------- list
+
+export interface WipUsage {
+  used: number;
+  limit: number;
+  /** used ÷ limit over every item type; null when no limit is set anywhere. */
+  share: number | null;
+  /** Per type, as read aloud: "project 2/3 · task 4/5". */
+  text: string;
+  /** Any type at or over its limit (a limit of 0 admits nothing, so it counts as full). */
+  full: boolean;
+}
+
+/** A pod's WIP over every item type, for the list's one column. */
+export function wipUsage(cells: WipCell[]): WipUsage {
+  const used = cells.reduce((n, c) => n + c.used, 0);
+  const limit = cells.reduce((n, c) => n + c.limit, 0);
+  return {
+    used,
+    limit,
+    share: limit > 0 ? used / limit : null,
+    text: cells.length ? cells.map((c) => `${c.itemType} ${c.used}/${c.limit}`).join(' · ') : 'no limits set',
+    full: cells.some((c) => c.used >= c.limit),
+  };
+}
+
+/** The badge colour of a health score: the alerts' default threshold (60) marks trouble. */
+export function healthTone(score: number | null | undefined): 'green' | 'amber' | 'red' | 'slate' {
+  if (score === null || score === undefined) return 'slate';
+  if (score >= 75) return 'green';
+  if (score >= 60) return 'amber';
+  return 'red';
+}
+
+/** The browser's own time zone, the register form's default (pods run their rhythms in theirs). */
+export function defaultTimezone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+// ---------------------------------------------------------------- charts
+
+/** Health history arrives newest first; the chart reads left to right, oldest first. */
+export function healthSeries(history: HealthSnapshot[]): [string, number][] {
+  return [...history]
+    .sort((a, b) => Date.parse(a.recordedAt) - Date.parse(b.recordedAt))
+    .map((h) => [h.recordedAt, h.score]);
+}
+
+export function healthChartOption(history: HealthSnapshot[]): ChartOption {
+  return {
+    tooltip: { trigger: 'axis' },
+    grid: { left: 40, right: 16, top: 16, bottom: 40 },
+    xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
+    yAxis: { type: 'value', min: 0, max: 100 },
+    series: [
+      {
+        type: 'line',
+        name: 'Health score',
+        data: healthSeries(history),
+        showSymbol: true,
+        itemStyle: { color: '#0f766e' },
+      },
+    ],
+  };
+}
+
+/** One WIP type as a gauge from 0 to its limit; a lowered limit can leave usage above it. */
+export function wipGaugeOption(cell: WipCell): ChartOption {
+  const max = Math.max(cell.limit, cell.used, 1);
+  const color = cell.used > cell.limit ? '#b91c1c' : cell.used === cell.limit ? '#b45309' : '#0f766e';
+  return {
+    series: [
+      {
+        type: 'gauge',
+        min: 0,
+        max,
+        splitNumber: Math.min(max, 5),
+        progress: { show: true, width: 12, itemStyle: { color } },
+        axisLine: { lineStyle: { width: 12 } },
+        axisLabel: { show: false },
+        splitLine: { show: false },
+        axisTick: { show: false },
+        pointer: { show: false },
+        title: { show: false },
+        detail: {
+          valueAnimation: false,
+          fontSize: 20,
+          offsetCenter: [0, '10%'],
+          formatter: `${cell.used}/${cell.limit}`,
+        },
+        data: [{ value: cell.used, name: cell.itemType }],
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------- rotation history
+
+export interface MembershipEvent {
+  key: string;
+  at: string;
+  kind: 'joined' | 'left';
+  name: string;
+  email: string;
+  podRole: PodMember['podRole'];
+}
+
+/**
+ * Who joined and who left, newest first, from the membership rows (with history): each row is one
+ * stay, so it gives a "joined" and, once ended (left or rotated out), a "left".
+ */
+export function membershipEvents(members: PodMember[]): MembershipEvent[] {
+  const out: MembershipEvent[] = [];
+  for (const m of members) {
+    const base = { name: m.name, email: m.email, podRole: m.podRole };
+    out.push({ key: `joined:${m.userId}:${m.joinedAt}`, at: m.joinedAt, kind: 'joined', ...base });
+    if (m.leftAt) out.push({ key: `left:${m.userId}:${m.leftAt}`, at: m.leftAt, kind: 'left', ...base });
+  }
+  // Same instant: "left" after "joined" reads as the later event (a re-join with a new role).
+  return out.sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.kind === 'left' ? -1 : 1));
+}
+
+// ---------------------------------------------------------------- weekly demo
+
+export interface AgendaEntry {
+  key: string;
+  position: number | null;
+  title: string;
+  presenter: string;
+  description: string | null;
+  url: string | null;
+  projectId: string | null;
+}
+
+const safeHref = (url: string | null) => (url && /^https?:\/\//i.test(url) ? url : null);
+
+/**
+ * The demo's running order: the frozen agenda once the cutoff has passed (its positions), before
+ * that the submissions in the order they came in.
+ */
+export function demoAgenda(demo: WeeklyDemoDetail): AgendaEntry[] {
+  const bySubmission = new Map(demo.submissions.map((s) => [s.id, s]));
+  if (demo.agenda)
+    return [...demo.agenda]
+      .sort((a, b) => a.position - b.position)
+      .map((a) => ({
+        key: a.submissionId,
+        position: a.position,
+        title: a.title,
+        presenter: a.presenter,
+        description: bySubmission.get(a.submissionId)?.description ?? null,
+        url: safeHref(a.url),
+        projectId: a.projectId,
+      }));
+  return [...demo.submissions]
+    .sort(
+      (a, b) =>
+        (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER) ||
+        Date.parse(a.createdAt) - Date.parse(b.createdAt),
+    )
+    .map((s) => ({
+      key: s.id,
+      position: s.position,
+      title: s.title,
+      presenter: s.userName || s.userEmail,
+      description: s.description,
+      url: safeHref(s.url),
+      projectId: s.projectId,
+    }));
+}
+
+export const DEMO_STATUS_TEXT: Record<WeeklyDemoDetail['status'], string> = {
+  collecting: 'Collecting submissions',
+  presenting: 'Presenting',
+  feedback: 'Collecting feedback',
+  closed: 'Closed',
+};

@@ -1,0 +1,311 @@
+// @vitest-environment happy-dom
+import { ClosApiError } from '@clos/contract/client';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { demoAgenda, healthSeries, membershipEvents, wipGaugeOption, wipUsage } from '../src/lib/pods.ts';
+import { PodDetail } from '../src/views/pod.tsx';
+import { Pods } from '../src/views/pods.tsx';
+import {
+  ADA,
+  BOB,
+  commitment,
+  demo,
+  health,
+  member,
+  pod,
+  status,
+  submission,
+  today,
+  unblockDigest,
+} from './pod-fixtures.ts';
+import { fakeClient, fakeMe, renderView } from './render.tsx';
+
+vi.mock('../src/components/chart.tsx', () => import('./chart-stub.tsx'));
+afterEach(cleanup);
+
+const notFound = (message: string) =>
+  new ClosApiError({ status: 404, code: 'not_found', message, requestId: null, route: 'getCurrentDemo' });
+
+describe('pod data shaping', () => {
+  it('sums WIP over item types and says which is full', () => {
+    expect(wipUsage(status().wip)).toEqual({
+      used: 7,
+      limit: 8,
+      share: 7 / 8,
+      text: 'project 2/3 · task 5/5',
+      full: true,
+    });
+    expect(wipUsage([])).toMatchObject({ share: null, text: 'no limits set', full: false });
+  });
+
+  it('draws health oldest first', () => {
+    const series = healthSeries([
+      health(70, '2026-03-09T00:00:00.000Z'),
+      health(50, '2026-03-01T00:00:00.000Z'),
+    ]);
+    expect(series).toEqual([
+      ['2026-03-01T00:00:00.000Z', 50],
+      ['2026-03-09T00:00:00.000Z', 70],
+    ]);
+  });
+
+  it('scales a gauge to the usage when a lowered limit left it above', () => {
+    const option = wipGaugeOption({ itemType: 'task', used: 4, limit: 2 }) as {
+      series: { max: number; detail: { formatter: string } }[];
+    };
+    expect(option.series[0]?.max).toBe(4);
+    expect(option.series[0]?.detail.formatter).toBe('4/2');
+  });
+
+  it('lists joins and leaves newest first', () => {
+    const events = membershipEvents([
+      member({ joinedAt: '2026-01-01T00:00:00.000Z', leftAt: '2026-02-01T00:00:00.000Z' }),
+      member({ userId: BOB, name: 'Bob', joinedAt: '2026-02-01T00:00:00.000Z' }),
+    ]);
+    expect(events.map((e) => `${e.kind} ${e.name}`)).toEqual(['left Ada', 'joined Bob', 'joined Ada']);
+  });
+
+  it('orders the agenda by its positions once frozen, by arrival before', () => {
+    const a = submission({
+      id: '00000000-0000-4000-8000-0000000000e1',
+      title: 'A',
+      createdAt: '2026-03-10T11:00:00.000Z',
+    });
+    const b = submission({
+      id: '00000000-0000-4000-8000-0000000000e2',
+      title: 'B',
+      createdAt: '2026-03-10T10:00:00.000Z',
+      url: 'javascript:alert(1)',
+    });
+    expect(demoAgenda(demo({ submissions: [a, b] })).map((x) => x.title)).toEqual(['B', 'A']);
+    // A link that is not http(s) is never rendered as one.
+    expect(demoAgenda(demo({ submissions: [b] }))[0]?.url).toBeNull();
+    const frozen = demo({
+      status: 'feedback',
+      submissions: [a, b],
+      agenda: [
+        { position: 2, submissionId: b.id, title: 'B', presenter: 'Ada', projectId: null, url: null },
+        {
+          position: 1,
+          submissionId: a.id,
+          title: 'A',
+          presenter: 'Ada',
+          projectId: null,
+          url: 'https://x.test/a',
+        },
+      ],
+    });
+    expect(demoAgenda(frozen).map((x) => [x.position, x.title, x.url])).toEqual([
+      [1, 'A', 'https://x.test/a'],
+      [2, 'B', null],
+    ]);
+  });
+});
+
+describe('Pods view', () => {
+  it('lists each pod with its health, members and WIP, linking to its page', async () => {
+    renderView(<Pods />, {
+      client: fakeClient({
+        listPods: async () => ({ items: [pod], nextCursor: null }),
+        getPodStatus: async () => status(),
+      }),
+    });
+    const link = await screen.findByRole('link', { name: 'Core platform' });
+    expect(link.getAttribute('href')).toBe('/pods/core');
+    const row = link.closest('tr') as HTMLElement;
+    expect(await within(row).findByText('72 / 100')).toBeTruthy();
+    expect(within(row).getByText('2')).toBeTruthy();
+    expect(within(row).getByText('7 of 8 used')).toBeTruthy();
+    expect(within(row).getByText('project 2/3 · task 5/5')).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Register a pod' })).toBeTruthy();
+  });
+
+  it('registers a pod and shows the server’s refusal', async () => {
+    const registerPod = vi.fn(async () => {
+      throw new ClosApiError({
+        status: 409,
+        code: 'conflict',
+        message: 'pod "core" already exists',
+        requestId: null,
+        route: 'registerPod',
+      });
+    });
+    renderView(<Pods />, {
+      client: fakeClient({ listPods: async () => ({ items: [], nextCursor: null }), registerPod }),
+    });
+    expect(await screen.findByText('No pods yet. Register the first one below.')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Slug'), { target: { value: 'core' } });
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Core' } });
+    fireEvent.change(screen.getByLabelText('Timezone'), { target: { value: 'Europe/Berlin' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register a pod' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('pod "core" already exists');
+    expect(registerPod).toHaveBeenCalledWith({
+      body: { slug: 'core', name: 'Core', timezone: 'Europe/Berlin' },
+    });
+  });
+
+  it('hides the form from those who may not create pods', async () => {
+    renderView(<Pods />, {
+      client: fakeClient({ listPods: async () => ({ items: [], nextCursor: null }) }),
+      me: fakeMe({ role: 'viewer', permissions: ['read'] }),
+    });
+    expect(await screen.findByText('No pods yet.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Register a pod' })).toBeNull();
+  });
+});
+
+function podClient(over: Parameters<typeof fakeClient>[0] = {}) {
+  return fakeClient({
+    getPodStatus: async () => status(),
+    listPodHealth: async () => ({
+      items: [health(72, '2026-03-09T12:00:00.000Z'), health(64, '2026-03-02T12:00:00.000Z')],
+    }),
+    listPodMembers: async () => ({
+      items: [
+        member(),
+        member({ userId: BOB, name: 'Bob', podRole: 'lead' }),
+        member({
+          userId: '00000000-0000-4000-8000-000000000003',
+          name: 'Cy',
+          leftAt: '2026-03-01T09:00:00.000Z',
+        }),
+      ],
+    }),
+    listWorkflowRuns: async () => ({ items: [], nextCursor: null }),
+    getRhythmToday: async () =>
+      today({ unblock: unblockDigest }, [
+        commitment(),
+        commitment({
+          id: '00000000-0000-4000-8000-0000000000c2',
+          userId: BOB,
+          userName: 'Bob',
+          text: 'review PRs',
+        }),
+      ]),
+    getCurrentDemo: async () => demo({ submissions: [submission()] }),
+    ...over,
+  });
+}
+
+const asMember = fakeMe({
+  user: { id: ADA, email: 'ada@example.com', name: 'Ada', role: 'developer' },
+  role: 'developer',
+  permissions: ['read', 'projects:work', 'wip:use', 'ideas:contribute'],
+});
+
+describe('Pod page', () => {
+  it('shows health, WIP gauges with their numbers, members, rotation, rhythm and demo', async () => {
+    renderView(<PodDetail />, { client: podClient(), url: '/pods/core', path: '/pods/:slug' });
+    expect(await screen.findByRole('heading', { level: 1, name: 'Core platform' })).toBeTruthy();
+    expect(await screen.findByRole('img', { name: 'Health score of the last 2 records' })).toBeTruthy();
+    expect(screen.getByRole('img', { name: 'task: 5 of 5 used' })).toBeTruthy();
+    expect(screen.getByText('full')).toBeTruthy();
+    // Rotation history: Cy joined, then left.
+    expect(await screen.findAllByText('Cy')).toHaveLength(2);
+    expect(screen.getAllByText('Left')).toHaveLength(1);
+    // Digest: unblock produced, the others not yet.
+    const unblock = screen.getByRole('region', { name: 'Unblock' });
+    expect(within(unblock).getByRole('link', { name: 'Importer (build): waiting on legal' })).toBeTruthy();
+    expect(
+      within(screen.getByRole('region', { name: 'Commit' })).getByText('Not produced yet.'),
+    ).toBeTruthy();
+    expect(within(screen.getByRole('region', { name: 'Recap' })).getByText('Not produced yet.')).toBeTruthy();
+    // Demo agenda while collecting.
+    expect(await screen.findByText('Collecting submissions')).toBeTruthy();
+    expect(screen.getByText('New importer')).toBeTruthy();
+  });
+
+  it('lets a member commit, and mark only their own commitment done or dropped', async () => {
+    const updateCommitment = vi.fn(async () => commitment({ status: 'done' }));
+    const recordCommitment = vi.fn(async () => commitment());
+    renderView(<PodDetail />, {
+      client: podClient({ updateCommitment, recordCommitment }),
+      me: asMember,
+      url: '/pods/core',
+      path: '/pods/:slug',
+    });
+    await screen.findByText('review PRs');
+    // One open commitment of Ada's: one Done and one Drop; none on Bob's.
+    expect(screen.getAllByRole('button', { name: 'Done' })).toHaveLength(1);
+    expect(screen.getAllByRole('button', { name: 'Drop' })).toHaveLength(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Done' }));
+    await waitFor(() =>
+      expect(updateCommitment).toHaveBeenCalledWith({
+        params: { id: '00000000-0000-4000-8000-0000000000c1' },
+        body: { status: 'done' },
+      }),
+    );
+    fireEvent.change(screen.getByLabelText('Today I will'), { target: { value: 'write the docs' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Commit' }));
+    await waitFor(() =>
+      expect(recordCommitment).toHaveBeenCalledWith({
+        params: { slug: 'core' },
+        body: { text: 'write the docs' },
+      }),
+    );
+    // A member may submit a demo while it collects; not manage members.
+    expect(screen.getByRole('button', { name: 'Submit a demo' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Add member' })).toBeNull();
+  });
+
+  it('shows a demo not opened yet as such, and the server’s message when adding a member fails', async () => {
+    const addPodMember = vi.fn(async () => {
+      throw new ClosApiError({
+        status: 404,
+        code: 'not_found',
+        message: 'user zed@example.com not found',
+        requestId: null,
+        route: 'addPodMember',
+      });
+    });
+    renderView(<PodDetail />, {
+      client: podClient({
+        getCurrentDemo: async () => {
+          throw notFound('no demo this week');
+        },
+        addPodMember,
+      }),
+      me: fakeMe({
+        user: {
+          id: '00000000-0000-4000-8000-0000000000ff',
+          email: 'root@example.com',
+          name: 'Root',
+          role: 'admin',
+        },
+      }),
+      url: '/pods/core',
+      path: '/pods/:slug',
+    });
+    expect(await screen.findByText("This week's demo has not opened yet.")).toBeTruthy();
+    // The admin is no member: no commit form, but may add members.
+    expect(screen.queryByLabelText('Today I will')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'zed@example.com' } });
+    fireEvent.change(screen.getByLabelText('Pod role'), { target: { value: 'lead' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add member' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('user zed@example.com not found');
+    expect(addPodMember).toHaveBeenCalledWith({
+      params: { slug: 'core' },
+      body: { email: 'zed@example.com', podRole: 'lead' },
+    });
+  });
+
+  it('shows why a pod cannot be loaded', async () => {
+    renderView(<PodDetail />, {
+      client: podClient({
+        getPodStatus: async () => {
+          throw new ClosApiError({
+            status: 404,
+            code: 'not_found',
+            message: 'pod "nope" not found',
+            requestId: null,
+            route: 'getPodStatus',
+          });
+        },
+      }),
+      url: '/pods/nope',
+      path: '/pods/:slug',
+    });
+    expect((await screen.findByRole('alert')).textContent).toContain('pod "nope" not found');
+    expect(screen.getByRole('heading', { level: 1, name: 'nope' })).toBeTruthy();
+  });
+});

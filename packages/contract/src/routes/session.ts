@@ -1,0 +1,59 @@
+import type { Permission, SessionInfo } from '@clos/core';
+import { z } from 'zod';
+import { type Json, roleSchema } from '../api.ts';
+import type { RouteDefinition } from '../routes.ts';
+import { uuid } from './common.ts';
+
+// The domain's permission names, restated for the wire (contract imports only types from core);
+// checked against `Permission` below. `public` is never listed: it needs no token.
+const PERMISSION_VALUES = [
+  'read',
+  'pods:create',
+  'pods:manage',
+  'projects:manage',
+  'projects:work',
+  'gates:approve',
+  'wip:use',
+  'ideas:contribute',
+  'ideas:decide',
+  'users:manage',
+  'tokens:manage',
+  'webhooks:manage',
+] as const;
+
+export const sessionSchema = z
+  .object({
+    user: z
+      .object({ id: uuid, email: z.string(), name: z.string(), role: roleSchema })
+      .nullable()
+      .meta({ description: "the token's holder" }),
+    tokenId: uuid.nullable(),
+    role: roleSchema.meta({
+      description: "the role in force: the token's, capped by its user's current role",
+    }),
+    pods: z
+      .array(z.object({ id: uuid, slug: z.string(), name: z.string() }))
+      .meta({ description: 'the pods the token is limited to (pod-scoped permissions); empty: every pod' }),
+    permissions: z
+      .array(z.enum(PERMISSION_VALUES))
+      .meta({ description: 'what the token may do; the server checks every request anyway' }),
+  })
+  .meta({ id: 'Session' });
+
+export const sessionRoutes = {
+  getMe: {
+    method: 'GET',
+    path: '/api/v1/me',
+    responses: { 200: sessionSchema },
+    permission: 'read',
+    summary: "The caller's identity: user, effective role, pod scope and permissions (any valid token)",
+    tags: ['session'],
+  },
+} as const satisfies Record<string, RouteDefinition>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Check<T extends true> = T;
+export type _SessionContractChecks = [
+  Check<Same<z.infer<typeof sessionSchema>, Json<SessionInfo>>>,
+  Check<Same<(typeof PERMISSION_VALUES)[number], Exclude<Permission, 'public'>>>,
+];
