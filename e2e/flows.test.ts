@@ -85,7 +85,7 @@ describe.sequential('the dashboard in a browser', { timeout: 120_000 }, () => {
 
     // The admin's open page learns of it from the stream: now it qualifies.
     await admin.getByText('Ready to promote.').waitFor({ timeout: WAIT });
-    await admin.getByLabel('Pod').selectOption('orbit');
+    await admin.getByLabel('Pod', { exact: true }).selectOption('orbit');
     await admin.getByRole('button', { name: 'Promote' }).click();
     await admin.getByRole('link', { name: 'its project' }).click();
     await admin.getByRole('heading', { level: 1, name: title }).waitFor({ timeout: WAIT });
@@ -189,7 +189,7 @@ describe.sequential('the dashboard in a browser', { timeout: 120_000 }, () => {
     await e.ok('POST', `/api/v1/ideas/${idea.id}/evaluations`, { scores }, holder.token);
     await page.goto(`${e.url}/ideas/${idea.id}`);
     await page.getByText('Ready to promote.').waitFor({ timeout: WAIT });
-    await page.getByLabel('Pod').selectOption('tight');
+    await page.getByLabel('Pod', { exact: true }).selectOption('tight');
     await page.getByRole('button', { name: 'Promote' }).click();
     const full = page.getByRole('alert').filter({ hasText: 'Not promoted' });
     await full.waitFor({ timeout: WAIT });

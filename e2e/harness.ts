@@ -229,7 +229,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}.png`);
   // From the top: scrolled, the sticky header would be drawn across the middle of a full-page image.
   await page.evaluate('window.scrollTo(0, 0)');
-  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+  // Clipped to the screen's width: Chromium sizes a full-page capture by the widest descendant, even
+  // one scrolled inside its own wrapper, which would pad phone images with blank space.
+  const width = page.viewportSize()?.width ?? 1280;
+  const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+  await page.screenshot({
+    path,
+    fullPage: true,
+    clip: { x: 0, y: 0, width, height },
+    animations: 'disabled',
+  });
   return path;
 }
 

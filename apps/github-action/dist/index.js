@@ -2227,20 +2227,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema) {
-      let count = 0;
+      let count2 = 0;
       for (const key in schema) {
         if (key === "$ref")
           return Infinity;
-        count++;
+        count2++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema[key] == "object") {
-          (0, util_1.eachItem)(schema[key], (sch) => count += countKeys(sch));
+          (0, util_1.eachItem)(schema[key], (sch) => count2 += countKeys(sch));
         }
-        if (count === Infinity)
+        if (count2 === Infinity)
           return Infinity;
       }
-      return count;
+      return count2;
     }
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
@@ -5778,8 +5778,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count)));
+          const count2 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count2)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i) => {
@@ -5792,16 +5792,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count) {
-          gen.code((0, codegen_1._)`${count}++`);
+        function checkLimits(count2) {
+          gen.code((0, codegen_1._)`${count2}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count2} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -8654,8 +8654,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -8763,13 +8763,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node2)) {
-        let count = 0;
+        let count2 = 0;
         for (const item of node2.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count)
-            count = c;
+          if (c > count2)
+            count2 = c;
         }
-        return count;
+        return count2;
       } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -11722,8 +11722,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -11800,12 +11800,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count = 1;
+        let count2 = 1;
         const end = error62.linePos[1];
         if (end?.line === line && end.col > col) {
-          count = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count);
+        const pointer = " ".repeat(ci) + "^".repeat(count2);
         error62.message += `:
 
 ${lineStr}
@@ -12881,8 +12881,8 @@ var require_resolve_flow_scalar = __commonJS({
     };
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
-      const ok2 = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code2 = ok2 ? parseInt(cc, 16) : NaN;
+      const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+      const code2 = ok ? parseInt(cc, 16) : NaN;
       try {
         return String.fromCodePoint(code2);
       } catch {
@@ -16646,14 +16646,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count = units;
+  let count2 = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count--;
+      count2--;
       i++;
     }
   }
-  return count;
+  return count2;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -21036,8 +21036,8 @@ function az_default() {
 }
 
 // ../../node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getBelarusianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -23684,8 +23684,8 @@ function hu_default() {
 }
 
 // ../../node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count, one, many) {
-  return Math.abs(count) === 1 ? one : many;
+function getArmenianPlural(count2, one, many) {
+  return Math.abs(count2) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -26423,8 +26423,8 @@ function ro_default() {
 }
 
 // ../../node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getRussianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -35551,6 +35551,120 @@ var alertRoutes = {
   }
 };
 
+// ../../packages/contract/src/routes/dashboard.ts
+var count = external_exports.number().int();
+var share = (description) => external_exports.number().nullable().meta({ description });
+var podRef = { id: uuid5, slug: external_exports.string(), name: external_exports.string() };
+var ideaStatusCounts = external_exports.object({ pending: count, promoted: count, archived: count });
+var dashboardOverviewSchema = external_exports.object({
+  projectsPerStage: external_exports.array(external_exports.object({ stage: external_exports.string(), count })).meta({ description: "open projects per stage, in policy order, zeros included" }),
+  blockedProjects: count.meta({ description: "open projects that are blocked" }),
+  wip: external_exports.object({
+    used: count,
+    limit: count,
+    utilisation: share("used ÷ limit over every pod and item type; null when no limit is set"),
+    fullCells: count.meta({ description: "(pod, item type) cells at or over their limit" })
+  }),
+  ideas: external_exports.object({
+    weekStart: ts2.meta({ description: "Monday 00:00 UTC of the current week" }),
+    submittedThisWeek: count,
+    evaluatedThisWeek: count.meta({ description: "evaluations made since weekStart" }),
+    pending: count.meta({ description: "ideas waiting for a decision" })
+  }),
+  health: external_exports.object({
+    mean: share("mean of each pod's latest health score (0–100); null when none has one"),
+    pods: external_exports.array(external_exports.object({ ...podRef, score: external_exports.number().nullable() }))
+  }),
+  deployments: external_exports.object({
+    successRate: share("succeeded ÷ finished in the window; null when none finished"),
+    finished: count,
+    windowDays: count.meta({ description: "alerts.deploymentWindowDays" })
+  }),
+  alerts: external_exports.object({
+    open: count,
+    critical: count.meta({ description: "open alerts of severity critical" })
+  })
+}).meta({ id: "DashboardOverview" });
+var dashboardFunnelSchema = external_exports.object({
+  stages: external_exports.array(
+    external_exports.object({
+      stage: external_exports.string(),
+      current: count.meta({ description: "open projects in the stage now" }),
+      entered: count.meta({
+        description: "projects that ever entered it (every project entered the first stage)"
+      }),
+      conversion: share("entered the next stage ÷ entered this one; null for the last or when 0 entered"),
+      medianHoursInStage: share(
+        "median hours from entering the stage to leaving it (next transition, or shipping), over completed stays"
+      )
+    })
+  ),
+  closed: external_exports.object({ shipped: count, cancelled: count })
+}).meta({ id: "DashboardFunnel" });
+var wipHeatmapSchema = external_exports.object({
+  types: external_exports.array(external_exports.string()).meta({ description: "item types in policy order: the columns" }),
+  pods: external_exports.array(
+    external_exports.object({
+      ...podRef,
+      cells: external_exports.array(
+        external_exports.object({
+          itemType: external_exports.string(),
+          used: count,
+          limit: count.meta({ description: "the limit in force: the pod's own, else the type's default" }),
+          utilisation: share("used ÷ limit (above 1 when a limit was lowered below usage); null when 0")
+        })
+      )
+    })
+  )
+}).meta({ id: "WipHeatmap" });
+var ideaPipelineSchema = external_exports.object({
+  byStatus: ideaStatusCounts,
+  ideas: external_exports.array(
+    external_exports.object({
+      id: uuid5,
+      title: external_exports.string(),
+      status: ideaSchema.shape.status,
+      score: external_exports.number().nullable().meta({ description: "weighted score, 0–5; null until evaluated" }),
+      evaluations: count,
+      createdAt: ts2
+    })
+  )
+}).meta({ id: "IdeaPipeline" });
+var dashboardRoutes = {
+  getDashboardOverview: {
+    method: "GET",
+    path: "/api/v1/dashboard/overview",
+    responses: { 200: dashboardOverviewSchema },
+    permission: "read",
+    summary: "Company-wide figures: projects per stage, WIP utilisation, ideas this week, pod health, deployments, alerts",
+    tags: ["dashboard"]
+  },
+  getDashboardFunnel: {
+    method: "GET",
+    path: "/api/v1/dashboard/funnel",
+    responses: { 200: dashboardFunnelSchema },
+    permission: "read",
+    summary: "The stage-gate funnel: per stage, projects now, entered, conversion and median time in stage",
+    tags: ["dashboard"]
+  },
+  getDashboardWip: {
+    method: "GET",
+    path: "/api/v1/dashboard/wip",
+    responses: { 200: wipHeatmapSchema },
+    permission: "read",
+    summary: "The WIP heatmap: every pod × item type with used, limit and utilisation",
+    tags: ["dashboard"]
+  },
+  getDashboardIdeas: {
+    method: "GET",
+    path: "/api/v1/dashboard/ideas",
+    responses: { 200: ideaPipelineSchema },
+    permission: "read",
+    summary: "The idea pipeline: counts by status and the 200 newest ideas with their scores",
+    tags: ["dashboard"]
+  }
+};
+
 // ../../packages/contract/src/routes/deployments.ts
 var DEPLOYMENT_STEPS = ["build", "test", "stage", "prod"];
 var STEP_REPORT_STATUSES = ["running", "succeeded", "failed"];
@@ -35656,6 +35770,38 @@ var deploymentRoutes = {
     permission: "read",
     summary: "A pod's deployments finished in the last `days` days: counts, success rate, mean duration",
     tags: ["deployments"]
+  }
+};
+
+// ../../packages/contract/src/routes/policy.ts
+var policyViewSchema = external_exports.object({
+  stages: external_exports.array(
+    external_exports.object({
+      name: external_exports.string(),
+      description: external_exports.string().nullable(),
+      gate: external_exports.object({
+        evidence: external_exports.record(external_exports.string(), external_exports.unknown()).meta({ description: "the JSON Schema the evidence for entering this stage must satisfy" }),
+        approvals: external_exports.object({ count: external_exports.number().int(), roles: external_exports.array(roleSchema) })
+      }).nullable().meta({ description: "null on the first stage, which projects enter without a gate" })
+    })
+  ),
+  wip: external_exports.object({
+    types: external_exports.array(external_exports.object({ name: external_exports.string(), defaultLimit: external_exports.number().int() }))
+  }),
+  ideas: external_exports.object({
+    criteria: external_exports.array(external_exports.object({ key: external_exports.string(), label: external_exports.string(), weight: external_exports.number() })).meta({ description: "each scored 0–5; an evaluation scores the weighted mean" }),
+    minEvaluations: external_exports.number().int(),
+    promotionThreshold: external_exports.number().meta({ description: "the score (0–5) an idea needs to be promoted" })
+  })
+}).meta({ id: "PolicyView" });
+var policyRoutes = {
+  getPolicy: {
+    method: "GET",
+    path: "/api/v1/policy",
+    responses: { 200: policyViewSchema },
+    permission: "read",
+    summary: "The operating model in force: stages and their gates, WIP item types, idea scoring rules",
+    tags: ["policy"]
   }
 };
 
@@ -35984,35 +36130,39 @@ var rotationRoutes = {
   }
 };
 
-// ../../packages/core/src/auth/permissions.ts
-var PERMISSIONS = {
-  public: "no authentication (health probes, API docs)",
-  read: "read pods, projects, ideas, WIP, audit",
-  "pods:create": "register pods",
-  "pods:manage": "set WIP limits, record health, rotate and add members (pod-scoped)",
-  "projects:manage": "create and close projects (pod-scoped)",
-  "projects:work": "submit evidence, report CI status, advance, block and unblock projects (pod-scoped)",
-  "gates:approve": "approve or reject gates (pod-scoped; the role must also be listed by the gate)",
-  "wip:use": "acquire and release WIP locks (pod-scoped)",
-  "ideas:contribute": "submit and evaluate ideas",
-  "ideas:decide": "promote (pod-scoped) and archive ideas",
-  "users:manage": "create users",
-  "tokens:manage": "create, list and revoke API tokens",
-  "webhooks:manage": "register and inspect outbound webhooks"
-};
-var DEVELOPER = ["read", "projects:work", "wip:use", "ideas:contribute"];
-var POD_LEAD = [
-  ...DEVELOPER,
+// ../../packages/contract/src/routes/session.ts
+var PERMISSION_VALUES = [
+  "read",
+  "pods:create",
   "pods:manage",
   "projects:manage",
+  "projects:work",
   "gates:approve",
-  "ideas:decide"
+  "wip:use",
+  "ideas:contribute",
+  "ideas:decide",
+  "users:manage",
+  "tokens:manage",
+  "webhooks:manage"
 ];
-var ROLE_PERMISSIONS = {
-  viewer: /* @__PURE__ */ new Set(["read"]),
-  developer: new Set(DEVELOPER),
-  "pod-lead": new Set(POD_LEAD),
-  admin: new Set(Object.keys(PERMISSIONS))
+var sessionSchema = external_exports.object({
+  user: external_exports.object({ id: uuid5, email: external_exports.string(), name: external_exports.string(), role: roleSchema }).nullable().meta({ description: "the token's holder" }),
+  tokenId: uuid5.nullable(),
+  role: roleSchema.meta({
+    description: "the role in force: the token's, capped by its user's current role"
+  }),
+  pods: external_exports.array(external_exports.object({ id: uuid5, slug: external_exports.string(), name: external_exports.string() })).meta({ description: "the pods the token is limited to (pod-scoped permissions); empty: every pod" }),
+  permissions: external_exports.array(external_exports.enum(PERMISSION_VALUES)).meta({ description: "what the token may do; the server checks every request anyway" })
+}).meta({ id: "Session" });
+var sessionRoutes = {
+  getMe: {
+    method: "GET",
+    path: "/api/v1/me",
+    responses: { 200: sessionSchema },
+    permission: "read",
+    summary: "The caller's identity: user, effective role, pod scope and permissions (any valid token)",
+    tags: ["session"]
+  }
 };
 
 // ../../packages/core/src/stages/gate.ts
@@ -36051,13 +36201,6 @@ function describeAjvError(error62) {
   const path = base || "(root)";
   return { path, message: `evidence field "${path}" ${error62.message ?? "is invalid"}` };
 }
-
-// ../../packages/core/src/audit/chain.ts
-var GENESIS_HASH = "0".repeat(64);
-
-// ../../packages/core/src/deployments/service.ts
-var DEPLOYMENT_STEPS2 = ["build", "test", "stage", "prod"];
-var ORDER = DEPLOYMENT_STEPS2.join(" → ");
 
 // ../../packages/core/src/events/catalog.ts
 var DOMAIN_EVENT_TYPES = {
@@ -36702,7 +36845,10 @@ var routes = {
   ...alertRoutes,
   ...streamRoutes,
   ...rotationRoutes,
-  ...webhookRoutes
+  ...webhookRoutes,
+  ...policyRoutes,
+  ...sessionRoutes,
+  ...dashboardRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -36863,6 +37009,7 @@ function createClosClient(options) {
         throw apiError("streamEvents", response, text2, body, response.headers.get("x-request-id"));
       }
       delay = 500;
+      eventOptions.onStatus?.("open");
       try {
         for await (const message of parseSse(response.body)) {
           if (message.event === "reset") {
@@ -36876,9 +37023,11 @@ function createClosClient(options) {
         }
       } catch (error62) {
         if (eventOptions.signal?.aborted) return;
+        eventOptions.onStatus?.("closed");
         if (eventOptions.reconnect === false) throw error62;
       }
       if (eventOptions.signal?.aborted || eventOptions.reconnect === false) return;
+      eventOptions.onStatus?.("closed");
       await sleep(delay, eventOptions.signal);
     }
   }
@@ -37619,12 +37768,12 @@ function table(headers, rows) {
     ...rows.map((row) => `| ${row.join(" | ")} |`)
   ];
 }
-function mark(ok2) {
-  return ok2 ? "✅" : "❌";
+function mark(ok) {
+  return ok ? "✅" : "❌";
 }
 
 // src/dashboard-update.ts
-var CI_STATES2 = ["passed", "failed", "running"];
+var CI_STATES = ["passed", "failed", "running"];
 var MAX_CONTEXT = 100;
 function runUrl(env2) {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env2;
@@ -37633,8 +37782,8 @@ function runUrl(env2) {
 async function dashboardUpdate(context) {
   const inputs = requireInputs(context, "dashboard-update", ["project-id", "status", "server-url", "token"]);
   const status = inputs.status;
-  if (!CI_STATES2.includes(status))
-    throw usageError(`input "status" must be one of ${CI_STATES2.join(", ")}; got "${inputs.status}"`);
+  if (!CI_STATES.includes(status))
+    throw usageError(`input "status" must be one of ${CI_STATES.join(", ")}; got "${inputs.status}"`);
   const url2 = runUrl(context.env);
   const workflow = context.env.GITHUB_WORKFLOW?.trim();
   const ctx = workflow ? workflow.slice(0, MAX_CONTEXT) : void 0;

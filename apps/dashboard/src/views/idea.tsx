@@ -372,7 +372,7 @@ function IdeaBody({ idea }: { idea: Idea }) {
     rules && idea.status === 'pending' ? ideaBlockers(rules, idea.evaluationCount, idea.evaluationScore) : [];
   const pending = idea.status === 'pending';
   return (
-    <div className="grid gap-6 lg:grid-cols-3">
+    <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
       <div className="space-y-6 lg:col-span-2">
         <Card>
           <div className="space-y-3">
