@@ -614,7 +614,8 @@ function report(runs: Partial<Record<Kind, SideRun>>, sizes: Map<string, number>
       mb(r.before.rssMb),
       mb(r.before.heapUsedMb),
       mb(r.before.externalMb),
-      ...Array<string>(5).fill('–'),
+      cores(r.before.cpuMs / r.before.wallMs),
+      ...Array<string>(4).fill('–'),
     ]);
     memRows.push([
       r.kind,
