@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
@@ -23,6 +23,7 @@ import {
   splitAlerts,
 } from '../lib/alerts.ts';
 import { useSession } from '../lib/auth.tsx';
+import { usePodList } from '../lib/pod-list.ts';
 
 function AlertItem({ alert, slugs }: { alert: Alert; slugs: ReadonlyMap<string, string> }) {
   const severity = SEVERITY[alert.severity];
@@ -105,10 +106,7 @@ export function Alerts() {
   const { client } = useSession();
   const [search] = useSearchParams();
   const filters = useMemo(() => alertFiltersFromSearch(search), [search]);
-  const pods = useQuery({
-    queryKey: ['pods', 'list'],
-    queryFn: () => client.listPods({ query: { limit: 200 } }),
-  });
+  const pods = usePodList();
   const slugs = useMemo(() => new Map((pods.data?.items ?? []).map((p) => [p.id, p.slug])), [pods.data]);
   const alerts = useInfiniteQuery({
     queryKey: ['alerts', filters],

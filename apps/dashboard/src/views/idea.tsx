@@ -29,6 +29,7 @@ import {
   SCORE_MIN,
   SCORE_STEP,
 } from '../lib/ideas.ts';
+import { usePodList } from '../lib/pod-list.ts';
 import { usePolicy } from '../lib/policy.ts';
 import { useUserEmails } from '../lib/users.ts';
 import { holderName } from '../lib/wip.ts';
@@ -226,10 +227,7 @@ function PromotionRefusal({ error }: { error: unknown }) {
 function Promote({ idea }: { idea: Idea }) {
   const { client, can } = useSession();
   const refresh = useRefreshIdeas();
-  const pods = useQuery({
-    queryKey: ['pods', 'list'],
-    queryFn: () => client.listPods({ query: { limit: 200 } }),
-  });
+  const pods = usePodList();
   const allowed = useMemo(
     () => (pods.data?.items ?? []).filter((p) => can('ideas:decide', p.id)),
     [pods.data, can],

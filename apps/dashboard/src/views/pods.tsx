@@ -1,8 +1,9 @@
-import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { Badge, Button, Card, ErrorNote, Loading, Page, QueryState, TextField } from '../components/ui.tsx';
 import { useSession } from '../lib/auth.tsx';
+import { usePodList } from '../lib/pod-list.ts';
 import { defaultTimezone, healthTone, type Pod, type PodStatus, wipUsage } from '../lib/pods.ts';
 
 function RegisterPod() {
@@ -161,11 +162,8 @@ function PodTable({ pods }: { pods: Pod[] }) {
 
 /** Every pod with its latest health, members and WIP usage; a form to register one. */
 export function Pods() {
-  const { client, can } = useSession();
-  const pods = useQuery({
-    queryKey: ['pods', 'list'],
-    queryFn: () => client.listPods({ query: { limit: 200 } }),
-  });
+  const { can } = useSession();
+  const pods = usePodList();
   return (
     <Page title="Pods">
       <QueryState

@@ -15,6 +15,7 @@ import {
   TextField,
 } from '../components/ui.tsx';
 import { useSession } from '../lib/auth.tsx';
+import { usePodList } from '../lib/pod-list.ts';
 import {
   buildTimeline,
   type CiStatus,
@@ -540,10 +541,7 @@ export function ProjectDetail() {
     queryFn: () => client.listAudit({ query: { subjectType: 'project', subjectId: id, limit: 200 } }),
     enabled: project.isSuccess,
   });
-  const pods = useQuery({
-    queryKey: ['pods', 'list'],
-    queryFn: () => client.listPods({ query: { limit: 200 } }),
-  });
+  const pods = usePodList();
 
   return (
     <Page title={project.data?.name ?? 'Project'}>

@@ -15,6 +15,7 @@ import {
   TextField,
 } from '../components/ui.tsx';
 import { useSession } from '../lib/auth.tsx';
+import { usePodList } from '../lib/pod-list.ts';
 import {
   type Funnel,
   filtersFromSearch,
@@ -31,13 +32,7 @@ const TD = 'px-3 py-2 whitespace-nowrap';
 
 type PodRef = { id: string; slug: string; name: string };
 
-function usePods() {
-  const { client } = useSession();
-  return useQuery({
-    queryKey: ['pods', 'list'],
-    queryFn: () => client.listPods({ query: { limit: 200 } }),
-  });
-}
+const usePods = usePodList;
 
 function FunnelCard({ funnel }: { funnel: Funnel }) {
   const option = useMemo(() => funnelOption(funnel), [funnel]);

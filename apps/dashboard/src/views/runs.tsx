@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
@@ -13,6 +13,7 @@ import {
   TextField,
 } from '../components/ui.tsx';
 import { useSession } from '../lib/auth.tsx';
+import { usePodList } from '../lib/pod-list.ts';
 import {
   KNOWN_WORKFLOWS,
   RUN_STATUSES,
@@ -154,10 +155,7 @@ export function Runs() {
   const { client } = useSession();
   const [search] = useSearchParams();
   const filters = useMemo(() => runFiltersFromSearch(search), [search]);
-  const pods = useQuery({
-    queryKey: ['pods', 'list'],
-    queryFn: () => client.listPods({ query: { limit: 200 } }),
-  });
+  const pods = usePodList();
   const podNames = useMemo(() => new Map((pods.data?.items ?? []).map((p) => [p.id, p.name])), [pods.data]);
   const runs = useInfiniteQuery({
     queryKey: ['runs', 'list', filters],
