@@ -166,6 +166,29 @@ describe.each(testEngines())('the dashboard served at / on %s', (engine) => {
     }
   });
 
+  it('does not count the app’s files against the per-address request budget', async () => {
+    const services = composeServices({ database, policy: defaultPolicy(), clock: new FakeClock() });
+    const limited = await buildApp({
+      services,
+      database,
+      dashboardDir: join(tmp, 'dist'),
+      rateLimit: { perToken: 0, perIp: 3, webhook: 0 },
+    });
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect((await get(limited, '/')).statusCode).toBe(200);
+        expect((await get(limited, '/assets/app-abc123.js', '*/*')).statusCode).toBe(200);
+      }
+      // The API still is limited.
+      const codes = [];
+      for (let i = 0; i < 4; i++)
+        codes.push((await limited.inject({ method: 'GET', url: '/api/v1/pods' })).statusCode);
+      expect(codes).toContain(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('finds the build in apps/dashboard/dist by default', () => {
     expect(DEFAULT_DASHBOARD_DIR.split(/[\\/]/).slice(-3)).toEqual(['apps', 'dashboard', 'dist']);
   });

@@ -94,7 +94,9 @@ export async function registerDashboard(app: FastifyInstance, options: { dir?: s
       .send(NOT_BUILT_PAGE);
   };
 
-  const config = { permission: 'public' as const };
+  // Files from disk, no database work: not counted against the per-address budget, which a page load
+  // (a dozen chunks) and an office behind one NAT address would otherwise spend on the app itself.
+  const config = { permission: 'public' as const, rateLimit: 'exempt' as const };
   app.get('/', { config, schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
   app.get<{ Params: { '*': string } }>('/*', { config, schema: { hide: true } }, async (request, reply) => {
     const path = `/${request.params['*']}`;
