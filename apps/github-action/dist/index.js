@@ -37410,6 +37410,30 @@ function checkCrossFieldRules(config2, ctx) {
   checkIdeas(config2.ideas, add);
   checkHealth(config2.health, add);
   checkRotation(config2.rotation, add);
+  checkEventRetention(config2.events, config2.webhooks, add);
+  checkNotificationEvents(config2.notifications, add);
+}
+function checkEventRetention(events, webhooks, add) {
+  const retentionDays = isRecord(events) && typeof events.retentionDays === "number" ? events.retentionDays : 7;
+  const retryHours = isRecord(webhooks) && typeof webhooks.retryHours === "number" ? webhooks.retryHours : 24;
+  if (retentionDays * 24 < retryHours)
+    add(
+      ["events", "retentionDays"],
+      `must cover webhooks.retryHours (${retryHours} h = ${retryHours / 24} days): webhook retries read their event from the retained log`
+    );
+}
+function checkNotificationEvents(notifications, add) {
+  if (!isRecord(notifications)) return;
+  for (const [index, hook] of records(notifications.webhooks)) {
+    if (!Array.isArray(hook.events)) continue;
+    hook.events.forEach((type, position) => {
+      if (typeof type === "string" && type !== "*" && !isDomainEventType(type))
+        add(
+          ["notifications", "webhooks", index, "events", position],
+          `unknown event type "${type}" (docs/events.md lists them; "*" means all)`
+        );
+    });
+  }
 }
 function checkUnique(items, key, path, what, add, normalise = (value) => value) {
   const first = /* @__PURE__ */ new Map();

@@ -51,6 +51,8 @@ export interface AppOptions {
   graphql?: Partial<QueryLimits> | undefined;
   /** The built dashboard SPA served at `/`; apps/dashboard/dist when absent. */
   dashboardDir?: string | undefined;
+  /** Event stream tuning (tests shorten the token re-check). */
+  stream?: { recheckMs?: number | undefined } | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -118,7 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   adminRoutes(app, deps);
   workflowRoutes(app, deps);
   rhythmRoutes(app, deps);
-  streamRoutes(app, deps);
+  streamRoutes(app, deps, options.stream);
   deploymentRoutes(app, deps);
   alertRoutes(app, deps);
   rotationRoutes(app, deps);

@@ -47,6 +47,8 @@ export async function startHarness(
     runtime?: boolean;
     extraModules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
     notifiers?: import('@clos/core').Notifier[];
+    /** Event stream tuning passed to buildApp. */
+    stream?: { recheckMs?: number };
   } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(engine);
@@ -65,7 +67,7 @@ export async function startHarness(
       })
     : null;
   const services = runtime ? runtime.services : composeServices({ database, policy: resolved, clock });
-  const app = await buildApp({ services, database, runtime: runtime ?? undefined });
+  const app = await buildApp({ services, database, runtime: runtime ?? undefined, stream: options.stream });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();
 

@@ -44,7 +44,7 @@ describe.each(testEngines())('the live event stream on %s', { timeout: 120_000 }
   const dataOf = (m: { data: string }) => JSON.parse(m.data) as Record<string, unknown>;
 
   beforeAll(async () => {
-    h = await startHarness(engine, {}, undefined, { runtime: true });
+    h = await startHarness(engine, {}, undefined, { runtime: true, stream: { recheckMs: 100 } });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = h.app.server.address() as { port: number };
     base = `http://127.0.0.1:${port}`;
@@ -59,6 +59,27 @@ describe.each(testEngines())('the live event stream on %s', { timeout: 120_000 }
     await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' });
     await h.call('POST', '/api/v1/pods', { slug: 'atlas', name: 'Atlas', timezone: 'America/New_York' });
     await h.drain();
+  });
+
+  it('ends the open streams of a token once it is revoked, and only those', async () => {
+    const dev = await h.userWithToken('developer');
+    const other = await h.userWithToken('viewer');
+    const revoked = await connect('', dev.token);
+    const kept = await connect('', other.token);
+    const tokens = (await h.call('GET', '/api/v1/tokens')).json().items as {
+      id: string;
+      name: string;
+      userId: string;
+    }[];
+    const devToken = tokens.find((t) => t.userId === dev.userId)!;
+    expect((await h.call('DELETE', `/api/v1/tokens/${devToken.id}`)).statusCode).toBe(200);
+    await revoked.waitUntil(() => revoked.ended(), 'the revoked token’s stream to end', 20_000);
+    // The other reader still receives events.
+    await submitIdea('after the revocation');
+    await h.drain();
+    const [message] = await kept.waitFor(1, (m) => m.event === 'idea.submitted');
+    expect(dataOf(message!).type).toBe('idea.submitted');
+    expect(kept.ended()).toBe(false);
   });
 
   it('refuses a caller without a token', async () => {

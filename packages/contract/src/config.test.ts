@@ -525,3 +525,34 @@ describe('problem reporting', () => {
     expect(formatConfigPath(['pods', 0, 'wipLimits', 'a.b'])).toBe('pods[0].wipLimits["a.b"]');
   });
 });
+
+describe('events and notifications', () => {
+  it('keeps events at least as long as webhook deliveries are retried', () => {
+    expect(problems({ events: { retentionDays: 0.5 } })).toEqual([
+      'events.retentionDays: must cover webhooks.retryHours (24 h = 1 days): webhook retries read their event from the retained log',
+    ]);
+    expect(problems({ events: { retentionDays: 2 }, webhooks: { retryHours: 72 } })[0]).toContain(
+      'events.retentionDays',
+    );
+    expect(parsed({ events: { retentionDays: 1 } }).events.retentionDays).toBe(1);
+    expect(parsed({ events: { retentionDays: 3 }, webhooks: { retryHours: 72 } }).webhooks.retryHours).toBe(
+      72,
+    );
+  });
+
+  it('names each unknown event type in a notification filter', () => {
+    expect(
+      problems({
+        notifications: {
+          webhooks: [{ url: 'https://chat.example.com/hook', events: ['alert.opened', 'alert.opend'] }],
+        },
+      }),
+    ).toEqual([
+      'notifications.webhooks[0].events[1]: unknown event type "alert.opend" (docs/events.md lists them; "*" means all)',
+    ]);
+    expect(
+      parsed({ notifications: { webhooks: [{ url: 'https://chat.example.com/hook', events: ['*'] }] } })
+        .notifications.webhooks[0]!.events,
+    ).toEqual(['*']);
+  });
+});

@@ -5,7 +5,7 @@
  * Every key has a default, so an empty file gives a complete, working model; the defaults are written
  * out in full in `clos.config.example.yaml` at the repository root.
  */
-import type { Policy, Role } from '@clos/core';
+import { isDomainEventType, type Policy, type Role } from '@clos/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { z } from 'zod';
@@ -375,6 +375,38 @@ function checkCrossFieldRules(config: Record<string, unknown>, ctx: z.Refinement
   checkIdeas(config.ideas, add);
   checkHealth(config.health, add);
   checkRotation(config.rotation, add);
+  checkEventRetention(config.events, config.webhooks, add);
+  checkNotificationEvents(config.notifications, add);
+}
+
+/**
+ * A delivery retried for `webhooks.retryHours` reads its event each time: events must be kept at least
+ * that long, or late retries find nothing to send.
+ */
+function checkEventRetention(events: unknown, webhooks: unknown, add: AddIssue): void {
+  const retentionDays =
+    isRecord(events) && typeof events.retentionDays === 'number' ? events.retentionDays : 7;
+  const retryHours = isRecord(webhooks) && typeof webhooks.retryHours === 'number' ? webhooks.retryHours : 24;
+  if (retentionDays * 24 < retryHours)
+    add(
+      ['events', 'retentionDays'],
+      `must cover webhooks.retryHours (${retryHours} h = ${retryHours / 24} days): webhook retries read their event from the retained log`,
+    );
+}
+
+/** A notification filter naming a type that does not exist would silently never match. */
+function checkNotificationEvents(notifications: unknown, add: AddIssue): void {
+  if (!isRecord(notifications)) return;
+  for (const [index, hook] of records(notifications.webhooks)) {
+    if (!Array.isArray(hook.events)) continue;
+    hook.events.forEach((type, position) => {
+      if (typeof type === 'string' && type !== '*' && !isDomainEventType(type))
+        add(
+          ['notifications', 'webhooks', index, 'events', position],
+          `unknown event type "${type}" (docs/events.md lists them; "*" means all)`,
+        );
+    });
+  }
 }
 
 /** Reports each repeated string value of `key` at its later occurrences. */

@@ -28,7 +28,11 @@ function resumePoint(request: FastifyRequest, fromQuery: number | undefined): nu
  * `GET /api/v1/stream`. One hub per process, started with the app when it has a job runner (the
  * relay that sequences events); the handler checks the request, then hands the response to it.
  */
-export function streamRoutes(app: FastifyInstance, { services, database, runtime }: RouteDeps) {
+export function streamRoutes(
+  app: FastifyInstance,
+  { services, database, runtime }: RouteDeps,
+  streamOptions?: { recheckMs?: number | undefined },
+) {
   let hub: StreamHub | null = null;
   if (runtime && database) {
     app.addHook('onReady', async () => {
@@ -39,6 +43,8 @@ export function streamRoutes(app: FastifyInstance, { services, database, runtime
           bounds: () => services.stream.bounds(SYSTEM),
         },
         logger: app.log.child({ component: 'stream' }),
+        activeTokens: (ids) => services.auth.activeTokenIds(ids),
+        ...(streamOptions?.recheckMs ? { recheckMs: streamOptions.recheckMs } : {}),
       });
     });
     // Before the HTTP server closes: it waits for open responses, and a stream never ends by itself.
@@ -74,6 +80,7 @@ export function streamRoutes(app: FastifyInstance, { services, database, runtime
     });
     void hub.connect(reply.raw, {
       accepts: selectionPredicate(selection),
+      tokenId: ctx.actor.tokenId,
       resume:
         after === null
           ? undefined

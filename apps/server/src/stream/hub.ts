@@ -25,6 +25,8 @@ export interface EventFeed {
 export interface StreamReader {
   /** Whether this reader receives the event (its visibility and filters). */
   accepts(event: DomainEvent): boolean;
+  /** The API token the reader authenticated with, re-checked while the stream is open. */
+  tokenId?: string | null | undefined;
   /** Reconnecting after `after` (its `Last-Event-ID`): stored events it may see, oldest first. */
   resume?: { after: number; replay(afterSeq: number, limit: number): Promise<DomainEvent[]> } | undefined;
 }
@@ -50,6 +52,13 @@ export interface StreamHubOptions {
   maxBufferedBytes?: number;
   /** The reconnection delay browsers are told to use (`retry:`). Default 2 s. */
   retryMs?: number;
+  /**
+   * Which of the given tokens are still valid. A stream authenticates once, when it opens; without
+   * this re-check a revoked or expired token would keep receiving events until it reconnects.
+   */
+  activeTokens?: (ids: string[]) => Promise<Set<string>>;
+  /** How often readers' tokens are re-checked. Default 30 s. */
+  recheckMs?: number;
 }
 
 const BATCH = 500;
@@ -76,6 +85,7 @@ export const resetFrame = (reason: string) => `event: reset\ndata: ${JSON.string
 interface Client {
   sink: SseSink;
   accepts: (event: DomainEvent) => boolean;
+  tokenId: string | null;
   /** False while replaying: live events wait in `pending` so they follow the replay in order. */
   live: boolean;
   pending: { seq: number; frame: string }[];
@@ -239,6 +249,29 @@ export async function startStreamHub(options: StreamHubOptions): Promise<StreamH
   }, keepaliveMs);
   keepalive.unref();
 
+  // One lookup per distinct token, however many streams it holds open.
+  let rechecking = false;
+  async function recheckTokens(): Promise<void> {
+    if (!options.activeTokens || rechecking) return;
+    const ids = [...new Set([...clients].flatMap((c) => (c.tokenId ? [c.tokenId] : [])))];
+    if (ids.length === 0) return;
+    rechecking = true;
+    try {
+      const active = await options.activeTokens(ids);
+      for (const client of clients)
+        if (client.tokenId && !active.has(client.tokenId))
+          drop(client, 'its token was revoked or has expired');
+    } catch (error) {
+      logger.warn({ err: error }, 'could not re-check the tokens of open event streams');
+    } finally {
+      rechecking = false;
+    }
+  }
+  const recheck = options.activeTokens
+    ? setInterval(() => void recheckTokens(), options.recheckMs ?? 30_000)
+    : null;
+  recheck?.unref();
+
   function waitWritable(client: Client): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -288,6 +321,7 @@ export async function startStreamHub(options: StreamHubOptions): Promise<StreamH
       const client: Client = {
         sink,
         accepts: reader.accepts,
+        tokenId: reader.tokenId ?? null,
         live: !reader.resume,
         pending: [],
         pendingBytes: 0,
@@ -319,6 +353,7 @@ export async function startStreamHub(options: StreamHubOptions): Promise<StreamH
     async close() {
       stopped = true;
       clearInterval(keepalive);
+      if (recheck) clearInterval(recheck);
       for (const client of clients) drop(client, null);
       if (pumping) await pumping;
       const stop = unlisten;

@@ -136,6 +136,21 @@ export function createAuthService(deps: Deps) {
     },
 
     /** Idempotent. */
+    /**
+     * Which of these tokens may still be used now (not revoked, not expired, still existing). For
+     * long-lived connections, which authenticated once at their start: the event stream re-checks its
+     * readers' tokens with this, so revoking a token also ends its open streams.
+     */
+    async activeTokenIds(ids: readonly string[]): Promise<Set<string>> {
+      const now = clock.now();
+      const active = new Set<string>();
+      for (const id of new Set(ids)) {
+        const token = await uow.read.tokens.byId(id);
+        if (token && !token.revokedAt && (!token.expiresAt || token.expiresAt > now)) active.add(id);
+      }
+      return active;
+    },
+
     async revokeToken(ctx: Ctx, id: string): Promise<ApiToken> {
       assertCan(ctx.actor, 'tokens:manage');
       return uow.run(async (repos) => {
