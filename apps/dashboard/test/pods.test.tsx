@@ -107,7 +107,20 @@ describe('Pods view', () => {
     renderView(<Pods />, {
       client: fakeClient({
         listPods: async () => ({ items: [pod], nextCursor: null }),
-        getPodStatus: async () => status(),
+        // The list reads every pod's figures in one answer (no status request per pod).
+        getDashboardPods: async () => ({
+          types: ['project', 'task'],
+          pods: [
+            {
+              id: pod.id,
+              slug: pod.slug,
+              name: pod.name,
+              members: 2,
+              health: 72,
+              cells: status().wip.map((c) => ({ ...c, utilisation: c.limit ? c.used / c.limit : null })),
+            },
+          ],
+        }),
       }),
     });
     const link = await screen.findByRole('link', { name: 'Core platform' });

@@ -35617,6 +35617,15 @@ var wipHeatmapSchema = external_exports.object({
     })
   )
 }).meta({ id: "WipHeatmap" });
+var podSummariesSchema = external_exports.object({
+  types: external_exports.array(external_exports.string()),
+  pods: external_exports.array(
+    wipHeatmapSchema.shape.pods.element.extend({
+      members: count.meta({ description: "active members" }),
+      health: external_exports.number().int().nullable().meta({ description: "the latest health score, 0–100" })
+    })
+  )
+}).meta({ id: "PodSummaries" });
 var ideaPipelineSchema = external_exports.object({
   byStatus: ideaStatusCounts,
   ideas: external_exports.array(
@@ -35653,6 +35662,14 @@ var dashboardRoutes = {
     responses: { 200: wipHeatmapSchema },
     permission: "read",
     summary: "The WIP heatmap: every pod × item type with used, limit and utilisation",
+    tags: ["dashboard"]
+  },
+  getDashboardPods: {
+    method: "GET",
+    path: "/api/v1/dashboard/pods",
+    responses: { 200: podSummariesSchema },
+    permission: "read",
+    summary: "Every pod with its active members, latest health score and WIP cells (the pods list)",
     tags: ["dashboard"]
   },
   getDashboardIdeas: {

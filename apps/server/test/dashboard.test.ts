@@ -15,7 +15,7 @@ const POLICY = {
   },
 };
 const TOP_SCORES = { impact: 5, confidence: 5, ease: 5, 'strategic-fit': 5 };
-const DASHBOARD = ['overview', 'funnel', 'wip', 'ideas'].map((view) => `/api/v1/dashboard/${view}`);
+const DASHBOARD = ['overview', 'funnel', 'wip', 'pods', 'ideas'].map((view) => `/api/v1/dashboard/${view}`);
 
 describe.each(testEngines())('dashboard on %s', (engine) => {
   let h: Harness;
@@ -258,6 +258,40 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
     const wip = await get('/api/v1/dashboard/wip');
     expect(wip.pods[1].cells[0]).toEqual({ itemType: 'project', used: 2, limit: 1, utilisation: 2 });
     expect(wip.pods[2].cells[0]).toEqual({ itemType: 'project', used: 0, limit: 0, utilisation: null });
+  });
+
+  it('pods: each pod’s members, latest health and WIP cells, as its status answers them', async () => {
+    await company();
+    for (const [i, email] of ['kim@example.com', 'lou@example.com'].entries()) {
+      await ok('POST', '/api/v1/users', { email, name: `Member ${i}`, role: 'developer' });
+      await ok('POST', '/api/v1/pods/ratio/members', { email, podRole: 'member' });
+    }
+    await ok('POST', '/api/v1/pods/ratio/rotate', { email: 'lou@example.com', toPod: 'atlas' });
+    const summaries = await get('/api/v1/dashboard/pods');
+    expect(summaries.types).toEqual(['project', 'pull-request']);
+    expect(summaries.pods.map((p: { slug: string }) => p.slug)).toEqual(['atlas', 'ratio', 'zephyr']);
+    // One answer must say what one status request per pod says.
+    for (const summary of summaries.pods) {
+      const status = await get(`/api/v1/pods/${summary.slug}/status`);
+      expect(summary.members, summary.slug).toBe(status.members.length);
+      expect(summary.health, summary.slug).toBe(status.health?.score ?? null);
+      expect(
+        summary.cells.map((c: { itemType: string; used: number; limit: number }) => [
+          c.itemType,
+          c.used,
+          c.limit,
+        ]),
+      ).toEqual(
+        status.wip.map((c: { itemType: string; used: number; limit: number }) => [
+          c.itemType,
+          c.used,
+          c.limit,
+        ]),
+      );
+    }
+    expect(summaries.pods.find((p: { slug: string }) => p.slug === 'atlas').members).toBe(1);
+    expect(summaries.pods.find((p: { slug: string }) => p.slug === 'ratio').members).toBe(1);
+    expect(summaries.pods.find((p: { slug: string }) => p.slug === 'zephyr').health).toBeNull();
   });
 
   it('ideas: counts by status and the newest ideas with their scores', async () => {

@@ -1,10 +1,11 @@
-import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
+import type { RouteResponse, Routes } from '@clos/contract';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { Badge, Button, Card, ErrorNote, Loading, Page, QueryState, TextField } from '../components/ui.tsx';
 import { useSession } from '../lib/auth.tsx';
 import { usePodList } from '../lib/pod-list.ts';
-import { defaultTimezone, healthTone, type Pod, type PodStatus, wipUsage } from '../lib/pods.ts';
+import { defaultTimezone, healthTone, type Pod, wipUsage } from '../lib/pods.ts';
 
 function RegisterPod() {
   const { client } = useSession();
@@ -64,17 +65,11 @@ function RegisterPod() {
   );
 }
 
-function PodRow({
-  pod,
-  status,
-}: {
-  pod: Pod;
-  status: { data?: PodStatus; isError: boolean; isPending: boolean };
-}) {
-  const s = status.data;
-  const usage = s ? wipUsage(s.wip) : null;
-  const score = s?.health?.score ?? null;
-  const pending = status.isPending ? '…' : status.isError ? 'unavailable' : '—';
+type PodSummary = RouteResponse<Routes['getDashboardPods']>['pods'][number];
+
+function PodRow({ pod, summary, pending }: { pod: Pod; summary: PodSummary | undefined; pending: string }) {
+  const usage = summary ? wipUsage(summary.cells) : null;
+  const score = summary?.health ?? null;
   return (
     <tr className="border-t border-slate-200 dark:border-slate-800">
       <th scope="row" className="px-3 py-2 text-left font-medium">
@@ -87,13 +82,13 @@ function PodRow({
         <div className="text-xs font-normal text-slate-500">{pod.slug}</div>
       </th>
       <td className="px-3 py-2">
-        {s ? (
+        {summary ? (
           <Badge tone={healthTone(score)}>{score === null ? 'no score yet' : `${score} / 100`}</Badge>
         ) : (
           pending
         )}
       </td>
-      <td className="px-3 py-2 tabular-nums">{s ? s.members.length : pending}</td>
+      <td className="px-3 py-2 tabular-nums">{summary ? summary.members : pending}</td>
       <td className="px-3 py-2">
         {usage ? (
           <>
@@ -115,15 +110,15 @@ function PodRow({
 
 function PodTable({ pods }: { pods: Pod[] }) {
   const { client } = useSession();
-  // One status per pod: members, WIP and the latest health in one answer each.
-  const statuses = useQueries({
-    queries: pods.map((p) => ({
-      queryKey: ['pods', p.slug, 'status'],
-      queryFn: () => client.getPodStatus({ params: { slug: p.slug } }),
-    })),
+  // One answer for every pod's members, health and WIP: not one status request per pod, which the
+  // list would repeat for every pod on each live update.
+  const summaries = useQuery({
+    queryKey: ['pods', 'summaries'],
+    queryFn: () => client.getDashboardPods(),
   });
-  // The figures arrive pod by pod: say so until the last has, so nobody reads a half-filled table.
-  const loading = statuses.some((s) => s.isPending);
+  const byId = new Map((summaries.data?.pods ?? []).map((p) => [p.id, p]));
+  const loading = summaries.isPending;
+  const pending = summaries.isPending ? '…' : summaries.isError ? 'unavailable' : '—';
   return (
     <div className="space-y-2">
       {loading ? <Loading what="Loading pod figures" /> : null}
@@ -150,8 +145,8 @@ function PodTable({ pods }: { pods: Pod[] }) {
             </tr>
           </thead>
           <tbody>
-            {pods.map((pod, i) => (
-              <PodRow key={pod.id} pod={pod} status={statuses[i] ?? { isError: false, isPending: true }} />
+            {pods.map((pod) => (
+              <PodRow key={pod.id} pod={pod} summary={byId.get(pod.id)} pending={pending} />
             ))}
           </tbody>
         </table>

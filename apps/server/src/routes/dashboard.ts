@@ -10,5 +10,6 @@ export function dashboardRoutes(app: FastifyInstance, { services }: RouteDeps) {
   );
   route(app, routes.getDashboardFunnel, async (req) => services.dashboard.funnel(ctxOf(req)));
   route(app, routes.getDashboardWip, async (req) => services.dashboard.wip(ctxOf(req)));
+  route(app, routes.getDashboardPods, async (req) => services.dashboard.pods(ctxOf(req)));
   route(app, routes.getDashboardIdeas, async (req) => toJson(await services.dashboard.ideas(ctxOf(req))));
 }

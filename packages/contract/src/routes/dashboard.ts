@@ -81,6 +81,18 @@ export const wipHeatmapSchema = z
   })
   .meta({ id: 'WipHeatmap' });
 
+export const podSummariesSchema = z
+  .object({
+    types: z.array(z.string()),
+    pods: z.array(
+      wipHeatmapSchema.shape.pods.element.extend({
+        members: count.meta({ description: 'active members' }),
+        health: z.number().int().nullable().meta({ description: 'the latest health score, 0–100' }),
+      }),
+    ),
+  })
+  .meta({ id: 'PodSummaries' });
+
 export const ideaPipelineSchema = z
   .object({
     byStatus: ideaStatusCounts,
@@ -121,6 +133,14 @@ export const dashboardRoutes = {
     responses: { 200: wipHeatmapSchema },
     permission: 'read',
     summary: 'The WIP heatmap: every pod × item type with used, limit and utilisation',
+    tags: ['dashboard'],
+  },
+  getDashboardPods: {
+    method: 'GET',
+    path: '/api/v1/dashboard/pods',
+    responses: { 200: podSummariesSchema },
+    permission: 'read',
+    summary: 'Every pod with its active members, latest health score and WIP cells (the pods list)',
     tags: ['dashboard'],
   },
   getDashboardIdeas: {

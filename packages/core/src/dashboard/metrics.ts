@@ -103,6 +103,13 @@ export interface WipHeatmapPod extends DashboardPod {
   cells: WipCell[];
 }
 
+/** One row of the pods list: the WIP row of the heatmap, with members and the latest health. */
+export interface PodSummary extends WipHeatmapPod {
+  members: number;
+  /** The latest health score; null before the first snapshot. */
+  health: number | null;
+}
+
 export interface WipHeatmap {
   /** Item types in the policy's order: the columns. */
   types: string[];

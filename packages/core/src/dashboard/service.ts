@@ -8,6 +8,7 @@ import {
   type DashboardFunnel,
   type DeploymentSummary,
   type HealthSummary,
+  type PodSummary,
   projectsPerStage,
   type StageCount,
   summariseDeployments,
@@ -115,6 +116,33 @@ export function createDashboardService(deps: Deps) {
       return snapshot(async (repos) => {
         const d = repos.dashboard;
         return buildWipHeatmap(policy, await d.pods(), await d.openWipUsage(), await d.storedWipLimits());
+      });
+    },
+
+    /**
+     * Every pod with its members, latest health and WIP cells, for the pods list: one answer
+     * instead of one status request per pod, which the list would repeat on every live update.
+     */
+    async pods(ctx: Ctx): Promise<{ types: string[]; pods: PodSummary[] }> {
+      assertCan(ctx.actor, 'read');
+      return snapshot(async (repos) => {
+        const d = repos.dashboard;
+        const heatmap = buildWipHeatmap(
+          policy,
+          await d.pods(),
+          await d.openWipUsage(),
+          await d.storedWipLimits(),
+        );
+        const members = await d.activeMemberCounts();
+        const health = await d.latestHealthScores();
+        return {
+          types: heatmap.types,
+          pods: heatmap.pods.map((pod) => ({
+            ...pod,
+            members: members[pod.id] ?? 0,
+            health: health[pod.id] ?? null,
+          })),
+        };
       });
     },
 

@@ -69,6 +69,8 @@ export interface DashboardRepository {
   storedWipLimits(): Promise<StoredWipLimit[]>;
   /** The latest health score of each pod that has one. */
   latestHealthScores(): Promise<Record<string, number>>;
+  /** Active (not departed) members per pod; pods without any are absent. */
+  activeMemberCounts(): Promise<Record<string, number>>;
   ideaTallies(since: Date): Promise<IdeaTallies>;
   openAlertCounts(): Promise<{ open: number; critical: number }>;
 }

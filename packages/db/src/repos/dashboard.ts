@@ -107,6 +107,16 @@ export function dashboardRepository(db: Db): DashboardRepository {
       return Object.fromEntries(rows.map((r) => [r.podId, r.score]));
     },
 
+    async activeMemberCounts() {
+      const m = t.podMembers;
+      const rows = await db
+        .select({ podId: m.podId, members: count() })
+        .from(m)
+        .where(isNull(m.leftAt))
+        .groupBy(m.podId);
+      return Object.fromEntries(rows.map((r) => [r.podId, Number(r.members)]));
+    },
+
     async ideaTallies(since) {
       const i = t.ideas;
       const [ideas] = await db
