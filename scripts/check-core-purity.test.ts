@@ -60,16 +60,17 @@ describe('findViolations: imports', () => {
 
   it('refuses third-party packages that are not on the allowlist', () => {
     expect(check("import _ from 'lodash';")).toEqual([
-      `${FILE}:1: imports third-party package "lodash" (allowed: ajv, ajv/*, ajv-formats)`,
+      `${FILE}:1: imports third-party package "lodash" (allowed: ajv, ajv/*, ajv-formats, ipaddr.js)`,
     ]);
     expect(check("import { z } from 'zod';")).toHaveLength(1);
   });
 
-  it('allows ajv, its subpaths and ajv-formats', () => {
+  it('allows ajv, its subpaths, ajv-formats and ipaddr.js', () => {
     const text = [
       "import type { ErrorObject } from 'ajv';",
       "import { Ajv2020 } from 'ajv/dist/2020.js';",
       "import * as addFormats from 'ajv-formats';",
+      "import ipaddr from 'ipaddr.js';",
     ].join('\n');
     expect(check(text)).toEqual([]);
   });
@@ -77,6 +78,8 @@ describe('findViolations: imports', () => {
   it('does not allow look-alikes of the allowed packages', () => {
     expect(check("import x from 'ajv-evil';")).toHaveLength(1);
     expect(check("import x from 'ajv-formats/dist/formats.js';")).toHaveLength(1);
+    expect(check("import x from 'ipaddr.js/lib/ipaddr.js';")).toHaveLength(1);
+    expect(check("import x from 'ipaddrXjs';")).toHaveLength(1);
   });
 
   it('allows relative imports that stay inside packages/core', () => {

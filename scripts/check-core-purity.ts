@@ -18,8 +18,11 @@ export interface SourceFile {
   text: string;
 }
 
-/** Third-party packages core may import: JSON Schema validation for gate evidence. */
-const ALLOWED_PACKAGES = [/^ajv$/, /^ajv\/.+/, /^ajv-formats$/];
+/**
+ * Third-party packages core may import: JSON Schema validation for gate evidence (ajv), and IP address
+ * parsing for the outbound address policy (ipaddr.js: pure functions over strings and numbers, no I/O).
+ */
+const ALLOWED_PACKAGES = [/^ajv$/, /^ajv\/.+/, /^ajv-formats$/, /^ipaddr\.js$/];
 
 const NODE_BUILTINS = new Set([
   'fs',
@@ -76,7 +79,7 @@ function specifierProblem(file: string, specifier: string): string | null {
   for (const [pattern, what] of FORBIDDEN_PACKAGES)
     if (pattern.test(specifier)) return `imports "${specifier}" (${what})`;
   if (ALLOWED_PACKAGES.some((p) => p.test(specifier))) return null;
-  return `imports third-party package "${specifier}" (allowed: ajv, ajv/*, ajv-formats)`;
+  return `imports third-party package "${specifier}" (allowed: ajv, ajv/*, ajv-formats, ipaddr.js)`;
 }
 
 const toPosix = (p: string) => p.split(sep).join('/').replaceAll('\\', '/');

@@ -79,6 +79,8 @@ const EXIT_FOR_CODE: Record<ErrorCode, ExitCode> = {
   not_found: EXIT.usage,
   payload_too_large: EXIT.usage,
   unsupported_media_type: EXIT.usage,
+  uri_too_long: EXIT.usage,
+  headers_too_large: EXIT.usage,
   wip_limit_exceeded: EXIT.failed,
   gate_criteria_unmet: EXIT.failed,
   promotion_criteria_unmet: EXIT.failed,
@@ -86,6 +88,7 @@ const EXIT_FOR_CODE: Record<ErrorCode, ExitCode> = {
   unauthorized: EXIT.unreachable,
   forbidden: EXIT.unreachable,
   rate_limited: EXIT.unreachable,
+  request_timeout: EXIT.unreachable,
   internal_error: EXIT.unreachable,
   service_unavailable: EXIT.unreachable,
 };

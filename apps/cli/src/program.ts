@@ -8,6 +8,7 @@ import { registerIdeaCommands } from './commands/idea.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerPodCommands } from './commands/pod.ts';
 import { registerProjectCommands } from './commands/project.ts';
+import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerServerCommand } from './commands/server.ts';
 import { registerStageCommands } from './commands/stage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
@@ -69,6 +70,7 @@ export function createProgram(runtime: Runtime): Command {
   registerAccessCommands(program, runtime);
   registerConfigCommands(program, runtime);
   registerServerCommand(program, runtime);
+  registerSecretsCommands(program, runtime);
   return program;
 }
 

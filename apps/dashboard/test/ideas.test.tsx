@@ -120,6 +120,12 @@ describe('Ideas view', () => {
         submitted.push(input);
         return { id: IDEA } as never;
       },
+      listPods: async () => ({
+        items: [
+          { id: POD, slug: 'ratio', name: 'Ratio', timezone: 'UTC', createdAt: '2026-01-01T00:00:00.000Z' },
+        ],
+        nextCursor: null,
+      }),
     });
     renderView(<Ideas />, { client, url: '/ideas', path: '/ideas' });
     expect(screen.getByRole('heading', { level: 1, name: 'Ideas' })).toBeTruthy();
@@ -138,9 +144,15 @@ describe('Ideas view', () => {
 
     fireEvent.change(screen.getByLabelText('Title'), { target: { value: 'Faster builds' } });
     fireEvent.change(screen.getByLabelText('Description'), { target: { value: 'Cache deps' } });
+    // Submitted for a pod, the idea will hold one of the pod's idea WIP slots.
+    const podSelect = screen.getByLabelText('For a pod to evaluate (optional)');
+    await within(podSelect).findByRole('option', { name: /Ratio/ });
+    fireEvent.change(podSelect, { target: { value: 'ratio' } });
     fireEvent.click(screen.getByRole('button', { name: 'Submit idea' }));
     await vi.waitFor(() =>
-      expect(submitted).toEqual([{ body: { title: 'Faster builds', description: 'Cache deps' } }]),
+      expect(submitted).toEqual([
+        { body: { title: 'Faster builds', description: 'Cache deps', pod: 'ratio' } },
+      ]),
     );
   });
 

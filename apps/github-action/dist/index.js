@@ -1524,8 +1524,8 @@ var require_dataType = __commonJS({
       return types;
     }
     exports.getSchemaTypes = getSchemaTypes;
-    function getJSONTypes(ts4) {
-      const types = Array.isArray(ts4) ? ts4 : ts4 ? [ts4] : [];
+    function getJSONTypes(ts2) {
+      const types = Array.isArray(ts2) ? ts2 : ts2 ? [ts2] : [];
       if (types.every(rules_1.isJSONType))
         return types;
       throw new Error("type must be JSONType or JSONType[]: " + types.join(","));
@@ -2567,18 +2567,18 @@ var require_validate = __commonJS({
       });
       narrowSchemaTypes(it, types);
     }
-    function checkMultipleTypes(it, ts4) {
-      if (ts4.length > 1 && !(ts4.length === 2 && ts4.includes("null"))) {
+    function checkMultipleTypes(it, ts2) {
+      if (ts2.length > 1 && !(ts2.length === 2 && ts2.includes("null"))) {
         strictTypesError(it, "use allowUnionTypes to allow union type keyword");
       }
     }
-    function checkKeywordTypes(it, ts4) {
+    function checkKeywordTypes(it, ts2) {
       const rules = it.self.RULES.all;
       for (const keyword in rules) {
         const rule = rules[keyword];
         if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
           const { type } = rule.definition;
-          if (type.length && !type.some((t) => hasApplicableType(ts4, t))) {
+          if (type.length && !type.some((t) => hasApplicableType(ts2, t))) {
             strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
           }
         }
@@ -2587,18 +2587,18 @@ var require_validate = __commonJS({
     function hasApplicableType(schTs, kwdT) {
       return schTs.includes(kwdT) || kwdT === "number" && schTs.includes("integer");
     }
-    function includesType(ts4, t) {
-      return ts4.includes(t) || t === "integer" && ts4.includes("number");
+    function includesType(ts2, t) {
+      return ts2.includes(t) || t === "integer" && ts2.includes("number");
     }
     function narrowSchemaTypes(it, withTypes) {
-      const ts4 = [];
+      const ts2 = [];
       for (const t of it.dataTypes) {
         if (includesType(withTypes, t))
-          ts4.push(t);
+          ts2.push(t);
         else if (withTypes.includes("integer") && t === "number")
-          ts4.push("integer");
+          ts2.push("integer");
       }
-      it.dataTypes = ts4;
+      it.dataTypes = ts2;
     }
     function strictTypesError(it, msg) {
       const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
@@ -3390,9 +3390,9 @@ var require_utils = __commonJS({
       let output2 = "";
       for (let i = 0; i < input2.length; i++) {
         if (input2[i] === "%" && i + 2 < input2.length) {
-          const hex3 = input2.slice(i + 1, i + 3);
-          if (isHexPair(hex3)) {
-            const normalizedHex = hex3.toUpperCase();
+          const hex4 = input2.slice(i + 1, i + 3);
+          if (isHexPair(hex4)) {
+            const normalizedHex = hex4.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
             if (decodeUnreserved && isUnreserved(decoded)) {
               output2 += decoded;
@@ -3412,9 +3412,9 @@ var require_utils = __commonJS({
       for (let i = 0; i < input2.length; i++) {
         const ch = input2[i];
         if (ch === "%" && i + 2 < input2.length) {
-          const hex3 = input2.slice(i + 1, i + 3);
-          if (isHexPair(hex3)) {
-            const normalizedHex = hex3.toUpperCase();
+          const hex4 = input2.slice(i + 1, i + 3);
+          if (isHexPair(hex4)) {
+            const normalizedHex = hex4.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
             if (decoded !== "." && isUnreserved(decoded)) {
               output2 += decoded;
@@ -3454,9 +3454,9 @@ var require_utils = __commonJS({
       for (let i = 0; i < input2.length; i++) {
         const ch = input2[i];
         if (ch === "%" && i + 2 < input2.length) {
-          const hex3 = input2.slice(i + 1, i + 3);
-          if (isHexPair(hex3)) {
-            output2 += "%" + hex3.toUpperCase();
+          const hex4 = input2.slice(i + 1, i + 3);
+          if (isHexPair(hex4)) {
+            output2 += "%" + hex4.toUpperCase();
             i += 2;
             continue;
           }
@@ -3492,9 +3492,9 @@ var require_utils = __commonJS({
       for (let i = 0; i < input2.length; i++) {
         const ch = input2[i];
         if (ch === "%" && i + 2 < input2.length) {
-          const hex3 = input2.slice(i + 1, i + 3);
-          if (isHexPair(hex3)) {
-            output2 += "%" + hex3.toUpperCase();
+          const hex4 = input2.slice(i + 1, i + 3);
+          if (isHexPair(hex4)) {
+            output2 += "%" + hex4.toUpperCase();
             i += 2;
             continue;
           }
@@ -3539,9 +3539,9 @@ var require_utils = __commonJS({
       for (let i = 0; i < input2.length; i++) {
         const ch = input2[i];
         if (ch === "%" && i + 2 < input2.length) {
-          const hex3 = input2.slice(i + 1, i + 3);
-          if (isHexPair(hex3)) {
-            const normalizedHex = hex3.toUpperCase();
+          const hex4 = input2.slice(i + 1, i + 3);
+          if (isHexPair(hex4)) {
+            const normalizedHex = hex4.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
             if (isUnreserved(decoded)) {
               output2 += decoded;
@@ -3579,9 +3579,9 @@ var require_utils = __commonJS({
       let output2 = "";
       for (let i = 0; i < input2.length; i++) {
         if (input2[i] === "%" && i + 2 < input2.length) {
-          const hex3 = input2.slice(i + 1, i + 3);
-          if (isHexPair(hex3)) {
-            output2 += "%" + hex3.toUpperCase();
+          const hex4 = input2.slice(i + 1, i + 3);
+          if (isHexPair(hex4)) {
+            output2 += "%" + hex4.toUpperCase();
             i += 2;
             continue;
           }
@@ -8083,6 +8083,817 @@ var require_dist = __commonJS({
     module.exports = exports = formatsPlugin;
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.default = formatsPlugin;
+  }
+});
+
+// ../../node_modules/ipaddr.js/lib/ipaddr.js
+var require_ipaddr = __commonJS({
+  "../../node_modules/ipaddr.js/lib/ipaddr.js"(exports, module) {
+    (function(root) {
+      "use strict";
+      const ipv4Part = "(0?\\d+|0x[a-f0-9]+)";
+      const ipv4Regexes = {
+        fourOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}$`, "i"),
+        threeOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}$`, "i"),
+        twoOctet: new RegExp(`^${ipv4Part}\\.${ipv4Part}$`, "i"),
+        longValue: new RegExp(`^${ipv4Part}$`, "i")
+      };
+      const octalRegex = new RegExp(`^0[0-7]+$`, "i");
+      const hexRegex = new RegExp(`^0x[a-f0-9]+$`, "i");
+      const zoneIndex = "%[0-9a-z]{1,}";
+      const ipv6Part = "(?:[0-9a-f]+::?)+";
+      const ipv6Regexes = {
+        zoneIndex: new RegExp(zoneIndex, "i"),
+        "native": new RegExp(`^(::)?(${ipv6Part})?([0-9a-f]+)?(::)?(${zoneIndex})?$`, "i"),
+        deprecatedTransitional: new RegExp(`^(?:::)(${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}(${zoneIndex})?)$`, "i"),
+        transitional: new RegExp(`^((?:${ipv6Part})|(?:::)(?:${ipv6Part})?)${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}\\.${ipv4Part}(${zoneIndex})?$`, "i")
+      };
+      function expandIPv6(string4, parts) {
+        if (string4.indexOf("::") !== string4.lastIndexOf("::")) {
+          return null;
+        }
+        let colonCount = 0;
+        let lastColon = -1;
+        let zoneId = (string4.match(ipv6Regexes.zoneIndex) || [])[0];
+        let replacement, replacementCount;
+        if (zoneId) {
+          zoneId = zoneId.substring(1);
+          string4 = string4.replace(/%.+$/, "");
+        }
+        while ((lastColon = string4.indexOf(":", lastColon + 1)) >= 0) {
+          colonCount++;
+        }
+        if (string4.substr(0, 2) === "::") {
+          colonCount--;
+        }
+        if (string4.substr(-2, 2) === "::") {
+          colonCount--;
+        }
+        if (colonCount >= parts) {
+          return null;
+        }
+        replacementCount = parts - colonCount;
+        replacement = ":";
+        while (replacementCount--) {
+          replacement += "0:";
+        }
+        string4 = string4.replace("::", replacement);
+        if (string4[0] === ":") {
+          string4 = string4.slice(1);
+        }
+        if (string4[string4.length - 1] === ":") {
+          string4 = string4.slice(0, -1);
+        }
+        parts = (function() {
+          const ref = string4.split(":");
+          const results = [];
+          for (let i = 0; i < ref.length; i++) {
+            results.push(ref[i].length > 4 ? NaN : parseInt(ref[i], 16));
+          }
+          return results;
+        })();
+        return {
+          parts,
+          zoneId
+        };
+      }
+      function matchCIDR(first, second, partSize, cidrBits) {
+        if (first.length !== second.length) {
+          throw new Error("ipaddr: cannot match CIDR for objects with different lengths");
+        }
+        let part = 0;
+        let shift;
+        while (cidrBits > 0) {
+          shift = partSize - cidrBits;
+          if (shift < 0) {
+            shift = 0;
+          }
+          if (first[part] >> shift !== second[part] >> shift) {
+            return false;
+          }
+          cidrBits -= partSize;
+          part += 1;
+        }
+        return true;
+      }
+      function parseIntAuto(string4) {
+        if (hexRegex.test(string4)) {
+          return parseInt(string4, 16);
+        }
+        if (string4[0] === "0" && !isNaN(parseInt(string4[1], 10))) {
+          if (octalRegex.test(string4)) {
+            return parseInt(string4, 8);
+          }
+          throw new Error(`ipaddr: cannot parse ${string4} as octal`);
+        }
+        return parseInt(string4, 10);
+      }
+      function padPart(part, length) {
+        while (part.length < length) {
+          part = `0${part}`;
+        }
+        return part;
+      }
+      const ipaddr2 = {};
+      ipaddr2.IPv4 = (function() {
+        function IPv4(octets) {
+          if (octets.length !== 4) {
+            throw new Error("ipaddr: ipv4 octet count should be 4");
+          }
+          let i, octet;
+          for (i = 0; i < octets.length; i++) {
+            octet = octets[i];
+            if (!(0 <= octet && octet <= 255)) {
+              throw new Error("ipaddr: ipv4 octet should fit in 8 bits");
+            }
+          }
+          this.octets = octets;
+        }
+        IPv4.prototype.SpecialRanges = {
+          unspecified: [[new IPv4([0, 0, 0, 0]), 8]],
+          broadcast: [[new IPv4([255, 255, 255, 255]), 32]],
+          // RFC3171
+          multicast: [[new IPv4([224, 0, 0, 0]), 4]],
+          // RFC3927
+          linkLocal: [[new IPv4([169, 254, 0, 0]), 16]],
+          // RFC5735
+          loopback: [[new IPv4([127, 0, 0, 0]), 8]],
+          // RFC6598
+          carrierGradeNat: [[new IPv4([100, 64, 0, 0]), 10]],
+          // RFC1918
+          "private": [
+            [new IPv4([10, 0, 0, 0]), 8],
+            [new IPv4([172, 16, 0, 0]), 12],
+            [new IPv4([192, 168, 0, 0]), 16]
+          ],
+          // Reserved and testing-only ranges; RFCs 5735, 5737, 2544, 1700
+          reserved: [
+            [new IPv4([192, 0, 0, 0]), 24],
+            [new IPv4([192, 0, 2, 0]), 24],
+            [new IPv4([192, 88, 99, 0]), 24],
+            [new IPv4([198, 18, 0, 0]), 15],
+            [new IPv4([198, 51, 100, 0]), 24],
+            [new IPv4([203, 0, 113, 0]), 24],
+            [new IPv4([240, 0, 0, 0]), 4]
+          ],
+          // RFC7534, RFC7535
+          as112: [
+            [new IPv4([192, 175, 48, 0]), 24],
+            [new IPv4([192, 31, 196, 0]), 24]
+          ],
+          // RFC7450
+          amt: [
+            [new IPv4([192, 52, 193, 0]), 24]
+          ]
+        };
+        IPv4.prototype.kind = function() {
+          return "ipv4";
+        };
+        IPv4.prototype.match = function(other, cidrRange) {
+          let ref;
+          if (cidrRange === void 0) {
+            ref = other;
+            other = ref[0];
+            cidrRange = ref[1];
+          }
+          if (other.kind() !== "ipv4") {
+            throw new Error("ipaddr: cannot match ipv4 address with non-ipv4 one");
+          }
+          return matchCIDR(this.octets, other.octets, 8, cidrRange);
+        };
+        IPv4.prototype.prefixLengthFromSubnetMask = function() {
+          let cidr = 0;
+          let stop = false;
+          const zerotable = {
+            0: 8,
+            128: 7,
+            192: 6,
+            224: 5,
+            240: 4,
+            248: 3,
+            252: 2,
+            254: 1,
+            255: 0
+          };
+          let i, octet, zeros;
+          for (i = 3; i >= 0; i -= 1) {
+            octet = this.octets[i];
+            if (octet in zerotable) {
+              zeros = zerotable[octet];
+              if (stop && zeros !== 0) {
+                return null;
+              }
+              if (zeros !== 8) {
+                stop = true;
+              }
+              cidr += zeros;
+            } else {
+              return null;
+            }
+          }
+          return 32 - cidr;
+        };
+        IPv4.prototype.range = function() {
+          return ipaddr2.subnetMatch(this, this.SpecialRanges);
+        };
+        IPv4.prototype.toByteArray = function() {
+          return this.octets.slice(0);
+        };
+        IPv4.prototype.toIPv4MappedAddress = function() {
+          return ipaddr2.IPv6.parse(`::ffff:${this.toString()}`);
+        };
+        IPv4.prototype.toNormalizedString = function() {
+          return this.toString();
+        };
+        IPv4.prototype.toString = function() {
+          return this.octets.join(".");
+        };
+        return IPv4;
+      })();
+      ipaddr2.IPv4.broadcastAddressFromCIDR = function(string4) {
+        try {
+          const cidr = this.parseCIDR(string4);
+          const ipInterfaceOctets = cidr[0].toByteArray();
+          const subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+          const octets = [];
+          let i = 0;
+          while (i < 4) {
+            octets.push(parseInt(ipInterfaceOctets[i], 10) | parseInt(subnetMaskOctets[i], 10) ^ 255);
+            i++;
+          }
+          return new this(octets);
+        } catch (e) {
+          throw new Error("ipaddr: the address does not have IPv4 CIDR format", { cause: e });
+        }
+      };
+      ipaddr2.IPv4.isIPv4 = function(string4) {
+        return this.parser(string4) !== null;
+      };
+      ipaddr2.IPv4.isValid = function(string4) {
+        try {
+          new this(this.parser(string4));
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      ipaddr2.IPv4.isValidCIDR = function(string4) {
+        try {
+          this.parseCIDR(string4);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      ipaddr2.IPv4.isValidFourPartDecimal = function(string4) {
+        if (ipaddr2.IPv4.isValid(string4) && string4.match(/^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/)) {
+          return true;
+        } else {
+          return false;
+        }
+      };
+      ipaddr2.IPv4.isValidCIDRFourPartDecimal = function(string4) {
+        const match = string4.match(/^(.+)\/(\d+)$/);
+        if (!ipaddr2.IPv4.isValidCIDR(string4) || !match) {
+          return false;
+        }
+        return ipaddr2.IPv4.isValidFourPartDecimal(match[1]);
+      };
+      ipaddr2.IPv4.networkAddressFromCIDR = function(string4) {
+        let cidr, i, ipInterfaceOctets, octets, subnetMaskOctets;
+        try {
+          cidr = this.parseCIDR(string4);
+          ipInterfaceOctets = cidr[0].toByteArray();
+          subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+          octets = [];
+          i = 0;
+          while (i < 4) {
+            octets.push(parseInt(ipInterfaceOctets[i], 10) & parseInt(subnetMaskOctets[i], 10));
+            i++;
+          }
+          return new this(octets);
+        } catch (e) {
+          throw new Error("ipaddr: the address does not have IPv4 CIDR format", { cause: e });
+        }
+      };
+      ipaddr2.IPv4.parse = function(string4) {
+        const parts = this.parser(string4);
+        if (parts === null) {
+          throw new Error("ipaddr: string is not formatted like an IPv4 Address");
+        }
+        return new this(parts);
+      };
+      ipaddr2.IPv4.parseCIDR = function(string4) {
+        let match;
+        if (match = string4.match(/^(.+)\/(\d+)$/)) {
+          const maskLength = parseInt(match[2]);
+          if (maskLength >= 0 && maskLength <= 32) {
+            const parsed = [this.parse(match[1]), maskLength];
+            Object.defineProperty(parsed, "toString", {
+              value: function() {
+                return this.join("/");
+              }
+            });
+            return parsed;
+          }
+        }
+        throw new Error("ipaddr: string is not formatted like an IPv4 CIDR range");
+      };
+      ipaddr2.IPv4.parser = function(string4) {
+        let match, part, value;
+        if (match = string4.match(ipv4Regexes.fourOctet)) {
+          return (function() {
+            const ref = match.slice(1, 6);
+            const results = [];
+            for (let i = 0; i < ref.length; i++) {
+              part = ref[i];
+              results.push(parseIntAuto(part));
+            }
+            return results;
+          })();
+        } else if (match = string4.match(ipv4Regexes.longValue)) {
+          value = parseIntAuto(match[1]);
+          if (value > 4294967295 || value < 0) {
+            throw new Error("ipaddr: address outside defined range");
+          }
+          return (function() {
+            const results = [];
+            let shift;
+            for (shift = 0; shift <= 24; shift += 8) {
+              results.push(value >> shift & 255);
+            }
+            return results;
+          })().reverse();
+        } else if (match = string4.match(ipv4Regexes.twoOctet)) {
+          return (function() {
+            const ref = match.slice(1, 4);
+            const results = [];
+            value = parseIntAuto(ref[1]);
+            if (value > 16777215 || value < 0) {
+              throw new Error("ipaddr: address outside defined range");
+            }
+            results.push(parseIntAuto(ref[0]));
+            results.push(value >> 16 & 255);
+            results.push(value >> 8 & 255);
+            results.push(value & 255);
+            return results;
+          })();
+        } else if (match = string4.match(ipv4Regexes.threeOctet)) {
+          return (function() {
+            const ref = match.slice(1, 5);
+            const results = [];
+            value = parseIntAuto(ref[2]);
+            if (value > 65535 || value < 0) {
+              throw new Error("ipaddr: address outside defined range");
+            }
+            results.push(parseIntAuto(ref[0]));
+            results.push(parseIntAuto(ref[1]));
+            results.push(value >> 8 & 255);
+            results.push(value & 255);
+            return results;
+          })();
+        } else {
+          return null;
+        }
+      };
+      ipaddr2.IPv4.subnetMaskFromPrefixLength = function(prefix) {
+        prefix = parseInt(prefix);
+        if (Number.isNaN(prefix) || prefix < 0 || prefix > 32) {
+          throw new Error("ipaddr: invalid IPv4 prefix length");
+        }
+        const octets = [0, 0, 0, 0];
+        let j = 0;
+        const filledOctetCount = Math.floor(prefix / 8);
+        while (j < filledOctetCount) {
+          octets[j] = 255;
+          j++;
+        }
+        if (filledOctetCount < 4) {
+          octets[filledOctetCount] = Math.pow(2, prefix % 8) - 1 << 8 - prefix % 8;
+        }
+        return new this(octets);
+      };
+      ipaddr2.IPv6 = (function() {
+        function IPv6(parts, zoneId) {
+          let i, part;
+          if (parts.length === 16) {
+            this.parts = [];
+            for (i = 0; i <= 14; i += 2) {
+              this.parts.push(parts[i] << 8 | parts[i + 1]);
+            }
+          } else if (parts.length === 8) {
+            this.parts = parts;
+          } else {
+            throw new Error("ipaddr: ipv6 part count should be 8 or 16");
+          }
+          for (i = 0; i < this.parts.length; i++) {
+            part = this.parts[i];
+            if (!(0 <= part && part <= 65535)) {
+              throw new Error("ipaddr: ipv6 part should fit in 16 bits");
+            }
+          }
+          if (zoneId) {
+            this.zoneId = zoneId;
+          }
+        }
+        IPv6.prototype.SpecialRanges = {
+          // RFC4291, here and after
+          unspecified: [new IPv6([0, 0, 0, 0, 0, 0, 0, 0]), 128],
+          linkLocal: [new IPv6([65152, 0, 0, 0, 0, 0, 0, 0]), 10],
+          multicast: [new IPv6([65280, 0, 0, 0, 0, 0, 0, 0]), 8],
+          loopback: [new IPv6([0, 0, 0, 0, 0, 0, 0, 1]), 128],
+          uniqueLocal: [new IPv6([64512, 0, 0, 0, 0, 0, 0, 0]), 7],
+          ipv4Mapped: [new IPv6([0, 0, 0, 0, 0, 65535, 0, 0]), 96],
+          // RFC3879
+          deprecatedSiteLocal: [new IPv6([65216, 0, 0, 0, 0, 0, 0, 0]), 10],
+          // RFC6666
+          discard: [new IPv6([256, 0, 0, 0, 0, 0, 0, 0]), 64],
+          // RFC6145
+          rfc6145: [new IPv6([0, 0, 0, 0, 65535, 0, 0, 0]), 96],
+          rfc6052: [
+            // RFC6052
+            [new IPv6([100, 65435, 0, 0, 0, 0, 0, 0]), 96],
+            // RFC8215
+            [new IPv6([100, 65435, 1, 0, 0, 0, 0, 0]), 48]
+          ],
+          // RFC3056
+          "6to4": [new IPv6([8194, 0, 0, 0, 0, 0, 0, 0]), 16],
+          // RFC6052, RFC6146
+          teredo: [new IPv6([8193, 0, 0, 0, 0, 0, 0, 0]), 32],
+          // RFC5180
+          benchmarking: [new IPv6([8193, 2, 0, 0, 0, 0, 0, 0]), 48],
+          // RFC7450
+          amt: [new IPv6([8193, 3, 0, 0, 0, 0, 0, 0]), 32],
+          as112v6: [
+            // RFC7535
+            [new IPv6([8193, 4, 274, 0, 0, 0, 0, 0]), 48],
+            // RFC7534
+            [new IPv6([9760, 79, 32768, 0, 0, 0, 0, 0]), 48]
+          ],
+          // RFC4843
+          deprecatedOrchid: [new IPv6([8193, 16, 0, 0, 0, 0, 0, 0]), 28],
+          // RFC7343
+          orchid2: [new IPv6([8193, 32, 0, 0, 0, 0, 0, 0]), 28],
+          // RFC9374
+          droneRemoteIdProtocolEntityTags: [new IPv6([8193, 48, 0, 0, 0, 0, 0, 0]), 28],
+          // RFC9602
+          segmentRouting: [new IPv6([24320, 0, 0, 0, 0, 0, 0, 0]), 16],
+          reserved: [
+            // RFC3849
+            [new IPv6([8193, 0, 0, 0, 0, 0, 0, 0]), 23],
+            // RFC2928
+            [new IPv6([8193, 3512, 0, 0, 0, 0, 0, 0]), 32],
+            // RFC9637
+            [new IPv6([16383, 0, 0, 0, 0, 0, 0, 0]), 20]
+          ]
+        };
+        IPv6.prototype.isIPv4MappedAddress = function() {
+          return this.range() === "ipv4Mapped";
+        };
+        IPv6.prototype.kind = function() {
+          return "ipv6";
+        };
+        IPv6.prototype.match = function(other, cidrRange) {
+          let ref;
+          if (cidrRange === void 0) {
+            ref = other;
+            other = ref[0];
+            cidrRange = ref[1];
+          }
+          if (other.kind() !== "ipv6") {
+            throw new Error("ipaddr: cannot match ipv6 address with non-ipv6 one");
+          }
+          return matchCIDR(this.parts, other.parts, 16, cidrRange);
+        };
+        IPv6.prototype.prefixLengthFromSubnetMask = function() {
+          let cidr = 0;
+          let stop = false;
+          const zerotable = {
+            0: 16,
+            32768: 15,
+            49152: 14,
+            57344: 13,
+            61440: 12,
+            63488: 11,
+            64512: 10,
+            65024: 9,
+            65280: 8,
+            65408: 7,
+            65472: 6,
+            65504: 5,
+            65520: 4,
+            65528: 3,
+            65532: 2,
+            65534: 1,
+            65535: 0
+          };
+          let part, zeros;
+          for (let i = 7; i >= 0; i -= 1) {
+            part = this.parts[i];
+            if (part in zerotable) {
+              zeros = zerotable[part];
+              if (stop && zeros !== 0) {
+                return null;
+              }
+              if (zeros !== 16) {
+                stop = true;
+              }
+              cidr += zeros;
+            } else {
+              return null;
+            }
+          }
+          return 128 - cidr;
+        };
+        IPv6.prototype.range = function() {
+          return ipaddr2.subnetMatch(this, this.SpecialRanges);
+        };
+        IPv6.prototype.toByteArray = function() {
+          let part;
+          const bytes = [];
+          const ref = this.parts;
+          for (let i = 0; i < ref.length; i++) {
+            part = ref[i];
+            bytes.push(part >> 8);
+            bytes.push(part & 255);
+          }
+          return bytes;
+        };
+        IPv6.prototype.toFixedLengthString = function() {
+          const addr = (function() {
+            const results = [];
+            for (let i = 0; i < this.parts.length; i++) {
+              results.push(padPart(this.parts[i].toString(16), 4));
+            }
+            return results;
+          }).call(this).join(":");
+          let suffix = "";
+          if (this.zoneId) {
+            suffix = `%${this.zoneId}`;
+          }
+          return addr + suffix;
+        };
+        IPv6.prototype.toIPv4Address = function() {
+          if (!this.isIPv4MappedAddress()) {
+            throw new Error("ipaddr: trying to convert a generic ipv6 address to ipv4");
+          }
+          const ref = this.parts.slice(-2);
+          const high = ref[0];
+          const low = ref[1];
+          return new ipaddr2.IPv4([high >> 8, high & 255, low >> 8, low & 255]);
+        };
+        IPv6.prototype.toNormalizedString = function() {
+          const addr = (function() {
+            const results = [];
+            for (let i = 0; i < this.parts.length; i++) {
+              results.push(this.parts[i].toString(16));
+            }
+            return results;
+          }).call(this).join(":");
+          let suffix = "";
+          if (this.zoneId) {
+            suffix = `%${this.zoneId}`;
+          }
+          return addr + suffix;
+        };
+        IPv6.prototype.toRFC5952String = function() {
+          const regex = /((^|:)(0(:|$)){2,})/g;
+          let suffix = "";
+          if (this.zoneId) {
+            suffix = `%${this.zoneId}`;
+          }
+          const normalized = this.toNormalizedString();
+          const string4 = normalized.slice(0, normalized.length - suffix.length);
+          let bestMatchIndex = 0;
+          let bestMatchLength = -1;
+          let bestMatchGroups = -1;
+          let match;
+          while (match = regex.exec(string4)) {
+            const groups = (match[0].match(/0/g) || []).length;
+            if (groups > bestMatchGroups) {
+              bestMatchGroups = groups;
+              bestMatchIndex = match.index;
+              bestMatchLength = match[0].length;
+            }
+          }
+          if (bestMatchLength < 0) {
+            return string4 + suffix;
+          }
+          return `${string4.substring(0, bestMatchIndex)}::${string4.substring(bestMatchIndex + bestMatchLength)}${suffix}`;
+        };
+        IPv6.prototype.toString = function() {
+          return this.toRFC5952String();
+        };
+        return IPv6;
+      })();
+      ipaddr2.IPv6.broadcastAddressFromCIDR = function(string4) {
+        try {
+          const cidr = this.parseCIDR(string4);
+          const ipInterfaceOctets = cidr[0].toByteArray();
+          const subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+          const octets = [];
+          let i = 0;
+          while (i < 16) {
+            octets.push(parseInt(ipInterfaceOctets[i], 10) | parseInt(subnetMaskOctets[i], 10) ^ 255);
+            i++;
+          }
+          return new this(octets);
+        } catch (e) {
+          throw new Error("ipaddr: the address does not have IPv6 CIDR format", { cause: e });
+        }
+      };
+      ipaddr2.IPv6.isIPv6 = function(string4) {
+        return this.parser(string4) !== null;
+      };
+      ipaddr2.IPv6.isValid = function(string4) {
+        if (typeof string4 === "string" && string4.indexOf(":") === -1) {
+          return false;
+        }
+        try {
+          const addr = this.parser(string4);
+          new this(addr.parts, addr.zoneId);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      ipaddr2.IPv6.isValidCIDR = function(string4) {
+        if (typeof string4 === "string" && string4.indexOf(":") === -1) {
+          return false;
+        }
+        try {
+          this.parseCIDR(string4);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      ipaddr2.IPv6.networkAddressFromCIDR = function(string4) {
+        let cidr, i, ipInterfaceOctets, octets, subnetMaskOctets;
+        try {
+          cidr = this.parseCIDR(string4);
+          ipInterfaceOctets = cidr[0].toByteArray();
+          subnetMaskOctets = this.subnetMaskFromPrefixLength(cidr[1]).toByteArray();
+          octets = [];
+          i = 0;
+          while (i < 16) {
+            octets.push(parseInt(ipInterfaceOctets[i], 10) & parseInt(subnetMaskOctets[i], 10));
+            i++;
+          }
+          return new this(octets);
+        } catch (e) {
+          throw new Error("ipaddr: the address does not have IPv6 CIDR format", { cause: e });
+        }
+      };
+      ipaddr2.IPv6.parse = function(string4) {
+        const addr = this.parser(string4);
+        if (addr === null) {
+          throw new Error("ipaddr: string is not formatted like an IPv6 Address");
+        }
+        return new this(addr.parts, addr.zoneId);
+      };
+      ipaddr2.IPv6.parseCIDR = function(string4) {
+        let maskLength, match, parsed;
+        if (match = string4.match(/^(.+)\/(\d+)$/)) {
+          maskLength = parseInt(match[2]);
+          if (maskLength >= 0 && maskLength <= 128) {
+            parsed = [this.parse(match[1]), maskLength];
+            Object.defineProperty(parsed, "toString", {
+              value: function() {
+                return this.join("/");
+              }
+            });
+            return parsed;
+          }
+        }
+        throw new Error("ipaddr: string is not formatted like an IPv6 CIDR range");
+      };
+      ipaddr2.IPv6.parser = function(string4) {
+        let addr, i, match, octet, octets, zoneId;
+        if (match = string4.match(ipv6Regexes.deprecatedTransitional)) {
+          return this.parser(`::ffff:${match[1]}`);
+        }
+        if (ipv6Regexes.native.test(string4)) {
+          return expandIPv6(string4, 8);
+        }
+        if (match = string4.match(ipv6Regexes.transitional)) {
+          zoneId = match[6] || "";
+          addr = match[1];
+          if (!match[1].endsWith("::")) {
+            addr = addr.slice(0, -1);
+          }
+          addr = expandIPv6(addr + zoneId, 6);
+          if (addr && addr.parts) {
+            octets = [
+              parseInt(match[2]),
+              parseInt(match[3]),
+              parseInt(match[4]),
+              parseInt(match[5])
+            ];
+            for (i = 0; i < octets.length; i++) {
+              octet = octets[i];
+              if (!(0 <= octet && octet <= 255)) {
+                return null;
+              }
+            }
+            addr.parts.push(octets[0] << 8 | octets[1]);
+            addr.parts.push(octets[2] << 8 | octets[3]);
+            return {
+              parts: addr.parts,
+              zoneId: addr.zoneId
+            };
+          }
+        }
+        return null;
+      };
+      ipaddr2.IPv6.subnetMaskFromPrefixLength = function(prefix) {
+        prefix = parseInt(prefix);
+        if (Number.isNaN(prefix) || prefix < 0 || prefix > 128) {
+          throw new Error("ipaddr: invalid IPv6 prefix length");
+        }
+        const octets = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let j = 0;
+        const filledOctetCount = Math.floor(prefix / 8);
+        while (j < filledOctetCount) {
+          octets[j] = 255;
+          j++;
+        }
+        if (filledOctetCount < 16) {
+          octets[filledOctetCount] = Math.pow(2, prefix % 8) - 1 << 8 - prefix % 8;
+        }
+        return new this(octets);
+      };
+      ipaddr2.fromByteArray = function(bytes) {
+        const length = bytes.length;
+        if (length === 4) {
+          return new ipaddr2.IPv4(bytes);
+        } else if (length === 16) {
+          return new ipaddr2.IPv6(bytes);
+        } else {
+          throw new Error("ipaddr: the binary input is neither an IPv6 nor IPv4 address");
+        }
+      };
+      ipaddr2.isValid = function(string4) {
+        return ipaddr2.IPv6.isValid(string4) || ipaddr2.IPv4.isValid(string4);
+      };
+      ipaddr2.isValidCIDR = function(string4) {
+        return ipaddr2.IPv6.isValidCIDR(string4) || ipaddr2.IPv4.isValidCIDR(string4);
+      };
+      ipaddr2.parse = function(string4) {
+        if (ipaddr2.IPv6.isValid(string4)) {
+          return ipaddr2.IPv6.parse(string4);
+        } else if (ipaddr2.IPv4.isValid(string4)) {
+          return ipaddr2.IPv4.parse(string4);
+        } else {
+          throw new Error("ipaddr: the address has neither IPv6 nor IPv4 format");
+        }
+      };
+      ipaddr2.parseCIDR = function(string4) {
+        try {
+          return ipaddr2.IPv6.parseCIDR(string4);
+        } catch {
+          try {
+            return ipaddr2.IPv4.parseCIDR(string4);
+          } catch (e) {
+            throw new Error("ipaddr: the address has neither IPv6 nor IPv4 CIDR format", { cause: e });
+          }
+        }
+      };
+      ipaddr2.process = function(string4) {
+        const addr = this.parse(string4);
+        if (addr.kind() === "ipv6" && addr.isIPv4MappedAddress()) {
+          return addr.toIPv4Address();
+        } else {
+          return addr;
+        }
+      };
+      ipaddr2.subnetMatch = function(address, rangeList, defaultName) {
+        let i, rangeName, rangeSubnets, subnet;
+        if (defaultName === void 0 || defaultName === null) {
+          defaultName = "unicast";
+        }
+        for (rangeName in rangeList) {
+          if (Object.prototype.hasOwnProperty.call(rangeList, rangeName)) {
+            rangeSubnets = rangeList[rangeName];
+            if (rangeSubnets[0] && !(rangeSubnets[0] instanceof Array)) {
+              rangeSubnets = [rangeSubnets];
+            }
+            for (i = 0; i < rangeSubnets.length; i++) {
+              subnet = rangeSubnets[i];
+              if (address.kind() === subnet[0].kind() && address.match.apply(address, subnet)) {
+                return rangeName;
+              }
+            }
+          }
+        }
+        return defaultName;
+      };
+      if (typeof module !== "undefined" && module.exports) {
+        module.exports = ipaddr2;
+      } else {
+        root.ipaddr = ipaddr2;
+      }
+    })(exports);
   }
 });
 
@@ -12652,9 +13463,9 @@ var require_resolve_block_scalar = __commonJS({
           default: {
             const message = `Unexpected token in block scalar header: ${token2.type}`;
             onError(token2, "UNEXPECTED_TOKEN", message);
-            const ts4 = token2.source;
-            if (ts4 && typeof ts4 === "string")
-              length += ts4.length;
+            const ts2 = token2.source;
+            if (ts2 && typeof ts2 === "string")
+              length += ts2.length;
           }
         }
       }
@@ -12964,9 +13775,9 @@ var require_compose_scalar = __commonJS({
       if (schema.compat) {
         const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
-          const ts4 = directives.tagString(tag.tag);
+          const ts2 = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
-          const msg = `Value may be parsed as either ${ts4} or ${cs}`;
+          const msg = `Value may be parsed as either ${ts2} or ${cs}`;
           onError(token2, "TAG_RESOLVE_FAILED", msg, true);
         }
       }
@@ -16715,16 +17526,16 @@ function uint8ArrayToBase64(bytes) {
   }
   return btoa(binaryString);
 }
-function base64urlToUint8Array(base64url3) {
-  const base643 = base64url3.replace(/-/g, "+").replace(/_/g, "/");
+function base64urlToUint8Array(base64url4) {
+  const base643 = base64url4.replace(/-/g, "+").replace(/_/g, "/");
   const padding = "=".repeat((4 - base643.length % 4) % 4);
   return base64ToUint8Array(base643 + padding);
 }
 function uint8ArrayToBase64url(bytes) {
   return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
-function hexToUint8Array(hex3) {
-  const cleanHex = hex3.replace(/^0x/, "");
+function hexToUint8Array(hex4) {
+  const cleanHex = hex4.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
@@ -35136,15 +35947,37 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// ../../packages/contract/src/routes/common.ts
+var inStoredRange = (value) => {
+  const year = new Date(value).getUTCFullYear();
+  return Number.isNaN(year) || year >= 1 && year <= 9999;
+};
+var ts = external_exports.iso.datetime({ offset: true }).refine(inStoredRange, "must be a date between years 0001 and 9999");
+var isCalendarDate = (value) => {
+  const [y, m, d] = value.split("-").map(Number);
+  const t = /* @__PURE__ */ new Date(0);
+  t.setUTCFullYear(y, m - 1, d);
+  return y >= 1 && t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+};
+var day = external_exports.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").refine(isCalendarDate, "must be a date YYYY-MM-DD");
+var EMAIL_MAX = 254;
+var email3 = external_exports.email("must be an email address").max(EMAIL_MAX, `must be at most ${EMAIL_MAX} characters`);
+var uuid3 = external_exports.uuid();
+var idParam = external_exports.strictObject({ id: uuid3 });
+var slugParam = external_exports.strictObject({ slug: external_exports.string().min(1).max(60) });
+var listQuery = external_exports.strictObject({
+  limit: external_exports.coerce.number().int().min(1).max(200).default(50),
+  cursor: external_exports.string().max(500).optional()
+});
+var page = (item) => external_exports.object({ items: external_exports.array(item), nextCursor: external_exports.string().nullable() });
+var nonEmpty = (max) => external_exports.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+
 // ../../packages/contract/src/api.ts
 external_exports.config({
   customError: (issue2) => issue2.code === "invalid_type" && issue2.input === void 0 ? "is required" : void 0
 });
 var ROLE_VALUES = ["viewer", "developer", "pod-lead", "admin"];
 var roleSchema = external_exports.enum(ROLE_VALUES);
-var ts = external_exports.iso.datetime({ offset: true });
-var uuid3 = external_exports.uuid();
-var nonEmpty = (max) => external_exports.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
 var ERROR_CODES = [
   "invalid_request",
   "unauthorized",
@@ -35156,6 +35989,9 @@ var ERROR_CODES = [
   "promotion_criteria_unmet",
   "payload_too_large",
   "unsupported_media_type",
+  "uri_too_long",
+  "headers_too_large",
+  "request_timeout",
   "rate_limited",
   "internal_error",
   "service_unavailable"
@@ -35168,13 +36004,6 @@ var errorSchema = external_exports.object({
     requestId: external_exports.string()
   })
 }).meta({ id: "Error" });
-var listQuery = external_exports.strictObject({
-  limit: external_exports.coerce.number().int().min(1).max(200).default(50),
-  cursor: external_exports.string().max(500).optional()
-});
-var page = (item) => external_exports.object({ items: external_exports.array(item), nextCursor: external_exports.string().nullable() });
-var slugParam = external_exports.strictObject({ slug: external_exports.string().min(1).max(60) });
-var idParam = external_exports.strictObject({ id: uuid3 });
 var podSchema = external_exports.object({ id: uuid3, slug: external_exports.string(), name: external_exports.string(), timezone: external_exports.string(), createdAt: ts }).meta({ id: "Pod" });
 var registerPodBody = external_exports.strictObject({
   slug: external_exports.string().regex(/^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, "must be 2–40 lowercase letters, digits or hyphens"),
@@ -35192,10 +36021,10 @@ var memberSchema = external_exports.object({
   leftAt: ts.nullable()
 }).meta({ id: "PodMember" });
 var addMemberBody = external_exports.strictObject({
-  email: external_exports.email(),
+  email: email3,
   podRole: external_exports.enum(["lead", "member"]).default("member")
 });
-var rotateBody = external_exports.strictObject({ email: external_exports.email(), toPod: external_exports.string().min(1).max(60) });
+var rotateBody = external_exports.strictObject({ email: email3, toPod: external_exports.string().min(1).max(60) });
 var metric = (description) => external_exports.number().min(0).meta({ description }).optional();
 var healthBody = external_exports.strictObject({
   metrics: external_exports.strictObject({
@@ -35223,7 +36052,7 @@ var podStatusSchema = external_exports.object({
   health: healthSnapshotSchema.nullable()
 }).meta({ id: "PodStatus" });
 var userSchema = external_exports.object({ id: uuid3, email: external_exports.string(), name: external_exports.string(), role: roleSchema, createdAt: ts }).meta({ id: "User" });
-var createUserBody = external_exports.strictObject({ email: external_exports.email(), name: nonEmpty(200), role: roleSchema });
+var createUserBody = external_exports.strictObject({ email: email3, name: nonEmpty(200), role: roleSchema });
 var tokenSchema = external_exports.object({
   id: uuid3,
   name: external_exports.string(),
@@ -35411,6 +36240,7 @@ var ideaSchema = external_exports.object({
   title: external_exports.string(),
   description: external_exports.string().nullable(),
   submittedBy: uuid3.nullable(),
+  podId: uuid3.nullable().meta({ description: "the pod it was submitted for; holds an idea WIP slot while pending" }),
   evaluationScore: external_exports.number().nullable(),
   evaluationCount: external_exports.number().int(),
   status: external_exports.enum(["pending", "promoted", "archived"]),
@@ -35431,7 +36261,10 @@ var evaluationSchema = external_exports.object({
 var ideaDetailSchema = ideaSchema.extend({ evaluations: external_exports.array(evaluationSchema) });
 var submitIdeaBody = external_exports.strictObject({
   title: nonEmpty(500),
-  description: external_exports.string().max(2e4).nullable().optional()
+  description: external_exports.string().max(2e4).nullable().optional(),
+  pod: external_exports.string().min(1).max(60).optional().meta({
+    description: "slug of the pod to evaluate it; takes one of the pod's idea WIP slots while pending"
+  })
 });
 var ideaListQuery = listQuery.extend({
   status: external_exports.enum(["pending", "promoted", "archived"]).optional()
@@ -35466,8 +36299,15 @@ var auditQuery = listQuery.extend({
   to: ts.optional()
 });
 var auditVerifySchema = external_exports.union([
-  external_exports.object({ ok: external_exports.literal(true), count: external_exports.number().int() }),
-  external_exports.object({ ok: external_exports.literal(false), brokenAt: external_exports.number().int(), reason: external_exports.string(), count: external_exports.number().int() })
+  external_exports.object({ ok: external_exports.literal(true), count: external_exports.number().int(), checkpoints: external_exports.number().int().optional() }),
+  external_exports.object({
+    ok: external_exports.literal(false),
+    brokenAt: external_exports.number().int(),
+    reason: external_exports.string(),
+    count: external_exports.number().int(),
+    checkpoints: external_exports.number().int().optional(),
+    checkpoint: external_exports.object({ sequence: external_exports.number().int(), hash: external_exports.string(), time: external_exports.string() }).optional()
+  })
 ]);
 var fieldProblemSchema = external_exports.object({ path: external_exports.string(), message: external_exports.string() });
 var errorDetailSchemas = {
@@ -35500,17 +36340,6 @@ var errorDetailSchemas = {
   })
 };
 
-// ../../packages/contract/src/routes/common.ts
-var ts2 = external_exports.iso.datetime({ offset: true });
-var uuid5 = external_exports.uuid();
-var idParam2 = external_exports.strictObject({ id: uuid5 });
-var slugParam2 = external_exports.strictObject({ slug: external_exports.string().min(1).max(60) });
-var listQuery2 = external_exports.strictObject({
-  limit: external_exports.coerce.number().int().min(1).max(200).default(50),
-  cursor: external_exports.string().max(500).optional()
-});
-var page2 = (item) => external_exports.object({ items: external_exports.array(item), nextCursor: external_exports.string().nullable() });
-
 // ../../packages/contract/src/routes/alerts.ts
 var alertKindSchema = external_exports.enum([
   "wip.limit_exceeded",
@@ -35520,21 +36349,21 @@ var alertKindSchema = external_exports.enum([
 ]);
 var alertStatusSchema = external_exports.enum(["open", "resolved"]);
 var alertSchema = external_exports.object({
-  id: uuid5,
+  id: uuid3,
   key: external_exports.string().meta({ description: "the condition, e.g. wip.limit_exceeded:<podId>:<itemType>" }),
   kind: alertKindSchema,
-  podId: uuid5.nullable(),
+  podId: uuid3.nullable(),
   subjectType: external_exports.string().nullable(),
   subjectId: external_exports.string().nullable(),
   severity: external_exports.enum(["warning", "critical"]),
   message: external_exports.string(),
   details: external_exports.record(external_exports.string(), external_exports.unknown()),
   status: alertStatusSchema,
-  openedAt: ts2,
-  lastSeenAt: ts2.meta({ description: "when the condition was last found true" }),
-  resolvedAt: ts2.nullable()
+  openedAt: ts,
+  lastSeenAt: ts.meta({ description: "when the condition was last found true" }),
+  resolvedAt: ts.nullable()
 }).meta({ id: "Alert" });
-var alertListQuery = listQuery2.extend({
+var alertListQuery = listQuery.extend({
   status: alertStatusSchema.optional(),
   pod: external_exports.string().max(60).optional(),
   kind: alertKindSchema.optional()
@@ -35544,17 +36373,73 @@ var alertRoutes = {
     method: "GET",
     path: "/api/v1/alerts",
     query: alertListQuery,
-    responses: { 200: page2(alertSchema) },
+    responses: { 200: page(alertSchema) },
     permission: "read",
     summary: "Alerts: open ones first (newest first), then resolved ones (most recently resolved first)",
     tags: ["alerts"]
   }
 };
 
+// ../../packages/contract/src/routes/audit.ts
+var hex3 = (length) => new RegExp(`^[0-9a-f]{${length}}$`);
+var base64url3 = (length) => new RegExp(`^[A-Za-z0-9_-]{${length}}$`);
+var auditCheckpointSchema = external_exports.strictObject({
+  format: external_exports.literal("clos-audit-checkpoint/1"),
+  sequence: external_exports.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  hash: external_exports.string().regex(hex3(64), "must be 64 lowercase hex digits"),
+  // Exactly what `toISOString()` writes: the signed bytes hold this string as it is.
+  time: external_exports.string().regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+    "must be an ISO 8601 UTC time with milliseconds"
+  ),
+  keyId: external_exports.string().regex(hex3(16), "must be 16 lowercase hex digits"),
+  publicKey: external_exports.string().regex(base64url3(43), "must be a 32-byte Ed25519 public key in base64url").meta({ description: "the signing key (raw, base64url); verifiers compare it with a key they pinned" }),
+  signature: external_exports.string().regex(base64url3(86), "must be a 64-byte Ed25519 signature in base64url").meta({ description: "Ed25519 over the canonical JSON of { format, sequence, hash, time, keyId }" })
+}).meta({ id: "AuditCheckpoint" });
+var auditVerifyQuery = external_exports.strictObject({
+  checkpoint: external_exports.string().min(1).max(1e3).optional().meta({
+    description: "a checkpoint token (the `token` of a checkpoint): also prove the log still contains its prefix unchanged"
+  })
+});
+var verifyCheckpointsBody = external_exports.strictObject({
+  checkpoints: external_exports.array(auditCheckpointSchema).min(1, "must list at least 1 checkpoint").max(1e3)
+});
+var checkpointExportSchema = external_exports.object({
+  sink: external_exports.string(),
+  ok: external_exports.boolean(),
+  error: external_exports.string().optional()
+});
+var takenCheckpointSchema = external_exports.object({
+  checkpoint: auditCheckpointSchema,
+  token: external_exports.string().meta({ description: "the checkpoint as one string, for `GET /api/v1/audit/verify?checkpoint=`" }),
+  created: external_exports.boolean().meta({ description: "false when the head had not moved: the last checkpoint is returned" }),
+  exported: external_exports.boolean().meta({ description: "every sink holds it (failed exports are retried by the job runner)" }),
+  exports: external_exports.array(checkpointExportSchema)
+}).meta({ id: "TakenAuditCheckpoint" });
+var auditRoutes = {
+  takeAuditCheckpoint: {
+    method: "GET",
+    path: "/api/v1/audit/checkpoint",
+    responses: { 200: takenCheckpointSchema, 409: errorSchema, 503: errorSchema },
+    permission: "read",
+    summary: "Sign the audit chain head (or return the last checkpoint if it has not moved), export it and return it",
+    tags: ["audit"]
+  },
+  verifyAuditCheckpoints: {
+    method: "POST",
+    path: "/api/v1/audit/verify",
+    body: verifyCheckpointsBody,
+    responses: { 200: auditVerifySchema, 503: errorSchema },
+    permission: "read",
+    summary: "Verify the chain and that it still contains every checkpointed prefix unchanged",
+    tags: ["audit"]
+  }
+};
+
 // ../../packages/contract/src/routes/dashboard.ts
 var count = external_exports.number().int();
 var share = (description) => external_exports.number().nullable().meta({ description });
-var podRef = { id: uuid5, slug: external_exports.string(), name: external_exports.string() };
+var podRef = { id: uuid3, slug: external_exports.string(), name: external_exports.string() };
 var ideaStatusCounts = external_exports.object({ pending: count, promoted: count, archived: count });
 var dashboardOverviewSchema = external_exports.object({
   projectsPerStage: external_exports.array(external_exports.object({ stage: external_exports.string(), count })).meta({ description: "open projects per stage, in policy order, zeros included" }),
@@ -35566,7 +36451,7 @@ var dashboardOverviewSchema = external_exports.object({
     fullCells: count.meta({ description: "(pod, item type) cells at or over their limit" })
   }),
   ideas: external_exports.object({
-    weekStart: ts2.meta({ description: "Monday 00:00 UTC of the current week" }),
+    weekStart: ts.meta({ description: "Monday 00:00 UTC of the current week" }),
     submittedThisWeek: count,
     evaluatedThisWeek: count.meta({ description: "evaluations made since weekStart" }),
     pending: count.meta({ description: "ideas waiting for a decision" })
@@ -35630,12 +36515,12 @@ var ideaPipelineSchema = external_exports.object({
   byStatus: ideaStatusCounts,
   ideas: external_exports.array(
     external_exports.object({
-      id: uuid5,
+      id: uuid3,
       title: external_exports.string(),
       status: ideaSchema.shape.status,
       score: external_exports.number().nullable().meta({ description: "weighted score, 0–5; null until evaluated" }),
       evaluations: count,
-      createdAt: ts2
+      createdAt: ts
     })
   )
 }).meta({ id: "IdeaPipeline" });
@@ -35690,24 +36575,24 @@ var httpUrl2 = external_exports.url({ protocol: /^https?$/, error: "must be an h
 var deploymentStepSchema = external_exports.object({
   name: external_exports.enum(DEPLOYMENT_STEPS),
   status: external_exports.enum(["pending", "running", "succeeded", "failed", "skipped"]),
-  startedAt: ts2.nullable(),
-  finishedAt: ts2.nullable(),
+  startedAt: ts.nullable(),
+  finishedAt: ts.nullable(),
   durationSeconds: external_exports.number().nullable(),
   url: external_exports.string().nullable(),
   error: external_exports.string().nullable()
 }).meta({ id: "DeploymentStep" });
 var deploymentSchema = external_exports.object({
-  id: uuid5,
+  id: uuid3,
   pod: external_exports.string(),
-  podId: uuid5,
-  projectId: uuid5.nullable(),
+  podId: uuid3,
+  projectId: uuid3.nullable(),
   version: external_exports.string(),
   status: deploymentStatusSchema,
-  runId: uuid5.meta({ description: "its workflow run: GET /api/v1/workflows/runs/:id" }),
+  runId: uuid3.meta({ description: "its workflow run: GET /api/v1/workflows/runs/:id" }),
   url: external_exports.string().nullable(),
-  createdBy: uuid5.nullable(),
-  startedAt: ts2,
-  finishedAt: ts2.nullable(),
+  createdBy: uuid3.nullable(),
+  startedAt: ts,
+  finishedAt: ts.nullable(),
   durationSeconds: external_exports.number().nullable()
 }).meta({ id: "Deployment" });
 var deploymentDetailSchema = deploymentSchema.extend({ steps: external_exports.array(deploymentStepSchema) }).meta({ id: "DeploymentDetail" });
@@ -35722,19 +36607,19 @@ var deploymentStatsSchema = external_exports.object({
 }).meta({ id: "DeploymentStats" });
 var startDeploymentBody = external_exports.strictObject({
   pod: external_exports.string().min(1).max(60).meta({ description: "the deploying pod's slug" }),
-  projectId: uuid5.nullable().optional(),
+  projectId: uuid3.nullable().optional(),
   version: external_exports.string().trim().min(1, "must not be empty").max(200).meta({ description: "what is deployed: a tag, a commit SHA" }),
   url: httpUrl2.nullable().optional().meta({ description: "the CI run's page" })
 });
 var reportStepBody = external_exports.strictObject({
   step: external_exports.enum(DEPLOYMENT_STEPS),
   status: external_exports.enum(STEP_REPORT_STATUSES),
-  startedAt: ts2.optional().meta({ description: "defaults to the time of the first report of the step" }),
-  finishedAt: ts2.optional().meta({ description: "succeeded or failed only; defaults to the time of the report" }),
+  startedAt: ts.optional().meta({ description: "defaults to the time of the first report of the step" }),
+  finishedAt: ts.optional().meta({ description: "succeeded or failed only; defaults to the time of the report" }),
   url: httpUrl2.nullable().optional(),
   error: external_exports.string().max(2e3).nullable().optional().meta({ description: "why a failed step failed" })
 });
-var deploymentListQuery = listQuery2.extend({
+var deploymentListQuery = listQuery.extend({
   pod: external_exports.string().max(60).optional(),
   status: deploymentStatusSchema.optional()
 });
@@ -35751,7 +36636,7 @@ var deploymentRoutes = {
   reportDeploymentStep: {
     method: "POST",
     path: "/api/v1/deployments/:id/steps",
-    params: idParam2,
+    params: idParam,
     body: reportStepBody,
     responses: { 200: deploymentDetailSchema, 409: errorSchema },
     permission: "projects:work",
@@ -35762,7 +36647,7 @@ var deploymentRoutes = {
     method: "GET",
     path: "/api/v1/deployments",
     query: deploymentListQuery,
-    responses: { 200: page2(deploymentSchema) },
+    responses: { 200: page(deploymentSchema) },
     permission: "read",
     summary: "Deployments, newest first (filter by pod, status)",
     tags: ["deployments"]
@@ -35770,7 +36655,7 @@ var deploymentRoutes = {
   getDeployment: {
     method: "GET",
     path: "/api/v1/deployments/:id",
-    params: idParam2,
+    params: idParam,
     responses: { 200: deploymentDetailSchema },
     permission: "read",
     summary: "One deployment with its steps and their durations",
@@ -35779,7 +36664,7 @@ var deploymentRoutes = {
   getDeploymentStats: {
     method: "GET",
     path: "/api/v1/pods/:slug/deployments/stats",
-    params: slugParam2,
+    params: slugParam,
     query: external_exports.strictObject({
       days: external_exports.coerce.number().int().min(1).max(365).optional().meta({ description: "the window; defaults to alerts.deploymentWindowDays" })
     }),
@@ -35823,51 +36708,44 @@ var policyRoutes = {
 };
 
 // ../../packages/contract/src/routes/rhythms.ts
-var nonEmpty2 = (max) => external_exports.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
 var httpUrl3 = external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2e3, "must be at most 2000 characters");
-var isCalendarDate = (value) => {
-  const [y, m, d] = value.split("-").map(Number);
-  const t = new Date(Date.UTC(y, m - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
-};
-var day = external_exports.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").refine(isCalendarDate, "must be a date YYYY-MM-DD");
 var commitmentStatus = external_exports.enum(["open", "done", "dropped"]);
 var commitmentSchema = external_exports.object({
-  id: uuid5,
-  podId: uuid5,
-  userId: uuid5,
+  id: uuid3,
+  podId: uuid3,
+  userId: uuid3,
   day: external_exports.string().meta({ description: "the pod's local date the commitment is for" }),
   text: external_exports.string(),
   status: commitmentStatus,
-  createdAt: ts2,
-  updatedAt: ts2,
+  createdAt: ts,
+  updatedAt: ts,
   userEmail: external_exports.string(),
   userName: external_exports.string()
 }).meta({ id: "Commitment" });
 var recordCommitmentBody = external_exports.strictObject({
-  text: nonEmpty2(500),
-  user: external_exports.string().trim().toLowerCase().pipe(external_exports.email("must be an email address")).optional().meta({ description: "the member it is for (admins and the pod lead); default: the caller" })
+  text: nonEmpty(500),
+  user: external_exports.string().trim().toLowerCase().pipe(email3).optional().meta({ description: "the member it is for (admins and the pod lead); default: the caller" })
 });
 var updateCommitmentBody = external_exports.strictObject({ status: external_exports.enum(["done", "dropped"]) });
 var commitmentDayQuery = external_exports.strictObject({
   day: day.optional().meta({ description: "the pod's local date; default: its today" })
 });
-var digestMember = external_exports.object({ userId: uuid5, email: external_exports.string(), name: external_exports.string() });
+var digestMember = external_exports.object({ userId: uuid3, email: external_exports.string(), name: external_exports.string() });
 var unblockDigestSchema = external_exports.object({
   phase: external_exports.literal("unblock"),
   day: external_exports.string(),
   blockedProjects: external_exports.array(
     external_exports.object({
-      projectId: uuid5,
+      projectId: uuid3,
       name: external_exports.string(),
       stage: external_exports.string(),
       reason: external_exports.string(),
-      since: ts2.nullable()
+      since: ts.nullable()
     })
   ),
   gatesAwaitingApproval: external_exports.array(
     external_exports.object({
-      projectId: uuid5,
+      projectId: uuid3,
       name: external_exports.string(),
       stage: external_exports.string(),
       nextStage: external_exports.string(),
@@ -35879,11 +36757,11 @@ var unblockDigestSchema = external_exports.object({
   ),
   staleLocks: external_exports.array(
     external_exports.object({
-      lockId: uuid5,
+      lockId: uuid3,
       itemType: external_exports.string(),
       itemId: external_exports.string(),
       holder: external_exports.string().nullable(),
-      acquiredAt: ts2,
+      acquiredAt: ts,
       heldHours: external_exports.number().int()
     })
   ),
@@ -35900,7 +36778,7 @@ var commitDigestSchema = external_exports.object({
   day: external_exports.string(),
   members: external_exports.array(
     digestMember.extend({
-      commitments: external_exports.array(external_exports.object({ id: uuid5, text: external_exports.string(), status: commitmentStatus }))
+      commitments: external_exports.array(external_exports.object({ id: uuid3, text: external_exports.string(), status: commitmentStatus }))
     })
   ),
   withoutCommitment: external_exports.array(digestMember),
@@ -35913,23 +36791,23 @@ var commitDigestSchema = external_exports.object({
 var recapDigestSchema = external_exports.object({
   phase: external_exports.literal("recap"),
   day: external_exports.string(),
-  from: ts2,
-  to: ts2,
+  from: ts,
+  to: ts,
   transitions: external_exports.array(
-    external_exports.object({ projectId: uuid5, name: external_exports.string(), fromStage: external_exports.string(), toStage: external_exports.string(), at: ts2 })
+    external_exports.object({ projectId: uuid3, name: external_exports.string(), fromStage: external_exports.string(), toStage: external_exports.string(), at: ts })
   ),
   locksReleased: external_exports.array(
-    external_exports.object({ lockId: uuid5, itemType: external_exports.string(), itemId: external_exports.string(), releasedAt: ts2 })
+    external_exports.object({ lockId: uuid3, itemType: external_exports.string(), itemId: external_exports.string(), releasedAt: ts })
   ),
   projectsClosed: external_exports.array(
-    external_exports.object({ projectId: uuid5, name: external_exports.string(), outcome: external_exports.string().nullable(), at: ts2 })
+    external_exports.object({ projectId: uuid3, name: external_exports.string(), outcome: external_exports.string().nullable(), at: ts })
   ),
   commitments: external_exports.object({
     made: external_exports.number().int(),
     done: external_exports.number().int(),
     dropped: external_exports.number().int(),
     open: external_exports.number().int(),
-    items: external_exports.array(external_exports.object({ id: uuid5, user: external_exports.string(), text: external_exports.string(), status: commitmentStatus }))
+    items: external_exports.array(external_exports.object({ id: uuid3, user: external_exports.string(), text: external_exports.string(), status: commitmentStatus }))
   }),
   counts: external_exports.object({
     transitions: external_exports.number().int(),
@@ -35945,13 +36823,13 @@ var digestContentSchema = external_exports.discriminatedUnion("phase", [
   recapDigestSchema
 ]);
 var rhythmDigestSchema = external_exports.object({
-  id: uuid5,
-  podId: uuid5,
+  id: uuid3,
+  podId: uuid3,
   day: external_exports.string(),
   phase: external_exports.enum(["unblock", "commit", "recap"]),
   content: digestContentSchema,
-  runId: uuid5.nullable(),
-  createdAt: ts2
+  runId: uuid3.nullable(),
+  createdAt: ts
 }).meta({ id: "RhythmDigest" });
 var rhythmTodaySchema = external_exports.object({
   pod: external_exports.string(),
@@ -35966,14 +36844,14 @@ var rhythmTodaySchema = external_exports.object({
 }).meta({ id: "RhythmToday" });
 var agendaItemSchema = external_exports.object({
   position: external_exports.number().int(),
-  submissionId: uuid5,
+  submissionId: uuid3,
   title: external_exports.string(),
   presenter: external_exports.string(),
-  projectId: uuid5.nullable(),
+  projectId: uuid3.nullable(),
   url: external_exports.string().nullable()
 });
 var submissionFeedbackSchema = external_exports.object({
-  submissionId: uuid5,
+  submissionId: uuid3,
   title: external_exports.string(),
   presenter: external_exports.string(),
   count: external_exports.number().int(),
@@ -35981,30 +36859,30 @@ var submissionFeedbackSchema = external_exports.object({
   comments: external_exports.array(external_exports.string())
 }).meta({ id: "DemoSubmissionFeedback" });
 var weeklyDemoSchema = external_exports.object({
-  id: uuid5,
-  podId: uuid5,
+  id: uuid3,
+  podId: uuid3,
   week: external_exports.string().meta({ description: "ISO week of the pod calendar in which it opened, e.g. 2026-W11" }),
   status: external_exports.enum(["collecting", "presenting", "feedback", "closed"]),
-  cutoffAt: ts2,
+  cutoffAt: ts,
   agenda: external_exports.array(agendaItemSchema).nullable(),
   summary: external_exports.object({
     submissions: external_exports.array(submissionFeedbackSchema),
     feedbackCount: external_exports.number().int(),
     meanScore: external_exports.number().nullable()
   }).nullable(),
-  createdAt: ts2,
-  closedAt: ts2.nullable()
+  createdAt: ts,
+  closedAt: ts.nullable()
 }).meta({ id: "WeeklyDemo" });
 var demoSubmissionSchema = external_exports.object({
-  id: uuid5,
-  demoId: uuid5,
-  userId: uuid5,
+  id: uuid3,
+  demoId: uuid3,
+  userId: uuid3,
   title: external_exports.string(),
   description: external_exports.string().nullable(),
-  projectId: uuid5.nullable(),
+  projectId: uuid3.nullable(),
   url: external_exports.string().nullable(),
   position: external_exports.number().int().nullable(),
-  createdAt: ts2,
+  createdAt: ts,
   userEmail: external_exports.string(),
   userName: external_exports.string()
 }).meta({ id: "DemoSubmission" });
@@ -36017,17 +36895,17 @@ var weeklyDemoDetailSchema = weeklyDemoSchema.extend({
   )
 }).meta({ id: "WeeklyDemoDetail" });
 var demoFeedbackSchema = external_exports.object({
-  id: uuid5,
-  submissionId: uuid5,
-  userId: uuid5,
+  id: uuid3,
+  submissionId: uuid3,
+  userId: uuid3,
   score: external_exports.number().int(),
   comment: external_exports.string().nullable(),
-  createdAt: ts2
+  createdAt: ts
 }).meta({ id: "DemoFeedback" });
 var submitDemoBody = external_exports.strictObject({
-  title: nonEmpty2(200),
+  title: nonEmpty(200),
   description: external_exports.string().max(5e3, "must be at most 5000 characters").nullable().optional(),
-  projectId: uuid5.nullable().optional(),
+  projectId: uuid3.nullable().optional(),
   url: httpUrl3.nullable().optional()
 });
 var demoFeedbackBody = external_exports.strictObject({
@@ -36038,7 +36916,7 @@ var rhythmRoutes = {
   recordCommitment: {
     method: "POST",
     path: "/api/v1/pods/:slug/commitments",
-    params: slugParam2,
+    params: slugParam,
     body: recordCommitmentBody,
     responses: { 201: commitmentSchema, 403: errorSchema },
     permission: "projects:work",
@@ -36048,7 +36926,7 @@ var rhythmRoutes = {
   listCommitments: {
     method: "GET",
     path: "/api/v1/pods/:slug/commitments",
-    params: slugParam2,
+    params: slugParam,
     query: commitmentDayQuery,
     responses: { 200: external_exports.object({ pod: external_exports.string(), day: external_exports.string(), items: external_exports.array(commitmentSchema) }) },
     permission: "read",
@@ -36058,7 +36936,7 @@ var rhythmRoutes = {
   updateCommitment: {
     method: "PUT",
     path: "/api/v1/commitments/:id",
-    params: idParam2,
+    params: idParam,
     body: updateCommitmentBody,
     responses: { 200: commitmentSchema, 404: errorSchema },
     permission: "projects:work",
@@ -36068,7 +36946,7 @@ var rhythmRoutes = {
   getRhythmToday: {
     method: "GET",
     path: "/api/v1/pods/:slug/rhythm/today",
-    params: slugParam2,
+    params: slugParam,
     responses: { 200: rhythmTodaySchema },
     permission: "read",
     summary: "The pod's local today: each phase's stored digest (null until it has run) and the commitments",
@@ -36077,9 +36955,9 @@ var rhythmRoutes = {
   listDemos: {
     method: "GET",
     path: "/api/v1/pods/:slug/demos",
-    params: slugParam2,
-    query: listQuery2,
-    responses: { 200: page2(weeklyDemoSchema) },
+    params: slugParam,
+    query: listQuery,
+    responses: { 200: page(weeklyDemoSchema) },
     permission: "read",
     summary: "The pod's weekly demos, newest week first",
     tags: ["demos"]
@@ -36087,7 +36965,7 @@ var rhythmRoutes = {
   getCurrentDemo: {
     method: "GET",
     path: "/api/v1/pods/:slug/demos/current",
-    params: slugParam2,
+    params: slugParam,
     responses: { 200: weeklyDemoDetailSchema, 404: errorSchema },
     permission: "read",
     summary: "This week's demo (the pod's calendar) with its submissions; 404 before it opens",
@@ -36096,7 +36974,7 @@ var rhythmRoutes = {
   getDemo: {
     method: "GET",
     path: "/api/v1/demos/:id",
-    params: idParam2,
+    params: idParam,
     responses: { 200: weeklyDemoDetailSchema, 404: errorSchema },
     permission: "read",
     summary: "A weekly demo with its submissions (and their aggregated feedback once closed)",
@@ -36105,7 +36983,7 @@ var rhythmRoutes = {
   submitDemo: {
     method: "POST",
     path: "/api/v1/pods/:slug/demos/current/submissions",
-    params: slugParam2,
+    params: slugParam,
     body: submitDemoBody,
     responses: { 201: demoSubmissionSchema, 409: errorSchema },
     permission: "projects:work",
@@ -36115,7 +36993,7 @@ var rhythmRoutes = {
   recordDemoFeedback: {
     method: "POST",
     path: "/api/v1/demo-submissions/:id/feedback",
-    params: idParam2,
+    params: idParam,
     body: demoFeedbackBody,
     responses: { 201: demoFeedbackSchema, 409: errorSchema },
     permission: "projects:work",
@@ -36125,12 +37003,12 @@ var rhythmRoutes = {
 };
 
 // ../../packages/contract/src/routes/rotation.ts
-var rotationMoveSchema = external_exports.object({ userId: uuid5, email: external_exports.string(), from: external_exports.string(), to: external_exports.string() }).meta({ id: "RotationMove" });
+var rotationMoveSchema = external_exports.object({ userId: uuid3, email: external_exports.string(), from: external_exports.string(), to: external_exports.string() }).meta({ id: "RotationMove" });
 var rotationPreviewSchema = external_exports.object({
   /** `rotation.enabled`: a disabled rotation is still previewed, it just never runs. */
   enabled: external_exports.boolean(),
   /** When the next scheduled rotation runs; null when rotation is disabled. */
-  nextRunAt: ts2.nullable(),
+  nextRunAt: ts.nullable(),
   moves: external_exports.array(rotationMoveSchema),
   /** Pods named in `rotation.exchanges` that are not registered: they neither send nor receive. */
   missingPods: external_exports.array(external_exports.string())
@@ -36163,12 +37041,12 @@ var PERMISSION_VALUES = [
   "webhooks:manage"
 ];
 var sessionSchema = external_exports.object({
-  user: external_exports.object({ id: uuid5, email: external_exports.string(), name: external_exports.string(), role: roleSchema }).nullable().meta({ description: "the token's holder" }),
-  tokenId: uuid5.nullable(),
+  user: external_exports.object({ id: uuid3, email: external_exports.string(), name: external_exports.string(), role: roleSchema }).nullable().meta({ description: "the token's holder" }),
+  tokenId: uuid3.nullable(),
   role: roleSchema.meta({
     description: "the role in force: the token's, capped by its user's current role"
   }),
-  pods: external_exports.array(external_exports.object({ id: uuid5, slug: external_exports.string(), name: external_exports.string() })).meta({ description: "the pods the token is limited to (pod-scoped permissions); empty: every pod" }),
+  pods: external_exports.array(external_exports.object({ id: uuid3, slug: external_exports.string(), name: external_exports.string() })).meta({ description: "the pods the token is limited to (pod-scoped permissions); empty: every pod" }),
   permissions: external_exports.array(external_exports.enum(PERMISSION_VALUES)).meta({ description: "what the token may do; the server checks every request anyway" })
 }).meta({ id: "Session" });
 var sessionRoutes = {
@@ -36263,6 +37141,158 @@ var DOMAIN_EVENT_TYPES = {
 };
 var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
 
+// ../../packages/core/src/outbound/address-policy.ts
+var import_ipaddr = __toESM(require_ipaddr(), 1);
+var ALLOW_PRIVATE_NETWORKS_SETTING = "webhooks.allowPrivateNetworks";
+var RANGE_LABELS = {
+  loopback: "a loopback address",
+  private: "a private-network address",
+  "link-local": "a link-local address",
+  "unique-local": "a unique-local (private IPv6) address",
+  multicast: "a multicast address",
+  unspecified: "an unspecified address (which reaches this machine)",
+  broadcast: "a broadcast address",
+  shared: "a shared (carrier-grade NAT) address",
+  reserved: "a reserved or special-purpose address",
+  metadata: "a cloud metadata endpoint"
+};
+function forbiddenRangeLabel(range) {
+  return RANGE_LABELS[range];
+}
+var METADATA_ADDRESSES = [
+  "169.254.169.254",
+  "169.254.170.2",
+  "100.100.100.200",
+  "168.63.129.16",
+  "fd00:ec2::254"
+].map((a) => import_ipaddr.default.parse(a));
+var IPV4_RANGES = {
+  unspecified: "unspecified",
+  broadcast: "broadcast",
+  multicast: "multicast",
+  linkLocal: "link-local",
+  loopback: "loopback",
+  carrierGradeNat: "shared",
+  private: "private",
+  // Documentation, benchmarking, 240/4 and the anycast relays: nothing a receiver should live on.
+  reserved: "reserved",
+  as112: "reserved",
+  amt: "reserved"
+};
+var IPV6_RANGES = {
+  unspecified: "unspecified",
+  linkLocal: "link-local",
+  multicast: "multicast",
+  loopback: "loopback",
+  uniqueLocal: "unique-local",
+  // fec0::/10, deprecated but still routed by some stacks as the site's own network.
+  deprecatedSiteLocal: "private"
+};
+var GLOBAL_UNICAST_V6 = import_ipaddr.default.parseCIDR("2000::/3");
+var IPV4_COMPATIBLE = import_ipaddr.default.parseCIDR("::/96");
+var sameAddress = (a, b) => a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
+function embeddedIPv4(address) {
+  const p = address.parts;
+  const fromWords = (hi, lo) => new import_ipaddr.default.IPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+  switch (address.range()) {
+    case "ipv4Mapped":
+    case "rfc6145":
+      return fromWords(p[6] ?? 0, p[7] ?? 0);
+    case "rfc6052":
+      return p[2] === 0 ? fromWords(p[6] ?? 0, p[7] ?? 0) : null;
+    case "6to4":
+      return fromWords(p[1] ?? 0, p[2] ?? 0);
+    default:
+      if (address.match(IPV4_COMPATIBLE) && !(p[6] === 0 && (p[7] ?? 0) <= 1))
+        return fromWords(p[6] ?? 0, p[7] ?? 0);
+      return null;
+  }
+}
+function classifyV4(address) {
+  if (METADATA_ADDRESSES.some((m) => sameAddress(m, address))) return "metadata";
+  const range = address.range();
+  if (range === "unicast") return null;
+  return IPV4_RANGES[range] ?? "reserved";
+}
+function analyse(address) {
+  if (address.kind() === "ipv4") return { range: classifyV4(address), also: null };
+  const v6 = address;
+  if (METADATA_ADDRESSES.some((m) => sameAddress(m, v6))) return { range: "metadata", also: null };
+  const v4 = embeddedIPv4(v6);
+  if (v4) return { range: classifyV4(v4), also: v4 };
+  const range = v6.range();
+  const known = IPV6_RANGES[range];
+  if (known) return { range: known, also: null };
+  if (range !== "unicast" || !v6.match(GLOBAL_UNICAST_V6)) return { range: "reserved", also: null };
+  return { range: null, also: null };
+}
+function parseIpAddress(text2) {
+  const bare = text2.startsWith("[") && text2.endsWith("]") ? text2.slice(1, -1) : text2;
+  if (import_ipaddr.default.IPv4.isValidFourPartDecimal(bare)) return import_ipaddr.default.IPv4.parse(bare);
+  if (bare.includes(":") && import_ipaddr.default.IPv6.isValid(bare)) return import_ipaddr.default.IPv6.parse(bare);
+  return null;
+}
+function parseCidrOrAddress(text2) {
+  const slash = text2.indexOf("/");
+  const addressPart = slash === -1 ? text2 : text2.slice(0, slash);
+  const address = parseIpAddress(addressPart);
+  if (!address) return null;
+  const max = address.kind() === "ipv4" ? 32 : 128;
+  if (slash === -1) return [address, max];
+  const bits = text2.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return null;
+  return [address, Number(bits)];
+}
+function allowListEntryProblem(text2) {
+  const cidr = parseCidrOrAddress(text2.trim());
+  if (!cidr) return "must be an IP range in CIDR notation (e.g. 10.0.0.0/8, fd00::/8) or one IP address";
+  const [address, bits] = cidr;
+  const network = address.kind() === "ipv4" ? import_ipaddr.default.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`) : import_ipaddr.default.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
+  if (!sameAddress(network, address))
+    return `has bits set after the /${bits} prefix: write ${network.toString()}/${bits} for the range, or the address alone`;
+  return null;
+}
+function inCidr(address, [network, bits]) {
+  return address.kind() === network.kind() && address.match(network, bits);
+}
+function createAddressPolicy(allow) {
+  const ranges = Array.isArray(allow) ? allow.flatMap((entry) => {
+    const cidr = parseCidrOrAddress(entry.trim());
+    return cidr ? [cidr] : [];
+  }) : [];
+  const allowAll = allow === true;
+  return {
+    refusal(text2) {
+      const parsed = parseIpAddress(text2);
+      if (!parsed) return { range: "reserved", address: text2 };
+      const { range, also } = analyse(parsed);
+      if (range === null) return null;
+      if (allowAll && range !== "metadata") return null;
+      if (ranges.some((cidr) => inCidr(parsed, cidr) || also !== null && inCidr(also, cidr))) return null;
+      return { range, address: parsed.toString() };
+    }
+  };
+}
+function isLocalhostName(hostname3) {
+  const name = hostname3.toLowerCase().replace(/\.$/, "");
+  return name === "localhost" || name.endsWith(".localhost");
+}
+function literalHostRefusal(url2, policy) {
+  let parsed;
+  try {
+    parsed = typeof url2 === "string" ? new URL(url2) : url2;
+  } catch {
+    return null;
+  }
+  const host = parsed.hostname;
+  if (isLocalhostName(host)) return policy.refusal("127.0.0.1") && { range: "loopback", address: host };
+  if (!parseIpAddress(host)) return null;
+  return policy.refusal(host);
+}
+function allowPrivateNetworksAdvice(range) {
+  return range === "metadata" ? `it stays closed unless a range listed in ${ALLOW_PRIVATE_NETWORKS_SETTING} contains it` : `set ${ALLOW_PRIVATE_NETWORKS_SETTING} in clos.config.yaml to allow it`;
+}
+
 // ../../packages/contract/src/routes/stream.ts
 var EVENT_TYPES = Object.keys(DOMAIN_EVENT_TYPES);
 var eventTypeList = external_exports.string().max(4e3).transform((value, ctx) => {
@@ -36288,14 +37318,14 @@ var streamQuery = external_exports.strictObject({
   })
 });
 var streamEventSchema = external_exports.object({
-  id: uuid5,
+  id: uuid3,
   seq: external_exports.number().int(),
   type: external_exports.enum(EVENT_TYPES),
-  occurredAt: ts2,
-  podId: uuid5.nullable(),
+  occurredAt: ts,
+  podId: uuid3.nullable(),
   subjectType: external_exports.string(),
   subjectId: external_exports.string(),
-  actorId: uuid5.nullable(),
+  actorId: uuid3.nullable(),
   data: external_exports.record(external_exports.string(), external_exports.unknown())
 }).meta({ id: "StreamEvent" });
 var streamRoutes = {
@@ -36308,6 +37338,8 @@ var streamRoutes = {
       200: external_exports.string().meta({
         description: "Server-Sent Events, one per domain event the caller may see: `id: <seq>`, `event: <type>`, `data: <StreamEvent as JSON>`. Starts with `retry: 2000`; `: keepalive` comments every 15 s; `event: reset` when events a resuming client missed are no longer retained. Reconnect with `Last-Event-ID` (or `lastEventId`) to receive what was missed. See docs/events.md."
       }),
+      // Too many open streams for the token or from the address (CLOS_STREAM_MAX_PER_TOKEN / _PER_IP).
+      429: errorSchema,
       503: errorSchema
     },
     permission: "read",
@@ -36318,30 +37350,34 @@ var streamRoutes = {
 
 // ../../packages/contract/src/routes/webhooks.ts
 var webhookSchema = external_exports.object({
-  id: uuid5,
+  id: uuid3,
   url: external_exports.string(),
   events: external_exports.array(external_exports.string()),
   description: external_exports.string().nullable(),
   active: external_exports.boolean(),
   secretHint: external_exports.string().meta({ description: "the last 4 characters of the secret; never the secret" }),
-  createdBy: uuid5.nullable(),
-  createdAt: ts2,
-  disabledAt: ts2.nullable()
+  createdBy: uuid3.nullable(),
+  createdAt: ts,
+  disabledAt: ts.nullable()
 }).meta({ id: "Webhook" });
 var webhookDeliverySchema = external_exports.object({
-  id: uuid5,
-  webhookId: uuid5,
-  eventId: uuid5,
+  id: uuid3,
+  webhookId: uuid3,
+  eventId: uuid3,
   eventType: external_exports.string(),
   attempt: external_exports.number().int(),
-  status: external_exports.enum(["succeeded", "failed", "abandoned"]),
+  status: external_exports.enum(["succeeded", "failed", "abandoned", "blocked"]).meta({
+    description: "blocked: not sent, the host is or resolves to an internal address (webhooks.allowPrivateNetworks); not retried"
+  }),
   statusCode: external_exports.number().int().nullable(),
   error: external_exports.string().nullable(),
   durationMs: external_exports.number().int(),
-  attemptedAt: ts2
+  attemptedAt: ts
 }).meta({ id: "WebhookDelivery" });
 var createWebhookBody = external_exports.strictObject({
-  url: external_exports.string().min(1).max(2e3).meta({ description: "absolute http(s) URL the events are POSTed to" }),
+  url: external_exports.string().min(1).max(2e3).meta({
+    description: "absolute http(s) URL the events are POSTed to; not an internal address unless webhooks.allowPrivateNetworks allows it"
+  }),
   events: external_exports.array(external_exports.string().max(100)).max(100).meta({ description: 'event types (docs/events.md), or ["*"] for every type' }),
   secret: external_exports.string().max(1e3).meta({ description: "16–256 characters; signs each delivery (X-Clos-Signature); never returned" }),
   description: external_exports.string().max(500).nullable().optional()
@@ -36359,8 +37395,8 @@ var webhookRoutes = {
   listWebhooks: {
     method: "GET",
     path: "/api/v1/webhooks",
-    query: listQuery2,
-    responses: { 200: page2(webhookSchema) },
+    query: listQuery,
+    responses: { 200: page(webhookSchema) },
     permission: "webhooks:manage",
     summary: "Registered webhooks, newest first (never their secrets)",
     tags: ["webhooks"]
@@ -36368,7 +37404,7 @@ var webhookRoutes = {
   getWebhook: {
     method: "GET",
     path: "/api/v1/webhooks/:id",
-    params: idParam2,
+    params: idParam,
     responses: { 200: webhookSchema },
     permission: "webhooks:manage",
     summary: "One webhook",
@@ -36377,7 +37413,7 @@ var webhookRoutes = {
   disableWebhook: {
     method: "DELETE",
     path: "/api/v1/webhooks/:id",
-    params: idParam2,
+    params: idParam,
     responses: { 200: webhookSchema },
     permission: "webhooks:manage",
     summary: "Disable a webhook (idempotent): no more deliveries, pending retries abandoned; the log is kept",
@@ -36386,9 +37422,9 @@ var webhookRoutes = {
   listWebhookDeliveries: {
     method: "GET",
     path: "/api/v1/webhooks/:id/deliveries",
-    params: idParam2,
-    query: listQuery2,
-    responses: { 200: page2(webhookDeliverySchema) },
+    params: idParam,
+    query: listQuery,
+    responses: { 200: page(webhookDeliverySchema) },
     permission: "webhooks:manage",
     summary: "Delivery attempts of a webhook, newest first (status code, error, duration, attempt)",
     tags: ["webhooks"]
@@ -36398,34 +37434,34 @@ var webhookRoutes = {
 // ../../packages/contract/src/routes/workflows.ts
 var runStatusSchema = external_exports.enum(["queued", "running", "succeeded", "failed"]);
 var workflowStepSchema = external_exports.object({
-  id: uuid5,
-  runId: uuid5,
+  id: uuid3,
+  runId: uuid3,
   name: external_exports.string(),
   position: external_exports.number().int(),
   status: external_exports.enum(["pending", "running", "succeeded", "failed", "skipped"]),
   attempts: external_exports.number().int(),
   output: external_exports.unknown(),
   error: external_exports.string().nullable(),
-  startedAt: ts2.nullable(),
-  finishedAt: ts2.nullable()
+  startedAt: ts.nullable(),
+  finishedAt: ts.nullable()
 }).meta({ id: "WorkflowStep" });
 var workflowRunSchema = external_exports.object({
-  id: uuid5,
+  id: uuid3,
   workflow: external_exports.string(),
   key: external_exports.string(),
-  podId: uuid5.nullable(),
+  podId: uuid3.nullable(),
   status: runStatusSchema,
   input: external_exports.unknown(),
   output: external_exports.unknown(),
   error: external_exports.string().nullable(),
   attempts: external_exports.number().int(),
-  scheduledFor: ts2.nullable(),
-  createdAt: ts2,
-  startedAt: ts2.nullable(),
-  finishedAt: ts2.nullable()
+  scheduledFor: ts.nullable(),
+  createdAt: ts,
+  startedAt: ts.nullable(),
+  finishedAt: ts.nullable()
 }).meta({ id: "WorkflowRun" });
 var workflowRunDetailSchema = workflowRunSchema.extend({ steps: external_exports.array(workflowStepSchema) }).meta({ id: "WorkflowRunDetail" });
-var runListQuery = listQuery2.extend({
+var runListQuery = listQuery.extend({
   workflow: external_exports.string().max(100).optional(),
   pod: external_exports.string().max(60).optional(),
   status: runStatusSchema.optional()
@@ -36435,7 +37471,7 @@ var workflowRoutes = {
     method: "GET",
     path: "/api/v1/workflows/runs",
     query: runListQuery,
-    responses: { 200: page2(workflowRunSchema) },
+    responses: { 200: page(workflowRunSchema) },
     permission: "read",
     summary: "Workflow runs, newest first (filter by workflow, pod, status)",
     tags: ["workflows"]
@@ -36443,7 +37479,7 @@ var workflowRoutes = {
   getWorkflowRun: {
     method: "GET",
     path: "/api/v1/workflows/runs/:id",
-    params: idParam2,
+    params: idParam,
     responses: { 200: workflowRunDetailSchema },
     permission: "read",
     summary: "One workflow run with its steps (status, attempts, timing, error)",
@@ -36452,15 +37488,31 @@ var workflowRoutes = {
 };
 
 // ../../packages/contract/src/routes.ts
-var ts3 = external_exports.iso.datetime({ offset: true });
 var coreRoutes = {
   // ------------------------------------------------------------ system
   healthz: {
     method: "GET",
     path: "/healthz",
-    responses: { 200: external_exports.object({ status: external_exports.literal("ok") }) },
+    responses: {
+      200: external_exports.object({
+        status: external_exports.literal("ok"),
+        // Present when load shedding is configured (the server always configures it).
+        pressure: external_exports.object({
+          underPressure: external_exports.boolean(),
+          exceeded: external_exports.array(external_exports.enum(["eventLoopDelay", "heapUsed", "rss"])),
+          eventLoopDelayMs: external_exports.number().nullable(),
+          heapUsedBytes: external_exports.number(),
+          rssBytes: external_exports.number(),
+          limits: external_exports.object({
+            eventLoopDelayMs: external_exports.number(),
+            heapUsedBytes: external_exports.number(),
+            rssBytes: external_exports.number()
+          })
+        }).optional()
+      })
+    },
     permission: "public",
-    summary: "Liveness",
+    summary: "Liveness, with the load figures that make the server shed requests (503) when over a limit",
     tags: ["system"]
   },
   readyz: {
@@ -36471,7 +37523,7 @@ var coreRoutes = {
       503: errorSchema
     },
     permission: "public",
-    summary: "Readiness: the database answers",
+    summary: "Readiness: the database answers and the server is not overloaded",
     tags: ["system"]
   },
   // ------------------------------------------------------------ pods
@@ -36556,7 +37608,7 @@ var coreRoutes = {
     path: "/api/v1/pods/:slug/rotate",
     params: slugParam,
     body: rotateBody,
-    responses: { 200: external_exports.object({ email: external_exports.string(), from: external_exports.string(), to: external_exports.string(), rotatedAt: ts3 }) },
+    responses: { 200: external_exports.object({ email: external_exports.string(), from: external_exports.string(), to: external_exports.string(), rotatedAt: ts }) },
     permission: "pods:manage",
     summary: "Move a member to another pod (history is kept)",
     tags: ["pods"]
@@ -36733,7 +37785,7 @@ var coreRoutes = {
     method: "POST",
     path: "/api/v1/ideas",
     body: submitIdeaBody,
-    responses: { 201: ideaSchema },
+    responses: { 201: ideaSchema, 404: errorSchema, 409: errorSchema },
     permission: "ideas:contribute",
     summary: "Submit an idea to the ledger",
     tags: ["ideas"]
@@ -36848,9 +37900,10 @@ var coreRoutes = {
   verifyAudit: {
     method: "GET",
     path: "/api/v1/audit/verify",
-    responses: { 200: auditVerifySchema },
+    query: auditVerifyQuery,
+    responses: { 200: auditVerifySchema, 503: errorSchema },
     permission: "read",
-    summary: "Recompute the audit chain's hashes",
+    summary: "Recompute the audit chain's hashes; with a checkpoint, also prove the log still contains it",
     tags: ["audit"]
   }
 };
@@ -36860,6 +37913,7 @@ var routes = {
   ...rhythmRoutes,
   ...deploymentRoutes,
   ...alertRoutes,
+  ...auditRoutes,
   ...streamRoutes,
   ...rotationRoutes,
   ...webhookRoutes,
@@ -37299,7 +38353,7 @@ var criterionSchema = external_exports.strictObject({
 var memberSchema2 = external_exports.strictObject({
   // Lower-cased so that the same person written twice with different case is one member, and so that
   // identities from OIDC and GitHub (which vary in case) match.
-  email: external_exports.string().trim().toLowerCase().pipe(external_exports.email("must be an email address")),
+  email: external_exports.string().trim().toLowerCase().pipe(email3),
   name: external_exports.string().min(1, "must not be empty").optional(),
   role: roleSchema2.default("developer"),
   podRole: external_exports.enum(["lead", "member"]).default("member")
@@ -37366,7 +38420,7 @@ var rotationSchema = external_exports.strictObject({
   timezone: timeZoneSchema.default("UTC"),
   exchanges: external_exports.array(external_exports.array(external_exports.string()).min(2, "an exchange needs at least 2 pods")).default(() => []),
   minPodSize: positiveInt(3),
-  exempt: external_exports.array(external_exports.string().trim().toLowerCase().pipe(external_exports.email("must be an email address"))).default(() => []),
+  exempt: external_exports.array(external_exports.string().trim().toLowerCase().pipe(email3)).default(() => []),
   movesPerPod: positiveInt(1)
 });
 var alertsSchema = external_exports.strictObject({
@@ -37388,6 +38442,25 @@ var notificationsSchema = external_exports.strictObject({
     })
   ).default(() => [])
 });
+var allowPrivateNetworksSchema = external_exports.union([
+  external_exports.boolean(),
+  external_exports.array(
+    external_exports.string().superRefine((entry, ctx) => {
+      const problem = allowListEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+  )
+]);
+var auditSchema = external_exports.strictObject({
+  checkpoints: external_exports.strictObject({
+    enabled: external_exports.boolean().default(true),
+    intervalMinutes: positiveInt(60),
+    /** Relative paths are resolved against the server's working directory, like `--data-dir`. */
+    directory: external_exports.string().min(1, "must not be empty").nullable().default(null),
+    // The operator's own receiver: trusted, so any http(s) address is accepted.
+    webhookUrl: external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).nullable().default(null)
+  }).prefault({})
+});
 var closConfigSchema = external_exports.strictObject({
   stages: external_exports.array(stageSchema).min(2, "at least 2 stages are required").default(defaultStages),
   wip: external_exports.strictObject({ types: external_exports.array(wipTypeSchema).default(defaultWipTypes) }).prefault({}),
@@ -37406,9 +38479,11 @@ var closConfigSchema = external_exports.strictObject({
   webhooks: external_exports.strictObject({
     retryHours: positive(24),
     retryDelaySeconds: positiveInt(30),
-    timeoutSeconds: positive(10)
+    timeoutSeconds: positive(10),
+    allowPrivateNetworks: allowPrivateNetworksSchema.default(false)
   }).prefault({}),
-  notifications: notificationsSchema.prefault({})
+  notifications: notificationsSchema.prefault({}),
+  audit: auditSchema.prefault({})
 }).superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -37429,6 +38504,23 @@ function checkCrossFieldRules(config2, ctx) {
   checkRotation(config2.rotation, add);
   checkEventRetention(config2.events, config2.webhooks, add);
   checkNotificationEvents(config2.notifications, add);
+  checkNotificationTargets(config2.notifications, config2.webhooks, add);
+}
+function checkNotificationTargets(notifications, webhooks, add) {
+  if (!isRecord(notifications)) return;
+  const allow = isRecord(webhooks) ? webhooks.allowPrivateNetworks : void 0;
+  const policy = createAddressPolicy(
+    allow === true ? true : Array.isArray(allow) ? allow.filter((e) => typeof e === "string") : false
+  );
+  for (const [index, hook] of records(notifications.webhooks)) {
+    if (typeof hook.url !== "string") continue;
+    const refusal = literalHostRefusal(hook.url, policy);
+    if (refusal)
+      add(
+        ["notifications", "webhooks", index, "url"],
+        `is ${forbiddenRangeLabel(refusal.range)} (${refusal.address}), where CLOS does not send; ${allowPrivateNetworksAdvice(refusal.range)}`
+      );
+  }
 }
 function checkEventRetention(events, webhooks, add) {
   const retentionDays = isRecord(events) && typeof events.retentionDays === "number" ? events.retentionDays : 7;
@@ -37523,7 +38615,7 @@ function checkPods(value, declaredTypes, add) {
       ["pods", index, "members"],
       "member email",
       add,
-      (email3) => email3.trim().toLowerCase()
+      (email4) => email4.trim().toLowerCase()
     );
     if (declaredTypes === void 0 || !isRecord(pod.wipLimits)) continue;
     for (const itemType of Object.keys(pod.wipLimits)) {
@@ -37738,6 +38830,8 @@ var EXIT_FOR_CODE = {
   not_found: EXIT.usage,
   payload_too_large: EXIT.usage,
   unsupported_media_type: EXIT.usage,
+  uri_too_long: EXIT.usage,
+  headers_too_large: EXIT.usage,
   wip_limit_exceeded: EXIT.failed,
   gate_criteria_unmet: EXIT.failed,
   promotion_criteria_unmet: EXIT.failed,
@@ -37745,6 +38839,7 @@ var EXIT_FOR_CODE = {
   unauthorized: EXIT.unreachable,
   forbidden: EXIT.unreachable,
   rate_limited: EXIT.unreachable,
+  request_timeout: EXIT.unreachable,
   internal_error: EXIT.unreachable,
   service_unavailable: EXIT.unreachable
 };
@@ -37948,281 +39043,7 @@ function locate(doc, problem, lineCounter) {
 }
 
 // ../../clos.config.example.yaml
-var clos_config_example_default = `# CLOS operating model.
-#
-# This file is the built-in default: CLOS runs exactly this model when started without --config and
-# without a ./clos.config.yaml. Copy it to clos.config.yaml and edit it to make the model your own.
-# Every key is optional; leave one out and its value below applies. Reference: docs/configuration.md
-#
-# Stages, gates, idea criteria and health weights live only in this file (the API cannot change
-# them), so the rules a project is held to are reviewed like code. Pods, members and WIP limits are
-# applied from here at every start, but only the values you changed here since the last start are
-# written: a limit changed through the API is kept until you edit that same value in this file.
-
-# The path every project takes, in order. A project only moves forward through a stage's gate, so
-# each gate is where "are we ready?" stops being a matter of opinion. The first stage is how
-# projects enter, which is why it has no gate; every later stage must have one.
-stages:
-  - name: inception
-    description: "An idea has been accepted as a project: it has a name and a pod, nothing more is asked yet."
-
-  - name: discovery
-    description: Understand the problem before committing people to a solution.
-    gate:
-      # Evidence is one JSON document checked against this JSON Schema (draft 2020-12). Extra fields
-      # are allowed so teams can attach more than the minimum without being rejected.
-      evidence:
-        type: object
-        required: [problemStatement, owner]
-        properties:
-          problemStatement:
-            type: string
-            minLength: 10
-            description: The problem, who has it and why it matters now.
-          owner:
-            type: string
-            format: email
-            description: The person accountable for the outcome.
-        additionalProperties: true
-      # Someone other than the team doing the work signs off; an admin can stand in for a pod lead.
-      approvals:
-        count: 1
-        roles: [pod-lead, admin]
-
-  - name: build
-    description: Build the agreed design.
-    gate:
-      # A written design and agreed success metrics, so "done" is decided before the work starts.
-      evidence:
-        type: object
-        required: [designDocUrl, successMetrics]
-        properties:
-          designDocUrl:
-            type: string
-            format: uri
-            description: Link to the reviewed design document.
-          successMetrics:
-            type: array
-            items:
-              type: string
-            minItems: 1
-            description: How we will know the project worked.
-        additionalProperties: true
-      approvals:
-        count: 1
-        roles: [pod-lead, admin]
-
-  - name: validate
-    description: Prove that what was built works, before customers depend on it.
-    gate:
-      # Green CI is a hard requirement (the value must be exactly true), not a box to tick later.
-      evidence:
-        type: object
-        required: [testPlanUrl, ciPassing]
-        properties:
-          testPlanUrl:
-            type: string
-            format: uri
-            description: Link to the test plan.
-          ciPassing:
-            const: true
-            description: Continuous integration is green on the main branch.
-        additionalProperties: true
-      approvals:
-        count: 1
-        roles: [pod-lead, admin]
-
-  - name: shipping
-    description: Release to customers.
-    gate:
-      # Releasing is the step that is hardest to take back, so it asks for a rollback plan and two
-      # approvals rather than one.
-      evidence:
-        type: object
-        required: [releaseNotesUrl, rollbackPlan, validationReportUrl]
-        properties:
-          releaseNotesUrl:
-            type: string
-            format: uri
-            description: Link to the release notes.
-          rollbackPlan:
-            type: string
-            minLength: 10
-            description: How to undo the release, and who decides to.
-          validationReportUrl:
-            type: string
-            format: uri
-            description: Link to the results of the validate stage.
-        additionalProperties: true
-      approvals:
-        count: 2
-        roles: [pod-lead, admin]
-
-# Work-in-progress limits. Limiting what a pod has open at once finishes work sooner than starting
-# more of it. Each item type has a company-wide default; a pod can override it (pods[].wipLimits).
-wip:
-  types:
-    - name: project
-      defaultLimit: 3
-    - name: pull-request
-      defaultLimit: 5
-    - name: idea
-      defaultLimit: 10
-
-# The idea ledger. Each evaluator scores an idea 0-5 on every criterion; the weighted mean decides
-# promotion. Several evaluations are required so that no single enthusiast promotes an idea alone.
-ideas:
-  criteria:
-    - key: impact
-      label: Impact
-      weight: 3
-    - key: confidence
-      label: Confidence
-      weight: 2
-    # Scored as ease (5 = little effort), so that a higher score is always better.
-    - key: ease
-      label: Ease (the inverse of effort)
-      weight: 1
-    - key: strategic-fit
-      label: Strategic fit
-      weight: 2
-  minEvaluations: 2
-  promotionThreshold: 3.5
-
-# Pods (teams). Declaring them here makes the team structure reviewable and reproducible; they can
-# also be created through the API. None by default.
-pods: []
-# An example pod (remove "pods: []" above and uncomment):
-# pods:
-#   - slug: payments
-#     name: Payments
-#     # Daily rhythms (unblock, commit, recap) run in the pod's own time zone.
-#     timezone: Europe/London
-#     members:
-#       - email: ada@example.com
-#         name: Ada Lovelace
-#         role: pod-lead
-#         podRole: lead
-#       - email: alan@example.com
-#         name: Alan Turing
-#     # Overrides of wip.types[].defaultLimit for this pod; the keys must be declared in wip.types.
-#     wipLimits:
-#       pull-request: 8
-
-# Pod health, 0-100. Weights are relative: only their proportions matter, and a metric a pod has no
-# data for is left out rather than counted as zero.
-health:
-  weights:
-    velocity: 0.25
-    wipUtilisation: 0.2
-    blockedItems: 0.2
-    cycleTime: 0.15
-    deploymentSuccess: 0.2
-  # Cycle time at or under this many days scores full marks; it falls to zero at twice the target.
-  cycleTimeTargetDays: 5
-  # Blocked items at which the blocked-items component reaches zero.
-  blockedItemsTolerance: 5
-
-# Operating rhythms (docs/rhythms.md). Times are HH:MM in each pod's own time zone.
-rhythms:
-  daily:
-    enabled: true
-    # The pod's local weekdays on which the three phases run.
-    days: [mon, tue, wed, thu, fri]
-    # Unblock digest: blocked projects, gates waiting for approval, stale WIP locks, members without
-    # a commitment for the day.
-    unblock: "09:00"
-    # Commit digest: the day's commitments per member (POST /api/v1/pods/<slug>/commitments).
-    commit: "09:30"
-    # Recap digest: transitions, WIP locks released, projects closed, commitments done vs made.
-    recap: "17:00"
-    # A WIP lock held longer than this many hours is listed by the unblock digest.
-    staleLockHours: 48
-  weeklyDemo:
-    enabled: true
-    # Submissions open...
-    opens: { day: mon, time: "09:00" }
-    # ...close here (the agenda is built and feedback opens)...
-    cutoff: { day: fri, time: "14:00" }
-    # ...and feedback closes here (scores are aggregated).
-    closes: { day: fri, time: "18:00" }
-
-# Monthly rotation (docs/rotation.md): pods in an exchange pass members around a ring, longest tenure
-# first. Off by default; POST /api/v1/rotation/preview shows what a rotation would do.
-rotation:
-  enabled: false
-  # Day of the month (1-28) and local time in \`timezone\`.
-  dayOfMonth: 1
-  time: "10:00"
-  timezone: UTC
-  # Each list is a ring of pod slugs: each pod sends to the next, the last to the first.
-  exchanges: []
-  # e.g.
-  # exchanges:
-  #   - [payments, checkout]
-  #   - [search, growth, platform]
-  # No pod ends a rotation smaller than this (arrivals counted).
-  minPodSize: 3
-  # People who never rotate (pod leads never do either).
-  exempt: []
-  # Most members each pod sends per rotation.
-  movesPerPod: 1
-
-# Alerts (docs/alerts.md): each opens once, notifies, and resolves when its condition clears.
-alerts:
-  # An acquire refused at the WIP limit, or usage above a lowered limit.
-  wipExceeded: true
-  # A project that cannot advance (next gate unmet, or blocked) for longer than this.
-  gateStuckHours: 24
-  # A pod whose latest health score (0-100) is below this.
-  podHealthBelow: 70
-  # A pod whose deployments failed more often than this (0-1) over the window, once at least
-  # deploymentMinCount finished in it. The window also feeds deployment success into pod health.
-  deploymentFailureRate: 0.1
-  deploymentWindowDays: 7
-  deploymentMinCount: 3
-
-# Outbound webhooks (docs/webhooks.md) are registered through the API; this is how they are delivered.
-webhooks:
-  # A failing delivery is retried with exponential backoff until its event is this old.
-  retryHours: 24
-  # Wait before the first retry; each later wait doubles.
-  retryDelaySeconds: 30
-  # A receiver that has not answered by then has failed that attempt.
-  timeoutSeconds: 10
-
-# Notifications for people (docs/notifications.md): digests, ready gates, alerts, demos, failures.
-notifications:
-  # One structured line per notification in the server log.
-  log: true
-  # JSON POSTs, signed when the named environment variable holds a secret. None by default.
-  webhooks: []
-  # e.g.
-  # webhooks:
-  #   - url: https://chat.example.com/hooks/clos
-  #     secretEnv: CLOS_CHAT_WEBHOOK_SECRET
-  #     events: [alert.opened, alert.resolved, deployment.finished]
-# The job runner (docs/workflows.md). Every process that runs jobs uses these values.
-workflows:
-  # How often each worker looks for scheduled runs that are due.
-  tickSeconds: 30
-  # A scheduled time passed by up to this much (a restart) still fires; older ones are skipped.
-  catchUpMinutes: 60
-  # A job still running after this is presumed dead (its worker was killed) and is retried.
-  jobTimeoutSeconds: 900
-  # How often workers look for such jobs.
-  maintenanceIntervalSeconds: 60
-  # Retries of a failed workflow run, the first after retryDelaySeconds, each later one twice as late.
-  retryLimit: 5
-  retryDelaySeconds: 10
-  # How often an idle worker asks for new jobs (work created in its own process wakes it at once).
-  pollingIntervalSeconds: 2
-
-# Domain events (docs/events.md): kept this long for streams resuming with Last-Event-ID and for
-# webhook retries, then deleted.
-events:
-  retentionDays: 7
-`;
+var clos_config_example_default = '# CLOS operating model.\n#\n# This file is the built-in default: CLOS runs exactly this model when started without --config and\n# without a ./clos.config.yaml. Copy it to clos.config.yaml and edit it to make the model your own.\n# Every key is optional; leave one out and its value below applies. Reference: docs/configuration.md\n#\n# Stages, gates, idea criteria and health weights live only in this file (the API cannot change\n# them), so the rules a project is held to are reviewed like code. Pods, members and WIP limits are\n# applied from here at every start, but only the values you changed here since the last start are\n# written: a limit changed through the API is kept until you edit that same value in this file.\n\n# The path every project takes, in order. A project only moves forward through a stage\'s gate, so\n# each gate is where "are we ready?" stops being a matter of opinion. The first stage is how\n# projects enter, which is why it has no gate; every later stage must have one.\nstages:\n  - name: inception\n    description: "An idea has been accepted as a project: it has a name and a pod, nothing more is asked yet."\n\n  - name: discovery\n    description: Understand the problem before committing people to a solution.\n    gate:\n      # Evidence is one JSON document checked against this JSON Schema (draft 2020-12). Extra fields\n      # are allowed so teams can attach more than the minimum without being rejected.\n      evidence:\n        type: object\n        required: [problemStatement, owner]\n        properties:\n          problemStatement:\n            type: string\n            minLength: 10\n            description: The problem, who has it and why it matters now.\n          owner:\n            type: string\n            format: email\n            description: The person accountable for the outcome.\n        additionalProperties: true\n      # Someone other than the team doing the work signs off; an admin can stand in for a pod lead.\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: build\n    description: Build the agreed design.\n    gate:\n      # A written design and agreed success metrics, so "done" is decided before the work starts.\n      evidence:\n        type: object\n        required: [designDocUrl, successMetrics]\n        properties:\n          designDocUrl:\n            type: string\n            format: uri\n            description: Link to the reviewed design document.\n          successMetrics:\n            type: array\n            items:\n              type: string\n            minItems: 1\n            description: How we will know the project worked.\n        additionalProperties: true\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: validate\n    description: Prove that what was built works, before customers depend on it.\n    gate:\n      # Green CI is a hard requirement (the value must be exactly true), not a box to tick later.\n      evidence:\n        type: object\n        required: [testPlanUrl, ciPassing]\n        properties:\n          testPlanUrl:\n            type: string\n            format: uri\n            description: Link to the test plan.\n          ciPassing:\n            const: true\n            description: Continuous integration is green on the main branch.\n        additionalProperties: true\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: shipping\n    description: Release to customers.\n    gate:\n      # Releasing is the step that is hardest to take back, so it asks for a rollback plan and two\n      # approvals rather than one.\n      evidence:\n        type: object\n        required: [releaseNotesUrl, rollbackPlan, validationReportUrl]\n        properties:\n          releaseNotesUrl:\n            type: string\n            format: uri\n            description: Link to the release notes.\n          rollbackPlan:\n            type: string\n            minLength: 10\n            description: How to undo the release, and who decides to.\n          validationReportUrl:\n            type: string\n            format: uri\n            description: Link to the results of the validate stage.\n        additionalProperties: true\n      approvals:\n        count: 2\n        roles: [pod-lead, admin]\n\n# Work-in-progress limits. Limiting what a pod has open at once finishes work sooner than starting\n# more of it. Each item type has a company-wide default; a pod can override it (pods[].wipLimits).\nwip:\n  types:\n    - name: project\n      defaultLimit: 3\n    - name: pull-request\n      defaultLimit: 5\n    - name: idea\n      defaultLimit: 10\n\n# The idea ledger. Each evaluator scores an idea 0-5 on every criterion; the weighted mean decides\n# promotion. Several evaluations are required so that no single enthusiast promotes an idea alone.\nideas:\n  criteria:\n    - key: impact\n      label: Impact\n      weight: 3\n    - key: confidence\n      label: Confidence\n      weight: 2\n    # Scored as ease (5 = little effort), so that a higher score is always better.\n    - key: ease\n      label: Ease (the inverse of effort)\n      weight: 1\n    - key: strategic-fit\n      label: Strategic fit\n      weight: 2\n  minEvaluations: 2\n  promotionThreshold: 3.5\n\n# Pods (teams). Declaring them here makes the team structure reviewable and reproducible; they can\n# also be created through the API. None by default.\npods: []\n# An example pod (remove "pods: []" above and uncomment):\n# pods:\n#   - slug: payments\n#     name: Payments\n#     # Daily rhythms (unblock, commit, recap) run in the pod\'s own time zone.\n#     timezone: Europe/London\n#     members:\n#       - email: ada@example.com\n#         name: Ada Lovelace\n#         role: pod-lead\n#         podRole: lead\n#       - email: alan@example.com\n#         name: Alan Turing\n#     # Overrides of wip.types[].defaultLimit for this pod; the keys must be declared in wip.types.\n#     wipLimits:\n#       pull-request: 8\n\n# Pod health, 0-100. Weights are relative: only their proportions matter, and a metric a pod has no\n# data for is left out rather than counted as zero.\nhealth:\n  weights:\n    velocity: 0.25\n    wipUtilisation: 0.2\n    blockedItems: 0.2\n    cycleTime: 0.15\n    deploymentSuccess: 0.2\n  # Cycle time at or under this many days scores full marks; it falls to zero at twice the target.\n  cycleTimeTargetDays: 5\n  # Blocked items at which the blocked-items component reaches zero.\n  blockedItemsTolerance: 5\n\n# Operating rhythms (docs/rhythms.md). Times are HH:MM in each pod\'s own time zone.\nrhythms:\n  daily:\n    enabled: true\n    # The pod\'s local weekdays on which the three phases run.\n    days: [mon, tue, wed, thu, fri]\n    # Unblock digest: blocked projects, gates waiting for approval, stale WIP locks, members without\n    # a commitment for the day.\n    unblock: "09:00"\n    # Commit digest: the day\'s commitments per member (POST /api/v1/pods/<slug>/commitments).\n    commit: "09:30"\n    # Recap digest: transitions, WIP locks released, projects closed, commitments done vs made.\n    recap: "17:00"\n    # A WIP lock held longer than this many hours is listed by the unblock digest.\n    staleLockHours: 48\n  weeklyDemo:\n    enabled: true\n    # Submissions open...\n    opens: { day: mon, time: "09:00" }\n    # ...close here (the agenda is built and feedback opens)...\n    cutoff: { day: fri, time: "14:00" }\n    # ...and feedback closes here (scores are aggregated).\n    closes: { day: fri, time: "18:00" }\n\n# Monthly rotation (docs/rotation.md): pods in an exchange pass members around a ring, longest tenure\n# first. Off by default; POST /api/v1/rotation/preview shows what a rotation would do.\nrotation:\n  enabled: false\n  # Day of the month (1-28) and local time in `timezone`.\n  dayOfMonth: 1\n  time: "10:00"\n  timezone: UTC\n  # Each list is a ring of pod slugs: each pod sends to the next, the last to the first.\n  exchanges: []\n  # e.g.\n  # exchanges:\n  #   - [payments, checkout]\n  #   - [search, growth, platform]\n  # No pod ends a rotation smaller than this (arrivals counted).\n  minPodSize: 3\n  # People who never rotate (pod leads never do either).\n  exempt: []\n  # Most members each pod sends per rotation.\n  movesPerPod: 1\n\n# Alerts (docs/alerts.md): each opens once, notifies, and resolves when its condition clears.\nalerts:\n  # An acquire refused at the WIP limit, or usage above a lowered limit.\n  wipExceeded: true\n  # A project that cannot advance (next gate unmet, or blocked) for longer than this.\n  gateStuckHours: 24\n  # A pod whose latest health score (0-100) is below this.\n  podHealthBelow: 70\n  # A pod whose deployments failed more often than this (0-1) over the window, once at least\n  # deploymentMinCount finished in it. The window also feeds deployment success into pod health.\n  deploymentFailureRate: 0.1\n  deploymentWindowDays: 7\n  deploymentMinCount: 3\n\n# Outbound webhooks (docs/webhooks.md) are registered through the API; this is how they are delivered.\nwebhooks:\n  # A failing delivery is retried with exponential backoff until its event is this old.\n  retryHours: 24\n  # Wait before the first retry; each later wait doubles.\n  retryDelaySeconds: 30\n  # A receiver that has not answered by then has failed that attempt.\n  timeoutSeconds: 10\n  # Webhook and notification URLs that are, or resolve to, loopback, private, link-local, unique-local,\n  # multicast or other internal addresses are refused (docs/webhooks.md#internal-addresses). `true`\n  # opens all of them except cloud metadata endpoints; a list of CIDR ranges opens only those.\n  allowPrivateNetworks: false\n  # e.g. allowPrivateNetworks: [10.20.0.0/16, fd00:20::/32]\n# Notifications for people (docs/notifications.md): digests, ready gates, alerts, demos, failures.\nnotifications:\n  # One structured line per notification in the server log.\n  log: true\n  # JSON POSTs, signed when the named environment variable holds a secret. None by default.\n  webhooks: []\n  # e.g.\n  # webhooks:\n  #   - url: https://chat.example.com/hooks/clos\n  #     secretEnv: CLOS_CHAT_WEBHOOK_SECRET\n  #     events: [alert.opened, alert.resolved, deployment.finished]\n# The job runner (docs/workflows.md). Every process that runs jobs uses these values.\nworkflows:\n  # How often each worker looks for scheduled runs that are due.\n  tickSeconds: 30\n  # A scheduled time passed by up to this much (a restart) still fires; older ones are skipped.\n  catchUpMinutes: 60\n  # A job still running after this is presumed dead (its worker was killed) and is retried.\n  jobTimeoutSeconds: 900\n  # How often workers look for such jobs.\n  maintenanceIntervalSeconds: 60\n  # Retries of a failed workflow run, the first after retryDelaySeconds, each later one twice as late.\n  retryLimit: 5\n  retryDelaySeconds: 10\n  # How often an idle worker asks for new jobs (work created in its own process wakes it at once).\n  pollingIntervalSeconds: 2\n\n# Domain events (docs/events.md): kept this long for streams resuming with Last-Event-ID and for\n# webhook retries, then deleted.\nevents:\n  retentionDays: 7\n\n# Signed checkpoints of the audit log (docs/audit.md#signed-checkpoints): CLOS signs the chain head\n# with a key kept outside the database and copies each checkpoint outside the database, so a log\n# rewound or rewritten by whoever owns the database is caught by `clos audit verify --checkpoints`.\naudit:\n  checkpoints:\n    # Off: no signing key is read or created, and the checkpoint endpoints answer 503.\n    enabled: true\n    # How often the job runner signs the head, if it moved since the last checkpoint.\n    intervalMinutes: 60\n    # Where checkpoint files go; null: audit-checkpoints in the data directory (--data-dir).\n    directory: null\n    # Also POST each checkpoint as JSON to this URL (your own receiver). None by default.\n    webhookUrl: null\n';
 
 // ../cli/src/config-file.ts
 import { relative } from "node:path";

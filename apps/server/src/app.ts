@@ -15,7 +15,16 @@ import type { QueryLimits } from './graphql/complexity.ts';
 import { registerGraphql } from './graphql/register.ts';
 import { registerAuth } from './http/auth.ts';
 import { errorHandler, sendError } from './http/errors.ts';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  MAX_PARAM_LENGTH,
+  registerInputGuard,
+} from './http/input-guard.ts';
+import { hardenLogger } from './http/log.ts';
+import { type PressureOptions, registerPressure } from './http/pressure.ts';
 import { type RateLimitOptions, registerRateLimit } from './http/rate-limit.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -27,7 +36,7 @@ import { projectRoutes } from './routes/projects.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
 import { sessionRoutes } from './routes/session.ts';
-import { streamRoutes } from './routes/stream.ts';
+import { type StreamOptions, streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { wipRoutes } from './routes/wip.ts';
@@ -47,12 +56,14 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Request budgets per token, IP and webhook; none when absent (the server always sets them). */
   rateLimit?: RateLimitOptions | undefined;
-  /** GraphQL depth and cost limits; defaults when absent. */
+  /** GraphQL limits (depth, cost, aliases, fields, mutations, response size); defaults when absent. */
   graphql?: Partial<QueryLimits> | undefined;
+  /** Load shedding (event-loop delay, heap, RSS); none when absent (the server always sets it). */
+  pressure?: PressureOptions | undefined;
   /** The built dashboard SPA served at `/`; apps/dashboard/dist when absent. */
   dashboardDir?: string | undefined;
-  /** Event stream tuning (tests shorten the token re-check). */
-  stream?: { recheckMs?: number | undefined } | undefined;
+  /** Event stream tuning (tests shorten the token re-check); open streams allowed per token and address. */
+  stream?: StreamOptions | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -60,7 +71,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** The HTTP surface: every route is registered here with its permission, schema and use case. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: hardenLogger(options.logger) } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Honour a caller's X-Request-Id (a proxy's, say) so one id follows the request end to end.
     genReqId: (req) => {
@@ -69,10 +80,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // First: its headers are set in onRequest, so answers sent early (414, 429, 401) carry them too.
+  await registerSecurityHeaders(app);
+  registerInputGuard(app);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, request, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
@@ -84,6 +101,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/docs')) route.config = { ...route.config, permission: 'public' };
   });
+  // Before rate limits and authentication: an overloaded process refuses without a token lookup or a count.
+  const pressure = await registerPressure(app, options.pressure);
   // Before registerAuth: its per-IP check must run ahead of authentication (see rate-limit.ts).
   registerRateLimit(app, options.rateLimit);
   registerAuth(app, options.services);
@@ -105,7 +124,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  systemRoutes(app, { database: options.database });
+  systemRoutes(app, { database: options.database, pressure });
   app.get('/api/v1/openapi.json', {
     config: { permission: 'public' },
     schema: { hide: true },

@@ -1,5 +1,7 @@
+import { AuditKeyError } from './audit/signing.ts';
 import { DataDirLockedError } from './runtime/data-dir-lock.ts';
 import { parseServerOptions, USAGE, UsageError } from './runtime/options.ts';
+import { SecretKeyError } from './runtime/secret-key.ts';
 import { StartupError, startServer, startWorker } from './server.ts';
 
 /** Exit codes: 0 clean stop, 1 start-up failure, 2 bad flags or configuration. */
@@ -33,8 +35,12 @@ async function main(): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   } catch (e) {
-    if (e instanceof StartupError) {
+    if (e instanceof StartupError || e instanceof SecretKeyError) {
       process.stderr.write(`clos-server: ${e.message}\n${e.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.exit(2);
+    }
+    if (e instanceof AuditKeyError) {
+      process.stderr.write(`clos-server: ${e.message}\n`);
       process.exit(2);
     }
     if (e instanceof DataDirLockedError) {

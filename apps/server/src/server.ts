@@ -2,13 +2,16 @@ import type { Notifier } from '@clos/core';
 import { type Database, openPglite, openPostgres } from '@clos/db';
 import { type Runtime, startRuntime } from '@clos/workflows';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import type pino from 'pino';
 import { buildApp } from './app.ts';
+import { auditCheckpointsFor } from './audit/checkpoint-ports.ts';
 import { loadConfigFile } from './config/load-config.ts';
 import { seedDemo } from './demo/seed.ts';
+import { createLogger } from './http/log.ts';
 import { createNotifiers } from './notify/notifiers.ts';
 import { lockDataDir } from './runtime/data-dir-lock.ts';
 import type { ServerOptions } from './runtime/options.ts';
+import { logSecrets, prepareSecrets } from './runtime/secret-key.ts';
 
 export class StartupError extends Error {
   constructor(
@@ -32,7 +35,7 @@ export interface RunningServer {
  * directory is locked before PGlite opens it, and the config is applied before the port opens.
  */
 export async function startServer(options: ServerOptions, cwd: string): Promise<RunningServer> {
-  const logger = pino({ level: options.logLevel });
+  const logger = createLogger(options.logLevel);
   const loaded = await loadConfigFile(options.config, { cwd });
   if (!loaded.ok) throw new StartupError(`${loaded.source} is invalid:`, loaded.problems);
   logger.info({ config: loaded.source }, 'policy loaded');
@@ -55,12 +58,21 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 
   let runtime: Runtime | null = null;
   try {
+    // Before anything reads or writes a stored secret: the key, and plain secrets encrypted under it.
+    const secrets = await prepareSecrets(database, {
+      keys: options.secretKeys,
+      dataDir: options.databaseUrl ? undefined : options.dataDir,
+    });
+    logSecrets(logger, secrets);
+    const auditCheckpoints = auditCheckpointsFor(loaded.config, options, cwd, logger);
     runtime = await startRuntime({
       database,
       policy: loaded.config,
       logger: logger.child({ component: 'jobs' }),
       worker: options.mode !== 'api',
       notifiers: notifiersFor(loaded.config, logger),
+      auditCheckpoints,
+      secretBox: secrets.box,
     });
     const services = runtime.services;
     // The demo goes first: its history is back-dated, and the audit chain should read in time order.
@@ -91,6 +103,8 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
       logger: logger.child({ component: 'http' }),
       rateLimit: options.rateLimit,
       graphql: options.graphql,
+      pressure: options.pressure,
+      stream: { limits: options.streamLimits },
     });
     const address = await app.listen({ port: options.port, host: options.host });
     logger.info({ url: address, docs: `${address}/api/docs` }, 'CLOS is listening');
@@ -125,6 +139,7 @@ function notifiersFor(policy: import('@clos/core').Policy, logger: pino.Logger):
     logger: logger.child({ component: 'notify' }),
     env: process.env,
     timeoutSeconds: policy.webhooks.timeoutSeconds,
+    allowPrivateNetworks: policy.webhooks.allowPrivateNetworks,
   });
 }
 
@@ -139,18 +154,23 @@ export interface RunningWorker {
  * (`--no-worker`) on the same PostgreSQL.
  */
 export async function startWorker(options: ServerOptions, cwd: string): Promise<RunningWorker> {
-  const logger = pino({ level: options.logLevel });
+  const logger = createLogger(options.logLevel);
   const loaded = await loadConfigFile(options.config, { cwd });
   if (!loaded.ok) throw new StartupError(`${loaded.source} is invalid:`, loaded.problems);
   if (!options.databaseUrl) throw new StartupError('clos worker needs DATABASE_URL (PostgreSQL)');
   const database = await openPostgres(options.databaseUrl, { poolMax: options.poolMax });
   try {
+    const secrets = await prepareSecrets(database, { keys: options.secretKeys, dataDir: undefined });
+    logSecrets(logger, secrets);
+    const auditCheckpoints = auditCheckpointsFor(loaded.config, options, cwd, logger);
     const runtime = await startRuntime({
       database,
       policy: loaded.config,
       logger: logger.child({ component: 'jobs' }),
       worker: true,
       notifiers: notifiersFor(loaded.config, logger),
+      auditCheckpoints,
+      secretBox: secrets.box,
     });
     logger.info({ config: loaded.source }, 'CLOS worker running');
     let closing: Promise<void> | null = null;

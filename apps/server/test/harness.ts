@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Policy, Role } from '@clos/core';
-import { composeServices, type Database } from '@clos/db';
+import { composeServices, createSecretBox, type Database } from '@clos/db';
 import { defaultPolicy, type Engine, FakeClock, openTestDatabase, resetDatabase } from '@clos/testing';
 import { type Runtime, type RuntimeEnv, type RuntimeModule, startRuntime } from '@clos/workflows';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -47,6 +48,10 @@ export async function startHarness(
     runtime?: boolean;
     extraModules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
     notifiers?: import('@clos/core').Notifier[];
+    /** The audit signing key and checkpoint sinks (without them the checkpoint routes answer 503). */
+    auditCheckpoints?: import('@clos/core').AuditCheckpointPorts;
+    /** Resolves host names for webhook deliveries (a made-up name answered with 127.0.0.1). */
+    outboundLookup?: import('@clos/outbound').HostLookup;
     /** Event stream tuning passed to buildApp. */
     stream?: { recheckMs?: number };
   } = {},
@@ -54,6 +59,8 @@ export async function startHarness(
   const database = await openTestDatabase(engine);
   const clock = new FakeClock();
   const resolved = policy ?? defaultPolicy(policyOverrides);
+  // Stored secrets are encrypted as the server encrypts them, under a key of this harness's own.
+  const secretBox = createSecretBox({ current: randomBytes(32) });
   const runtime = options.runtime
     ? await startRuntime({
         database,
@@ -62,11 +69,22 @@ export async function startHarness(
         logger: { info() {}, warn() {}, error() {} },
         worker: false,
         autoTick: false,
+        secretBox,
         ...(options.extraModules ? { extraModules: options.extraModules } : {}),
         ...(options.notifiers ? { notifiers: options.notifiers } : {}),
+        auditCheckpoints: options.auditCheckpoints,
+        ...(options.outboundLookup ? { outboundLookup: options.outboundLookup } : {}),
       })
     : null;
-  const services = runtime ? runtime.services : composeServices({ database, policy: resolved, clock });
+  const services = runtime
+    ? runtime.services
+    : composeServices({
+        database,
+        policy: resolved,
+        clock,
+        secretBox,
+        auditCheckpoints: options.auditCheckpoints,
+      });
   const app = await buildApp({ services, database, runtime: runtime ?? undefined, stream: options.stream });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();

@@ -142,6 +142,8 @@ describe('notification webhooks', () => {
     data: { severity: 'warning' },
   };
   const silent = { info() {}, warn() {} };
+  // The receiver listens on 127.0.0.1, which notification webhooks reach only when the operator opens it.
+  const allowPrivateNetworks = ['127.0.0.0/8'];
 
   it('posts signed JSON to each configured URL whose events match', async () => {
     const notifiers = createNotifiers(
@@ -153,7 +155,12 @@ describe('notification webhooks', () => {
           { url: `${base}/other`, events: ['demo.opened'] },
         ],
       },
-      { logger: silent, env: { CHAT_SECRET: 'chat-secret-0123456789' }, timeoutSeconds: 5 },
+      {
+        logger: silent,
+        env: { CHAT_SECRET: 'chat-secret-0123456789' },
+        timeoutSeconds: 5,
+        allowPrivateNetworks,
+      },
     );
     expect(notifiers.map((n) => n.name)).toEqual([
       `webhook:${base}/signed`,
@@ -185,18 +192,66 @@ describe('notification webhooks', () => {
     failing.add('/down');
     const [notifier] = createNotifiers(
       { log: false, webhooks: [{ url: `${base}/down`, events: ['*'] }] },
-      { logger: silent, env: {} },
+      { logger: silent, env: {}, allowPrivateNetworks },
     );
     await expect(notifier!.send(notification)).rejects.toThrow(
       `notification webhook ${base}/down answered 500`,
     );
   });
 
+  it('does not send to an internal address without the opt-in: logs the rule once, throws nothing', async () => {
+    const errors: { obj: object; msg?: string }[] = [];
+    const logger = { ...silent, error: (obj: object, msg?: string) => errors.push({ obj, msg }) };
+    const [literal, named] = createNotifiers(
+      {
+        log: false,
+        webhooks: [
+          { url: `${base}/literal`, events: ['*'] },
+          { url: `${base.replace('127.0.0.1', 'chat.test')}/named`, events: ['*'] },
+        ],
+      },
+      {
+        logger,
+        env: {},
+        allowPrivateNetworks: false,
+        lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+      },
+    );
+    // Resolves: a retry could not succeed until the configuration changes, so the job is not failed.
+    await literal!.send(notification);
+    await named!.send(notification);
+    expect(received).toEqual([]);
+    expect(errors.map((e) => e.msg)).toEqual([
+      'notification webhook blocked: the host is a loopback address, where CLOS does not send; set webhooks.allowPrivateNetworks in clos.config.yaml to allow it; not retried',
+      'notification webhook blocked: the host resolves to a loopback address, where CLOS does not send; set webhooks.allowPrivateNetworks in clos.config.yaml to allow it; not retried',
+    ]);
+    expect(errors[1]!.obj).toMatchObject({
+      url: `${base.replace('127.0.0.1', 'chat.test')}/named`,
+      kind: 'alert.opened',
+    });
+  });
+
+  it('sends to a name resolving to an allowed address, at the address it resolved to', async () => {
+    const [named] = createNotifiers(
+      { log: false, webhooks: [{ url: `${base.replace('127.0.0.1', 'chat.test')}/named`, events: ['*'] }] },
+      {
+        logger: silent,
+        env: {},
+        allowPrivateNetworks,
+        lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+      },
+    );
+    await named!.send(notification);
+    expect(received.map((r) => [r.path, r.headers.host])).toEqual([
+      ['/named', base.replace('http://127.0.0.1', 'chat.test')],
+    ]);
+  });
+
   it('adds the log notifier when the policy asks for it', () => {
     const lines: object[] = [];
     const [log] = createNotifiers(
       { log: true, webhooks: [] },
-      { logger: { info: (obj) => lines.push(obj) }, env: {} },
+      { logger: { info: (obj) => lines.push(obj) }, env: {}, allowPrivateNetworks: false },
     );
     expect(log!.name).toBe('log');
   });

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { FakeClock, testEngines } from '@clos/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +204,20 @@ describe('FixedWindowLimiter', () => {
   });
 });
 
+describe('FixedWindowLimiter.take', () => {
+  it('counts a batch all or nothing, so a refused batch leaves room for a smaller one', () => {
+    const clock = new FakeClock();
+    const limiter = new FixedWindowLimiter(10, 60_000, clock);
+    expect(limiter.hit('a')).toBeNull();
+    expect(limiter.take('a', 10)).toBe(60);
+    expect(limiter.take('a', 9)).toBeNull();
+    expect(limiter.take('a', 1)).toBe(60);
+    expect(limiter.hit('a')).toBe(60);
+    clock.advance(60_000);
+    expect(limiter.take('a', 10)).toBeNull();
+  });
+});
+
 describe('addressKey', () => {
   it('keeps IPv4, unwraps IPv4-mapped IPv6, and reduces IPv6 to its /64', () => {
     expect(addressKey('10.0.0.1')).toBe('10.0.0.1');
@@ -220,7 +235,24 @@ describe('rate-limit and GraphQL configuration', () => {
   it('reads the limits from the environment, with defaults', () => {
     const defaults = parseServerOptions([], {}, '/srv');
     expect(defaults !== 'help' && defaults.rateLimit).toEqual({ perToken: 600, perIp: 1200, webhook: 6000 });
-    expect(defaults !== 'help' && defaults.graphql).toEqual({ maxDepth: 8, maxCost: 1000 });
+    expect(defaults !== 'help' && defaults.graphql).toEqual({
+      maxDepth: 8,
+      maxCost: 1000,
+      maxAliases: 30,
+      maxFields: 1000,
+      maxMutations: 20,
+      maxResponseBytes: 5 * 1024 * 1024,
+    });
+    expect(defaults !== 'help' && defaults.streamLimits).toEqual({ perToken: 20, perAddress: 100 });
+    expect(defaults !== 'help' && defaults.pressure).toEqual({
+      maxEventLoopDelayMs: 1000,
+      maxHeapUsedBytes: expect.any(Number),
+      maxRssBytes: 0,
+    });
+    // 90% of V8's heap limit, in whole MiB.
+    expect(defaults !== 'help' && defaults.pressure!.maxHeapUsedBytes).toBe(
+      Math.floor((getHeapStatistics().heap_size_limit * 0.9) / 2 ** 20) * 2 ** 20,
+    );
     const set = parseServerOptions(
       [],
       {
@@ -229,11 +261,33 @@ describe('rate-limit and GraphQL configuration', () => {
         CLOS_RATE_LIMIT_WEBHOOK_PER_MINUTE: '9000',
         CLOS_GRAPHQL_MAX_DEPTH: '5',
         CLOS_GRAPHQL_MAX_COST: '300',
+        CLOS_GRAPHQL_MAX_ALIASES: '4',
+        CLOS_GRAPHQL_MAX_FIELDS: '400',
+        CLOS_GRAPHQL_MAX_MUTATIONS: '3',
+        CLOS_GRAPHQL_MAX_RESPONSE_MB: '2',
+        CLOS_STREAM_MAX_PER_TOKEN: '0',
+        CLOS_STREAM_MAX_PER_IP: '7',
+        CLOS_PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '250',
+        CLOS_PRESSURE_MAX_HEAP_MB: '0',
+        CLOS_PRESSURE_MAX_RSS_MB: '512',
       },
       '/srv',
     );
     expect(set !== 'help' && set.rateLimit).toEqual({ perToken: 0, perIp: 50, webhook: 9000 });
-    expect(set !== 'help' && set.graphql).toEqual({ maxDepth: 5, maxCost: 300 });
+    expect(set !== 'help' && set.graphql).toEqual({
+      maxDepth: 5,
+      maxCost: 300,
+      maxAliases: 4,
+      maxFields: 400,
+      maxMutations: 3,
+      maxResponseBytes: 2 * 1024 * 1024,
+    });
+    expect(set !== 'help' && set.streamLimits).toEqual({ perToken: 0, perAddress: 7 });
+    expect(set !== 'help' && set.pressure).toEqual({
+      maxEventLoopDelayMs: 250,
+      maxHeapUsedBytes: 0,
+      maxRssBytes: 512 * 1024 * 1024,
+    });
   });
 
   it('refuses a limit that is not a whole number', () => {
@@ -241,6 +295,11 @@ describe('rate-limit and GraphQL configuration', () => {
       new UsageError('CLOS_RATE_LIMIT_PER_MINUTE: must be a whole number ≥ 0, got "-1"'),
     );
     expect(() => parseServerOptions([], { CLOS_GRAPHQL_MAX_DEPTH: '0' }, '/srv')).toThrow(UsageError);
+    expect(() => parseServerOptions([], { CLOS_GRAPHQL_MAX_MUTATIONS: '0' }, '/srv')).toThrow(
+      new UsageError('CLOS_GRAPHQL_MAX_MUTATIONS: must be a whole number ≥ 1, got "0"'),
+    );
+    expect(() => parseServerOptions([], { CLOS_STREAM_MAX_PER_TOKEN: '2.5' }, '/srv')).toThrow(UsageError);
+    expect(() => parseServerOptions([], { CLOS_PRESSURE_MAX_RSS_MB: '-1' }, '/srv')).toThrow(UsageError);
     expect(() => parseServerOptions([], { CLOS_RATE_LIMIT_IP_PER_MINUTE: 'lots' }, '/srv')).toThrow(
       UsageError,
     );

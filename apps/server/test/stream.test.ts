@@ -91,7 +91,7 @@ describe.each(testEngines())('the live event stream on %s', { timeout: 120_000 }
   it('sends an event made through the API with its id, type and JSON data', async () => {
     const conn = await connect();
     expect(conn.headers['content-type']).toBe('text/event-stream');
-    expect(conn.headers['cache-control']).toBe('no-cache');
+    expect(conn.headers['cache-control']).toBe('no-store');
     expect(conn.headers['x-accel-buffering']).toBe('no');
     expect(conn.retry).toBe(2000);
 

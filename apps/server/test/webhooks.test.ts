@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type HostLookup, systemLookup } from '@clos/outbound';
 import { testEngines } from '@clos/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.ts';
@@ -53,13 +54,23 @@ function verifies(r: Received, secret: string): boolean {
 // pg-boss holds a retry until its (real-time) delay has passed: 1 s doubled with jitter is < 2 s.
 const waitForRetry = () => new Promise((r) => setTimeout(r, 2_500));
 
+/** `receiver.test` is the local receiver (127.0.0.1); other names resolve as usual. */
+const testLookup: HostLookup = async (hostname) =>
+  hostname === 'receiver.test' ? [{ address: '127.0.0.1', family: 4 }] : systemLookup(hostname);
+
 describe.each(testEngines())('outbound webhooks on %s', (engine) => {
   let h: Harness;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    h = await startHarness(engine, { webhooks: { retryDelaySeconds: 1 } }, undefined, { runtime: true });
+    // The receiver is on 127.0.0.1, which webhooks reach only when the operator opens it.
+    h = await startHarness(
+      engine,
+      { webhooks: { retryDelaySeconds: 1, allowPrivateNetworks: ['127.0.0.0/8'] } },
+      undefined,
+      { runtime: true, outboundLookup: testLookup },
+    );
   });
   afterAll(async () => {
     await h.close();
@@ -311,6 +322,15 @@ describe.each(testEngines())('outbound webhooks on %s', (engine) => {
     });
   });
 
+  it('delivers to a host name at the address its lookup answered, naming the host', async () => {
+    const url = `${receiver.base.replace('127.0.0.1', 'receiver.test')}/named`;
+    const webhook = (await h.call('POST', '/api/v1/webhooks', { url, events: ['*'], secret: SECRET })).json();
+    await submitIdea();
+    await h.drain();
+    expect(receiver.to('/named').map((r) => r.headers.host)).toEqual([new URL(url).host]);
+    expect((await deliveries(webhook.id)).items).toEqual([expect.objectContaining({ status: 'succeeded' })]);
+  });
+
   it('records an unreachable receiver', async () => {
     const dead = await startReceiver();
     await dead.close();
@@ -325,5 +345,75 @@ describe.each(testEngines())('outbound webhooks on %s', (engine) => {
       statusCode: null,
       error: expect.stringContaining('ECONNREFUSED'),
     });
+  });
+});
+
+describe.each(testEngines())('outbound webhooks to internal addresses on %s', (engine) => {
+  let h: Harness;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    // The default: webhooks.allowPrivateNetworks is false.
+    h = await startHarness(engine, {}, undefined, { runtime: true, outboundLookup: testLookup });
+  });
+  afterAll(async () => {
+    await h.close();
+    await receiver.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    receiver.reset();
+  });
+
+  const port = () => new URL(receiver.base).port;
+
+  it.each([
+    ['http://127.0.0.1:PORT/x', 'a loopback address (127.0.0.1)'],
+    ['http://localhost:PORT/x', 'a loopback address (localhost)'],
+    ['http://[::1]:PORT/x', 'a loopback address (::1)'],
+    ['http://[::ffff:127.0.0.1]:PORT/x', 'a loopback address (::ffff:7f00:1)'],
+    ['http://0.0.0.0:PORT/x', 'an unspecified address'],
+    ['http://2130706433:PORT/x', 'a loopback address (127.0.0.1)'],
+    ['http://0x7f.1:PORT/x', 'a loopback address (127.0.0.1)'],
+    ['http://169.254.169.254/latest/meta-data/', 'a cloud metadata endpoint (169.254.169.254)'],
+    ['http://10.0.0.1/x', 'a private-network address (10.0.0.1)'],
+  ])('refuses to register %s, naming body.url and the reason', async (template, reason) => {
+    const url = template.replace('PORT', port());
+    const res = await h.call('POST', '/api/v1/webhooks', { url, events: ['*'], secret: SECRET });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_request');
+    expect(res.json().error.details).toEqual([
+      { path: 'body.url', message: expect.stringContaining(`points at ${reason}`) },
+    ]);
+    expect(res.json().error.details[0].message).toContain('webhooks.allowPrivateNetworks');
+    expect((await h.call('GET', '/api/v1/webhooks')).json().items).toEqual([]);
+    expect((await h.call('GET', '/api/v1/audit?action=webhook.created')).json().items).toEqual([]);
+  });
+
+  it('records a delivery to a name resolving to an internal address as blocked: not sent, not retried', async () => {
+    // A name passes registration (it is not resolved there); the delivery resolves and refuses it.
+    const url = `${receiver.base.replace('127.0.0.1', 'receiver.test')}/inside`;
+    const created = await h.call('POST', '/api/v1/webhooks', { url, events: ['*'], secret: SECRET });
+    expect(created.statusCode).toBe(201);
+    await h.call('POST', '/api/v1/ideas', { title: 'Faster checkout' });
+    await h.drain();
+
+    expect(receiver.received).toEqual([]);
+    const log = (await h.call('GET', `/api/v1/webhooks/${created.json().id}/deliveries`)).json();
+    expect(log.items).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'blocked',
+        statusCode: null,
+        error:
+          'the host resolves to a loopback address, where CLOS does not send; set webhooks.allowPrivateNetworks in clos.config.yaml to allow it',
+      }),
+    ]);
+    // Completed, not failed: pg-boss schedules no retry.
+    const jobs = await h.database.query<{ state: string }>(
+      "select state from pgboss.job where name = 'clos.webhook-delivery'",
+    );
+    expect(jobs.map((j) => j.state)).toEqual(['completed']);
   });
 });

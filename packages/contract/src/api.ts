@@ -21,6 +21,9 @@ import type {
   WipLock,
 } from '@clos/core';
 import { z } from 'zod';
+import { email, idParam, listQuery, nonEmpty, page, slugParam, ts, uuid } from './routes/common.ts';
+
+export { idParam, listQuery, page, slugParam };
 
 /** A domain record as it crosses the wire: dates become ISO-8601 strings. */
 export type Json<T> = T extends Date
@@ -39,10 +42,6 @@ z.config({
 
 const ROLE_VALUES = ['viewer', 'developer', 'pod-lead', 'admin'] as const;
 export const roleSchema = z.enum(ROLE_VALUES);
-const ts = z.iso.datetime({ offset: true });
-const uuid = z.uuid();
-const nonEmpty = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 // ---------------------------------------------------------------- errors and lists
 
@@ -57,6 +56,9 @@ export const ERROR_CODES = [
   'promotion_criteria_unmet',
   'payload_too_large',
   'unsupported_media_type',
+  'uri_too_long',
+  'headers_too_large',
+  'request_timeout',
   'rate_limited',
   'internal_error',
   'service_unavailable',
@@ -74,20 +76,7 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
-// `<number>` types the input for callers (the typed client sends numbers); the server still coerces
-// the query string's text.
-export const listQuery = z.strictObject({
-  limit: z.coerce.number<number>().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
-});
-
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-
 // ---------------------------------------------------------------- pods and users
-
-export const slugParam = z.strictObject({ slug: z.string().min(1).max(60) });
-export const idParam = z.strictObject({ id: uuid });
 
 export const podSchema = z
   .object({ id: uuid, slug: z.string(), name: z.string(), timezone: z.string(), createdAt: ts })
@@ -115,10 +104,10 @@ export const memberSchema = z
   .meta({ id: 'PodMember' });
 
 export const addMemberBody = z.strictObject({
-  email: z.email(),
+  email: email,
   podRole: z.enum(['lead', 'member']).default('member'),
 });
-export const rotateBody = z.strictObject({ email: z.email(), toPod: z.string().min(1).max(60) });
+export const rotateBody = z.strictObject({ email: email, toPod: z.string().min(1).max(60) });
 
 const metric = (description: string) => z.number().min(0).meta({ description }).optional();
 export const healthBody = z.strictObject({
@@ -156,7 +145,7 @@ export const podStatusSchema = z
 export const userSchema = z
   .object({ id: uuid, email: z.string(), name: z.string(), role: roleSchema, createdAt: ts })
   .meta({ id: 'User' });
-export const createUserBody = z.strictObject({ email: z.email(), name: nonEmpty(200), role: roleSchema });
+export const createUserBody = z.strictObject({ email: email, name: nonEmpty(200), role: roleSchema });
 
 export const tokenSchema = z
   .object({
@@ -395,6 +384,9 @@ export const ideaSchema = z
     title: z.string(),
     description: z.string().nullable(),
     submittedBy: uuid.nullable(),
+    podId: uuid
+      .nullable()
+      .meta({ description: 'the pod it was submitted for; holds an idea WIP slot while pending' }),
     evaluationScore: z.number().nullable(),
     evaluationCount: z.number().int(),
     status: z.enum(['pending', 'promoted', 'archived']),
@@ -417,6 +409,9 @@ export const ideaDetailSchema = ideaSchema.extend({ evaluations: z.array(evaluat
 export const submitIdeaBody = z.strictObject({
   title: nonEmpty(500),
   description: z.string().max(20_000).nullable().optional(),
+  pod: z.string().min(1).max(60).optional().meta({
+    description: "slug of the pod to evaluate it; takes one of the pod's idea WIP slots while pending",
+  }),
 });
 export const ideaListQuery = listQuery.extend({
   status: z.enum(['pending', 'promoted', 'archived']).optional(),
@@ -455,9 +450,17 @@ export const auditQuery = listQuery.extend({
   from: ts.optional(),
   to: ts.optional(),
 });
+// With checkpoints (routes/audit.ts): how many were checked, and the first one the log no longer contains.
 export const auditVerifySchema = z.union([
-  z.object({ ok: z.literal(true), count: z.number().int() }),
-  z.object({ ok: z.literal(false), brokenAt: z.number().int(), reason: z.string(), count: z.number().int() }),
+  z.object({ ok: z.literal(true), count: z.number().int(), checkpoints: z.number().int().optional() }),
+  z.object({
+    ok: z.literal(false),
+    brokenAt: z.number().int(),
+    reason: z.string(),
+    count: z.number().int(),
+    checkpoints: z.number().int().optional(),
+    checkpoint: z.object({ sequence: z.number().int(), hash: z.string(), time: z.string() }).optional(),
+  }),
 ]);
 
 // ---------------------------------------------------------------- error details

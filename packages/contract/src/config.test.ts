@@ -540,6 +540,47 @@ describe('events and notifications', () => {
     );
   });
 
+  it('defaults webhooks.allowPrivateNetworks to false, and takes true or CIDR ranges', () => {
+    expect(parsed({}).webhooks.allowPrivateNetworks).toBe(false);
+    expect(parsed({ webhooks: { allowPrivateNetworks: true } }).webhooks.allowPrivateNetworks).toBe(true);
+    expect(
+      parsed({ webhooks: { allowPrivateNetworks: ['10.0.0.0/8', 'fd00::/8', '192.168.1.7'] } }).webhooks
+        .allowPrivateNetworks,
+    ).toEqual(['10.0.0.0/8', 'fd00::/8', '192.168.1.7']);
+  });
+
+  it('names each unreadable allowPrivateNetworks entry by its index', () => {
+    expect(
+      problems({ webhooks: { allowPrivateNetworks: ['10.0.0.0/8', 'intranet', '10.1.2.3/8'] } }),
+    ).toEqual([
+      'webhooks.allowPrivateNetworks[1]: must be an IP range in CIDR notation (e.g. 10.0.0.0/8, fd00::/8) or one IP address',
+      'webhooks.allowPrivateNetworks[2]: has bits set after the /8 prefix: write 10.0.0.0/8 for the range, or the address alone',
+    ]);
+    expect(problems({ webhooks: { allowPrivateNetworks: 'yes' } })[0]).toMatch(
+      /^webhooks\.allowPrivateNetworks: /,
+    );
+  });
+
+  it('refuses a notification URL that is literally an internal address unless it is allowed', () => {
+    const notifications = {
+      webhooks: [
+        { url: 'https://chat.example.com/hook' },
+        { url: 'http://127.0.0.1:9000/hook' },
+        { url: 'http://[::ffff:10.0.0.1]/hook' },
+      ],
+    };
+    expect(problems({ notifications })).toEqual([
+      'notifications.webhooks[1].url: is a loopback address (127.0.0.1), where CLOS does not send; set webhooks.allowPrivateNetworks in clos.config.yaml to allow it',
+      'notifications.webhooks[2].url: is a private-network address (::ffff:a00:1), where CLOS does not send; set webhooks.allowPrivateNetworks in clos.config.yaml to allow it',
+    ]);
+    expect(problems({ notifications, webhooks: { allowPrivateNetworks: ['127.0.0.0/8'] } })).toEqual([
+      'notifications.webhooks[2].url: is a private-network address (::ffff:a00:1), where CLOS does not send; set webhooks.allowPrivateNetworks in clos.config.yaml to allow it',
+    ]);
+    expect(
+      parsed({ notifications, webhooks: { allowPrivateNetworks: true } }).notifications.webhooks,
+    ).toHaveLength(3);
+  });
+
   it('names each unknown event type in a notification filter', () => {
     expect(
       problems({

@@ -5,10 +5,20 @@
  * Every key has a default, so an empty file gives a complete, working model; the defaults are written
  * out in full in `clos.config.example.yaml` at the repository root.
  */
-import { isDomainEventType, type Policy, type Role } from '@clos/core';
+import {
+  allowListEntryProblem,
+  allowPrivateNetworksAdvice,
+  createAddressPolicy,
+  forbiddenRangeLabel,
+  isDomainEventType,
+  literalHostRefusal,
+  type Policy,
+  type Role,
+} from '@clos/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { z } from 'zod';
+import { email } from './routes/common.ts';
 
 // `contract` may only `import type` from core, so the role list is repeated here and tied to core's
 // `Role` by the compile-time checks below (adding a role in core without adding it here fails tsc).
@@ -175,7 +185,7 @@ const criterionSchema = z.strictObject({
 const memberSchema = z.strictObject({
   // Lower-cased so that the same person written twice with different case is one member, and so that
   // identities from OIDC and GitHub (which vary in case) match.
-  email: z.string().trim().toLowerCase().pipe(z.email('must be an email address')),
+  email: z.string().trim().toLowerCase().pipe(email),
   name: z.string().min(1, 'must not be empty').optional(),
   role: roleSchema.default('developer'),
   podRole: z.enum(['lead', 'member']).default('member'),
@@ -262,9 +272,7 @@ const rotationSchema = z.strictObject({
   timezone: timeZoneSchema.default('UTC'),
   exchanges: z.array(z.array(z.string()).min(2, 'an exchange needs at least 2 pods')).default(() => []),
   minPodSize: positiveInt(3),
-  exempt: z
-    .array(z.string().trim().toLowerCase().pipe(z.email('must be an email address')))
-    .default(() => []),
+  exempt: z.array(z.string().trim().toLowerCase().pipe(email)).default(() => []),
   movesPerPod: positiveInt(1),
 });
 
@@ -298,6 +306,36 @@ const notificationsSchema = z.strictObject({
     .default(() => []),
 });
 
+/**
+ * `true`, `false`, or CIDR ranges (each checked here, so a typo fails start-up naming its index rather
+ * than silently opening or closing a range).
+ */
+const allowPrivateNetworksSchema = z.union([
+  z.boolean(),
+  z.array(
+    z.string().superRefine((entry, ctx) => {
+      const problem = allowListEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
+]);
+
+const auditSchema = z.strictObject({
+  checkpoints: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      intervalMinutes: positiveInt(60),
+      /** Relative paths are resolved against the server's working directory, like `--data-dir`. */
+      directory: z.string().min(1, 'must not be empty').nullable().default(null),
+      // The operator's own receiver: trusted, so any http(s) address is accepted.
+      webhookUrl: z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .nullable()
+        .default(null),
+    })
+    .prefault({}),
+});
+
 /** The Zod schema of `clos.config.yaml`. Parse with {@link parseConfig} to get every problem as a line. */
 export const closConfigSchema = z
   .strictObject({
@@ -329,9 +367,11 @@ export const closConfigSchema = z
         retryHours: positive(24),
         retryDelaySeconds: positiveInt(30),
         timeoutSeconds: positive(10),
+        allowPrivateNetworks: allowPrivateNetworksSchema.default(false),
       })
       .prefault({}),
     notifications: notificationsSchema.prefault({}),
+    audit: auditSchema.prefault({}),
   })
   // Runs even when fields above failed (`when`), so one pass reports every problem; the value may
   // therefore still hold raw, unvalidated input in places, and the checks read it defensively.
@@ -377,6 +417,30 @@ function checkCrossFieldRules(config: Record<string, unknown>, ctx: z.Refinement
   checkRotation(config.rotation, add);
   checkEventRetention(config.events, config.webhooks, add);
   checkNotificationEvents(config.notifications, add);
+  checkNotificationTargets(config.notifications, config.webhooks, add);
+}
+
+/**
+ * A notification URL that is literally an internal address (`http://127.0.0.1/…`, `localhost`) would
+ * be refused at every send: say so at start-up, where the operator can fix it. Names are resolved
+ * only when sending.
+ */
+function checkNotificationTargets(notifications: unknown, webhooks: unknown, add: AddIssue): void {
+  if (!isRecord(notifications)) return;
+  const allow = isRecord(webhooks) ? webhooks.allowPrivateNetworks : undefined;
+  // Invalid entries are reported on their own (and ignored by the policy, which opens nothing for them).
+  const policy = createAddressPolicy(
+    allow === true ? true : Array.isArray(allow) ? allow.filter((e) => typeof e === 'string') : false,
+  );
+  for (const [index, hook] of records(notifications.webhooks)) {
+    if (typeof hook.url !== 'string') continue;
+    const refusal = literalHostRefusal(hook.url, policy);
+    if (refusal)
+      add(
+        ['notifications', 'webhooks', index, 'url'],
+        `is ${forbiddenRangeLabel(refusal.range)} (${refusal.address}), where CLOS does not send; ${allowPrivateNetworksAdvice(refusal.range)}`,
+      );
+  }
 }
 
 /**

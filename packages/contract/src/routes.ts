@@ -59,6 +59,8 @@ import {
   wipStatusSchema,
 } from './api.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { auditRoutes, auditVerifyQuery } from './routes/audit.ts';
+import { ts } from './routes/common.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { policyRoutes } from './routes/policy.ts';
@@ -88,8 +90,6 @@ export interface RouteDefinition {
   tags: readonly string[];
 }
 
-const ts = z.iso.datetime({ offset: true });
-
 /**
  * The route table. Keys are the client's method names and the OpenAPI `operationId`s; paths with
  * `:name` take their values from `params`. Order is the order the routes are documented in.
@@ -99,9 +99,28 @@ const coreRoutes = {
   healthz: {
     method: 'GET',
     path: '/healthz',
-    responses: { 200: z.object({ status: z.literal('ok') }) },
+    responses: {
+      200: z.object({
+        status: z.literal('ok'),
+        // Present when load shedding is configured (the server always configures it).
+        pressure: z
+          .object({
+            underPressure: z.boolean(),
+            exceeded: z.array(z.enum(['eventLoopDelay', 'heapUsed', 'rss'])),
+            eventLoopDelayMs: z.number().nullable(),
+            heapUsedBytes: z.number(),
+            rssBytes: z.number(),
+            limits: z.object({
+              eventLoopDelayMs: z.number(),
+              heapUsedBytes: z.number(),
+              rssBytes: z.number(),
+            }),
+          })
+          .optional(),
+      }),
+    },
     permission: 'public',
-    summary: 'Liveness',
+    summary: 'Liveness, with the load figures that make the server shed requests (503) when over a limit',
     tags: ['system'],
   },
   readyz: {
@@ -112,7 +131,7 @@ const coreRoutes = {
       503: errorSchema,
     },
     permission: 'public',
-    summary: 'Readiness: the database answers',
+    summary: 'Readiness: the database answers and the server is not overloaded',
     tags: ['system'],
   },
 
@@ -381,7 +400,7 @@ const coreRoutes = {
     method: 'POST',
     path: '/api/v1/ideas',
     body: submitIdeaBody,
-    responses: { 201: ideaSchema },
+    responses: { 201: ideaSchema, 404: errorSchema, 409: errorSchema },
     permission: 'ideas:contribute',
     summary: 'Submit an idea to the ledger',
     tags: ['ideas'],
@@ -498,9 +517,10 @@ const coreRoutes = {
   verifyAudit: {
     method: 'GET',
     path: '/api/v1/audit/verify',
-    responses: { 200: auditVerifySchema },
+    query: auditVerifyQuery,
+    responses: { 200: auditVerifySchema, 503: errorSchema },
     permission: 'read',
-    summary: "Recompute the audit chain's hashes",
+    summary: "Recompute the audit chain's hashes; with a checkpoint, also prove the log still contains it",
     tags: ['audit'],
   },
 } as const satisfies Record<string, RouteDefinition>;
@@ -512,6 +532,7 @@ export const routes = {
   ...rhythmRoutes,
   ...deploymentRoutes,
   ...alertRoutes,
+  ...auditRoutes,
   ...streamRoutes,
   ...rotationRoutes,
   ...webhookRoutes,

@@ -1,5 +1,6 @@
 import type { Actor } from './auth/permissions.ts';
 import type { Policy } from './policy.ts';
+import type { AuditCheckpointPorts } from './ports/audit-checkpoints.ts';
 import type { Clock, IdSource } from './ports/clock.ts';
 import type { NewAuditEvent, UnitOfWork } from './ports/repositories.ts';
 import type { GateValidators } from './stages/gate.ts';
@@ -26,6 +27,8 @@ export interface Deps {
   policy: Policy;
   validators: GateValidators;
   secrets: Secrets;
+  /** The audit signing key and checkpoint sinks; absent where checkpoints are not set up (503). */
+  auditCheckpoints?: AuditCheckpointPorts | undefined;
 }
 
 export function auditEntry(

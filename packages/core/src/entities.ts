@@ -116,6 +116,11 @@ export interface Idea {
   title: string;
   description: string | null;
   submittedBy: string | null;
+  /**
+   * The pod the idea was submitted for, if any: while pending it holds one of that pod's `idea` WIP
+   * slots (docs/ideas.md). Promotion may still target another pod.
+   */
+  podId: string | null;
   /** Weighted score on the criteria's 0–5 scale, 2 decimals; null until evaluated. */
   evaluationScore: number | null;
   evaluationCount: number;

@@ -3,6 +3,7 @@
  * has been parsed and validated (the Zod schema in `@clos/contract` produces this shape).
  */
 import type { Role } from './auth/roles.ts';
+import type { AllowPrivateNetworks } from './outbound/address-policy.ts';
 
 /** A JSON Schema document (draft 2020-12 or draft-07) describing required gate evidence. */
 export type JsonSchema = Record<string, unknown>;
@@ -144,6 +145,20 @@ export interface NotificationsPolicy {
   webhooks: { url: string; secretEnv?: string | undefined; events: string[] }[];
 }
 
+/** Signed checkpoints of the audit log (docs/audit.md#signed-checkpoints). */
+export interface AuditPolicy {
+  checkpoints: {
+    /** Off: no signing key is read or created, and the checkpoint endpoints answer 503. */
+    enabled: boolean;
+    /** How often the job runner signs the head, if it moved (intervals count from the Unix epoch). */
+    intervalMinutes: number;
+    /** Where checkpoint files are written; null: `audit-checkpoints` in the data directory. */
+    directory: string | null;
+    /** Each checkpoint is also POSTed here as JSON, if set. */
+    webhookUrl: string | null;
+  };
+}
+
 export interface Policy {
   stages: StagePolicy[];
   wip: { types: WipTypePolicy[] };
@@ -155,6 +170,16 @@ export interface Policy {
   rotation: RotationPolicy;
   alerts: AlertsPolicy;
   events: { retentionDays: number };
-  webhooks: { retryHours: number; retryDelaySeconds: number; timeoutSeconds: number };
+  webhooks: {
+    retryHours: number;
+    retryDelaySeconds: number;
+    timeoutSeconds: number;
+    /**
+     * Opens internal ranges to outbound calls whose URL a user or payload chose (webhooks, notification
+     * webhooks): `true` for all but cloud metadata endpoints, or a list of CIDR ranges (docs/webhooks.md).
+     */
+    allowPrivateNetworks: AllowPrivateNetworks;
+  };
   notifications: NotificationsPolicy;
+  audit: AuditPolicy;
 }

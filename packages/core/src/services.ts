@@ -1,4 +1,5 @@
 import { createAlertService } from './alerts/service.ts';
+import { createAuditCheckpointService } from './audit/checkpoints.ts';
 import { createAuditService } from './audit/service.ts';
 import { createAuthService } from './auth/service.ts';
 import { createSessionService } from './auth/session.ts';
@@ -30,6 +31,7 @@ export function createServices(deps: Deps) {
     session: createSessionService(deps),
     dashboard: createDashboardService(deps),
     audit: createAuditService(deps),
+    auditCheckpoints: createAuditCheckpointService(deps),
     workflows: createWorkflowService(deps),
     deployments: createDeploymentService(deps),
     alerts: createAlertService(deps),

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
+  type AuditCheckpointPorts,
   type Clock,
   createServices,
   type Deps,
@@ -11,6 +12,7 @@ import {
 } from '@clos/core';
 import type { Database } from './database.ts';
 import { createUnitOfWork } from './repositories.ts';
+import type { SecretBox } from './secret-box.ts';
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
@@ -29,6 +31,10 @@ export interface ComposeOptions {
   clock?: Clock;
   /** Called after a transaction that wrote domain events commits (the outbox relay's cue). */
   afterCommitWithEvents?: () => void;
+  /** Seals and opens stored secrets; without it, registering a webhook is refused (503). */
+  secretBox?: SecretBox | undefined;
+  /** The audit signing key and checkpoint sinks; without them the checkpoint endpoints answer 503. */
+  auditCheckpoints?: AuditCheckpointPorts | undefined;
 }
 
 /** The ports over a real database: what use cases, jobs and workflows are built from. */
@@ -36,12 +42,14 @@ export function composeDeps(options: ComposeOptions): Deps {
   return {
     uow: createUnitOfWork(options.database, randomUUID, {
       afterCommitWithEvents: () => options.afterCommitWithEvents?.(),
+      secretBox: options.secretBox,
     }),
     clock: options.clock ?? systemClock,
     ids: { uuid: randomUUID },
     policy: options.policy,
     validators: new GateValidators(options.policy.stages),
     secrets: nodeSecrets,
+    auditCheckpoints: options.auditCheckpoints,
   };
 }
 

@@ -2,3 +2,5 @@ export * from './compose.ts';
 export * from './database.ts';
 export * from './repositories.ts';
 export * as schema from './schema/index.ts';
+export * from './secret-box.ts';
+export * from './secrets-at-rest.ts';

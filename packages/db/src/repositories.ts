@@ -28,6 +28,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { decodeCursor, pageOf } from './cursor.ts';
 import type { Database, Db } from './database.ts';
 import { alertRepository } from './repos/alerts.ts';
+import { auditCheckpointRepository } from './repos/audit-checkpoints.ts';
 import { dashboardRepository } from './repos/dashboard.ts';
 import { demoRepository } from './repos/demos.ts';
 import { deploymentRepository } from './repos/deployments.ts';
@@ -37,6 +38,7 @@ import { rhythmRepository } from './repos/rhythms.ts';
 import { webhookRepository } from './repos/webhooks.ts';
 import { workflowRepository } from './repos/workflows.ts';
 import * as t from './schema/index.ts';
+import type { SecretBox } from './secret-box.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -78,11 +80,11 @@ function podRepository(db: Db): PodRepository {
       return ids.length ? db.select(podColumns).from(t.pods).where(inArray(t.pods.id, ids)) : [];
     },
     async list({ limit, cursor }) {
-      const after = decodeCursor(cursor, 1);
+      const after = decodeCursor(cursor, ['text']);
       const rows = await db
         .select(podColumns)
         .from(t.pods)
-        .where(after ? gt(t.pods.slug, String(after[0])) : undefined)
+        .where(after ? gt(t.pods.slug, after[0]) : undefined)
         .orderBy(asc(t.pods.slug))
         .limit(limit + 1);
       return pageOf(rows, limit, (p) => [p.slug]);
@@ -151,11 +153,11 @@ function userRepository(db: Db): UserRepository {
       return (await db.select().from(t.users).where(eq(t.users.id, id)))[0] ?? null;
     },
     async list({ limit, cursor }) {
-      const after = decodeCursor(cursor, 1);
+      const after = decodeCursor(cursor, ['text']);
       const rows = await db
         .select()
         .from(t.users)
-        .where(after ? gt(t.users.email, String(after[0])) : undefined)
+        .where(after ? gt(t.users.email, after[0]) : undefined)
         .orderBy(asc(t.users.email))
         .limit(limit + 1);
       return pageOf(rows, limit, (u) => [u.email]);
@@ -168,10 +170,10 @@ function userRepository(db: Db): UserRepository {
 
 /** Newest first, keyset on (created_at, id). */
 function newestFirst(createdAt: PgColumn, id: PgColumn, cursor: string | undefined) {
-  const after = decodeCursor(cursor, 2);
+  const after = decodeCursor(cursor, ['timestamp', 'uuid']);
   if (!after) return undefined;
-  const at = new Date(String(after[0]));
-  return or(lt(createdAt, at), and(eq(createdAt, at), lt(id, String(after[1]))));
+  const [at, afterId] = after;
+  return or(lt(createdAt, at), and(eq(createdAt, at), lt(id, afterId)));
 }
 
 function projectRepository(db: Db): ProjectRepository {
@@ -487,7 +489,7 @@ function auditRepository(db: Db, ids: () => string, events: EventRepository): Au
       return event;
     },
     async list(f, { limit, cursor }) {
-      const after = decodeCursor(cursor, 1);
+      const after = decodeCursor(cursor, ['int']);
       const rows = await db
         .select()
         .from(t.auditEvents)
@@ -499,15 +501,15 @@ function auditRepository(db: Db, ids: () => string, events: EventRepository): Au
             f.action ? eq(t.auditEvents.action, f.action) : undefined,
             f.from ? gte(t.auditEvents.occurredAt, f.from) : undefined,
             f.to ? lte(t.auditEvents.occurredAt, f.to) : undefined,
-            after ? lt(t.auditEvents.sequence, Number(after[0])) : undefined,
+            after ? lt(t.auditEvents.sequence, after[0]) : undefined,
           ),
         )
         .orderBy(desc(t.auditEvents.sequence))
         .limit(limit + 1);
       return pageOf(rows, limit, (r) => [r.sequence]);
     },
-    async *iterate() {
-      let from = 0;
+    async *iterate(after = 0) {
+      let from = after;
       for (;;) {
         const batch = await db
           .select()
@@ -622,7 +624,13 @@ function configStateRepository(db: Db): ConfigStateRepository {
   };
 }
 
-export function createRepositories(db: Db, ids: () => string, onEmit?: () => void): Repositories {
+/** `secretBox` seals and opens stored secrets; without it, storing one is refused (see secret-box.ts). */
+export function createRepositories(
+  db: Db,
+  ids: () => string,
+  onEmit?: () => void,
+  secretBox?: SecretBox,
+): Repositories {
   const events = eventRepository(db, onEmit);
   return {
     events,
@@ -633,6 +641,7 @@ export function createRepositories(db: Db, ids: () => string, onEmit?: () => voi
     ideas: ideaRepository(db),
     health: healthRepository(db),
     audit: auditRepository(db, ids, events),
+    auditCheckpoints: auditCheckpointRepository(db),
     tokens: tokenRepository(db),
     configState: configStateRepository(db),
     workflows: workflowRepository(db),
@@ -641,7 +650,7 @@ export function createRepositories(db: Db, ids: () => string, onEmit?: () => voi
     eventLog: eventLogRepository(db),
     deployments: deploymentRepository(db),
     alerts: alertRepository(db),
-    webhooks: webhookRepository(db),
+    webhooks: webhookRepository(db, secretBox),
     dashboard: dashboardRepository(db),
   };
 }
@@ -663,6 +672,8 @@ function pgCode(error: unknown): string | undefined {
 export interface UnitOfWorkOptions {
   /** Called after a transaction that wrote domain events has committed (the outbox relay's cue). */
   afterCommitWithEvents?: () => void;
+  /** Seals and opens stored secrets (webhook signing secrets). */
+  secretBox?: SecretBox | undefined;
 }
 
 export function createUnitOfWork(
@@ -671,7 +682,7 @@ export function createUnitOfWork(
   options: UnitOfWorkOptions = {},
 ): UnitOfWork {
   return {
-    read: createRepositories(database.db, ids),
+    read: createRepositories(database.db, ids, undefined, options.secretBox),
     writeVersion: () => database.writes?.version ?? null,
     async run(work, runOptions) {
       // Bumped before and after: a read racing this transaction never caches under the final version.
@@ -681,9 +692,14 @@ export function createUnitOfWork(
         const result = await database.db.transaction(
           (tx) =>
             work(
-              createRepositories(tx as unknown as Db, ids, () => {
-                emitted = true;
-              }),
+              createRepositories(
+                tx as unknown as Db,
+                ids,
+                () => {
+                  emitted = true;
+                },
+                options.secretBox,
+              ),
             ),
           runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
         );

@@ -7,7 +7,7 @@ import {
   type Services,
   type WorkflowRun,
 } from '@clos/core';
-import { boundUnitOfWork, createRepositories, type Database, type Db } from '@clos/db';
+import { boundUnitOfWork, createRepositories, type Database, type Db, type SecretBox } from '@clos/db';
 import type { Enqueue, JobDefinition, JobQueue } from './queue.ts';
 
 /** What a step sees: everything it touches joins the step's one transaction. */
@@ -45,6 +45,8 @@ export interface WorkflowEnv {
   workflows: ReadonlyMap<string, WorkflowDefinition<never>>;
   /** The outbox relay's cue after a transaction that wrote events. */
   afterCommitWithEvents?: () => void;
+  /** Seals and opens stored secrets for the use cases a step calls. */
+  secretBox?: SecretBox | undefined;
 }
 
 export const RUN_QUEUE = 'clos.workflow-run';
@@ -118,7 +120,12 @@ export async function executeRun(
     }
     try {
       outputs[step.name] = await database.db.transaction(async (tx) => {
-        const repos = createRepositories(tx as unknown as Db, randomUUID, env.afterCommitWithEvents);
+        const repos = createRepositories(
+          tx as unknown as Db,
+          randomUUID,
+          env.afterCommitWithEvents,
+          env.secretBox,
+        );
         const row = await repos.workflows.lockStep(runId, step.name);
         if (row && (row.status === 'succeeded' || row.status === 'skipped')) return row.output;
         const now = deps.clock.now();

@@ -1,5 +1,6 @@
 import type { Deps, Notifier, Pod, Policy, ScheduleSpec, WorkflowRun } from '@clos/core';
-import type { Database, Db } from '@clos/db';
+import type { Database, Db, SecretBox } from '@clos/db';
+import type { HostLookup } from '@clos/outbound';
 import type { WorkflowDefinition } from './engine.ts';
 import type { JobDefinition, JobQueue } from './queue.ts';
 import type { EventSubscriber } from './relay.ts';
@@ -25,7 +26,11 @@ export interface RuntimeEnv {
   policy: Policy;
   queue: JobQueue;
   notifiers: readonly Notifier[];
+  /** Resolves host names for outbound calls to chosen URLs (tests inject one; the system's otherwise). */
+  outboundLookup?: HostLookup | undefined;
   logger: Logger;
+  /** Seals and opens stored secrets (webhook signing secrets); absent when no key is configured. */
+  secretBox?: SecretBox | undefined;
   /** Starts a workflow run in `tx` (idempotent by key); null if the key exists. */
   startRun(
     tx: Db,
@@ -54,4 +59,6 @@ export interface RuntimeModule {
   jobs?: JobDefinition<never>[];
   /** Runs at each scheduler tick of each worker (keep it idempotent). */
   onTick?: (now: Date) => Promise<void>;
+  /** Releases what the module holds (pooled connections) when the runtime stops. */
+  stop?: () => Promise<void>;
 }

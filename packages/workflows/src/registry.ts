@@ -1,5 +1,6 @@
 import type { RuntimeEnv, RuntimeModule } from './module.ts';
 import { alertsModule } from './modules/alerts.ts';
+import { auditCheckpointsModule } from './modules/audit-checkpoints.ts';
 import { dailyRhythmModule } from './modules/daily-rhythm.ts';
 import { eventRetentionModule } from './modules/event-retention.ts';
 import { monthlyRotationModule } from './modules/monthly-rotation.ts';
@@ -11,6 +12,7 @@ import { weeklyDemoModule } from './modules/weekly-demo.ts';
 /** Every module of the job runner. A new workflow, reaction or job is one file and one line here. */
 export const MODULES: ((env: RuntimeEnv) => RuntimeModule)[] = [
   alertsModule,
+  auditCheckpointsModule,
   eventRetentionModule,
   monthlyRotationModule,
   notificationsModule,

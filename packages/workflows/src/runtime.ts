@@ -1,5 +1,14 @@
-import { type Clock, createServices, type Deps, type Notifier, type Policy, type Services } from '@clos/core';
-import { composeDeps, type Database } from '@clos/db';
+import {
+  type AuditCheckpointPorts,
+  type Clock,
+  createServices,
+  type Deps,
+  type Notifier,
+  type Policy,
+  type Services,
+} from '@clos/core';
+import { composeDeps, type Database, type SecretBox } from '@clos/db';
+import type { HostLookup } from '@clos/outbound';
 import type PgBoss from 'pg-boss';
 import { RUN_QUEUE, runJob, startRun, type WorkflowDefinition } from './engine.ts';
 import type { Logger, RuntimeEnv, RuntimeModule } from './module.ts';
@@ -22,10 +31,16 @@ export interface RuntimeOptions {
   /** Start the scheduler's timer (tests drive `tick` themselves with an injected clock). */
   autoTick?: boolean;
   notifiers?: readonly Notifier[];
+  /** Resolves host names for webhook deliveries (tests answer with 127.0.0.1 for a made-up name). */
+  outboundLookup?: HostLookup;
   /** Modules added to the registry's (tests). */
   extraModules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
   /** How often the relay sweeps for events it was not poked for (ms). */
   relaySweepMs?: number;
+  /** Seals and opens stored secrets; without it, storing one is refused (see @clos/db secret-box). */
+  secretBox?: SecretBox | undefined;
+  /** The audit signing key and checkpoint sinks (docs/audit.md#signed-checkpoints). */
+  auditCheckpoints?: AuditCheckpointPorts | undefined;
 }
 
 export interface Runtime {
@@ -54,6 +69,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     policy,
     ...(options.clock ? { clock: options.clock } : {}),
     afterCommitWithEvents: () => relay?.poke(),
+    secretBox: options.secretBox,
+    auditCheckpoints: options.auditCheckpoints,
   });
   const queue = await startJobQueue(database, {
     supervise: options.worker,
@@ -66,7 +83,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     policy,
     queue,
     notifiers: options.notifiers ?? [],
+    outboundLookup: options.outboundLookup,
     logger,
+    secretBox: options.secretBox,
     startRun: (tx, start) => startRun(tx, { queue, workflows, deps }, start),
     afterCommitWithEvents: () => relay?.poke(),
   };
@@ -79,6 +98,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       queue,
       workflows,
       afterCommitWithEvents: env.afterCommitWithEvents,
+      secretBox: options.secretBox,
     }) as JobDefinition<never>,
     ...modules.flatMap((m) => m.jobs ?? []),
   ];
@@ -164,6 +184,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (ticking) await ticking;
       await relay!.stop();
       await queue.stop();
+      await Promise.all(modules.map((m) => m.stop?.()));
     },
   };
 }

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
+import { verifyCheckpointDirectory } from '../audit-checkpoints.ts';
 import { action, morePages, type Runtime, wholeNumber } from '../context.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, usageError } from '../errors.ts';
+
+interface AuditVerifyOptions {
+  checkpoints?: string;
+  publicKey?: string;
+}
 
 interface AuditListOptions {
   subjectType?: string;
@@ -54,9 +60,22 @@ export function registerAuditCommands(program: Command, runtime: Runtime): void 
 
   audit
     .command('verify')
-    .description('recompute the hash chain; exit 1 if it is broken')
+    .description(
+      'recompute the hash chain; with --checkpoints, also prove the log still contains every signed checkpoint; exit 1 if not',
+    )
+    .option(
+      '--checkpoints <dir>',
+      'a directory of signed checkpoints (the directory sink of audit.checkpoints)',
+    )
+    .option(
+      '--public-key <file>',
+      'the pinned PEM public key of the audit signing key (default <dir>/public-key.pem)',
+    )
     .action(
-      action(runtime, async (s) => {
+      action<AuditVerifyOptions>(runtime, async (s, o) => {
+        if (o.publicKey && !o.checkpoints) throw usageError('--public-key needs --checkpoints <dir>');
+        if (o.checkpoints)
+          return verifyCheckpointDirectory(s, { checkpoints: o.checkpoints, publicKey: o.publicKey });
         const result = await (await s.client()).verifyAudit();
         if (s.out.json) s.out.printJson(result);
         else if (result.ok) s.out.line(`audit chain intact: ${result.count} events`);

@@ -25,10 +25,16 @@ export function registerIdeaCommands(program: Command, runtime: Runtime): void {
     .description('submit an idea')
     .requiredOption('--title <text>', 'title')
     .option('--description <text>', 'description')
+    .option('--pod <slug>', "the pod to evaluate it: holds one of the pod's idea WIP slots while pending")
     .action(
-      action<{ title: string; description?: string }>(runtime, async (s, { title, description }) => {
+      action<{ title: string; description?: string; pod?: string }>(runtime, async (s, options) => {
+        const { title, description, pod } = options;
         const created = await (await s.client()).submitIdea({
-          body: { title, ...(description === undefined ? {} : { description }) },
+          body: {
+            title,
+            ...(description === undefined ? {} : { description }),
+            ...(pod === undefined ? {} : { pod }),
+          },
         });
         if (s.out.json) return s.out.printJson(created);
         s.out.line(`submitted idea ${created.id}: ${created.title}`);

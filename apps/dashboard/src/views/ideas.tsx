@@ -10,6 +10,7 @@ import {
   formatDate,
   Page,
   QueryState,
+  SelectField,
   TextArea,
   TextField,
 } from '../components/ui.tsx';
@@ -23,17 +24,22 @@ import {
   ideaBlockers,
   ideasWith,
 } from '../lib/ideas.ts';
+import { usePodList } from '../lib/pod-list.ts';
 import { usePolicy } from '../lib/policy.ts';
 
 function SubmitIdea() {
-  const { client } = useSession();
+  const { client, can } = useSession();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const pods = usePodList();
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
+  const [pod, setPod] = useState('');
   const submit = useMutation({
     mutationFn: () =>
-      client.submitIdea({ body: { title, description: description.trim() ? description : null } }),
+      client.submitIdea({
+        body: { title, description: description.trim() ? description : null, ...(pod ? { pod } : {}) },
+      }),
     onSuccess: async (idea) => {
       await queryClient.invalidateQueries({ queryKey: ['ideas'] });
       await queryClient.invalidateQueries({ queryKey: ['dashboard'] });
@@ -63,6 +69,20 @@ function SubmitIdea() {
           rows={4}
           maxLength={20_000}
         />
+        <SelectField
+          label="For a pod to evaluate (optional)"
+          value={pod}
+          onChange={(e) => setPod(e.target.value)}
+        >
+          <option value="">No pod yet</option>
+          {(pods.data?.items ?? [])
+            .filter((p) => can('ideas:contribute', p.id))
+            .map((p) => (
+              <option key={p.id} value={p.slug}>
+                {p.name} (takes one of its idea WIP slots)
+              </option>
+            ))}
+        </SelectField>
         <Button type="submit" disabled={submit.isPending}>
           Submit idea
         </Button>

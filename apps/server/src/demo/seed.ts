@@ -232,6 +232,8 @@ interface IdeaSeed {
   day: number;
   evaluations: EvaluationSeed[];
   archive?: { by: string; day: number; reason: string };
+  /** Submitted for this pod's evaluation: holds one of its idea WIP slots while pending. */
+  pod?: string;
 }
 
 const IDEAS: IdeaSeed[] = [
@@ -260,6 +262,7 @@ const IDEAS: IdeaSeed[] = [
     title: 'AI-assisted support ticket triage',
     description: 'Suggest a category and an owner for incoming tickets, with the agent confirming.',
     by: 'diego.santos@example.com',
+    pod: 'atlas',
     day: 9,
     evaluations: [
       { by: 'marcus.bell@example.com', day: 11, base: 4 },
@@ -275,6 +278,7 @@ const IDEAS: IdeaSeed[] = [
     title: 'Dark mode for the dashboard',
     description: 'A dark theme for operators who watch the dashboard all night.',
     by: 'lucas.meyer@example.com',
+    pod: 'compass',
     day: 20,
     evaluations: [{ by: 'tom.whitaker@example.com', day: 22, base: 3 }],
   },
@@ -719,8 +723,10 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
       const created = await services.ideas.submit(ctxOf(idea.by), {
         title: idea.title,
         description: idea.description,
+        ...(idea.pod ? { pod: idea.pod } : {}),
       });
-      ideaIds.set(idea.title, created.id);
+      if (!created.ok) throw new Error(created.error.message);
+      ideaIds.set(idea.title, created.value.id);
       counts.ideas += 1;
     });
     plannedEvaluations.get(idea.title)!.forEach((e, i) => {

@@ -1,6 +1,12 @@
 import { buildSchema, getIntrospectionQuery, parse } from 'graphql/index.js';
 import { describe, expect, it } from 'vitest';
-import { ASSUMED_LIST_SIZE, checkLimits, measureQuery } from './complexity.ts';
+import {
+  ASSUMED_LIST_SIZE,
+  checkLimits,
+  checkShape,
+  MAX_INTROSPECTION_FIELDS,
+  measureQuery,
+} from './complexity.ts';
 import { typeDefs } from './schema.ts';
 
 const schema = buildSchema(typeDefs);
@@ -51,5 +57,57 @@ describe('checkLimits', () => {
     expect(refused?.message).toContain('depth 9 exceeds the limit of 8');
     expect(refused?.message).toContain('estimated cost 1001 exceeds the limit of 1000');
     expect(refused?.details).toEqual({ depth: 9, cost: 1001, maxDepth: 8, maxCost: 1000 });
+  });
+});
+
+describe('checkShape', () => {
+  const LIMITS = { maxAliases: 3, maxFields: 10, maxMutations: 2 };
+  const shape = (query: string) => checkShape(parse(query), LIMITS);
+
+  it('counts fields, aliases, introspection and mutations with fragments expanded', () => {
+    expect(shape('{ a: pods { items { ...P ...P } } } fragment P on Pod { id b: slug }').shapes).toEqual([
+      { fields: 6, aliases: 3, introspection: 0, mutations: 0 },
+    ]);
+    expect(
+      shape('mutation { ...M __typename } fragment M on Mutation { x: submitIdea(title: "1") { id } }')
+        .shapes,
+    ).toEqual([{ fields: 3, aliases: 1, introspection: 0, mutations: 1 }]);
+    expect(shape('{ __schema { queryType { name } } }').shapes[0]).toMatchObject({ introspection: 1 });
+  });
+
+  it('checks every operation, names the refused one, and stops at the first limit passed', () => {
+    const refused = shape(
+      'query A { id: __typename } query B { a: __typename b: __typename c: __typename d: __typename e: __typename }',
+    );
+    expect(refused.refused?.message).toBe(
+      'query is too complex: operation "B" is refused because it selects more than 3 fields under aliases; split it into smaller requests',
+    );
+    expect(refused.refused?.details).toEqual({
+      fields: 4,
+      aliases: 4,
+      introspection: 0,
+      mutations: 0,
+      maxFields: 10,
+      maxAliases: 3,
+      maxIntrospection: MAX_INTROSPECTION_FIELDS,
+      maxMutations: 2,
+    });
+    expect(
+      shape(
+        'mutation { a: submitIdea(title: "1") { id } b: submitIdea(title: "2") { id } c: submitIdea(title: "3") { id } }',
+      ).refused?.message,
+    ).toContain('more than 2 mutations');
+  });
+
+  it('ends on unknown fragments and cycles (validation reports them) and on expansions without end', () => {
+    expect(shape('{ ...Nope ...A } fragment A on Query { ...A __typename }').refused).toBeNull();
+    const doubling = Array.from(
+      { length: 60 },
+      (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`,
+    );
+    const huge = shape(`{ ...F0 } ${doubling.join(' ')} fragment F60 on Query { __typename }`);
+    // Forty spreads deep before the first field: the walk's own cap (4 × the field limit) ends it.
+    expect(huge.refused?.message).toContain('it expands to more than 40 selections');
+    expect(huge.refused?.details.fields).toBe(0);
   });
 });

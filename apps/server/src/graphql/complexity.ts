@@ -23,9 +23,32 @@ export interface QueryLimits {
   maxDepth: number;
   /** Largest estimated number of fields resolved. */
   maxCost: number;
+  /** Most aliased fields in one operation, counted after expanding fragments. */
+  maxAliases: number;
+  /** Most field selections in one operation, counted after expanding fragments. */
+  maxFields: number;
+  /** Most mutations (root fields of a `mutation`) in one request. */
+  maxMutations: number;
+  /** Largest response body sent, in bytes of JSON. */
+  maxResponseBytes: number;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 8, maxCost: 1000 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxDepth: 8,
+  maxCost: 1000,
+  maxAliases: 30,
+  maxFields: 1000,
+  maxMutations: 20,
+  maxResponseBytes: 5 * 1024 * 1024,
+};
+
+/**
+ * `__schema` and `__type` selections allowed per operation. Their answer is bounded by the schema (and
+ * graphql-js's MaxIntrospectionDepthRule refuses `fields { type { fields … } }` recursion), so they are
+ * left out of depth and cost; what is not bounded is how often one request repeats them under aliases.
+ * One is what every client's introspection query needs.
+ */
+export const MAX_INTROSPECTION_FIELDS = 1;
 
 /** A list field without a `first` argument (members, stage history, criteria) is costed at this size. */
 export const ASSUMED_LIST_SIZE = 5;
@@ -49,14 +72,7 @@ export function measureQuery(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): QueryComplexity {
-  const operations = document.definitions.filter(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  const operation = operationName
-    ? operations.find((o) => o.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined;
+  const operation = selectedOperation(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return { depth: 0, cost: 0 };
   const fragments = new Map(
@@ -132,8 +148,8 @@ function argumentsOf(...args: Parameters<typeof getArgumentValues>): Record<stri
 /** What exceeds the limits, as a message and the details of a `query_too_complex` error; null if nothing. */
 export function checkLimits(
   measured: QueryComplexity,
-  limits: QueryLimits,
-): { message: string; details: QueryComplexity & QueryLimits } | null {
+  limits: Pick<QueryLimits, 'maxDepth' | 'maxCost'>,
+): { message: string; details: QueryComplexity & Pick<QueryLimits, 'maxDepth' | 'maxCost'> } | null {
   const problems: string[] = [];
   if (measured.depth > limits.maxDepth)
     problems.push(`depth ${measured.depth} exceeds the limit of ${limits.maxDepth}`);
@@ -142,6 +158,128 @@ export function checkLimits(
   if (!problems.length) return null;
   return {
     message: `query is too complex: ${problems.join('; ')}; ask for fewer levels or smaller pages (first)`,
-    details: { ...measured, ...limits },
+    details: { ...measured, maxDepth: limits.maxDepth, maxCost: limits.maxCost },
   };
+}
+
+/** What an operation selects once its fragments are expanded (a fragment spread 10 times counts 10 times). */
+export interface QueryShape {
+  /** Field selections, `__typename` and introspection fields included. */
+  fields: number;
+  /** Fields selected under an alias. */
+  aliases: number;
+  /** `__schema` and `__type` selections. */
+  introspection: number;
+  /** Root fields of a `mutation` operation (0 for queries). */
+  mutations: number;
+}
+
+type ShapeLimits = Pick<QueryLimits, 'maxAliases' | 'maxFields' | 'maxMutations'>;
+
+export interface ShapeRefusal {
+  message: string;
+  /** The counts when the walk stopped at the first limit exceeded, beside every limit. */
+  details: QueryShape & ShapeLimits & { maxIntrospection: number };
+}
+
+/**
+ * Counts, for every operation of the document, the fields, aliases, introspection fields and mutations
+ * it selects with its fragments expanded, and refuses the first operation over a limit. It needs no
+ * schema and runs before validation, so a document built to be expensive (thousands of aliases, a
+ * fragment spread thousands of times, fragments that double each other) is refused before graphql-js
+ * validates it. The walk stops at the first limit exceeded, so its own work is bounded by the limits,
+ * not by how far the document would expand. Every operation is checked, not only the one asked for:
+ * mercurius caches a validated document by its text and skips this hook when it meets it again.
+ */
+export function checkShape(
+  document: DocumentNode,
+  limits: ShapeLimits,
+): { shapes: QueryShape[]; refused: ShapeRefusal | null } {
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
+  );
+  // Fragment spreads and inline fragments cost a step of this walk without selecting a field; a chain
+  // of them spread many times must not make the walk itself expensive.
+  const maxSteps = limits.maxFields * 4;
+  const shapes: QueryShape[] = [];
+
+  for (const operation of document.definitions) {
+    if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
+    const shape: QueryShape = { fields: 0, aliases: 0, introspection: 0, mutations: 0 };
+    shapes.push(shape);
+    let steps = 0;
+    let exceeded: string | null = null;
+    const isMutation = operation.operation === 'mutation';
+
+    const walk = (selectionSet: SelectionSetNode, atRoot: boolean, visiting: Set<string>): void => {
+      for (const selection of selectionSet.selections) {
+        if (exceeded) return;
+        if (++steps > maxSteps) {
+          exceeded = `it expands to more than ${maxSteps} selections (fields, fragment spreads and inline fragments)`;
+          return;
+        }
+        if (selection.kind === Kind.FIELD) {
+          const name = selection.name.value;
+          if (++shape.fields > limits.maxFields)
+            exceeded = `it selects more than ${limits.maxFields} fields once its fragments are expanded`;
+          else if (selection.alias && ++shape.aliases > limits.maxAliases)
+            exceeded = `it selects more than ${limits.maxAliases} fields under aliases`;
+          else if (
+            (name === '__schema' || name === '__type') &&
+            ++shape.introspection > MAX_INTROSPECTION_FIELDS
+          )
+            exceeded = `it asks for introspection (__schema, __type) more than ${MAX_INTROSPECTION_FIELDS === 1 ? 'once' : `${MAX_INTROSPECTION_FIELDS} times`}`;
+          else if (atRoot && isMutation && name !== '__typename' && ++shape.mutations > limits.maxMutations)
+            exceeded = `it runs more than ${limits.maxMutations} mutations`;
+          else if (selection.selectionSet) walk(selection.selectionSet, false, visiting);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          walk(selection.selectionSet, atRoot, visiting);
+        } else {
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          // Validation has not run yet: unknown fragments and cycles are its to report; skip them here.
+          if (!fragment || visiting.has(name)) continue;
+          visiting.add(name);
+          walk(fragment.selectionSet, atRoot, visiting);
+          visiting.delete(name);
+        }
+      }
+    };
+    walk(operation.selectionSet, true, new Set());
+
+    if (exceeded) {
+      const which = operation.name ? `operation "${operation.name.value}"` : 'the operation';
+      return {
+        shapes,
+        refused: {
+          message: `query is too complex: ${which} is refused because ${exceeded}; split it into smaller requests`,
+          details: {
+            ...shape,
+            maxFields: limits.maxFields,
+            maxAliases: limits.maxAliases,
+            maxIntrospection: MAX_INTROSPECTION_FIELDS,
+            maxMutations: limits.maxMutations,
+          },
+        },
+      };
+    }
+  }
+  return { shapes, refused: null };
+}
+
+/** The operation a request runs: the named one, or the only one. */
+export function selectedOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  return operationName
+    ? operations.find((o) => o.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
 }

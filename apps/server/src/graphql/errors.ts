@@ -27,10 +27,16 @@ export function failureOf(failure: { code: string; message: string } & object): 
 
 /** Argument problems, worded like REST's `invalid_request` (paths are argument names). */
 export function invalidArguments(error: ZodError): GraphqlFailure {
-  const problems = error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(arguments)',
-    message: issue.message,
-  }));
+  return invalidInput(
+    error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(arguments)',
+      message: issue.message,
+    })),
+  );
+}
+
+/** Values no field may hold (NUL, lone surrogates, nesting too deep), found by the shared input rules. */
+export function invalidInput(problems: { path: string; message: string }[]): GraphqlFailure {
   return new GraphqlFailure(
     'invalid_request',
     problems.map((p) => `${p.path}: ${p.message}`).join('; '),

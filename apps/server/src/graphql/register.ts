@@ -1,17 +1,57 @@
 import type { Services } from '@clos/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { type DocumentNode, GraphQLError, Kind, parse } from 'graphql/index.js';
 import mercurius from 'mercurius';
 import { z } from 'zod';
 import { ctxOf, typed } from '../http/context.ts';
-import { checkLimits, DEFAULT_QUERY_LIMITS, measureQuery, type QueryLimits } from './complexity.ts';
+import { type RateLimitRefusal, sendRateLimited } from '../http/rate-limit.ts';
+import {
+  checkLimits,
+  checkShape,
+  DEFAULT_QUERY_LIMITS,
+  measureQuery,
+  type QueryLimits,
+  type QueryShape,
+  selectedOperation,
+} from './complexity.ts';
 import { formatError, GraphqlFailure } from './errors.ts';
 import { createResolvers, type GraphqlContext } from './resolvers.ts';
+import { jsonSizeWithin } from './response-size.ts';
 import { typeDefs } from './schema.ts';
 
 export interface GraphqlOptions {
   services: Services;
-  /** Depth and cost limits; each defaults to {@link DEFAULT_QUERY_LIMITS}. */
+  /** Query limits; each defaults to {@link DEFAULT_QUERY_LIMITS}. */
   limits?: Partial<QueryLimits> | undefined;
+}
+
+/** Thrown before execution when the request's mutations do not fit the token's rate-limit budget. */
+class MutationsRateLimited extends Error {
+  constructor(readonly refusal: RateLimitRefusal) {
+    super('rate limited');
+  }
+}
+
+/** Longest query accepted, in GraphQL tokens; parsing stops there. */
+const MAX_TOKENS = 20_000;
+
+/**
+ * mercurius, given a query that is not GraphQL, tries it as a JSON-encoded syntax tree. That would let
+ * a caller hand graphql-js a tree of any shape, past the token limit: only GraphQL text is accepted
+ * here. Texts known to parse are remembered (a bounded set: clients repeat a handful of queries), so
+ * a query is parsed here once, not on every request.
+ */
+function syntaxErrorOf(parsedOk: Set<string>, query: string): GraphQLError | null {
+  if (parsedOk.has(query)) return null;
+  try {
+    parse(query, { maxTokens: MAX_TOKENS });
+  } catch (error) {
+    if (error instanceof GraphQLError) return error;
+    throw error;
+  }
+  if (parsedOk.size >= 1000) parsedOk.clear();
+  parsedOk.add(query);
+  return null;
 }
 
 const graphqlRequestBody = z.strictObject({
@@ -35,7 +75,7 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
     routes: false,
     graphiql: false,
     // A query of more tokens than this is refused while parsing, before it costs more.
-    graphql: { parseOptions: { maxTokens: 20_000 } },
+    graphql: { parseOptions: { maxTokens: MAX_TOKENS } },
     errorFormatter: (execution, context) => {
       const log = context.reply?.log ?? context.app.log;
       return {
@@ -48,13 +88,46 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
     },
   });
 
-  // After validation, before execution: the variables are known, so `first: $n` is costed at its value.
-  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
-    const { operationName } = context as unknown as GraphqlContext;
-    const refused = checkLimits(measureQuery(schema, document, operationName, variables), limits);
-    if (refused) throw new GraphqlFailure('query_too_complex', refused.message, refused.details);
+  // What each parsed document selects; mercurius reuses the document object of a cached query, so the
+  // walk runs once per distinct query text.
+  const shapes = new WeakMap<DocumentNode, QueryShape[]>();
+  const shapeOf = (document: DocumentNode) => {
+    let known = shapes.get(document);
+    if (!known) {
+      const checked = checkShape(document, limits);
+      if (checked.refused)
+        throw new GraphqlFailure('query_too_complex', checked.refused.message, checked.refused.details);
+      known = checked.shapes;
+      shapes.set(document, known);
+    }
+    return known;
+  };
+
+  // After parsing, before validation: aliases, fields, introspection and mutations are counted from the
+  // document alone, so a query built to multiply work is refused before graphql-js spends time on it.
+  app.graphql.addHook('preValidation', async (_schema, document) => {
+    shapeOf(document);
   });
 
+  // After validation, before execution: the variables are known, so `first: $n` is costed at its value.
+  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
+    const graphqlContext = context as unknown as GraphqlContext & { reply: FastifyReply };
+    const { operationName, reply } = graphqlContext;
+    const refused = checkLimits(measureQuery(schema, document, operationName, variables), limits);
+    if (refused) throw new GraphqlFailure('query_too_complex', refused.message, refused.details);
+    // Each mutation is a write like a REST call: the request counted once already, its others now.
+    const operation = selectedOperation(document, operationName);
+    if (!operation) return;
+    graphqlContext.operationType = operation.operation;
+    const index = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).indexOf(operation);
+    const mutations = shapeOf(document)[index]?.mutations ?? 0;
+    if (mutations > 1) {
+      const refusal = reply.request.chargeRateLimit(mutations - 1);
+      if (refusal) throw new MutationsRateLimited({ ...refusal, units: mutations });
+    }
+  });
+
+  const parsedOk = new Set<string>();
   typed(app).post('/graphql', {
     config: { permission: 'read' },
     schema: {
@@ -68,10 +141,16 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
         ctx: ctxOf(request),
         memo: new Map(),
         operationName: operationName ?? null,
+        operationType: null,
       };
+      const syntaxError = syntaxErrorOf(parsedOk, query);
+      if (syntaxError)
+        return reply.code(400).send({ errors: [formatError(syntaxError, request.log, 'request')] });
+      let result: unknown;
       try {
-        return await reply.graphql(query, context, variables ?? {}, operationName ?? undefined);
+        result = await reply.graphql(query, context, variables ?? {}, operationName ?? undefined);
       } catch (error) {
+        if (error instanceof MutationsRateLimited) return sendRateLimited(reply, request, error.refusal);
         // Refused before execution (syntax, validation, variables, limits): no `data`, status 400.
         const reported = (error as { errors?: unknown }).errors;
         const errors = Array.isArray(reported)
@@ -82,6 +161,29 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
         if (!errors) throw error;
         return reply.code(400).send({ errors });
       }
+      // The last line, for what the estimates let through: a result is measured (not serialised) and
+      // refused once it passes the limit, rather than sent whatever its size.
+      if (jsonSizeWithin(result, limits.maxResponseBytes) === null) {
+        request.log.warn(
+          { maxResponseBytes: limits.maxResponseBytes },
+          'GraphQL response over the size limit',
+        );
+        return reply.code(200).send({
+          data: null,
+          errors: [
+            {
+              message: `the response is larger than the limit of ${limits.maxResponseBytes} bytes and was not sent; ask for fewer fields or smaller pages (first)${
+                context.operationType === 'mutation' ? '; the mutations ran and their changes are kept' : ''
+              }`,
+              extensions: {
+                code: 'query_too_complex',
+                details: { maxResponseBytes: limits.maxResponseBytes },
+              },
+            },
+          ],
+        });
+      }
+      return result;
     },
   });
 }

@@ -14,11 +14,13 @@ import {
   rotateBody,
   setLimitBody,
   submitIdeaBody,
+  timestamp,
 } from '@clos/contract';
 import {
   type Actor,
   type Ctx,
   can,
+  findInputProblems,
   type Idea,
   type IdeaEvaluation,
   type Permission,
@@ -30,7 +32,7 @@ import {
 import { Kind, type ValueNode, valueFromASTUntyped } from 'graphql/index.js';
 import { z } from 'zod';
 import { toJson } from '../http/json.ts';
-import { failureOf, GraphqlFailure, invalidArguments, toFailure } from './errors.ts';
+import { failureOf, GraphqlFailure, invalidArguments, invalidInput, toFailure } from './errors.ts';
 
 /** What every resolver sees: who asks, and a per-request memo so sibling fields share one read. */
 export interface GraphqlContext {
@@ -38,6 +40,8 @@ export interface GraphqlContext {
   memo: Map<string, Promise<unknown>>;
   /** The operation the request runs, for the depth and cost check. */
   operationName: string | null;
+  /** Its kind, known once the document is validated (null before, or if no operation matches). */
+  operationType: 'query' | 'mutation' | 'subscription' | null;
 }
 
 type Args = Record<string, unknown>;
@@ -56,6 +60,10 @@ function field<P, A>(
   return async (parent, args, context) => {
     try {
       assertPermission(context.ctx.actor, permission);
+      // Inline argument literals never pass the HTTP input guard (it sees only the query's text):
+      // the same rules apply here, by argument name.
+      const unsafe = findInputProblems(args, '');
+      if (unsafe.length) throw invalidInput(unsafe);
       // GraphQL sends an explicit null where REST leaves a field out; the use cases treat both alike.
       const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null));
       const parsed = schema.safeParse(given);
@@ -99,7 +107,6 @@ const projectFilter = {
   blocked: z.boolean().optional(),
   closed: z.boolean().optional(),
 };
-const timestamp = z.iso.datetime({ offset: true });
 const date = (v: string | undefined) => (v === undefined ? undefined : new Date(v));
 
 /** Which permission each mutation declares: the permission of the REST route doing the same. */
@@ -312,7 +319,9 @@ export function createResolvers(services: Services) {
       closeProjectBody.extend({ id }),
       (_, { id: projectId, ...input }, ctx) => services.stages.close(ctx, projectId, input),
     ),
-    submitIdea: field(P.submitIdea, submitIdeaBody, (_, a, ctx) => services.ideas.submit(ctx, a)),
+    submitIdea: field(P.submitIdea, submitIdeaBody, async (_, a, ctx) =>
+      unwrap(await services.ideas.submit(ctx, a)),
+    ),
     evaluateIdea: field(P.evaluateIdea, evaluateBody.extend({ id }), (_, { id: ideaId, ...input }, ctx) =>
       services.ideas.evaluate(ctx, ideaId, input),
     ),

@@ -55,7 +55,8 @@ export const typeDefs = /* GraphQL */ `
     blockProject(id: ID!, reason: String!): Project
     unblockProject(id: ID!, reason: String): Project
     closeProject(id: ID!, outcome: ProjectOutcome!, reason: String): Project
-    submitIdea(title: String!, description: String): Idea
+    "Submitted for a pod, the idea holds one of its idea WIP slots while pending (wip_limit_exceeded when full)."
+    submitIdea(title: String!, description: String, pod: String): Idea
     evaluateIdea(id: ID!, scores: JSON!, comment: String): EvaluateIdeaPayload
     promoteIdea(id: ID!, pod: String!, name: String): PromoteIdeaPayload
     archiveIdea(id: ID!, reason: String!): Idea
@@ -298,6 +299,8 @@ export const typeDefs = /* GraphQL */ `
     title: String!
     description: String
     submittedBy: ID
+    "The pod it was submitted for; it holds one of the pod's idea WIP slots while pending."
+    podId: ID
     evaluationScore: Float
     evaluationCount: Int!
     status: IdeaStatus!

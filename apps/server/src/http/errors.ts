@@ -23,6 +23,8 @@ const DOMAIN_STATUS: Record<string, number> = {
   wip_limit_exceeded: 409,
   gate_criteria_unmet: 422,
   promotion_criteria_unmet: 422,
+  // A fault of this server's configuration, not of the request (no CLOS_SECRET_KEY to store secrets).
+  service_unavailable: 503,
 };
 
 export function sendError(

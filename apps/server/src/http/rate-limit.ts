@@ -12,6 +12,24 @@ declare module 'fastify' {
      */
     rateLimit?: RateLimitBucket;
   }
+  interface FastifyRequest {
+    /**
+     * Counts `units` more requests against the caller's per-token budget, all or none: null if they
+     * fit, else the refusal (and nothing is counted). For work that one HTTP request multiplies, such as
+     * the mutations of one GraphQL request. Always null when no budget applies.
+     */
+    chargeRateLimit(units: number): RateLimitRefusal | null;
+  }
+}
+
+/** Why a request is refused with `429 rate_limited`: the budget and when it frees up. */
+export interface RateLimitRefusal {
+  scope: 'token' | 'ip' | 'webhook';
+  limit: number;
+  windowSeconds: number;
+  retryAfterSeconds: number;
+  /** How many requests this one counted as, when more than one (a GraphQL request's mutations). */
+  units?: number;
 }
 
 export type RateLimitBucket = 'default' | 'webhook' | 'exempt';
@@ -50,6 +68,14 @@ export class FixedWindowLimiter {
 
   /** Counts one request for `key`: null if it is within the limit, else seconds until its window ends. */
   hit(key: string): number | null {
+    return this.take(key, 1);
+  }
+
+  /**
+   * Counts `units` requests for `key` if they all fit in its window: null if they did, else seconds
+   * until the window ends (and nothing is counted, so a smaller batch may still pass).
+   */
+  take(key: string, units: number): number | null {
     const now = this.clock.now().getTime();
     this.sweep(now);
     let window = this.windows.get(key);
@@ -57,8 +83,10 @@ export class FixedWindowLimiter {
       window = { start: now, count: 0 };
       this.windows.set(key, window);
     }
-    window.count += 1;
-    if (window.count <= this.limit) return null;
+    if (window.count + units <= this.limit) {
+      window.count += units;
+      return null;
+    }
     return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
   }
 
@@ -104,6 +132,22 @@ function bucketOf(request: FastifyRequest): RateLimitBucket {
   );
 }
 
+/** The `429` of a refusal, with `Retry-After`, in the API's error shape. */
+export function sendRateLimited(reply: FastifyReply, request: FastifyRequest, refusal: RateLimitRefusal) {
+  const { scope, limit, windowSeconds, retryAfterSeconds, units } = refusal;
+  reply.header('retry-after', String(retryAfterSeconds));
+  const who = scope === 'token' ? 'with this API token' : 'from this address';
+  const counted = units && units > 1 ? ` (this request counts as ${units}: one per mutation)` : '';
+  return sendError(
+    reply,
+    request,
+    429,
+    'rate_limited',
+    `too many requests ${who}: the limit is ${limit} per ${windowSeconds} s${counted}; retry in ${retryAfterSeconds} s`,
+    refusal,
+  );
+}
+
 /**
  * Per-IP (and webhook) budgets are checked in `onRequest`, before authentication, so unauthenticated
  * floods are refused without a token lookup; the per-token budget in `preParsing`, after `registerAuth`'s
@@ -111,7 +155,10 @@ function bucketOf(request: FastifyRequest): RateLimitBucket {
  * Without options nothing is limited (tests, benchmarks); the server always passes them.
  */
 export function registerRateLimit(app: FastifyInstance, options: RateLimitOptions | undefined): void {
-  if (!options) return;
+  if (!options) {
+    app.decorateRequest('chargeRateLimit', () => null);
+    return;
+  }
   const clock = options.clock ?? { now: () => new Date() };
   const windowSeconds = options.windowSeconds ?? 60;
   const limiter = (limit: number) =>
@@ -127,17 +174,16 @@ export function registerRateLimit(app: FastifyInstance, options: RateLimitOption
     limit: number,
     retryAfterSeconds: number,
   ) {
-    reply.header('retry-after', String(retryAfterSeconds));
-    const who = scope === 'token' ? 'with this API token' : 'from this address';
-    return sendError(
-      reply,
-      request,
-      429,
-      'rate_limited',
-      `too many requests ${who}: the limit is ${limit} per ${windowSeconds} s; retry in ${retryAfterSeconds} s`,
-      { scope, limit, windowSeconds, retryAfterSeconds },
-    );
+    return sendRateLimited(reply, request, { scope, limit, windowSeconds, retryAfterSeconds });
   }
+
+  app.decorateRequest('chargeRateLimit', function (this: FastifyRequest, units: number) {
+    const tokenId = this.actor?.tokenId;
+    if (!byToken || !tokenId || units <= 0 || bucketOf(this) !== 'default') return null;
+    const retryAfterSeconds = byToken.take(tokenId, units);
+    if (retryAfterSeconds === null) return null;
+    return { scope: 'token' as const, limit: byToken.limit, windowSeconds, retryAfterSeconds };
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const bucket = bucketOf(request);

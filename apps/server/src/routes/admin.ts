@@ -1,4 +1,5 @@
-import { routes } from '@clos/contract';
+import { decodeCheckpointToken, encodeCheckpointToken, routes } from '@clos/contract';
+import { InvalidInputError } from '@clos/core';
 import type { FastifyInstance } from 'fastify';
 import { ctxOf, type RouteDeps } from '../http/context.ts';
 import { toJson } from '../http/json.ts';
@@ -35,5 +36,20 @@ export function adminRoutes(app: FastifyInstance, { services }: RouteDeps) {
     );
   });
 
-  route(app, routes.verifyAudit, async (req) => services.audit.verify(ctxOf(req)));
+  route(app, routes.verifyAudit, async (req) => {
+    const token = req.query.checkpoint;
+    if (token === undefined) return services.audit.verify(ctxOf(req));
+    const decoded = decodeCheckpointToken(token);
+    if (!decoded.ok) throw new InvalidInputError([{ path: 'checkpoint', message: decoded.message }]);
+    return services.auditCheckpoints.verify(ctxOf(req), [decoded.checkpoint], () => 'checkpoint');
+  });
+
+  route(app, routes.verifyAuditCheckpoints, async (req) =>
+    services.auditCheckpoints.verify(ctxOf(req), req.body.checkpoints),
+  );
+
+  route(app, routes.takeAuditCheckpoint, async (req) => {
+    const taken = await services.auditCheckpoints.take(ctxOf(req));
+    return { ...taken, token: encodeCheckpointToken(taken.checkpoint) };
+  });
 }

@@ -6,7 +6,11 @@ import { toJson } from '../http/json.ts';
 import { route } from './route.ts';
 
 export function ideaRoutes(app: FastifyInstance, { services }: RouteDeps) {
-  route(app, routes.submitIdea, async (req) => toJson(await services.ideas.submit(ctxOf(req), req.body)));
+  route(app, routes.submitIdea, async (req, reply) => {
+    const result = await services.ideas.submit(ctxOf(req), req.body);
+    if (!result.ok) return sendFailure(reply, req, toJson(result.error));
+    return toJson(result.value);
+  });
 
   route(app, routes.listIdeas, async (req) => {
     const { limit, cursor, status } = req.query;

@@ -1,5 +1,15 @@
 import { type RouteDefinition, type RoutePart, type RouteResponse, routes } from '@clos/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import { z } from 'zod';
+
+/**
+ * A route that takes no body still refuses one with fields, as routes with a body refuse unknown
+ * fields: a client sending evidence to `advance` must learn that nothing reads it.
+ */
+const noBody = z
+  .strictObject({})
+  .nullish()
+  .meta({ description: 'no body; an empty object is accepted, any field is refused' });
 
 /** A request whose params, query and body are the parsed outputs of the route's schemas. */
 export type RouteRequest<R extends RouteDefinition> = FastifyRequest<{
@@ -34,7 +44,7 @@ export function route<R extends RouteDefinition>(
     response: responseSchemas(definition),
     ...(definition.params ? { params: definition.params } : {}),
     ...(definition.query ? { querystring: definition.query } : {}),
-    ...(definition.body ? { body: definition.body } : {}),
+    ...(definition.body ? { body: definition.body } : definition.method !== 'GET' ? { body: noBody } : {}),
     ...(definition.permission === 'public' ? { security: [] } : {}),
   };
   app.route({

@@ -3,8 +3,17 @@ import { type Ctx, SYSTEM_ACTOR, selectionPredicate } from '@clos/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ctxOf, type RouteDeps } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import { addressKey } from '../http/rate-limit.ts';
 import { type StreamHub, startStreamHub } from '../stream/hub.ts';
+import { type StreamLimits, StreamSlots } from '../stream/slots.ts';
 import { route } from './route.ts';
+
+export interface StreamOptions {
+  /** How often open streams' tokens are re-checked; 30 s unless given (tests shorten it). */
+  recheckMs?: number | undefined;
+  /** Open streams allowed per token and per address; no cap when absent (the server always sets it). */
+  limits?: StreamLimits | undefined;
+}
 
 const SYSTEM: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
 const EVENT_ID = /^\d{1,15}$/;
@@ -31,9 +40,10 @@ function resumePoint(request: FastifyRequest, fromQuery: number | undefined): nu
 export function streamRoutes(
   app: FastifyInstance,
   { services, database, runtime }: RouteDeps,
-  streamOptions?: { recheckMs?: number | undefined },
+  streamOptions?: StreamOptions,
 ) {
   let hub: StreamHub | null = null;
+  const slots = new StreamSlots(streamOptions?.limits ?? { perToken: 0, perAddress: 0 });
   if (runtime && database) {
     app.addHook('onReady', async () => {
       hub = await startStreamHub({
@@ -69,10 +79,31 @@ export function streamRoutes(
     const after = resumePoint(req, req.query.lastEventId);
     const selection = await services.stream.select(ctx, { types: req.query.types, pod: req.query.pod });
 
+    // Counted per token (a caller without one, per user) and per address; taken before the response
+    // is handed over, so the refusal is an ordinary error response.
+    const caller = ctx.actor.tokenId ?? (ctx.actor.userId ? `user:${ctx.actor.userId}` : null);
+    const address = addressKey(req.ip);
+    const slot = slots.acquire(caller, address);
+    if (typeof slot !== 'function') {
+      const who = slot.scope === 'token' ? 'with this API token' : 'from this address';
+      throw new HttpError(
+        429,
+        'rate_limited',
+        `too many open event streams ${who}: the limit is ${slot.limit}; close one (each browser tab holds one) before opening another`,
+        { scope: `stream-${slot.scope}`, limit: slot.limit },
+      );
+    }
+    // 'close' fires however the stream ends: the client goes, the hub drops it (slow reader, revoked
+    // token, replay failure) or ends it (server closing). If the client went while the request was
+    // being checked, it has fired already.
+    reply.raw.once('close', slot);
+    if (reply.raw.destroyed) slot();
+
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
+      // Like every /api answer (security-headers.ts): events may carry private data.
+      'cache-control': 'no-store',
       connection: 'keep-alive',
       // nginx buffers proxied responses unless told not to; events would arrive in lumps.
       'x-accel-buffering': 'no',

@@ -1,9 +1,20 @@
+import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AuditKeyError, parseAuditSigningKey } from '../audit/signing.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/complexity.ts';
+import {
+  DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
+  defaultMaxHeapUsedBytes,
+  type PressureOptions,
+} from '../http/pressure.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from '../http/rate-limit.ts';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../stream/slots.ts';
+import { readSecretKeys, type SecretKeys } from './secret-key.ts';
 
 export interface ServerOptions {
+  /** CLOS_AUDIT_SIGNING_KEY: signs audit checkpoints (embedded default: <data-dir>/audit-signing.key). */
+  auditSigningKey?: KeyObject | undefined;
   config: string | undefined;
   dataDir: string;
   port: number;
@@ -23,6 +34,12 @@ export interface ServerOptions {
   rateLimit?: RateLimitOptions | undefined;
   /** GraphQL depth and cost limits; the defaults when absent. */
   graphql?: QueryLimits | undefined;
+  /** Open event streams per token and address; no cap when absent (parseServerOptions sets it). */
+  streamLimits?: StreamLimits | undefined;
+  /** Load-shedding thresholds; none when absent (parseServerOptions sets them). */
+  pressure?: PressureOptions | undefined;
+  /** CLOS_SECRET_KEY and CLOS_SECRET_KEY_PREVIOUS (see secret-key.ts); none when absent. */
+  secretKeys?: SecretKeys | undefined;
 }
 
 export const USAGE = `Usage: clos-server [options]
@@ -43,14 +60,31 @@ Environment:
   CLOS_ADMIN_TOKEN  admin token to create on first start (else one is generated and printed)
   CLOS_ADMIN_EMAIL  email of the first admin user (default admin@clos.local)
   CLOS_LOG_LEVEL    trace|debug|info|warn|error (default info)
+  CLOS_AUDIT_SIGNING_KEY  Ed25519 key signing audit checkpoints: PKCS#8 PEM or a base64 32-byte seed
+                    (embedded default: <data-dir>/audit-signing.key, generated; PostgreSQL without it:
+                    checkpoints off)
   CLOS_RATE_LIMIT_PER_MINUTE          requests per minute per API token (default 600; 0 = off)
   CLOS_RATE_LIMIT_IP_PER_MINUTE       requests per minute per client address (default 1200; 0 = off)
   CLOS_RATE_LIMIT_WEBHOOK_PER_MINUTE  webhook requests per minute per address (default 6000; 0 = off)
   CLOS_GRAPHQL_MAX_DEPTH  deepest GraphQL query accepted (default 8)
   CLOS_GRAPHQL_MAX_COST   largest estimated GraphQL query cost accepted (default 1000)
+  CLOS_GRAPHQL_MAX_ALIASES    most aliased fields in a GraphQL query (default 30)
+  CLOS_GRAPHQL_MAX_FIELDS     most fields in a GraphQL query, fragments expanded (default 1000)
+  CLOS_GRAPHQL_MAX_MUTATIONS  most mutations in one GraphQL request (default 20)
+  CLOS_GRAPHQL_MAX_RESPONSE_MB  largest GraphQL response sent, in MiB (default 5)
+  CLOS_STREAM_MAX_PER_TOKEN   open event streams per API token (default 20; 0 = off)
+  CLOS_STREAM_MAX_PER_IP      open event streams per client address (default 100; 0 = off)
+  CLOS_PRESSURE_MAX_EVENT_LOOP_DELAY_MS  shed requests (503) above this event-loop delay (default 1000; 0 = off)
+  CLOS_PRESSURE_MAX_HEAP_MB   shed requests above this heap use (default 90% of the heap limit; 0 = off)
+  CLOS_PRESSURE_MAX_RSS_MB    shed requests above this resident memory (default 0 = off)
+  CLOS_SECRET_KEY   32-byte key (base64 or hex) encrypting stored secrets; required on PostgreSQL
+                    once secrets are stored (embedded default: <data-dir>/secret.key, generated)
+  CLOS_SECRET_KEY_PREVIOUS  decrypt-only previous key(s), comma-separated, during a rotation
 `;
 
 export class UsageError extends Error {}
+
+const MIB = 1024 * 1024;
 
 function port(value: string, name: string): number {
   const n = Number(value);
@@ -67,6 +101,18 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   if (!Number.isInteger(n) || n < min)
     throw new UsageError(`${name}: must be a whole number ≥ ${min}, got "${raw}"`);
   return n;
+}
+
+/** The audit signing key from the environment; a value that is not one exits 2 naming the formats. */
+function readAuditSigningKey(env: NodeJS.ProcessEnv): KeyObject | undefined {
+  const raw = env.CLOS_AUDIT_SIGNING_KEY;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    return parseAuditSigningKey(raw, 'CLOS_AUDIT_SIGNING_KEY');
+  } catch (e) {
+    if (e instanceof AuditKeyError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** Flags win over environment variables, which win over defaults. */
@@ -114,6 +160,9 @@ export function parseServerOptions(
     throw new UsageError(
       '--no-worker needs DATABASE_URL: with the embedded database no other process could run the jobs',
     );
+  const secretKeys = readSecretKeys(env);
+  if (typeof secretKeys === 'string') throw new UsageError(secretKeys);
+  const auditSigningKey = readAuditSigningKey(env);
   const adminToken = env.CLOS_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && !/^[\x21-\x7e]{24,200}$/.test(adminToken))
     throw new UsageError(
@@ -135,6 +184,8 @@ export function parseServerOptions(
     adminEmail: env.CLOS_ADMIN_EMAIL || 'admin@clos.local',
     logLevel: env.CLOS_LOG_LEVEL || 'info',
     demo: Boolean(v.demo),
+    ...(auditSigningKey ? { auditSigningKey } : {}),
+    secretKeys,
     mode: v['worker-only'] ? 'worker' : v['no-worker'] ? 'api' : 'all',
     rateLimit: {
       perToken: count(env, 'CLOS_RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.perToken, 0),
@@ -144,6 +195,26 @@ export function parseServerOptions(
     graphql: {
       maxDepth: count(env, 'CLOS_GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1),
       maxCost: count(env, 'CLOS_GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1),
+      maxAliases: count(env, 'CLOS_GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 1),
+      maxFields: count(env, 'CLOS_GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1),
+      maxMutations: count(env, 'CLOS_GRAPHQL_MAX_MUTATIONS', DEFAULT_QUERY_LIMITS.maxMutations, 1),
+      maxResponseBytes:
+        count(env, 'CLOS_GRAPHQL_MAX_RESPONSE_MB', DEFAULT_QUERY_LIMITS.maxResponseBytes / MIB, 1) * MIB,
+    },
+    streamLimits: {
+      perToken: count(env, 'CLOS_STREAM_MAX_PER_TOKEN', DEFAULT_STREAM_LIMITS.perToken, 0),
+      perAddress: count(env, 'CLOS_STREAM_MAX_PER_IP', DEFAULT_STREAM_LIMITS.perAddress, 0),
+    },
+    pressure: {
+      maxEventLoopDelayMs: count(
+        env,
+        'CLOS_PRESSURE_MAX_EVENT_LOOP_DELAY_MS',
+        DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
+        0,
+      ),
+      maxHeapUsedBytes:
+        count(env, 'CLOS_PRESSURE_MAX_HEAP_MB', Math.floor(defaultMaxHeapUsedBytes() / MIB), 0) * MIB,
+      maxRssBytes: count(env, 'CLOS_PRESSURE_MAX_RSS_MB', 0, 0) * MIB,
     },
   };
 }

@@ -11,23 +11,12 @@ import type {
 import { z } from 'zod';
 import { errorSchema, type Json } from '../api.ts';
 import type { RouteDefinition } from '../routes.ts';
-import { idParam, listQuery, page, slugParam, ts, uuid } from './common.ts';
+import { day, email, idParam, listQuery, nonEmpty, page, slugParam, ts, uuid } from './common.ts';
 
-const nonEmpty = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 // Shown as links on the agenda: http(s) only, never `javascript:`.
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2000, 'must be at most 2000 characters');
-const isCalendarDate = (value: string) => {
-  const [y, m, d] = value.split('-').map(Number) as [number, number, number];
-  const t = new Date(Date.UTC(y, m - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
-};
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine(isCalendarDate, 'must be a date YYYY-MM-DD');
 const commitmentStatus = z.enum(['open', 'done', 'dropped']);
 
 // ---------------------------------------------------------------- daily rhythm
@@ -53,7 +42,7 @@ export const recordCommitmentBody = z.strictObject({
     .string()
     .trim()
     .toLowerCase()
-    .pipe(z.email('must be an email address'))
+    .pipe(email)
     .optional()
     .meta({ description: 'the member it is for (admins and the pod lead); default: the caller' }),
 });

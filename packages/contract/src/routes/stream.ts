@@ -78,6 +78,8 @@ export const streamRoutes = {
           '`event: reset` when events a resuming client missed are no longer retained. Reconnect with ' +
           '`Last-Event-ID` (or `lastEventId`) to receive what was missed. See docs/events.md.',
       }),
+      // Too many open streams for the token or from the address (CLOS_STREAM_MAX_PER_TOKEN / _PER_IP).
+      429: errorSchema,
       503: errorSchema,
     },
     permission: 'read',

@@ -25,7 +25,10 @@ export const webhookDeliverySchema = z
     eventId: uuid,
     eventType: z.string(),
     attempt: z.number().int(),
-    status: z.enum(['succeeded', 'failed', 'abandoned']),
+    status: z.enum(['succeeded', 'failed', 'abandoned', 'blocked']).meta({
+      description:
+        'blocked: not sent, the host is or resolves to an internal address (webhooks.allowPrivateNetworks); not retried',
+    }),
     statusCode: z.number().int().nullable(),
     error: z.string().nullable(),
     durationMs: z.number().int(),
@@ -36,7 +39,10 @@ export const webhookDeliverySchema = z
 // Shapes only: which URLs, event types and secret lengths are acceptable is the domain's to say
 // (it names `events[i]` for an unknown type).
 export const createWebhookBody = z.strictObject({
-  url: z.string().min(1).max(2000).meta({ description: 'absolute http(s) URL the events are POSTed to' }),
+  url: z.string().min(1).max(2000).meta({
+    description:
+      'absolute http(s) URL the events are POSTed to; not an internal address unless webhooks.allowPrivateNetworks allows it',
+  }),
   events: z
     .array(z.string().max(100))
     .max(100)

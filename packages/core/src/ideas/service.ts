@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from 
 import type { IdeaFilter, PageRequest, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { createProjectInTx } from '../stages/service.ts';
-import { podBySlug, type WipLimitExceeded } from '../wip/service.ts';
+import { acquireInTx, podBySlug, releaseInTx, type WipLimitExceeded } from '../wip/service.ts';
 import {
   checkScores,
   ideaScore,
@@ -31,19 +31,48 @@ function assertPending(idea: Idea, verb: string): void {
     throw new ConflictError(`cannot ${verb} an idea that is ${idea.status}`, { status: idea.status });
 }
 
+/** The WIP type whose slots ideas under evaluation hold, when the policy declares it. */
+export const IDEA_WIP_TYPE = 'idea';
+
+const holdsSlots = (deps: Pick<Deps, 'policy'>) =>
+  deps.policy.wip.types.some((t) => t.name === IDEA_WIP_TYPE);
+
+/**
+ * Frees the slot an idea held while under evaluation (promoted or archived), in the caller's
+ * transaction. A slot released by hand earlier is simply not found.
+ */
+async function releaseIdeaSlot(deps: Deps, repos: Repositories, ctx: Ctx, idea: Idea, why: string) {
+  if (!idea.podId) return;
+  const lock = await repos.wip.openLockForItem(idea.podId, IDEA_WIP_TYPE, idea.id);
+  if (!lock) return;
+  const pod = (await repos.pods.byId(idea.podId))!;
+  await releaseInTx(deps, repos, ctx, lock, pod, why);
+}
+
 /** The idea ledger (seed §2.1 `ideas`). */
 export function createIdeaService(deps: Deps) {
   const { uow, clock, ids, policy } = deps;
   return {
-    async submit(ctx: Ctx, input: { title: string; description?: string | null | undefined }): Promise<Idea> {
+    /**
+     * Puts an idea in the ledger. Submitted for a pod, it takes one of the pod's `idea` WIP slots in the
+     * same transaction (when the policy declares that type): a pod evaluates only so many ideas at
+     * once, and a full pod refuses the idea with its holders, storing nothing.
+     */
+    async submit(
+      ctx: Ctx,
+      input: { title: string; description?: string | null | undefined; pod?: string | undefined },
+    ): Promise<Result<Idea, WipLimitExceeded>> {
       assertCan(ctx.actor, 'ideas:contribute');
       return uow.run(async (repos) => {
+        const pod = input.pod === undefined ? null : await podBySlug(repos, input.pod);
+        if (pod) assertPodScope(ctx.actor, pod.id, pod.slug);
         const now = clock.now();
         const idea: Idea = {
           id: ids.uuid(),
           title: input.title,
           description: input.description ?? null,
           submittedBy: ctx.actor.userId,
+          podId: pod?.id ?? null,
           evaluationScore: null,
           evaluationCount: 0,
           status: 'pending',
@@ -52,17 +81,21 @@ export function createIdeaService(deps: Deps) {
           createdAt: now,
           updatedAt: now,
         };
+        if (pod && holdsSlots(deps)) {
+          const slot = await acquireInTx(deps, repos, ctx, pod, IDEA_WIP_TYPE, idea.id);
+          if (!slot.ok) return slot;
+        }
         await repos.ideas.insert(idea);
         await repos.audit.append(
           auditEntry(ctx, now, {
-            podId: null,
+            podId: pod?.id ?? null,
             action: 'idea.submitted',
             subjectType: 'idea',
             subjectId: idea.id,
-            after: { title: idea.title },
+            after: { title: idea.title, ...(pod ? { pod: pod.slug } : {}) },
           }),
         );
-        return idea;
+        return ok(idea);
       });
     },
 
@@ -150,6 +183,7 @@ export function createIdeaService(deps: Deps) {
           ideaId: id,
         });
         if (!created.ok) return created;
+        await releaseIdeaSlot(deps, repos, ctx, idea, 'idea promoted');
         const now = clock.now();
         const patch = { status: 'promoted' as const, promotedToProjectId: created.value.id, updatedAt: now };
         await repos.ideas.update(id, patch);
@@ -175,6 +209,7 @@ export function createIdeaService(deps: Deps) {
         const idea = await ideaById(repos, id, true);
         if (idea.status === 'archived') return idea;
         assertPending(idea, 'archive');
+        await releaseIdeaSlot(deps, repos, ctx, idea, 'idea archived');
         const now = clock.now();
         const patch = { status: 'archived' as const, archivedReason: reason, updatedAt: now };
         await repos.ideas.update(id, patch);

@@ -146,3 +146,46 @@ describe('notificationFor', () => {
     ).toBe('payments: Resolved: pod health 55 is below 70');
   });
 });
+
+describe('gate.ready and digest wording', () => {
+  it('says the gate waits for approvals while they are missing, and ready only when it can advance', () => {
+    const waiting = notificationFor(
+      event('gate.ready', {
+        projectName: 'Checkout',
+        stage: 'build',
+        approvalsNeeded: 2,
+        approverRoles: ['pod-lead', 'admin'],
+        canAdvance: false,
+      }),
+      'payments',
+    );
+    expect(waiting?.title).toBe('payments: Checkout needs approval to advance to build');
+    expect(waiting?.text).toBe(
+      'Its gate into build has the evidence it needs. It waits for 2 more approvals from pod-lead or admin.',
+    );
+    expect(waiting?.text).not.toContain('all the evidence and approvals');
+    const ready = notificationFor(
+      event('gate.ready', { projectName: 'Checkout', stage: 'build', approvalsNeeded: 0, canAdvance: true }),
+      'payments',
+    );
+    expect(ready?.title).toBe('payments: Checkout is ready to advance to build');
+    expect(ready?.text).toBe(
+      'Its gate into build has all the evidence and approvals it needs. A member of the pod can advance it now.',
+    );
+  });
+
+  it('ends a digest summary with a full stop before the next sentence', () => {
+    const digest = notificationFor(
+      event('rhythm.digest_ready', {
+        phase: 'unblock',
+        day: '2026-03-02',
+        summary:
+          '1 blocked project, 0 gates awaiting approval, 0 stale WIP locks, 2 members without a commitment',
+      }),
+      'payments',
+    );
+    expect(digest?.text).toBe(
+      '1 blocked project, 0 gates awaiting approval, 0 stale WIP locks, 2 members without a commitment. Read it in the dashboard or at GET /api/v1/pods/payments/rhythm/today.',
+    );
+  });
+});

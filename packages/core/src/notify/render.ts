@@ -56,6 +56,18 @@ function list(data: Data, ...keys: string[]): unknown[] {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/**
+ * Parts as sentences: each ends with a full stop unless it already ends a sentence (or a list line),
+ * so a summary without its own stop never runs into the next sentence.
+ */
+function sentences(...parts: (string | null | undefined)[]): string {
+  return parts
+    .map((p) => p?.trim())
+    .filter((p): p is string => Boolean(p))
+    .map((p) => (/[.!?:\n]$/.test(p) ? p : `${p}.`))
+    .join(' ');
+}
+
 /** "payments: " for a pod's event, nothing for a company-wide one. */
 const prefix = (pod: string | null) => (pod ? `${pod}: ` : '');
 
@@ -76,21 +88,36 @@ const RENDERERS: Record<(typeof NOTIFIABLE_EVENT_TYPES)[number], Renderer> = {
     const summary = str(data, 'summary');
     return {
       title: `${prefix(pod)}${phase} digest${day ? ` for ${day}` : ''} is ready`,
-      text: [
-        summary ?? PHASE_TEXT[phase] ?? 'The daily rhythm produced its digest.',
-        pod ? `Read it in the dashboard or at GET /api/v1/pods/${pod}/rhythm/today.` : null,
-      ]
-        .filter(Boolean)
-        .join(' '),
+      text: sentences(
+        summary ?? PHASE_TEXT[phase] ?? 'The daily rhythm produced its digest',
+        pod ? `Read it in the dashboard or at GET /api/v1/pods/${pod}/rhythm/today` : null,
+      ),
     };
   },
 
   'gate.ready': (data, pod) => {
     const project = str(data, 'projectName', 'name', 'project') ?? 'A project';
     const next = str(data, 'nextStage', 'toStage', 'stage');
+    const into = next ? ` into ${next}` : '';
+    // Sent twice per evidence: when approvers are needed, and again once the gate is fully met.
+    if (field(data, 'canAdvance') === false) {
+      const needed = num(data, 'approvalsNeeded');
+      const roles = list(data, 'approverRoles').filter((r): r is string => typeof r === 'string');
+      const who = roles.length ? ` from ${roles.join(' or ')}` : '';
+      return {
+        title: `${prefix(pod)}${project} needs approval to advance${next ? ` to ${next}` : ''}`,
+        text: sentences(
+          `Its gate${into} has the evidence it needs`,
+          needed ? `It waits for ${plural(needed, 'more approval')}${who}` : `It waits for approvals${who}`,
+        ),
+      };
+    }
     return {
       title: `${prefix(pod)}${project} is ready to advance${next ? ` to ${next}` : ''}`,
-      text: `Its gate${next ? ` into ${next}` : ''} has all the evidence and approvals it needs. A member of the pod can advance it now.`,
+      text: sentences(
+        `Its gate${into} has all the evidence and approvals it needs`,
+        'A member of the pod can advance it now',
+      ),
     };
   },
 

@@ -21,6 +21,7 @@ import type {
   WipLock,
 } from '../entities.ts';
 import type { AlertRepository } from './alerts.ts';
+import type { AuditCheckpointRepository } from './audit-checkpoints.ts';
 import type { DashboardRepository } from './dashboard.ts';
 import type { DemoRepository } from './demos.ts';
 import type { DeploymentRepository } from './deployments.ts';
@@ -182,8 +183,8 @@ export interface AuditRepository {
   /** Appends one event to the chain; serialised so sequences are gap-free. */
   append(event: NewAuditEvent): Promise<AuditEvent>;
   list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>>;
-  /** Every event in sequence order, read in batches. */
-  iterate(): AsyncIterable<AuditEvent>;
+  /** Every event in sequence order (after sequence `after`, when given), read in batches. */
+  iterate(after?: number): AsyncIterable<AuditEvent>;
   /** The chain head stored beside the log; null before the first event. */
   head(): Promise<{ sequence: number; hash: string } | null>;
 }
@@ -219,6 +220,7 @@ export interface Repositories {
   ideas: IdeaRepository;
   health: HealthRepository;
   audit: AuditRepository;
+  auditCheckpoints: AuditCheckpointRepository;
   tokens: TokenRepository;
   configState: ConfigStateRepository;
   events: EventRepository;

@@ -15,7 +15,11 @@ export interface Webhook {
   disabledAt: Date | null;
 }
 
-export type WebhookDeliveryStatus = 'succeeded' | 'failed' | 'abandoned';
+/**
+ * `blocked`: not sent, because the URL's host is or resolves to an address CLOS does not send to
+ * (loopback, private, metadata…; see `webhooks.allowPrivateNetworks`). Final: not retried.
+ */
+export type WebhookDeliveryStatus = 'succeeded' | 'failed' | 'abandoned' | 'blocked';
 
 /** One attempt to deliver one event to one webhook. */
 export interface WebhookDelivery {

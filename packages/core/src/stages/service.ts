@@ -18,7 +18,7 @@ import {
 } from '../errors.ts';
 import type { PageRequest, ProjectFilter, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
-import { acquireInTx, podBySlug, type WipLimitExceeded } from '../wip/service.ts';
+import { acquireInTx, podBySlug, releaseInTx, type WipLimitExceeded } from '../wip/service.ts';
 import { evaluateGate, type GateEvaluation, nextStageOf } from './gate.ts';
 
 export interface GateCriteriaUnmet {
@@ -413,19 +413,8 @@ export function createStageService(deps: Deps) {
         const now = clock.now();
         if (project.wipLockId) {
           const lock = await repos.wip.lockById(project.wipLockId);
-          if (lock && !lock.releasedAt) {
-            await repos.wip.release(lock.id, now, ctx.actor.userId);
-            await repos.audit.append(
-              auditEntry(ctx, now, {
-                podId: pod.id,
-                action: 'wip.released',
-                subjectType: 'wip_lock',
-                subjectId: lock.id,
-                before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
-                reason: `project ${input.outcome}`,
-              }),
-            );
-          }
+          if (lock && !lock.releasedAt)
+            await releaseInTx(deps, repos, ctx, lock, pod, `project ${input.outcome}`);
         }
         const patch = {
           closedAt: now,

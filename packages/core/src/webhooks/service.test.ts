@@ -23,7 +23,30 @@ describe('checkWebhookInput', () => {
         secret: SECRET,
       }),
     ).toEqual(['idea.submitted']);
-    expect(checkWebhookInput({ url: 'http://127.0.0.1:9/h', events: ['*'], secret: SECRET })).toEqual(['*']);
+    expect(
+      checkWebhookInput({ url: 'http://127.0.0.1:9/h', events: ['*'], secret: SECRET }, ['127.0.0.0/8']),
+    ).toEqual(['*']);
+  });
+
+  it('refuses a URL whose host is literally an internal address, unless the operator opened it', () => {
+    const input = { url: 'http://[::ffff:127.0.0.1]:9/h', events: ['*'], secret: SECRET };
+    expect(problems(input)).toEqual([
+      {
+        path: 'url',
+        message:
+          'points at a loopback address (::ffff:7f00:1), where CLOS does not deliver; set webhooks.allowPrivateNetworks in clos.config.yaml to allow it',
+      },
+    ]);
+    expect(checkWebhookInput(input, true)).toEqual(['*']);
+    expect(checkWebhookInput({ ...input, url: 'http://localhost:9/h' }, ['127.0.0.0/8'])).toEqual(['*']);
+    expect(() => checkWebhookInput({ ...input, url: 'http://10.0.0.1/h' }, ['127.0.0.0/8'])).toThrow(
+      'url: points at a private-network address (10.0.0.1)',
+    );
+    expect(() => checkWebhookInput({ ...input, url: 'http://169.254.169.254/' }, true)).toThrow(
+      'url: points at a cloud metadata endpoint (169.254.169.254), where CLOS does not deliver; it stays closed unless a range listed in webhooks.allowPrivateNetworks contains it',
+    );
+    // Names are resolved (and checked) when delivering, not here.
+    expect(checkWebhookInput({ ...input, url: 'https://hooks.internal.example/h' })).toEqual(['*']);
   });
 
   it('names every offending field at once', () => {

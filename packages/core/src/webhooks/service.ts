@@ -2,6 +2,13 @@ import { assertCan } from '../auth/permissions.ts';
 import { auditEntry, type Ctx, type Deps } from '../context.ts';
 import { type FieldProblem, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isDomainEventType } from '../events/catalog.ts';
+import {
+  type AllowPrivateNetworks,
+  allowPrivateNetworksAdvice,
+  createAddressPolicy,
+  forbiddenRangeLabel,
+  literalHostRefusal,
+} from '../outbound/address-policy.ts';
 import type { Page, PageRequest } from '../ports/repositories.ts';
 import type { Webhook, WebhookDelivery } from '../ports/webhooks.ts';
 
@@ -25,11 +32,15 @@ export function webhookView(webhook: Webhook): WebhookView {
 }
 
 /**
- * Checks a registration, naming every offending field: an absolute http(s) URL, event types from the
- * catalog (or exactly `["*"]`), a secret of 16–256 characters. Returns the event list to store
- * (duplicates removed).
+ * Checks a registration, naming every offending field: an absolute http(s) URL whose host is not
+ * literally an internal address (unless `allowPrivateNetworks` opens it), event types from the catalog
+ * (or exactly `["*"]`), a secret of 16–256 characters. Returns the event list to store (duplicates
+ * removed). Host names are not resolved here: each delivery checks what they resolve to.
  */
-export function checkWebhookInput(input: WebhookInput): string[] {
+export function checkWebhookInput(
+  input: WebhookInput,
+  allowPrivateNetworks: AllowPrivateNetworks = false,
+): string[] {
   const problems: FieldProblem[] = [];
   let url: URL | null = null;
   try {
@@ -41,6 +52,14 @@ export function checkWebhookInput(input: WebhookInput): string[] {
     problems.push({ path: 'url', message: 'must be an absolute http:// or https:// URL' });
   else if (url.username || url.password)
     problems.push({ path: 'url', message: 'must not carry credentials (the secret signs every delivery)' });
+  else {
+    const refusal = literalHostRefusal(url, createAddressPolicy(allowPrivateNetworks));
+    if (refusal)
+      problems.push({
+        path: 'url',
+        message: `points at ${forbiddenRangeLabel(refusal.range)} (${refusal.address}), where CLOS does not deliver; ${allowPrivateNetworksAdvice(refusal.range)}`,
+      });
+  }
 
   if (input.events.length === 0)
     problems.push({ path: 'events', message: 'must list at least one event type, or "*" for all' });
@@ -76,7 +95,7 @@ export function createWebhookService(deps: Deps) {
     /** Registers a webhook; it receives events dispatched from now on. */
     async create(ctx: Ctx, input: WebhookInput): Promise<WebhookView> {
       assertCan(ctx.actor, 'webhooks:manage');
-      const events = checkWebhookInput(input);
+      const events = checkWebhookInput(input, deps.policy.webhooks.allowPrivateNetworks);
       return uow.run(async (repos) => {
         const now = clock.now();
         const webhook: Webhook = {

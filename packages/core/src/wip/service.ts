@@ -125,6 +125,34 @@ export async function acquireInTx(
   return ok({ lock, created: true });
 }
 
+/**
+ * Releases an open lock inside the caller's transaction, with its audit event: the one way a slot is
+ * freed (by hand, by closing a project, by an idea leaving evaluation). `reason` says why when it is
+ * not the holder letting go.
+ */
+export async function releaseInTx(
+  deps: Pick<Deps, 'clock'>,
+  repos: Repositories,
+  ctx: Ctx,
+  lock: WipLock,
+  pod: Pod,
+  reason?: string,
+): Promise<WipLock> {
+  const now = deps.clock.now();
+  await repos.wip.release(lock.id, now, ctx.actor.userId);
+  await repos.audit.append(
+    auditEntry(ctx, now, {
+      podId: pod.id,
+      action: 'wip.released',
+      subjectType: 'wip_lock',
+      subjectId: lock.id,
+      before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
+      ...(reason ? { reason } : {}),
+    }),
+  );
+  return { ...lock, releasedAt: now, releasedBy: ctx.actor.userId };
+}
+
 export async function podBySlug(repos: Repositories, slug: string): Promise<Pod> {
   const pod = await repos.pods.bySlug(slug);
   if (!pod) throw new NotFoundError('pod', slug);
@@ -191,18 +219,7 @@ export function createWipService(deps: Deps) {
         if (lock.releasedAt) return lock;
         if (!canRelease(ctx.actor, lock))
           throw new ForbiddenError('developers may release only the WIP locks they acquired');
-        const now = clock.now();
-        await repos.wip.release(lock.id, now, ctx.actor.userId);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'wip.released',
-            subjectType: 'wip_lock',
-            subjectId: lock.id,
-            before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
-          }),
-        );
-        return { ...lock, releasedAt: now, releasedBy: ctx.actor.userId };
+        return releaseInTx(deps, repos, ctx, lock, pod);
       });
     },
 

@@ -1,4 +1,4 @@
-import { type Alert, type AlertRepository, InvalidInputError } from '@clos/core';
+import type { Alert, AlertRepository } from '@clos/core';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
@@ -17,12 +17,8 @@ const rank = sql<number>`(case when ${a.status} = 'open' then 0 else 1 end)`;
 const sortAt = sql<Date>`coalesce(${a.resolvedAt}, ${a.openedAt})`;
 
 // Rank ascending, then time and id descending: the rows that sort after the cursor's row.
-const afterCursor = (r: number, at: Date, id: string) => {
-  if (!Number.isFinite(r) || Number.isNaN(at.getTime()) || !UUID.test(id))
-    throw new InvalidInputError([{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
-  return sql`(${rank} > ${r} or (${rank} = ${r} and (${sortAt} < ${at.toISOString()}::timestamptz or (${sortAt} = ${at.toISOString()}::timestamptz and ${a.id} < ${id}::uuid))))`;
-};
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const afterCursor = (r: number, at: Date, id: string) =>
+  sql`(${rank} > ${r} or (${rank} = ${r} and (${sortAt} < ${at.toISOString()}::timestamptz or (${sortAt} = ${at.toISOString()}::timestamptz and ${a.id} < ${id}::uuid))))`;
 
 export function alertRepository(db: Db): AlertRepository {
   return {
@@ -58,7 +54,7 @@ export function alertRepository(db: Db): AlertRepository {
       return rows.length === 1;
     },
     async list(f, { limit, cursor }) {
-      const after = decodeCursor(cursor, 3);
+      const after = decodeCursor(cursor, ['int', 'timestamp', 'uuid']);
       const rows = await db
         .select()
         .from(a)
@@ -67,7 +63,7 @@ export function alertRepository(db: Db): AlertRepository {
             f.status ? eq(a.status, f.status) : undefined,
             f.podId ? eq(a.podId, f.podId) : undefined,
             f.kind ? eq(a.kind, f.kind) : undefined,
-            after ? afterCursor(Number(after[0]), new Date(String(after[1])), String(after[2])) : undefined,
+            after ? afterCursor(...after) : undefined,
           ),
         )
         .orderBy(asc(rank), desc(sortAt), desc(a.id))

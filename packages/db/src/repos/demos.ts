@@ -52,13 +52,11 @@ export function demoRepository(db: Db): DemoRepository {
       await db.update(t.weeklyDemos).set(patch).where(eq(t.weeklyDemos.id, id));
     },
     async list(podId, { limit, cursor }) {
-      const after = decodeCursor(cursor, 1);
+      const after = decodeCursor(cursor, ['text']);
       const rows = await db
         .select()
         .from(t.weeklyDemos)
-        .where(
-          and(eq(t.weeklyDemos.podId, podId), after ? lt(t.weeklyDemos.week, String(after[0])) : undefined),
-        )
+        .where(and(eq(t.weeklyDemos.podId, podId), after ? lt(t.weeklyDemos.week, after[0]) : undefined))
         .orderBy(desc(t.weeklyDemos.week))
         .limit(limit + 1);
       return pageOf(rows.map(toDemo), limit, (d) => [d.week]);

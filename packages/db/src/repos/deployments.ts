@@ -24,7 +24,7 @@ export function deploymentRepository(db: Db): DeploymentRepository {
       await db.update(d).set(patch).where(eq(d.id, id));
     },
     async list(f, { limit, cursor }) {
-      const after = decodeCursor(cursor, 2);
+      const after = decodeCursor(cursor, ['timestamp', 'uuid']);
       const rows = await db
         .select()
         .from(d)
@@ -33,10 +33,7 @@ export function deploymentRepository(db: Db): DeploymentRepository {
             f.podId ? eq(d.podId, f.podId) : undefined,
             f.status ? eq(d.status, f.status) : undefined,
             after
-              ? or(
-                  lt(d.startedAt, new Date(String(after[0]))),
-                  and(eq(d.startedAt, new Date(String(after[0]))), lt(d.id, String(after[1]))),
-                )
+              ? or(lt(d.startedAt, after[0]), and(eq(d.startedAt, after[0]), lt(d.id, after[1])))
               : undefined,
           ),
         )

@@ -3,30 +3,45 @@ import { and, desc, eq, lt, or } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
+import { openSecret, type SecretBox, sealSecret } from '../secret-box.ts';
+import { sealedPlace } from '../secrets-at-rest.ts';
 
-const toWebhook = (r: typeof t.webhooks.$inferSelect): Webhook => r;
 const toDelivery = (r: typeof t.webhookDeliveries.$inferSelect): WebhookDelivery => r;
 
-export function webhookRepository(db: Db): WebhookRepository {
+/**
+ * The signing secret is sealed here, on its way into the table, and opened on its way out: the domain
+ * works with the plain secret, the database (and its dumps and backups) only ever holds ciphertext.
+ */
+export function webhookRepository(db: Db, box?: SecretBox): WebhookRepository {
+  const place = (id: string) => sealedPlace('webhooks.secret', id);
+  // Opened when used, not when read: the outbox relay matches every event against all active
+  // webhooks without needing a secret, so a value that does not open (altered, or under a key this
+  // process lacks) fails only what signs with it or shows it, and never stalls the relay.
+  const toWebhook = ({ secret: stored, ...row }: typeof t.webhooks.$inferSelect): Webhook =>
+    Object.defineProperty(row, 'secret', {
+      get: () => openSecret(box, stored, place(row.id)),
+      enumerable: true,
+    }) as Webhook;
   return {
     async insert(webhook) {
-      await db.insert(t.webhooks).values(webhook);
+      await db
+        .insert(t.webhooks)
+        .values({ ...webhook, secret: sealSecret(box, webhook.secret, place(webhook.id)) });
     },
     async byId(id) {
       const [row] = await db.select().from(t.webhooks).where(eq(t.webhooks.id, id));
       return row ? toWebhook(row) : null;
     },
     async list({ limit, cursor }) {
-      const after = decodeCursor(cursor, 2);
-      const at = after ? new Date(String(after[0])) : null;
+      const after = decodeCursor(cursor, ['timestamp', 'uuid']);
       const rows = await db
         .select()
         .from(t.webhooks)
         .where(
-          at
+          after
             ? or(
-                lt(t.webhooks.createdAt, at),
-                and(eq(t.webhooks.createdAt, at), lt(t.webhooks.id, String(after![1]))),
+                lt(t.webhooks.createdAt, after[0]),
+                and(eq(t.webhooks.createdAt, after[0]), lt(t.webhooks.id, after[1])),
               )
             : undefined,
         )
@@ -49,8 +64,7 @@ export function webhookRepository(db: Db): WebhookRepository {
     },
     async deliveries(webhookId, { limit, cursor }) {
       const d = t.webhookDeliveries;
-      const after = decodeCursor(cursor, 3);
-      const at = after ? new Date(String(after[0])) : null;
+      const after = decodeCursor(cursor, ['timestamp', 'int', 'uuid']);
       // Attempts of one event may share a timestamp (a coarse or injected clock): the attempt number
       // breaks the tie so a retry still lists above the attempt it repeats.
       const rows = await db
@@ -59,11 +73,11 @@ export function webhookRepository(db: Db): WebhookRepository {
         .where(
           and(
             eq(d.webhookId, webhookId),
-            at
+            after
               ? or(
-                  lt(d.attemptedAt, at),
-                  and(eq(d.attemptedAt, at), lt(d.attempt, Number(after![1]))),
-                  and(eq(d.attemptedAt, at), eq(d.attempt, Number(after![1])), lt(d.id, String(after![2]))),
+                  lt(d.attemptedAt, after[0]),
+                  and(eq(d.attemptedAt, after[0]), lt(d.attempt, after[1])),
+                  and(eq(d.attemptedAt, after[0]), eq(d.attempt, after[1]), lt(d.id, after[2])),
                 )
               : undefined,
           ),

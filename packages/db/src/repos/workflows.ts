@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInputError, type WorkflowRepository, type WorkflowRun, type WorkflowStep } from '@clos/core';
+import type { WorkflowRepository, WorkflowRun, WorkflowStep } from '@clos/core';
 import { and, asc, desc, eq, inArray, isNotNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
@@ -46,10 +46,7 @@ export function workflowRepository(db: Db): WorkflowRepository {
       await db.update(t.workflowRuns).set(patch).where(eq(t.workflowRuns.id, id));
     },
     async list(f, { limit, cursor }) {
-      const after = decodeCursor(cursor, 2);
-      const afterAt = after ? new Date(String(after[0])) : null;
-      if (afterAt && Number.isNaN(afterAt.getTime()))
-        throw new InvalidInputError([{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
+      const after = decodeCursor(cursor, ['timestamp', 'uuid']);
       const conditions = [
         f.workflow ? eq(t.workflowRuns.workflow, f.workflow) : undefined,
         f.podId ? eq(t.workflowRuns.podId, f.podId) : undefined,
@@ -58,11 +55,8 @@ export function workflowRepository(db: Db): WorkflowRepository {
         f.status ? eq(t.workflowRuns.status, f.status) : undefined,
         after
           ? or(
-              lt(t.workflowRuns.createdAt, new Date(String(after[0]))),
-              and(
-                eq(t.workflowRuns.createdAt, new Date(String(after[0]))),
-                lt(t.workflowRuns.id, String(after[1])),
-              ),
+              lt(t.workflowRuns.createdAt, after[0]),
+              and(eq(t.workflowRuns.createdAt, after[0]), lt(t.workflowRuns.id, after[1])),
             )
           : undefined,
       ];

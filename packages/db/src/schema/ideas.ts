@@ -1,4 +1,5 @@
 import { index, integer, numeric, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { pods } from './pods.ts';
 import { projects } from './projects.ts';
 import { users } from './users.ts';
 
@@ -9,6 +10,8 @@ export const ideas = pgTable(
     title: varchar('title', { length: 500 }).notNull(),
     description: text('description'),
     submittedBy: uuid('submitted_by').references(() => users.id),
+    /** The pod the idea was submitted to: it holds one of that pod's `idea` WIP slots while pending. */
+    podId: uuid('pod_id').references(() => pods.id),
     evaluationScore: numeric('evaluation_score', { precision: 3, scale: 2, mode: 'number' }),
     evaluationCount: integer('evaluation_count').notNull().default(0),
     status: text('status', { enum: ['pending', 'promoted', 'archived'] })

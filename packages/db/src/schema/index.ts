@@ -1,6 +1,7 @@
 export * from './alerts.ts';
 export * from './api-tokens.ts';
 export * from './approvals.ts';
+export * from './audit-checkpoints.ts';
 export * from './audit-events.ts';
 export * from './audit-head.ts';
 export * from './config-state.ts';

@@ -29,7 +29,7 @@ export const webhookDeliveries = pgTable(
       .references(() => domainEvents.id),
     eventType: text('event_type').notNull(),
     attempt: integer('attempt').notNull(),
-    status: text('status', { enum: ['succeeded', 'failed', 'abandoned'] }).notNull(),
+    status: text('status', { enum: ['succeeded', 'failed', 'abandoned', 'blocked'] }).notNull(),
     statusCode: integer('status_code'),
     error: text('error'),
     durationMs: integer('duration_ms').notNull(),

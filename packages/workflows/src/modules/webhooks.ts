@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { DomainEvent, Policy, Webhook, WebhookDeliveryStatus } from '@clos/core';
 import { createRepositories, type Db } from '@clos/db';
+import { createOutboundClient, OutboundBlockedError } from '@clos/outbound';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 import type { JobDefinition } from '../queue.ts';
 
@@ -72,6 +73,7 @@ function failureMessage(error: unknown, timeoutSeconds: number): string {
  * Outbound webhooks: every dispatched event becomes one delivery job per active webhook subscribed to
  * its type (enqueued in the relay's transaction, so exactly once per event). The job POSTs the signed
  * event and logs each attempt; a failed attempt throws so pg-boss retries it with exponential backoff.
+ * A receiver at an internal address (`webhooks.allowPrivateNetworks`) is recorded as blocked, not retried.
  */
 export function webhooksModule(env: RuntimeEnv): RuntimeModule {
   const { database, deps, policy } = env;
@@ -79,6 +81,12 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
   // The relay hands a batch of events to subscribers in one transaction: read the webhooks once per
   // batch, not once per event.
   const activeByTx = new WeakMap<Db, Promise<Webhook[]>>();
+  // Receivers are URLs admins chose: each connection is checked against internal ranges, at the
+  // moment it is made, to the address it is made to (docs/webhooks.md#internal-addresses).
+  const outbound = createOutboundClient({
+    allowPrivateNetworks: p.allowPrivateNetworks,
+    ...(env.outboundLookup ? { lookup: env.outboundLookup } : {}),
+  });
 
   const delivery: JobDefinition<{ webhookId: string; eventId: string }> = {
     queue: WEBHOOK_QUEUE,
@@ -89,7 +97,7 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
       expireInSeconds: Math.ceil(p.timeoutSeconds) + 60,
     },
     async handle({ webhookId, eventId }, meta) {
-      const repos = createRepositories(database.db, randomUUID);
+      const repos = createRepositories(database.db, randomUUID, undefined, env.secretBox);
       const [webhook, event] = await Promise.all([
         repos.webhooks.byId(webhookId),
         repos.eventLog.byId(eventId),
@@ -126,7 +134,7 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
       let statusCode: number | null = null;
       let error: string | null = null;
       try {
-        const response = await fetch(webhook.url, {
+        const response = await outbound.fetch(webhook.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -148,6 +156,11 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
           error = `redirect to ${response.headers.get('location') ?? '(no location)'} not followed`;
         else if (statusCode < 200 || statusCode >= 300) error = `the receiver answered ${statusCode}`;
       } catch (e) {
+        // Final, and without the network's words: waiting does not make an address allowed (the
+        // operator's setting or the URL must change), and retrying a name whose answers vary would
+        // only probe the resolver again. The message names the rule, not the address.
+        if (e instanceof OutboundBlockedError)
+          return record('blocked', { error: e.message, durationMs: Math.round(performance.now() - started) });
         error = failureMessage(e, p.timeoutSeconds);
       }
       const durationMs = Math.round(performance.now() - started);
@@ -165,7 +178,7 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
         async dispatch(event, { tx, enqueue }) {
           let active = activeByTx.get(tx);
           if (!active) {
-            active = createRepositories(tx, randomUUID).webhooks.active();
+            active = createRepositories(tx, randomUUID, undefined, env.secretBox).webhooks.active();
             activeByTx.set(tx, active);
           }
           for (const webhook of await active)
@@ -175,5 +188,6 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
       },
     ],
     jobs: [delivery as JobDefinition<never>],
+    stop: () => outbound.close(),
   };
 }

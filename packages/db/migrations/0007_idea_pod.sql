@@ -1,0 +1,2 @@
+ALTER TABLE "ideas" ADD COLUMN "pod_id" uuid;--> statement-breakpoint
+ALTER TABLE "ideas" ADD CONSTRAINT "ideas_pod_id_pods_id_fk" FOREIGN KEY ("pod_id") REFERENCES "public"."pods"("id") ON DELETE no action ON UPDATE no action;
