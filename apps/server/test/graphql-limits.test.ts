@@ -52,6 +52,16 @@ describe.each(testEngines())('GraphQL request limits on %s', (engine) => {
   });
   afterAll(() => h.close());
 
+  it('refuses a query nested thousands of levels deep before parsing it (400, not a stack overflow)', async () => {
+    const selections = `${'{ a '.repeat(5000)}${'}'.repeat(5000)}`;
+    const inline = `mutation { archiveIdea(id: ${'{a:'.repeat(5000)}1${'}'.repeat(5000)}, reason: "x") { id } }`;
+    for (const query of [selections, inline]) {
+      const res = await gql(query, viewer);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().errors[0].extensions).toMatchObject({ code: 'query_too_complex' });
+    }
+  });
+
   it('takes only GraphQL text: a JSON value or a JSON-encoded syntax tree is a syntax error (400)', async () => {
     const tree = JSON.stringify({
       kind: 'Document',

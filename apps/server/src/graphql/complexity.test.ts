@@ -4,6 +4,7 @@ import {
   ASSUMED_LIST_SIZE,
   checkLimits,
   checkShape,
+  graphqlTextDepth,
   MAX_INTROSPECTION_FIELDS,
   measureQuery,
 } from './complexity.ts';
@@ -109,5 +110,18 @@ describe('checkShape', () => {
     // Forty spreads deep before the first field: the walk's own cap (4 × the field limit) ends it.
     expect(huge.refused?.message).toContain('it expands to more than 40 selections');
     expect(huge.refused?.details.fields).toBe(0);
+  });
+});
+
+describe('graphqlTextDepth', () => {
+  it('counts braces, brackets and parentheses outside strings, block strings and comments', () => {
+    expect(graphqlTextDepth('{ a { b(x: [1, {c: 2}]) } }', 64)).toBe(5);
+    expect(graphqlTextDepth('{ a(s: "{{{[[[(((\\"{{") }', 64)).toBe(2);
+    expect(graphqlTextDepth('{ a(s: """ {{{ "{" \\""" {{ """) }', 64)).toBe(2);
+    expect(graphqlTextDepth('# {{{{{{\n{ a }', 64)).toBe(1);
+  });
+
+  it('stops as soon as the limit is passed, however deep the text goes', () => {
+    expect(graphqlTextDepth(`${'{ a '.repeat(100_000)}`, 128)).toBe(129);
   });
 });

@@ -283,3 +283,37 @@ export function selectedOperation(
       ? operations[0]
       : undefined;
 }
+
+/**
+ * How deep `{`, `[` and `(` nest in a GraphQL text, outside strings, block strings and comments,
+ * counted without parsing and stopping once past `max`. graphql-js parses recursively: a query (or an
+ * inline argument value) nested thousands of levels deep overflows the stack before any limit of the
+ * parser applies, so the depth is bounded on the text first.
+ */
+export function graphqlTextDepth(text: string, max: number): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+    } else if (c === '"') {
+      if (text.startsWith('"""', i)) {
+        // Block string: ends at the next unescaped `"""`.
+        i += 3;
+        while (i < text.length && !text.startsWith('"""', i)) i += text.startsWith('\\"""', i) ? 4 : 1;
+        i += 2;
+      } else {
+        i++;
+        while (i < text.length && text[i] !== '"' && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      }
+    } else if (c === '{' || c === '[' || c === '(') {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > max) return deepest;
+      }
+    } else if (c === '}' || c === ']' || c === ')') depth--;
+  }
+  return deepest;
+}

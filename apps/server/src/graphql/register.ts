@@ -9,6 +9,7 @@ import {
   checkLimits,
   checkShape,
   DEFAULT_QUERY_LIMITS,
+  graphqlTextDepth,
   measureQuery,
   type QueryLimits,
   type QueryShape,
@@ -36,13 +37,26 @@ class MutationsRateLimited extends Error {
 const MAX_TOKENS = 20_000;
 
 /**
+ * Deepest nesting of braces, brackets and parentheses in a query's text: far above any query the
+ * depth limit admits (selections) and the input limit admits (argument values, 64), far below what
+ * overflows graphql-js's recursive parser.
+ */
+const MAX_TEXT_DEPTH = 128;
+
+/**
  * mercurius, given a query that is not GraphQL, tries it as a JSON-encoded syntax tree. That would let
  * a caller hand graphql-js a tree of any shape, past the token limit: only GraphQL text is accepted
  * here. Texts known to parse are remembered (a bounded set: clients repeat a handful of queries), so
  * a query is parsed here once, not on every request.
  */
-function syntaxErrorOf(parsedOk: Set<string>, query: string): GraphQLError | null {
+function syntaxErrorOf(parsedOk: Set<string>, query: string): GraphQLError | GraphqlFailure | null {
   if (parsedOk.has(query)) return null;
+  if (graphqlTextDepth(query, MAX_TEXT_DEPTH) > MAX_TEXT_DEPTH)
+    return new GraphqlFailure(
+      'query_too_complex',
+      `query: nests braces, brackets or parentheses deeper than ${MAX_TEXT_DEPTH} levels`,
+      { maxTextDepth: MAX_TEXT_DEPTH },
+    );
   try {
     parse(query, { maxTokens: MAX_TOKENS });
   } catch (error) {
@@ -144,8 +158,13 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlOpti
         operationType: null,
       };
       const syntaxError = syntaxErrorOf(parsedOk, query);
-      if (syntaxError)
-        return reply.code(400).send({ errors: [formatError(syntaxError, request.log, 'request')] });
+      if (syntaxError) {
+        const reported =
+          syntaxError instanceof GraphqlFailure
+            ? { message: syntaxError.message, originalError: syntaxError }
+            : syntaxError;
+        return reply.code(400).send({ errors: [formatError(reported, request.log, 'request')] });
+      }
       let result: unknown;
       try {
         result = await reply.graphql(query, context, variables ?? {}, operationName ?? undefined);
