@@ -1,6 +1,6 @@
 /**
  * The baseline: the same SQL statements the CLOS endpoints run (copied from what Drizzle sends for
- * packages/db/src/repositories.ts), as raw queries through the PGlite client, behind a bare Fastify
+ * packages/db/src/repos/*.ts), as raw queries through the PGlite client, behind a bare Fastify
  * app — no auth hook, no Zod validation or serialization, no OpenAPI, no use-case layer, no Drizzle.
  * The gap between the two is what those layers cost.
  */
@@ -35,7 +35,7 @@ interface PodRow {
 
 /**
  * Every statement the three endpoints run, verbatim as Drizzle sends them; parity.ts checks that
- * against the running code, so an edit to repositories.ts cannot silently leave the baseline behind.
+ * against the running code, so an edit to a repository cannot silently leave the baseline behind.
  */
 export const SQL = {
   podBySlug: `select ${POD_COLUMNS} from "pods" where "pods"."slug" = $1`,
@@ -125,7 +125,7 @@ export interface RunningBaseline {
   close(): Promise<void>;
 }
 
-/** The audit append of repositories.ts: lock the head row, chain the hash, insert, move the head. */
+/** The audit append of repos/audit.ts: lock the head row, chain the hash, insert, move the head. */
 async function appendAudit(
   tx: Transaction,
   e: {

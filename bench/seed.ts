@@ -1,6 +1,6 @@
 /** The CLOS side of the benchmark: a server on a fresh data directory, seeded through its API. */
+import { loadConfigFile } from '@clos/config';
 import type { ClosConfig } from '@clos/contract';
-import { loadConfigFile } from '../apps/server/src/config/load-config.ts';
 import { type RunningServer, startServer } from '../apps/server/src/server.ts';
 import type { BaselinePolicy } from './baseline.ts';
 

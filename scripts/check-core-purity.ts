@@ -1,6 +1,7 @@
 /**
  * Keeps packages/core pure: no I/O, no ambient time or randomness, no framework or driver, nothing
- * internal. Reads each source file's syntax tree (comments and string contents cannot trip it).
+ * internal. Reads each source file's syntax tree (comments and string contents cannot trip it). One of
+ * the rules of scripts/check-boundaries.ts, which `npm run lint` runs; it also runs on its own:
  *
  *   npx tsx scripts/check-core-purity.ts
  *

@@ -7,11 +7,11 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { EXIT, type ExitCode, usageError } from '@clos/cli-kit';
 import { auditCheckpointSchema } from '@clos/contract';
 import type { SignedCheckpoint } from '@clos/core';
 import { AuditKeyError, checkpointSignatureProblem, parseAuditPublicKey } from '@clos/server/audit-signing';
 import type { Session } from './context.ts';
-import { EXIT, type ExitCode, usageError } from './errors.ts';
 
 const CHECKPOINT_FILE = /^\d+\.json$/;
 // The server accepts up to 1,000 per request; each request walks the whole chain once.

@@ -2,9 +2,9 @@
  * What every command handler gets: the output (text or `--json`), the environment, and the API client,
  * created only when a command first asks for it so that offline commands never need a profile.
  */
+import { EXIT, type ExitCode, toCliError } from '@clos/cli-kit';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type ClosClient, connect, toCliError } from './api.ts';
-import { EXIT, type ExitCode } from './errors.ts';
+import { type ClosClient, connect } from './api.ts';
 import { createOutput, type Output } from './output.ts';
 
 export interface Runtime {

@@ -1,4 +1,5 @@
 /** How a gate evaluation reads in a terminal: one line per criterion, then what to do next. */
+import { criterionNextSteps } from '@clos/core';
 import type { Output } from './output.ts';
 
 export interface GateView {
@@ -25,19 +26,9 @@ export function mark(out: Output, met: boolean): string {
   return met ? out.style('green', '✓') : out.style('red', '✗');
 }
 
-/** The commands that clear each kind of unmet criterion. */
+/** The commands that clear each kind of unmet criterion, as core's criterion registry words them. */
 export function nextSteps(gate: GateView): string[] {
-  const unmet = new Set(gate.criteria.filter((c) => !c.met).map((c) => c.kind));
-  const id = gate.projectId;
-  const steps: string[] = [];
-  if (unmet.has('not_blocked')) steps.push(`unblock it: clos stage unblock --project ${id}`);
-  if (unmet.has('evidence'))
-    steps.push(`submit evidence: clos validate --project ${id} --evidence ./evidence.json --submit`);
-  if (unmet.has('approvals') || unmet.has('rejection')) {
-    const roles = gate.criteria.find((c) => c.kind === 'approvals')?.roles ?? [];
-    const who = roles.length ? ` (as ${roles.join(' or ')})` : '';
-    steps.push(`approve${who}: clos stage approve --project ${id}`);
-  }
+  const steps = criterionNextSteps(gate);
   return steps.length ? ['next:', ...steps.map((s) => `  ${s}`)] : [];
 }
 

@@ -6,7 +6,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CliError, EXIT, usageError } from './errors.ts';
+import { CliError, EXIT, usageError } from '@clos/cli-kit';
 
 export const DEFAULT_PROFILE = 'default';
 

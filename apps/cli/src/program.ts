@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CliError, EXIT } from '@clos/cli-kit';
 import { Command, CommanderError } from 'commander';
 import { registerAccessCommands } from './commands/access.ts';
 import { registerAuditCommands } from './commands/audit.ts';
@@ -14,7 +15,6 @@ import { registerStageCommands } from './commands/stage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 import { registerWipCommands } from './commands/wip.ts';
 import type { Runtime } from './context.ts';
-import { CliError, EXIT } from './errors.ts';
 
 /** Not one of the documented codes: `clos` itself failed, and the message is a bug report. */
 export const EXIT_BUG = 70;

@@ -16230,6 +16230,399 @@ var require_dist2 = __commonJS({
 // src/main.ts
 import { EOL as EOL2 } from "node:os";
 
+// ../../packages/core/src/auth/roles.ts
+var ROLES = ["viewer", "developer", "pod-lead", "admin"];
+
+// ../../packages/core/src/stages/criteria/approvals.ts
+var APPROVALS_CONFIG_SCHEMA = {
+  type: "object",
+  properties: {
+    count: { type: "integer", minimum: 0, description: "How many counted approvals the gate needs." },
+    roles: {
+      type: "array",
+      items: { type: "string", enum: [...ROLES] },
+      default: [],
+      description: "The roles whose approvals and rejections count."
+    }
+  },
+  required: ["count"],
+  additionalProperties: false
+};
+function countableDecisions(gate, approvals) {
+  const latest = /* @__PURE__ */ new Map();
+  for (const a of [...approvals].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime())) {
+    latest.set(a.userId, a);
+  }
+  const eligible = [...latest.values()].filter(
+    (a) => gate.approvals.roles.includes(a.userRole)
+  );
+  return {
+    approvals: eligible.filter((a) => a.decision === "approve"),
+    rejections: eligible.filter((a) => a.decision === "reject")
+  };
+}
+function approveStep(gate) {
+  const roles = gate.criteria.find((c) => c.kind === "approvals")?.roles;
+  const listed = Array.isArray(roles) ? roles.filter((r) => typeof r === "string") : [];
+  const who = listed.length ? ` (as ${listed.join(" or ")})` : "";
+  return `approve${who}: clos stage approve --project ${gate.projectId}`;
+}
+var approvalsKind = {
+  kind: "approvals",
+  phase: "gate",
+  group: "decision",
+  configSchema: { approvals: APPROVALS_CONFIG_SCHEMA },
+  evaluate({ gate, approvals: decisions }) {
+    const { approvals } = countableDecisions(gate, decisions);
+    const required2 = gate.approvals.count;
+    const received = approvals.length;
+    return [
+      {
+        kind: "approvals",
+        met: received >= required2,
+        required: required2,
+        received,
+        roles: gate.approvals.roles,
+        approvers: approvals.map((a) => a.userEmail),
+        message: received >= required2 ? required2 === 0 ? "no approvals required" : `approved by ${received} (${required2} required)` : `needs ${required2 - received} more approval${required2 - received === 1 ? "" : "s"} from ${gate.approvals.roles.join(" or ")} (${received} of ${required2})`
+      }
+    ];
+  },
+  describe: { label: "Approvals", nextStep: approveStep }
+};
+
+// ../../packages/core/src/stages/criteria/evidence.ts
+var evidenceKind = {
+  kind: "evidence",
+  phase: "gate",
+  group: "requirement",
+  configSchema: {
+    evidence: {
+      type: "object",
+      description: "A JSON Schema (draft 2020-12) the evidence document must satisfy; compiled with Ajv at start-up."
+    }
+  },
+  evaluate({ next, validators, evidence }) {
+    const criteria = [];
+    if (evidence === null) {
+      const problems = validators.validate(next.name, {});
+      criteria.push(
+        problems.length === 0 ? { kind: "evidence", met: true, path: "(root)", message: "no evidence is required" } : {
+          kind: "evidence",
+          met: false,
+          path: "(root)",
+          message: `no evidence submitted for stage "${next.name}"`
+        }
+      );
+      for (const p of problems) criteria.push({ kind: "evidence", met: false, ...p });
+    } else {
+      const problems = validators.validate(next.name, evidence);
+      if (problems.length === 0)
+        criteria.push({ kind: "evidence", met: true, path: "(root)", message: "evidence is valid" });
+      for (const p of problems) criteria.push({ kind: "evidence", met: false, ...p });
+    }
+    return criteria;
+  },
+  describe: {
+    label: "Evidence",
+    title: (c) => typeof c.path === "string" && c.path && c.path !== "(root)" ? `Evidence: ${c.path}` : "Evidence",
+    nextStep: (gate) => `submit evidence: clos validate --project ${gate.projectId} --evidence ./evidence.json --submit`
+  }
+};
+
+// ../../packages/core/src/stages/criteria/not-blocked.ts
+var notBlockedKind = {
+  kind: "not_blocked",
+  phase: "gate",
+  group: "project",
+  configSchema: {},
+  evaluate: ({ project }) => [
+    project.blockedReason === null ? { kind: "not_blocked", met: true, message: "project is not blocked" } : { kind: "not_blocked", met: false, message: `project is blocked: ${project.blockedReason}` }
+  ],
+  describe: {
+    label: "Not blocked",
+    nextStep: (gate) => `unblock it: clos stage unblock --project ${gate.projectId}`
+  }
+};
+
+// ../../packages/core/src/stages/criteria/not-closed.ts
+var notClosedKind = {
+  kind: "not_closed",
+  phase: "precondition",
+  group: "project",
+  configSchema: {},
+  evaluate: ({ project }) => project.closedAt ? [
+    {
+      kind: "not_closed",
+      met: false,
+      message: `project is closed (${project.outcome}); it has no next gate`
+    }
+  ] : [],
+  // Nothing reopens a closed project, so there is no next step to suggest.
+  describe: { label: "Project open" }
+};
+
+// ../../packages/core/src/stages/criteria/rejection.ts
+var rejectionKind = {
+  kind: "rejection",
+  phase: "gate",
+  group: "decision",
+  // Whose rejections count is `approvals.roles`.
+  configSchema: { approvals: APPROVALS_CONFIG_SCHEMA },
+  evaluate: ({ gate, approvals }) => countableDecisions(gate, approvals).rejections.map((r) => ({
+    kind: "rejection",
+    met: false,
+    by: r.userEmail,
+    comment: r.comment,
+    message: `rejected by ${r.userEmail}${r.comment ? `: ${r.comment}` : ""}; they must approve to clear it`
+  })),
+  describe: { label: "No standing rejection", nextStep: approveStep }
+};
+
+// ../../packages/core/src/stages/criteria/registry.ts
+var CRITERION_REGISTRY = [
+  notClosedKind,
+  notBlockedKind,
+  evidenceKind,
+  approvalsKind,
+  rejectionKind
+];
+var CRITERION_KINDS = CRITERION_REGISTRY.map((k) => k.kind);
+var BY_KIND = new Map(CRITERION_REGISTRY.map((k) => [k.kind, k]));
+
+// ../../packages/core/src/stages/gate-validators.ts
+var import__ = __toESM(require__(), 1);
+var addFormatsModule = __toESM(require_dist(), 1);
+var addFormats = addFormatsModule.default;
+var GateValidators = class {
+  byStage = /* @__PURE__ */ new Map();
+  constructor(stages) {
+    const ajv = new import__.Ajv2020({ allErrors: true, strict: false });
+    addFormats(ajv);
+    for (const stage of stages) {
+      if (stage.gate) this.byStage.set(stage.name, ajv.compile(stage.gate.evidence));
+    }
+  }
+  /** Each schema violation of `evidence` for entering `stage`, as a field path and a human message. */
+  validate(stage, evidence) {
+    const validate3 = this.byStage.get(stage);
+    if (!validate3) return [];
+    if (validate3(evidence)) return [];
+    return (validate3.errors ?? []).map(describeAjvError);
+  }
+};
+function describeAjvError(error62) {
+  const base = error62.instancePath.replace(/^\//, "").replaceAll("/", ".");
+  if (error62.keyword === "required") {
+    const missing = error62.params.missingProperty;
+    const path2 = base ? `${base}.${missing}` : missing;
+    return { path: path2, message: `evidence field "${path2}" is required` };
+  }
+  if (error62.keyword === "additionalProperties") {
+    const extra = error62.params.additionalProperty;
+    const path2 = base ? `${base}.${extra}` : extra;
+    return { path: path2, message: `evidence field "${path2}" is not allowed` };
+  }
+  const path = base || "(root)";
+  return { path, message: `evidence field "${path}" ${error62.message ?? "is invalid"}` };
+}
+
+// ../../packages/core/src/events/catalog.ts
+var DOMAIN_EVENT_TYPES = {
+  "project.created": "A project entered the first stage (created directly or promoted from an idea).",
+  "project.evidence_submitted": "Evidence was submitted for the next gate of a project.",
+  "project.ci_status": "CI reported a status on a project.",
+  "project.closed": "A project was shipped or cancelled; its WIP slot was freed.",
+  "gate.approved": "An approver approved the next gate of a project.",
+  "gate.rejected": "An approver rejected the next gate of a project.",
+  "gate.ready": "A gate awaits its approvers (evidence complete, `canAdvance: false`) or is fully met (`canAdvance: true`).",
+  "stage.advanced": "A project passed its gate into the next stage.",
+  "stage.blocked": "A project was marked blocked.",
+  "stage.unblocked": "A project was unblocked.",
+  "wip.acquired": "A WIP slot was taken.",
+  "wip.released": "A WIP slot was released.",
+  "wip.limit_reached": "An acquire was refused because the pod was at its WIP limit.",
+  "wip.limit_set": "A WIP limit was changed (API or config file).",
+  "idea.submitted": "An idea entered the ledger.",
+  "idea.evaluated": "An idea was scored (or re-scored) by an evaluator.",
+  "idea.promoted": "An idea became a project in a pod.",
+  "idea.archived": "An idea was archived.",
+  "pod.registered": "A pod was created.",
+  "pod.updated": "A pod was renamed or changed time zone.",
+  "pod.member_added": "A member joined a pod.",
+  "pod.member_role_changed": "A member's role in a pod changed.",
+  "pod.health_updated": "A health snapshot was recorded for a pod.",
+  "pod.member_rotated": "A member moved from one pod to another.",
+  "rotation.completed": "A monthly rotation run applied its moves.",
+  "rhythm.digest_ready": "A daily-rhythm phase (unblock, commit, recap) produced its digest.",
+  "commitment.recorded": "A member recorded a commitment for the day.",
+  "commitment.updated": "A commitment was marked done or dropped.",
+  "demo.opened": "A pod's weekly demo started collecting submissions.",
+  "demo.submitted": "A demo was submitted to the weekly demo.",
+  "demo.agenda_ready": "Submissions closed; the ordered agenda is ready to present.",
+  "demo.feedback_recorded": "Feedback was given on a demo.",
+  "demo.closed": "The weekly demo closed with its aggregated feedback.",
+  "deployment.started": "CI reported a new deployment.",
+  "deployment.step_reported": "CI reported a deployment step (build, test, stage, prod).",
+  "deployment.finished": "A deployment succeeded or failed.",
+  "alert.opened": "An alert condition started (opened once per key).",
+  "alert.resolved": "An alert's condition cleared.",
+  "workflow.run_failed": "A workflow run failed after its last retry."
+};
+var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
+
+// ../../packages/core/src/outbound/address-policy.ts
+var import_ipaddr = __toESM(require_ipaddr(), 1);
+var ALLOW_PRIVATE_NETWORKS_SETTING = "webhooks.allowPrivateNetworks";
+var RANGE_LABELS = {
+  loopback: "a loopback address",
+  private: "a private-network address",
+  "link-local": "a link-local address",
+  "unique-local": "a unique-local (private IPv6) address",
+  multicast: "a multicast address",
+  unspecified: "an unspecified address (which reaches this machine)",
+  broadcast: "a broadcast address",
+  shared: "a shared (carrier-grade NAT) address",
+  reserved: "a reserved or special-purpose address",
+  metadata: "a cloud metadata endpoint"
+};
+function forbiddenRangeLabel(range) {
+  return RANGE_LABELS[range];
+}
+var METADATA_ADDRESSES = [
+  "169.254.169.254",
+  "169.254.170.2",
+  "100.100.100.200",
+  "168.63.129.16",
+  "fd00:ec2::254"
+].map((a) => import_ipaddr.default.parse(a));
+var IPV4_RANGES = {
+  unspecified: "unspecified",
+  broadcast: "broadcast",
+  multicast: "multicast",
+  linkLocal: "link-local",
+  loopback: "loopback",
+  carrierGradeNat: "shared",
+  private: "private",
+  // Documentation, benchmarking, 240/4 and the anycast relays: nothing a receiver should live on.
+  reserved: "reserved",
+  as112: "reserved",
+  amt: "reserved"
+};
+var IPV6_RANGES = {
+  unspecified: "unspecified",
+  linkLocal: "link-local",
+  multicast: "multicast",
+  loopback: "loopback",
+  uniqueLocal: "unique-local",
+  // fec0::/10, deprecated but still routed by some stacks as the site's own network.
+  deprecatedSiteLocal: "private"
+};
+var GLOBAL_UNICAST_V6 = import_ipaddr.default.parseCIDR("2000::/3");
+var IPV4_COMPATIBLE = import_ipaddr.default.parseCIDR("::/96");
+var sameAddress = (a, b) => a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
+function embeddedIPv4(address) {
+  const p = address.parts;
+  const fromWords = (hi, lo) => new import_ipaddr.default.IPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+  switch (address.range()) {
+    case "ipv4Mapped":
+    case "rfc6145":
+      return fromWords(p[6] ?? 0, p[7] ?? 0);
+    case "rfc6052":
+      return p[2] === 0 ? fromWords(p[6] ?? 0, p[7] ?? 0) : null;
+    case "6to4":
+      return fromWords(p[1] ?? 0, p[2] ?? 0);
+    default:
+      if (address.match(IPV4_COMPATIBLE) && !(p[6] === 0 && (p[7] ?? 0) <= 1))
+        return fromWords(p[6] ?? 0, p[7] ?? 0);
+      return null;
+  }
+}
+function classifyV4(address) {
+  if (METADATA_ADDRESSES.some((m) => sameAddress(m, address))) return "metadata";
+  const range = address.range();
+  if (range === "unicast") return null;
+  return IPV4_RANGES[range] ?? "reserved";
+}
+function analyse(address) {
+  if (address.kind() === "ipv4") return { range: classifyV4(address), also: null };
+  const v6 = address;
+  if (METADATA_ADDRESSES.some((m) => sameAddress(m, v6))) return { range: "metadata", also: null };
+  const v4 = embeddedIPv4(v6);
+  if (v4) return { range: classifyV4(v4), also: v4 };
+  const range = v6.range();
+  const known = IPV6_RANGES[range];
+  if (known) return { range: known, also: null };
+  if (range !== "unicast" || !v6.match(GLOBAL_UNICAST_V6)) return { range: "reserved", also: null };
+  return { range: null, also: null };
+}
+function parseIpAddress(text2) {
+  const bare = text2.startsWith("[") && text2.endsWith("]") ? text2.slice(1, -1) : text2;
+  if (import_ipaddr.default.IPv4.isValidFourPartDecimal(bare)) return import_ipaddr.default.IPv4.parse(bare);
+  if (bare.includes(":") && import_ipaddr.default.IPv6.isValid(bare)) return import_ipaddr.default.IPv6.parse(bare);
+  return null;
+}
+function parseCidrOrAddress(text2) {
+  const slash = text2.indexOf("/");
+  const addressPart = slash === -1 ? text2 : text2.slice(0, slash);
+  const address = parseIpAddress(addressPart);
+  if (!address) return null;
+  const max = address.kind() === "ipv4" ? 32 : 128;
+  if (slash === -1) return [address, max];
+  const bits = text2.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return null;
+  return [address, Number(bits)];
+}
+function allowListEntryProblem(text2) {
+  const cidr = parseCidrOrAddress(text2.trim());
+  if (!cidr) return "must be an IP range in CIDR notation (e.g. 10.0.0.0/8, fd00::/8) or one IP address";
+  const [address, bits] = cidr;
+  const network = address.kind() === "ipv4" ? import_ipaddr.default.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`) : import_ipaddr.default.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
+  if (!sameAddress(network, address))
+    return `has bits set after the /${bits} prefix: write ${network.toString()}/${bits} for the range, or the address alone`;
+  return null;
+}
+function inCidr(address, [network, bits]) {
+  return address.kind() === network.kind() && address.match(network, bits);
+}
+function createAddressPolicy(allow) {
+  const ranges = Array.isArray(allow) ? allow.flatMap((entry) => {
+    const cidr = parseCidrOrAddress(entry.trim());
+    return cidr ? [cidr] : [];
+  }) : [];
+  const allowAll = allow === true;
+  return {
+    refusal(text2) {
+      const parsed = parseIpAddress(text2);
+      if (!parsed) return { range: "reserved", address: text2 };
+      const { range, also } = analyse(parsed);
+      if (range === null) return null;
+      if (allowAll && range !== "metadata") return null;
+      if (ranges.some((cidr) => inCidr(parsed, cidr) || also !== null && inCidr(also, cidr))) return null;
+      return { range, address: parsed.toString() };
+    }
+  };
+}
+function isLocalhostName(hostname3) {
+  const name = hostname3.toLowerCase().replace(/\.$/, "");
+  return name === "localhost" || name.endsWith(".localhost");
+}
+function literalHostRefusal(url2, policy) {
+  let parsed;
+  try {
+    parsed = typeof url2 === "string" ? new URL(url2) : url2;
+  } catch {
+    return null;
+  }
+  const host = parsed.hostname;
+  if (isLocalhostName(host)) return policy.refusal("127.0.0.1") && { range: "loopback", address: host };
+  if (!parseIpAddress(host)) return null;
+  return policy.refusal(host);
+}
+function allowPrivateNetworksAdvice(range) {
+  return range === "metadata" ? `it stays closed unless a range listed in ${ALLOW_PRIVATE_NETWORKS_SETTING} contains it` : `set ${ALLOW_PRIVATE_NETWORKS_SETTING} in clos.config.yaml to allow it`;
+}
+
 // ../../node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
@@ -36151,7 +36544,8 @@ var projectListQuery = listQuery.extend({
   blocked: external_exports.enum(["true", "false"]).transform((v) => v === "true").optional()
 });
 var gateCriterionSchema = external_exports.object({
-  kind: external_exports.enum(["not_closed", "not_blocked", "evidence", "approvals", "rejection"]),
+  // The kinds of core's criterion registry (packages/core/src/stages/criteria/registry.ts).
+  kind: external_exports.enum(CRITERION_KINDS),
   met: external_exports.boolean(),
   message: external_exports.string(),
   path: external_exports.string().optional(),
@@ -36340,6 +36734,55 @@ var errorDetailSchemas = {
   })
 };
 
+// ../../packages/contract/src/routes/access.ts
+var accessRoutes = {
+  createUser: {
+    method: "POST",
+    path: "/api/v1/users",
+    body: createUserBody,
+    responses: { 201: userSchema },
+    permission: "users:manage",
+    summary: "Create a user",
+    tags: ["users"]
+  },
+  listUsers: {
+    method: "GET",
+    path: "/api/v1/users",
+    query: listQuery,
+    responses: { 200: page(userSchema) },
+    permission: "users:manage",
+    summary: "List users",
+    tags: ["users"]
+  },
+  createToken: {
+    method: "POST",
+    path: "/api/v1/tokens",
+    body: createTokenBody,
+    responses: { 201: createdTokenSchema },
+    permission: "tokens:manage",
+    summary: "Create an API token; its value is returned once",
+    tags: ["tokens"]
+  },
+  listTokens: {
+    method: "GET",
+    path: "/api/v1/tokens",
+    query: listQuery,
+    responses: { 200: page(tokenSchema) },
+    permission: "tokens:manage",
+    summary: "List API tokens (never their values)",
+    tags: ["tokens"]
+  },
+  revokeToken: {
+    method: "DELETE",
+    path: "/api/v1/tokens/:id",
+    params: idParam,
+    responses: { 200: tokenSchema },
+    permission: "tokens:manage",
+    summary: "Revoke an API token (idempotent)",
+    tags: ["tokens"]
+  }
+};
+
 // ../../packages/contract/src/routes/alerts.ts
 var alertKindSchema = external_exports.enum([
   "wip.limit_exceeded",
@@ -36416,6 +36859,26 @@ var takenCheckpointSchema = external_exports.object({
   exported: external_exports.boolean().meta({ description: "every sink holds it (failed exports are retried by the job runner)" }),
   exports: external_exports.array(checkpointExportSchema)
 }).meta({ id: "TakenAuditCheckpoint" });
+var auditLogRoutes = {
+  listAudit: {
+    method: "GET",
+    path: "/api/v1/audit",
+    query: auditQuery,
+    responses: { 200: page(auditEventSchema) },
+    permission: "read",
+    summary: "Audit events, newest first",
+    tags: ["audit"]
+  },
+  verifyAudit: {
+    method: "GET",
+    path: "/api/v1/audit/verify",
+    query: auditVerifyQuery,
+    responses: { 200: auditVerifySchema, 503: errorSchema },
+    permission: "read",
+    summary: "Recompute the audit chain's hashes; with a checkpoint, also prove the log still contains it",
+    tags: ["audit"]
+  }
+};
 var auditRoutes = {
   takeAuditCheckpoint: {
     method: "GET",
@@ -36675,6 +37138,161 @@ var deploymentRoutes = {
   }
 };
 
+// ../../packages/contract/src/routes/ideas.ts
+var ideaRoutes = {
+  submitIdea: {
+    method: "POST",
+    path: "/api/v1/ideas",
+    body: submitIdeaBody,
+    responses: { 201: ideaSchema, 404: errorSchema, 409: errorSchema },
+    permission: "ideas:contribute",
+    summary: "Submit an idea to the ledger",
+    tags: ["ideas"]
+  },
+  listIdeas: {
+    method: "GET",
+    path: "/api/v1/ideas",
+    query: ideaListQuery,
+    responses: { 200: page(ideaSchema) },
+    permission: "read",
+    summary: "List ideas, newest first",
+    tags: ["ideas"]
+  },
+  getIdea: {
+    method: "GET",
+    path: "/api/v1/ideas/:id",
+    params: idParam,
+    responses: { 200: ideaDetailSchema, 404: errorSchema },
+    permission: "read",
+    summary: "An idea with its evaluations",
+    tags: ["ideas"]
+  },
+  evaluateIdea: {
+    method: "POST",
+    path: "/api/v1/ideas/:id/evaluations",
+    params: idParam,
+    body: evaluateBody,
+    responses: { 201: external_exports.object({ idea: ideaSchema, evaluation: evaluationSchema }) },
+    permission: "ideas:contribute",
+    summary: "Score the idea on every criterion (0–5); replaces the caller's earlier evaluation",
+    tags: ["ideas"]
+  },
+  promoteIdea: {
+    method: "POST",
+    path: "/api/v1/ideas/:id/promote",
+    params: idParam,
+    body: promoteBody,
+    responses: {
+      201: external_exports.object({ idea: ideaSchema, project: projectSchema }),
+      409: errorSchema,
+      422: errorSchema
+    },
+    permission: "ideas:decide",
+    summary: "Create a project from the idea in a pod, taking the pod's project WIP slot (409 when full, 422 when not qualified)",
+    tags: ["ideas"]
+  },
+  archiveIdea: {
+    method: "POST",
+    path: "/api/v1/ideas/:id/archive",
+    params: idParam,
+    body: reasonBody,
+    responses: { 200: ideaSchema },
+    permission: "ideas:decide",
+    summary: "Archive the idea (idempotent)",
+    tags: ["ideas"]
+  }
+};
+
+// ../../packages/contract/src/routes/pods.ts
+var podRoutes = {
+  registerPod: {
+    method: "POST",
+    path: "/api/v1/pods",
+    body: registerPodBody,
+    responses: { 201: podSchema, 409: errorSchema },
+    permission: "pods:create",
+    summary: "Register a pod",
+    tags: ["pods"]
+  },
+  listPods: {
+    method: "GET",
+    path: "/api/v1/pods",
+    query: listQuery,
+    responses: { 200: page(podSchema) },
+    permission: "read",
+    summary: "List pods",
+    tags: ["pods"]
+  },
+  getPod: {
+    method: "GET",
+    path: "/api/v1/pods/:slug",
+    params: slugParam,
+    responses: { 200: podSchema, 404: errorSchema },
+    permission: "read",
+    summary: "One pod",
+    tags: ["pods"]
+  },
+  getPodStatus: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/status",
+    params: slugParam,
+    responses: { 200: podStatusSchema, 404: errorSchema },
+    permission: "read",
+    summary: "Members, WIP used/limit per type, projects per stage and latest health",
+    tags: ["pods"]
+  },
+  listPodMembers: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/members",
+    params: slugParam,
+    query: external_exports.strictObject({ history: external_exports.enum(["true", "false"]).optional() }),
+    responses: { 200: external_exports.object({ items: external_exports.array(memberSchema) }) },
+    permission: "read",
+    summary: "Members; with history=true also those who left or rotated out",
+    tags: ["pods"]
+  },
+  addPodMember: {
+    method: "POST",
+    path: "/api/v1/pods/:slug/members",
+    params: slugParam,
+    body: addMemberBody,
+    responses: { 201: memberSchema },
+    permission: "pods:manage",
+    summary: "Add a user to the pod (or change their pod role)",
+    tags: ["pods"]
+  },
+  recordPodHealth: {
+    method: "POST",
+    path: "/api/v1/pods/:slug/health",
+    params: slugParam,
+    body: healthBody,
+    responses: { 201: healthSnapshotSchema },
+    permission: "pods:manage",
+    summary: "Record health metrics; returns the computed score",
+    tags: ["pods"]
+  },
+  listPodHealth: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/health",
+    params: slugParam,
+    query: external_exports.strictObject({ limit: external_exports.coerce.number().int().min(1).max(500).default(50) }),
+    responses: { 200: external_exports.object({ items: external_exports.array(healthSnapshotSchema) }) },
+    permission: "read",
+    summary: "Health history, newest first",
+    tags: ["pods"]
+  },
+  rotatePodMember: {
+    method: "POST",
+    path: "/api/v1/pods/:slug/rotate",
+    params: slugParam,
+    body: rotateBody,
+    responses: { 200: external_exports.object({ email: external_exports.string(), from: external_exports.string(), to: external_exports.string(), rotatedAt: ts }) },
+    permission: "pods:manage",
+    summary: "Move a member to another pod (history is kept)",
+    tags: ["pods"]
+  }
+};
+
 // ../../packages/contract/src/routes/policy.ts
 var policyViewSchema = external_exports.object({
   stages: external_exports.array(
@@ -36704,6 +37322,128 @@ var policyRoutes = {
     permission: "read",
     summary: "The operating model in force: stages and their gates, WIP item types, idea scoring rules",
     tags: ["policy"]
+  }
+};
+
+// ../../packages/contract/src/routes/projects.ts
+var projectRoutes = {
+  createProject: {
+    method: "POST",
+    path: "/api/v1/projects",
+    body: createProjectBody,
+    responses: { 201: projectSchema, 409: errorSchema },
+    permission: "projects:manage",
+    summary: "Create a project at the first stage; it takes one of the pod's `project` WIP slots",
+    tags: ["projects"]
+  },
+  listProjects: {
+    method: "GET",
+    path: "/api/v1/projects",
+    query: projectListQuery,
+    responses: { 200: page(projectSchema) },
+    permission: "read",
+    summary: "List projects, newest first",
+    tags: ["projects"]
+  },
+  getProject: {
+    method: "GET",
+    path: "/api/v1/projects/:id",
+    params: idParam,
+    responses: { 200: projectDetailSchema, 404: errorSchema },
+    permission: "read",
+    summary: "A project with its transitions, evidence, approvals and latest CI status per context",
+    tags: ["projects"]
+  },
+  getProjectGate: {
+    method: "GET",
+    path: "/api/v1/projects/:id/gate",
+    params: idParam,
+    responses: { 200: gateEvaluationSchema },
+    permission: "read",
+    summary: "The next stage's gate, criterion by criterion",
+    tags: ["projects"]
+  },
+  submitEvidence: {
+    method: "POST",
+    path: "/api/v1/projects/:id/evidence",
+    params: idParam,
+    body: evidenceBody,
+    responses: { 201: external_exports.object({ evidence: evidenceSchema, gate: gateEvaluationSchema }) },
+    permission: "projects:work",
+    summary: "Submit evidence for the next gate (the latest submission is judged); returns the re-evaluated gate",
+    tags: ["projects"]
+  },
+  decideGate: {
+    method: "POST",
+    path: "/api/v1/projects/:id/approvals",
+    params: idParam,
+    body: approvalBody,
+    responses: { 201: external_exports.object({ approval: approvalSchema, gate: gateEvaluationSchema }) },
+    permission: "gates:approve",
+    summary: "Approve or reject the next gate (a reject needs a comment)",
+    tags: ["projects"]
+  },
+  advanceProject: {
+    method: "POST",
+    path: "/api/v1/projects/:id/advance",
+    params: idParam,
+    responses: {
+      200: external_exports.object({ project: projectSchema, gate: gateEvaluationSchema }),
+      422: errorSchema
+    },
+    permission: "projects:work",
+    summary: "Move to the next stage if its gate is met (422 with the unmet criteria otherwise)",
+    tags: ["projects"]
+  },
+  closeProject: {
+    method: "POST",
+    path: "/api/v1/projects/:id/close",
+    params: idParam,
+    body: closeProjectBody,
+    responses: { 200: projectSchema, 409: errorSchema },
+    permission: "projects:manage",
+    summary: "End the project (shipped from the last stage, or cancelled with a reason) and free its WIP slot",
+    tags: ["projects"]
+  },
+  blockProject: {
+    method: "POST",
+    path: "/api/v1/projects/:id/block",
+    params: idParam,
+    body: reasonBody,
+    responses: { 200: projectSchema },
+    permission: "projects:work",
+    summary: "Block the project; a blocked project cannot advance",
+    tags: ["projects"]
+  },
+  unblockProject: {
+    method: "POST",
+    path: "/api/v1/projects/:id/unblock",
+    params: idParam,
+    body: optionalReasonBody,
+    responses: { 200: projectSchema },
+    permission: "projects:work",
+    summary: "Clear the block (idempotent)",
+    tags: ["projects"]
+  },
+  recordCiStatus: {
+    method: "POST",
+    path: "/api/v1/projects/:id/ci-statuses",
+    params: idParam,
+    body: ciStatusBody,
+    responses: { 201: ciStatusSchema, 409: errorSchema },
+    permission: "projects:work",
+    summary: "Record a CI status (passed, failed, running) on an open project, shown on its page",
+    tags: ["projects"]
+  },
+  listCiStatuses: {
+    method: "GET",
+    path: "/api/v1/projects/:id/ci-statuses",
+    params: idParam,
+    query: ciStatusListQuery,
+    responses: { 200: page(ciStatusSchema), 404: errorSchema },
+    permission: "read",
+    summary: "CI statuses reported on the project, newest first",
+    tags: ["projects"]
   }
 };
 
@@ -37060,241 +37800,7 @@ var sessionRoutes = {
   }
 };
 
-// ../../packages/core/src/stages/gate.ts
-var import__ = __toESM(require__(), 1);
-var addFormatsModule = __toESM(require_dist(), 1);
-var addFormats = addFormatsModule.default;
-var GateValidators = class {
-  byStage = /* @__PURE__ */ new Map();
-  constructor(stages) {
-    const ajv = new import__.Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajv);
-    for (const stage of stages) {
-      if (stage.gate) this.byStage.set(stage.name, ajv.compile(stage.gate.evidence));
-    }
-  }
-  /** Each schema violation of `evidence` for entering `stage`, as a field path and a human message. */
-  validate(stage, evidence) {
-    const validate3 = this.byStage.get(stage);
-    if (!validate3) return [];
-    if (validate3(evidence)) return [];
-    return (validate3.errors ?? []).map(describeAjvError);
-  }
-};
-function describeAjvError(error62) {
-  const base = error62.instancePath.replace(/^\//, "").replaceAll("/", ".");
-  if (error62.keyword === "required") {
-    const missing = error62.params.missingProperty;
-    const path2 = base ? `${base}.${missing}` : missing;
-    return { path: path2, message: `evidence field "${path2}" is required` };
-  }
-  if (error62.keyword === "additionalProperties") {
-    const extra = error62.params.additionalProperty;
-    const path2 = base ? `${base}.${extra}` : extra;
-    return { path: path2, message: `evidence field "${path2}" is not allowed` };
-  }
-  const path = base || "(root)";
-  return { path, message: `evidence field "${path}" ${error62.message ?? "is invalid"}` };
-}
-
-// ../../packages/core/src/events/catalog.ts
-var DOMAIN_EVENT_TYPES = {
-  "project.created": "A project entered the first stage (created directly or promoted from an idea).",
-  "project.evidence_submitted": "Evidence was submitted for the next gate of a project.",
-  "project.ci_status": "CI reported a status on a project.",
-  "project.closed": "A project was shipped or cancelled; its WIP slot was freed.",
-  "gate.approved": "An approver approved the next gate of a project.",
-  "gate.rejected": "An approver rejected the next gate of a project.",
-  "gate.ready": "A gate awaits its approvers (evidence complete, `canAdvance: false`) or is fully met (`canAdvance: true`).",
-  "stage.advanced": "A project passed its gate into the next stage.",
-  "stage.blocked": "A project was marked blocked.",
-  "stage.unblocked": "A project was unblocked.",
-  "wip.acquired": "A WIP slot was taken.",
-  "wip.released": "A WIP slot was released.",
-  "wip.limit_reached": "An acquire was refused because the pod was at its WIP limit.",
-  "wip.limit_set": "A WIP limit was changed (API or config file).",
-  "idea.submitted": "An idea entered the ledger.",
-  "idea.evaluated": "An idea was scored (or re-scored) by an evaluator.",
-  "idea.promoted": "An idea became a project in a pod.",
-  "idea.archived": "An idea was archived.",
-  "pod.registered": "A pod was created.",
-  "pod.updated": "A pod was renamed or changed time zone.",
-  "pod.member_added": "A member joined a pod.",
-  "pod.member_role_changed": "A member's role in a pod changed.",
-  "pod.health_updated": "A health snapshot was recorded for a pod.",
-  "pod.member_rotated": "A member moved from one pod to another.",
-  "rotation.completed": "A monthly rotation run applied its moves.",
-  "rhythm.digest_ready": "A daily-rhythm phase (unblock, commit, recap) produced its digest.",
-  "commitment.recorded": "A member recorded a commitment for the day.",
-  "commitment.updated": "A commitment was marked done or dropped.",
-  "demo.opened": "A pod's weekly demo started collecting submissions.",
-  "demo.submitted": "A demo was submitted to the weekly demo.",
-  "demo.agenda_ready": "Submissions closed; the ordered agenda is ready to present.",
-  "demo.feedback_recorded": "Feedback was given on a demo.",
-  "demo.closed": "The weekly demo closed with its aggregated feedback.",
-  "deployment.started": "CI reported a new deployment.",
-  "deployment.step_reported": "CI reported a deployment step (build, test, stage, prod).",
-  "deployment.finished": "A deployment succeeded or failed.",
-  "alert.opened": "An alert condition started (opened once per key).",
-  "alert.resolved": "An alert's condition cleared.",
-  "workflow.run_failed": "A workflow run failed after its last retry."
-};
-var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
-
-// ../../packages/core/src/outbound/address-policy.ts
-var import_ipaddr = __toESM(require_ipaddr(), 1);
-var ALLOW_PRIVATE_NETWORKS_SETTING = "webhooks.allowPrivateNetworks";
-var RANGE_LABELS = {
-  loopback: "a loopback address",
-  private: "a private-network address",
-  "link-local": "a link-local address",
-  "unique-local": "a unique-local (private IPv6) address",
-  multicast: "a multicast address",
-  unspecified: "an unspecified address (which reaches this machine)",
-  broadcast: "a broadcast address",
-  shared: "a shared (carrier-grade NAT) address",
-  reserved: "a reserved or special-purpose address",
-  metadata: "a cloud metadata endpoint"
-};
-function forbiddenRangeLabel(range) {
-  return RANGE_LABELS[range];
-}
-var METADATA_ADDRESSES = [
-  "169.254.169.254",
-  "169.254.170.2",
-  "100.100.100.200",
-  "168.63.129.16",
-  "fd00:ec2::254"
-].map((a) => import_ipaddr.default.parse(a));
-var IPV4_RANGES = {
-  unspecified: "unspecified",
-  broadcast: "broadcast",
-  multicast: "multicast",
-  linkLocal: "link-local",
-  loopback: "loopback",
-  carrierGradeNat: "shared",
-  private: "private",
-  // Documentation, benchmarking, 240/4 and the anycast relays: nothing a receiver should live on.
-  reserved: "reserved",
-  as112: "reserved",
-  amt: "reserved"
-};
-var IPV6_RANGES = {
-  unspecified: "unspecified",
-  linkLocal: "link-local",
-  multicast: "multicast",
-  loopback: "loopback",
-  uniqueLocal: "unique-local",
-  // fec0::/10, deprecated but still routed by some stacks as the site's own network.
-  deprecatedSiteLocal: "private"
-};
-var GLOBAL_UNICAST_V6 = import_ipaddr.default.parseCIDR("2000::/3");
-var IPV4_COMPATIBLE = import_ipaddr.default.parseCIDR("::/96");
-var sameAddress = (a, b) => a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
-function embeddedIPv4(address) {
-  const p = address.parts;
-  const fromWords = (hi, lo) => new import_ipaddr.default.IPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
-  switch (address.range()) {
-    case "ipv4Mapped":
-    case "rfc6145":
-      return fromWords(p[6] ?? 0, p[7] ?? 0);
-    case "rfc6052":
-      return p[2] === 0 ? fromWords(p[6] ?? 0, p[7] ?? 0) : null;
-    case "6to4":
-      return fromWords(p[1] ?? 0, p[2] ?? 0);
-    default:
-      if (address.match(IPV4_COMPATIBLE) && !(p[6] === 0 && (p[7] ?? 0) <= 1))
-        return fromWords(p[6] ?? 0, p[7] ?? 0);
-      return null;
-  }
-}
-function classifyV4(address) {
-  if (METADATA_ADDRESSES.some((m) => sameAddress(m, address))) return "metadata";
-  const range = address.range();
-  if (range === "unicast") return null;
-  return IPV4_RANGES[range] ?? "reserved";
-}
-function analyse(address) {
-  if (address.kind() === "ipv4") return { range: classifyV4(address), also: null };
-  const v6 = address;
-  if (METADATA_ADDRESSES.some((m) => sameAddress(m, v6))) return { range: "metadata", also: null };
-  const v4 = embeddedIPv4(v6);
-  if (v4) return { range: classifyV4(v4), also: v4 };
-  const range = v6.range();
-  const known = IPV6_RANGES[range];
-  if (known) return { range: known, also: null };
-  if (range !== "unicast" || !v6.match(GLOBAL_UNICAST_V6)) return { range: "reserved", also: null };
-  return { range: null, also: null };
-}
-function parseIpAddress(text2) {
-  const bare = text2.startsWith("[") && text2.endsWith("]") ? text2.slice(1, -1) : text2;
-  if (import_ipaddr.default.IPv4.isValidFourPartDecimal(bare)) return import_ipaddr.default.IPv4.parse(bare);
-  if (bare.includes(":") && import_ipaddr.default.IPv6.isValid(bare)) return import_ipaddr.default.IPv6.parse(bare);
-  return null;
-}
-function parseCidrOrAddress(text2) {
-  const slash = text2.indexOf("/");
-  const addressPart = slash === -1 ? text2 : text2.slice(0, slash);
-  const address = parseIpAddress(addressPart);
-  if (!address) return null;
-  const max = address.kind() === "ipv4" ? 32 : 128;
-  if (slash === -1) return [address, max];
-  const bits = text2.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return null;
-  return [address, Number(bits)];
-}
-function allowListEntryProblem(text2) {
-  const cidr = parseCidrOrAddress(text2.trim());
-  if (!cidr) return "must be an IP range in CIDR notation (e.g. 10.0.0.0/8, fd00::/8) or one IP address";
-  const [address, bits] = cidr;
-  const network = address.kind() === "ipv4" ? import_ipaddr.default.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`) : import_ipaddr.default.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
-  if (!sameAddress(network, address))
-    return `has bits set after the /${bits} prefix: write ${network.toString()}/${bits} for the range, or the address alone`;
-  return null;
-}
-function inCidr(address, [network, bits]) {
-  return address.kind() === network.kind() && address.match(network, bits);
-}
-function createAddressPolicy(allow) {
-  const ranges = Array.isArray(allow) ? allow.flatMap((entry) => {
-    const cidr = parseCidrOrAddress(entry.trim());
-    return cidr ? [cidr] : [];
-  }) : [];
-  const allowAll = allow === true;
-  return {
-    refusal(text2) {
-      const parsed = parseIpAddress(text2);
-      if (!parsed) return { range: "reserved", address: text2 };
-      const { range, also } = analyse(parsed);
-      if (range === null) return null;
-      if (allowAll && range !== "metadata") return null;
-      if (ranges.some((cidr) => inCidr(parsed, cidr) || also !== null && inCidr(also, cidr))) return null;
-      return { range, address: parsed.toString() };
-    }
-  };
-}
-function isLocalhostName(hostname3) {
-  const name = hostname3.toLowerCase().replace(/\.$/, "");
-  return name === "localhost" || name.endsWith(".localhost");
-}
-function literalHostRefusal(url2, policy) {
-  let parsed;
-  try {
-    parsed = typeof url2 === "string" ? new URL(url2) : url2;
-  } catch {
-    return null;
-  }
-  const host = parsed.hostname;
-  if (isLocalhostName(host)) return policy.refusal("127.0.0.1") && { range: "loopback", address: host };
-  if (!parseIpAddress(host)) return null;
-  return policy.refusal(host);
-}
-function allowPrivateNetworksAdvice(range) {
-  return range === "metadata" ? `it stays closed unless a range listed in ${ALLOW_PRIVATE_NETWORKS_SETTING} contains it` : `set ${ALLOW_PRIVATE_NETWORKS_SETTING} in clos.config.yaml to allow it`;
-}
-
 // ../../packages/contract/src/routes/stream.ts
-var EVENT_TYPES = Object.keys(DOMAIN_EVENT_TYPES);
 var eventTypeList = external_exports.string().max(4e3).transform((value, ctx) => {
   const types = [
     ...new Set(
@@ -37317,17 +37823,6 @@ var streamQuery = external_exports.strictObject({
     description: "Resume after this event id, like the `Last-Event-ID` header (for clients that cannot set headers)"
   })
 });
-var streamEventSchema = external_exports.object({
-  id: uuid3,
-  seq: external_exports.number().int(),
-  type: external_exports.enum(EVENT_TYPES),
-  occurredAt: ts,
-  podId: uuid3.nullable(),
-  subjectType: external_exports.string(),
-  subjectId: external_exports.string(),
-  actorId: uuid3.nullable(),
-  data: external_exports.record(external_exports.string(), external_exports.unknown())
-}).meta({ id: "StreamEvent" });
 var streamRoutes = {
   streamEvents: {
     method: "GET",
@@ -37345,6 +37840,46 @@ var streamRoutes = {
     permission: "read",
     summary: "Live stream of domain events (Server-Sent Events), resumable with Last-Event-ID",
     tags: ["events"]
+  }
+};
+
+// ../../packages/contract/src/routes/system.ts
+var systemRoutes = {
+  healthz: {
+    method: "GET",
+    path: "/healthz",
+    responses: {
+      200: external_exports.object({
+        status: external_exports.literal("ok"),
+        // Present when load shedding is configured (the server always configures it).
+        pressure: external_exports.object({
+          underPressure: external_exports.boolean(),
+          exceeded: external_exports.array(external_exports.enum(["eventLoopDelay", "heapUsed", "rss"])),
+          eventLoopDelayMs: external_exports.number().nullable(),
+          heapUsedBytes: external_exports.number(),
+          rssBytes: external_exports.number(),
+          limits: external_exports.object({
+            eventLoopDelayMs: external_exports.number(),
+            heapUsedBytes: external_exports.number(),
+            rssBytes: external_exports.number()
+          })
+        }).optional()
+      })
+    },
+    permission: "public",
+    summary: "Liveness, with the load figures that make the server shed requests (503) when over a limit",
+    tags: ["system"]
+  },
+  readyz: {
+    method: "GET",
+    path: "/readyz",
+    responses: {
+      200: external_exports.object({ status: external_exports.literal("ready"), engine: external_exports.enum(["pglite", "postgres"]) }),
+      503: errorSchema
+    },
+    permission: "public",
+    summary: "Readiness: the database answers and the server is not overloaded",
+    tags: ["system"]
   }
 };
 
@@ -37431,6 +37966,57 @@ var webhookRoutes = {
   }
 };
 
+// ../../packages/contract/src/routes/wip.ts
+var wipRoutes = {
+  setWipLimit: {
+    method: "PUT",
+    path: "/api/v1/pods/:slug/wip-limits/:itemType",
+    params: itemTypeParams,
+    body: setLimitBody,
+    responses: { 200: wipLimitSchema },
+    permission: "pods:manage",
+    summary: "Set a WIP limit; lowering it below usage keeps existing locks and admits nothing new",
+    tags: ["wip"]
+  },
+  getWipStatus: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/wip",
+    params: slugParam,
+    responses: { 200: wipStatusSchema },
+    permission: "read",
+    summary: "WIP per item type with holders",
+    tags: ["wip"]
+  },
+  checkWip: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/wip/:itemType/check",
+    params: itemTypeParams,
+    responses: { 200: wipCheckSchema },
+    permission: "read",
+    summary: "Would an acquire succeed now?",
+    tags: ["wip"]
+  },
+  acquireWipLock: {
+    method: "POST",
+    path: "/api/v1/pods/:slug/wip/:itemType/locks",
+    params: itemTypeParams,
+    body: acquireBody,
+    responses: { 200: wipLockSchema, 201: wipLockSchema, 409: errorSchema },
+    permission: "wip:use",
+    summary: "Acquire a WIP slot for an item (201 new, 200 when the item already holds one; 409 over the limit)",
+    tags: ["wip"]
+  },
+  releaseWipLock: {
+    method: "DELETE",
+    path: "/api/v1/wip-locks/:id",
+    params: idParam,
+    responses: { 200: wipLockSchema, 404: errorSchema },
+    permission: "wip:use",
+    summary: "Release a WIP lock (idempotent)",
+    tags: ["wip"]
+  }
+};
+
 // ../../packages/contract/src/routes/workflows.ts
 var runStatusSchema = external_exports.enum(["queued", "running", "succeeded", "failed"]);
 var workflowStepSchema = external_exports.object({
@@ -37488,427 +38074,14 @@ var workflowRoutes = {
 };
 
 // ../../packages/contract/src/routes.ts
-var coreRoutes = {
-  // ------------------------------------------------------------ system
-  healthz: {
-    method: "GET",
-    path: "/healthz",
-    responses: {
-      200: external_exports.object({
-        status: external_exports.literal("ok"),
-        // Present when load shedding is configured (the server always configures it).
-        pressure: external_exports.object({
-          underPressure: external_exports.boolean(),
-          exceeded: external_exports.array(external_exports.enum(["eventLoopDelay", "heapUsed", "rss"])),
-          eventLoopDelayMs: external_exports.number().nullable(),
-          heapUsedBytes: external_exports.number(),
-          rssBytes: external_exports.number(),
-          limits: external_exports.object({
-            eventLoopDelayMs: external_exports.number(),
-            heapUsedBytes: external_exports.number(),
-            rssBytes: external_exports.number()
-          })
-        }).optional()
-      })
-    },
-    permission: "public",
-    summary: "Liveness, with the load figures that make the server shed requests (503) when over a limit",
-    tags: ["system"]
-  },
-  readyz: {
-    method: "GET",
-    path: "/readyz",
-    responses: {
-      200: external_exports.object({ status: external_exports.literal("ready"), engine: external_exports.enum(["pglite", "postgres"]) }),
-      503: errorSchema
-    },
-    permission: "public",
-    summary: "Readiness: the database answers and the server is not overloaded",
-    tags: ["system"]
-  },
-  // ------------------------------------------------------------ pods
-  registerPod: {
-    method: "POST",
-    path: "/api/v1/pods",
-    body: registerPodBody,
-    responses: { 201: podSchema, 409: errorSchema },
-    permission: "pods:create",
-    summary: "Register a pod",
-    tags: ["pods"]
-  },
-  listPods: {
-    method: "GET",
-    path: "/api/v1/pods",
-    query: listQuery,
-    responses: { 200: page(podSchema) },
-    permission: "read",
-    summary: "List pods",
-    tags: ["pods"]
-  },
-  getPod: {
-    method: "GET",
-    path: "/api/v1/pods/:slug",
-    params: slugParam,
-    responses: { 200: podSchema, 404: errorSchema },
-    permission: "read",
-    summary: "One pod",
-    tags: ["pods"]
-  },
-  getPodStatus: {
-    method: "GET",
-    path: "/api/v1/pods/:slug/status",
-    params: slugParam,
-    responses: { 200: podStatusSchema, 404: errorSchema },
-    permission: "read",
-    summary: "Members, WIP used/limit per type, projects per stage and latest health",
-    tags: ["pods"]
-  },
-  listPodMembers: {
-    method: "GET",
-    path: "/api/v1/pods/:slug/members",
-    params: slugParam,
-    query: external_exports.strictObject({ history: external_exports.enum(["true", "false"]).optional() }),
-    responses: { 200: external_exports.object({ items: external_exports.array(memberSchema) }) },
-    permission: "read",
-    summary: "Members; with history=true also those who left or rotated out",
-    tags: ["pods"]
-  },
-  addPodMember: {
-    method: "POST",
-    path: "/api/v1/pods/:slug/members",
-    params: slugParam,
-    body: addMemberBody,
-    responses: { 201: memberSchema },
-    permission: "pods:manage",
-    summary: "Add a user to the pod (or change their pod role)",
-    tags: ["pods"]
-  },
-  recordPodHealth: {
-    method: "POST",
-    path: "/api/v1/pods/:slug/health",
-    params: slugParam,
-    body: healthBody,
-    responses: { 201: healthSnapshotSchema },
-    permission: "pods:manage",
-    summary: "Record health metrics; returns the computed score",
-    tags: ["pods"]
-  },
-  listPodHealth: {
-    method: "GET",
-    path: "/api/v1/pods/:slug/health",
-    params: slugParam,
-    query: external_exports.strictObject({ limit: external_exports.coerce.number().int().min(1).max(500).default(50) }),
-    responses: { 200: external_exports.object({ items: external_exports.array(healthSnapshotSchema) }) },
-    permission: "read",
-    summary: "Health history, newest first",
-    tags: ["pods"]
-  },
-  rotatePodMember: {
-    method: "POST",
-    path: "/api/v1/pods/:slug/rotate",
-    params: slugParam,
-    body: rotateBody,
-    responses: { 200: external_exports.object({ email: external_exports.string(), from: external_exports.string(), to: external_exports.string(), rotatedAt: ts }) },
-    permission: "pods:manage",
-    summary: "Move a member to another pod (history is kept)",
-    tags: ["pods"]
-  },
-  // ------------------------------------------------------------ WIP
-  setWipLimit: {
-    method: "PUT",
-    path: "/api/v1/pods/:slug/wip-limits/:itemType",
-    params: itemTypeParams,
-    body: setLimitBody,
-    responses: { 200: wipLimitSchema },
-    permission: "pods:manage",
-    summary: "Set a WIP limit; lowering it below usage keeps existing locks and admits nothing new",
-    tags: ["wip"]
-  },
-  getWipStatus: {
-    method: "GET",
-    path: "/api/v1/pods/:slug/wip",
-    params: slugParam,
-    responses: { 200: wipStatusSchema },
-    permission: "read",
-    summary: "WIP per item type with holders",
-    tags: ["wip"]
-  },
-  checkWip: {
-    method: "GET",
-    path: "/api/v1/pods/:slug/wip/:itemType/check",
-    params: itemTypeParams,
-    responses: { 200: wipCheckSchema },
-    permission: "read",
-    summary: "Would an acquire succeed now?",
-    tags: ["wip"]
-  },
-  acquireWipLock: {
-    method: "POST",
-    path: "/api/v1/pods/:slug/wip/:itemType/locks",
-    params: itemTypeParams,
-    body: acquireBody,
-    responses: { 200: wipLockSchema, 201: wipLockSchema, 409: errorSchema },
-    permission: "wip:use",
-    summary: "Acquire a WIP slot for an item (201 new, 200 when the item already holds one; 409 over the limit)",
-    tags: ["wip"]
-  },
-  releaseWipLock: {
-    method: "DELETE",
-    path: "/api/v1/wip-locks/:id",
-    params: idParam,
-    responses: { 200: wipLockSchema, 404: errorSchema },
-    permission: "wip:use",
-    summary: "Release a WIP lock (idempotent)",
-    tags: ["wip"]
-  },
-  // ------------------------------------------------------------ projects and gates
-  createProject: {
-    method: "POST",
-    path: "/api/v1/projects",
-    body: createProjectBody,
-    responses: { 201: projectSchema, 409: errorSchema },
-    permission: "projects:manage",
-    summary: "Create a project at the first stage; it takes one of the pod's `project` WIP slots",
-    tags: ["projects"]
-  },
-  listProjects: {
-    method: "GET",
-    path: "/api/v1/projects",
-    query: projectListQuery,
-    responses: { 200: page(projectSchema) },
-    permission: "read",
-    summary: "List projects, newest first",
-    tags: ["projects"]
-  },
-  getProject: {
-    method: "GET",
-    path: "/api/v1/projects/:id",
-    params: idParam,
-    responses: { 200: projectDetailSchema, 404: errorSchema },
-    permission: "read",
-    summary: "A project with its transitions, evidence, approvals and latest CI status per context",
-    tags: ["projects"]
-  },
-  getProjectGate: {
-    method: "GET",
-    path: "/api/v1/projects/:id/gate",
-    params: idParam,
-    responses: { 200: gateEvaluationSchema },
-    permission: "read",
-    summary: "The next stage's gate, criterion by criterion",
-    tags: ["projects"]
-  },
-  submitEvidence: {
-    method: "POST",
-    path: "/api/v1/projects/:id/evidence",
-    params: idParam,
-    body: evidenceBody,
-    responses: { 201: external_exports.object({ evidence: evidenceSchema, gate: gateEvaluationSchema }) },
-    permission: "projects:work",
-    summary: "Submit evidence for the next gate (the latest submission is judged); returns the re-evaluated gate",
-    tags: ["projects"]
-  },
-  decideGate: {
-    method: "POST",
-    path: "/api/v1/projects/:id/approvals",
-    params: idParam,
-    body: approvalBody,
-    responses: { 201: external_exports.object({ approval: approvalSchema, gate: gateEvaluationSchema }) },
-    permission: "gates:approve",
-    summary: "Approve or reject the next gate (a reject needs a comment)",
-    tags: ["projects"]
-  },
-  advanceProject: {
-    method: "POST",
-    path: "/api/v1/projects/:id/advance",
-    params: idParam,
-    responses: {
-      200: external_exports.object({ project: projectSchema, gate: gateEvaluationSchema }),
-      422: errorSchema
-    },
-    permission: "projects:work",
-    summary: "Move to the next stage if its gate is met (422 with the unmet criteria otherwise)",
-    tags: ["projects"]
-  },
-  closeProject: {
-    method: "POST",
-    path: "/api/v1/projects/:id/close",
-    params: idParam,
-    body: closeProjectBody,
-    responses: { 200: projectSchema, 409: errorSchema },
-    permission: "projects:manage",
-    summary: "End the project (shipped from the last stage, or cancelled with a reason) and free its WIP slot",
-    tags: ["projects"]
-  },
-  blockProject: {
-    method: "POST",
-    path: "/api/v1/projects/:id/block",
-    params: idParam,
-    body: reasonBody,
-    responses: { 200: projectSchema },
-    permission: "projects:work",
-    summary: "Block the project; a blocked project cannot advance",
-    tags: ["projects"]
-  },
-  unblockProject: {
-    method: "POST",
-    path: "/api/v1/projects/:id/unblock",
-    params: idParam,
-    body: optionalReasonBody,
-    responses: { 200: projectSchema },
-    permission: "projects:work",
-    summary: "Clear the block (idempotent)",
-    tags: ["projects"]
-  },
-  recordCiStatus: {
-    method: "POST",
-    path: "/api/v1/projects/:id/ci-statuses",
-    params: idParam,
-    body: ciStatusBody,
-    responses: { 201: ciStatusSchema, 409: errorSchema },
-    permission: "projects:work",
-    summary: "Record a CI status (passed, failed, running) on an open project, shown on its page",
-    tags: ["projects"]
-  },
-  listCiStatuses: {
-    method: "GET",
-    path: "/api/v1/projects/:id/ci-statuses",
-    params: idParam,
-    query: ciStatusListQuery,
-    responses: { 200: page(ciStatusSchema), 404: errorSchema },
-    permission: "read",
-    summary: "CI statuses reported on the project, newest first",
-    tags: ["projects"]
-  },
-  // ------------------------------------------------------------ ideas
-  submitIdea: {
-    method: "POST",
-    path: "/api/v1/ideas",
-    body: submitIdeaBody,
-    responses: { 201: ideaSchema, 404: errorSchema, 409: errorSchema },
-    permission: "ideas:contribute",
-    summary: "Submit an idea to the ledger",
-    tags: ["ideas"]
-  },
-  listIdeas: {
-    method: "GET",
-    path: "/api/v1/ideas",
-    query: ideaListQuery,
-    responses: { 200: page(ideaSchema) },
-    permission: "read",
-    summary: "List ideas, newest first",
-    tags: ["ideas"]
-  },
-  getIdea: {
-    method: "GET",
-    path: "/api/v1/ideas/:id",
-    params: idParam,
-    responses: { 200: ideaDetailSchema, 404: errorSchema },
-    permission: "read",
-    summary: "An idea with its evaluations",
-    tags: ["ideas"]
-  },
-  evaluateIdea: {
-    method: "POST",
-    path: "/api/v1/ideas/:id/evaluations",
-    params: idParam,
-    body: evaluateBody,
-    responses: { 201: external_exports.object({ idea: ideaSchema, evaluation: evaluationSchema }) },
-    permission: "ideas:contribute",
-    summary: "Score the idea on every criterion (0–5); replaces the caller's earlier evaluation",
-    tags: ["ideas"]
-  },
-  promoteIdea: {
-    method: "POST",
-    path: "/api/v1/ideas/:id/promote",
-    params: idParam,
-    body: promoteBody,
-    responses: {
-      201: external_exports.object({ idea: ideaSchema, project: projectSchema }),
-      409: errorSchema,
-      422: errorSchema
-    },
-    permission: "ideas:decide",
-    summary: "Create a project from the idea in a pod, taking the pod's project WIP slot (409 when full, 422 when not qualified)",
-    tags: ["ideas"]
-  },
-  archiveIdea: {
-    method: "POST",
-    path: "/api/v1/ideas/:id/archive",
-    params: idParam,
-    body: reasonBody,
-    responses: { 200: ideaSchema },
-    permission: "ideas:decide",
-    summary: "Archive the idea (idempotent)",
-    tags: ["ideas"]
-  },
-  // ------------------------------------------------------------ users, tokens, audit
-  createUser: {
-    method: "POST",
-    path: "/api/v1/users",
-    body: createUserBody,
-    responses: { 201: userSchema },
-    permission: "users:manage",
-    summary: "Create a user",
-    tags: ["users"]
-  },
-  listUsers: {
-    method: "GET",
-    path: "/api/v1/users",
-    query: listQuery,
-    responses: { 200: page(userSchema) },
-    permission: "users:manage",
-    summary: "List users",
-    tags: ["users"]
-  },
-  createToken: {
-    method: "POST",
-    path: "/api/v1/tokens",
-    body: createTokenBody,
-    responses: { 201: createdTokenSchema },
-    permission: "tokens:manage",
-    summary: "Create an API token; its value is returned once",
-    tags: ["tokens"]
-  },
-  listTokens: {
-    method: "GET",
-    path: "/api/v1/tokens",
-    query: listQuery,
-    responses: { 200: page(tokenSchema) },
-    permission: "tokens:manage",
-    summary: "List API tokens (never their values)",
-    tags: ["tokens"]
-  },
-  revokeToken: {
-    method: "DELETE",
-    path: "/api/v1/tokens/:id",
-    params: idParam,
-    responses: { 200: tokenSchema },
-    permission: "tokens:manage",
-    summary: "Revoke an API token (idempotent)",
-    tags: ["tokens"]
-  },
-  listAudit: {
-    method: "GET",
-    path: "/api/v1/audit",
-    query: auditQuery,
-    responses: { 200: page(auditEventSchema) },
-    permission: "read",
-    summary: "Audit events, newest first",
-    tags: ["audit"]
-  },
-  verifyAudit: {
-    method: "GET",
-    path: "/api/v1/audit/verify",
-    query: auditVerifyQuery,
-    responses: { 200: auditVerifySchema, 503: errorSchema },
-    permission: "read",
-    summary: "Recompute the audit chain's hashes; with a checkpoint, also prove the log still contains it",
-    tags: ["audit"]
-  }
-};
 var routes = {
-  ...coreRoutes,
+  ...systemRoutes,
+  ...podRoutes,
+  ...wipRoutes,
+  ...projectRoutes,
+  ...ideaRoutes,
+  ...accessRoutes,
+  ...auditLogRoutes,
   ...workflowRoutes,
   ...rhythmRoutes,
   ...deploymentRoutes,
@@ -38693,7 +38866,7 @@ function safeParseConfig(input2) {
   });
 }
 
-// ../cli/src/errors.ts
+// ../../packages/cli-kit/src/errors.ts
 var EXIT = {
   /** Done; or the check passed. */
   ok: 0,
@@ -38716,6 +38889,198 @@ var CliError = class extends Error {
   json;
 };
 var usageError = (message, lines = []) => new CliError(message, EXIT.usage, lines);
+
+// ../../packages/cli-kit/src/api-errors.ts
+function errorBody(error62) {
+  return {
+    error: {
+      code: error62.code,
+      message: error62.message,
+      ...error62.details === void 0 ? {} : { details: error62.details },
+      requestId: error62.requestId
+    }
+  };
+}
+function holderLines(holders) {
+  if (holders.length === 0) return [];
+  return [
+    "holders:",
+    ...holders.map((h) => `  ${h.itemId}  lock ${h.lockId}  since ${h.acquiredAt}`),
+    "release one with: clos wip release --lock <id>"
+  ];
+}
+function unmetLines(criteria) {
+  return criteria.filter((c) => !c.met).map((c) => `  ✗ ${c.message}`);
+}
+var EXIT_FOR_CODE = {
+  invalid_request: EXIT.usage,
+  not_found: EXIT.usage,
+  payload_too_large: EXIT.usage,
+  unsupported_media_type: EXIT.usage,
+  uri_too_long: EXIT.usage,
+  headers_too_large: EXIT.usage,
+  wip_limit_exceeded: EXIT.failed,
+  gate_criteria_unmet: EXIT.failed,
+  promotion_criteria_unmet: EXIT.failed,
+  conflict: EXIT.failed,
+  unauthorized: EXIT.unreachable,
+  forbidden: EXIT.unreachable,
+  rate_limited: EXIT.unreachable,
+  request_timeout: EXIT.unreachable,
+  internal_error: EXIT.unreachable,
+  service_unavailable: EXIT.unreachable
+};
+function detailLines(error62) {
+  if (isClosApiError(error62, "invalid_request"))
+    return (error62.details ?? []).map((d) => `  ${d.path}: ${d.message}`);
+  if (isClosApiError(error62, "wip_limit_exceeded")) return holderLines(error62.details?.holders ?? []);
+  if (isClosApiError(error62, "gate_criteria_unmet"))
+    return ["unmet:", ...unmetLines(error62.details?.evaluation.criteria ?? [])];
+  if (isClosApiError(error62, "promotion_criteria_unmet"))
+    return (error62.details?.blockers ?? []).map((b) => `  ✗ ${b.message}`);
+  if (isClosApiError(error62, "unauthorized"))
+    return [
+      "the token is missing, unknown, revoked or expired: run clos login --url URL --token TOKEN (or set CLOS_TOKEN)"
+    ];
+  if (isClosApiError(error62, "forbidden")) {
+    const details = error62.details ?? {};
+    return [
+      ...details.permission ? [`this needs the "${details.permission}" permission; the token acts as ${details.role}`] : [],
+      ...details.allowedRoles ? [`only ${details.allowedRoles.join(" or ")} may do this`] : [],
+      ...details.pod ? [`the token is not scoped to pod "${details.pod}"`] : [],
+      "use a token with the right role or pod scope (an admin can make one: clos token create)"
+    ];
+  }
+  if (isClosApiError(error62, "rate_limited")) return ["too many requests: wait a moment and try again"];
+  if (EXIT_FOR_CODE[error62.code] === EXIT.unreachable && error62.requestId)
+    return [`request id ${error62.requestId} (look it up in the server log)`];
+  return [];
+}
+function toCliError(error62) {
+  if (error62 instanceof ClosConnectionError)
+    return new CliError(error62.message, EXIT.unreachable, [
+      "check that the server is running and that CLOS_URL or the profile (clos login) points at it"
+    ]);
+  if (error62 instanceof ClosResponseError)
+    return new CliError(`${error62.message} (is that a CLOS server, of a matching version?)`, EXIT.unreachable);
+  if (!isClosApiError(error62)) return error62;
+  const lines = detailLines(error62);
+  return new CliError(headline(error62, lines), EXIT_FOR_CODE[error62.code], lines, errorBody(error62));
+}
+function headline(error62, lines) {
+  if (lines.length === 0) return error62.message;
+  if (error62.code === "invalid_request") return "the server rejected the request:";
+  if (error62.code === "promotion_criteria_unmet") return "the idea cannot be promoted yet:";
+  return error62.message;
+}
+
+// ../../packages/cli-kit/src/config-file.ts
+import { relative } from "node:path";
+
+// ../../packages/config/src/load-config.ts
+import { access, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+var import_yaml = __toESM(require_dist2(), 1);
+var DEFAULT_CONFIG_FILE = "clos.config.yaml";
+var BUILT_IN_CONFIG_PATH = fileURLToPath(
+  new URL("../../../clos.config.example.yaml", import.meta.url)
+);
+async function loadConfigFile(path, opts) {
+  if (path !== void 0) return loadFrom(resolve(opts.cwd, path), path);
+  const local = resolve(opts.cwd, DEFAULT_CONFIG_FILE);
+  if (await exists(local)) return loadFrom(local, DEFAULT_CONFIG_FILE);
+  return loadFrom(BUILT_IN_CONFIG_PATH, BUILT_IN_CONFIG_PATH);
+}
+async function exists(file2) {
+  try {
+    await access(file2);
+    return true;
+  } catch (error62) {
+    return error62.code !== "ENOENT";
+  }
+}
+async function loadFrom(source, name) {
+  let text2;
+  try {
+    text2 = await readFile(source, "utf8");
+  } catch (error62) {
+    const reason = error62.code === "ENOENT" ? "file not found" : `cannot read: ${error62.message}`;
+    return { ok: false, source, problems: [`${name}: ${reason}`] };
+  }
+  const parsed = parseConfigYaml(text2, name);
+  return parsed.ok ? { ok: true, config: parsed.config, source } : { ok: false, source, problems: parsed.problems };
+}
+function parseConfigYaml(text2, name) {
+  const lineCounter = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text2, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((error62) => {
+        const { line, col } = lineCounter.linePos(error62.pos[0]);
+        const message = error62.code === "MULTIPLE_DOCS" ? 'a configuration file holds one YAML document; remove the extra "---"' : error62.message;
+        return `${name}:${line}:${col}: ${message}`;
+      })
+    };
+  }
+  let data;
+  try {
+    data = doc.toJS();
+  } catch (error62) {
+    return { ok: false, problems: [`${name}: ${error62.message}`] };
+  }
+  const result2 = safeParseConfig(data ?? {});
+  if (result2.success) return { ok: true, config: result2.data };
+  const located = listConfigProblems(result2.error).map((problem, order) => ({
+    problem,
+    order,
+    at: locate(doc, problem, lineCounter)
+  }));
+  located.sort(
+    (a, b) => (a.at?.line ?? Number.POSITIVE_INFINITY) - (b.at?.line ?? Number.POSITIVE_INFINITY) || (a.at?.col ?? 0) - (b.at?.col ?? 0) || a.order - b.order
+  );
+  return {
+    ok: false,
+    problems: located.map(({ problem, at }) => {
+      const where = at ? `${name}:${at.line}:${at.col}` : name;
+      return `${where}: ${formatConfigPath(problem.path)}: ${problem.message}`;
+    })
+  };
+}
+function locate(doc, problem, lineCounter) {
+  let node2 = doc.contents;
+  let offset = (0, import_yaml.isNode)(node2) ? node2.range?.[0] : void 0;
+  for (const segment of problem.path) {
+    if ((0, import_yaml.isMap)(node2)) {
+      const pair = node2.items.find(
+        (item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment)
+      );
+      if (!pair) break;
+      if ((0, import_yaml.isNode)(pair.key) && pair.key.range) offset = pair.key.range[0];
+      node2 = pair.value;
+    } else if ((0, import_yaml.isSeq)(node2) && typeof segment === "number") {
+      const item = node2.items[segment];
+      if (!(0, import_yaml.isNode)(item)) break;
+      if (item.range) offset = item.range[0];
+      node2 = item;
+    } else {
+      break;
+    }
+  }
+  return offset === void 0 ? void 0 : lineCounter.linePos(offset);
+}
+
+// ../../packages/cli-kit/src/config-file.ts
+var BUILT_IN_SOURCE = "the built-in default policy";
+async function loadConfig(path, cwd) {
+  const found = await loadConfigFile(path, { cwd });
+  const source = found.source === BUILT_IN_CONFIG_PATH ? BUILT_IN_SOURCE : relative(cwd, found.source) || found.source;
+  const loaded = { ...found, source };
+  if (loaded.ok) return loaded;
+  const unreadable = loaded.problems.length === 1 && /: (file not found|cannot read\b)/.test(loaded.problems[0]);
+  return { ...loaded, unreadable };
+}
 
 // src/runner.ts
 import { randomUUID } from "node:crypto";
@@ -38803,90 +39168,6 @@ function connect(context, command) {
   });
 }
 
-// ../cli/src/api.ts
-function errorBody(error62) {
-  return {
-    error: {
-      code: error62.code,
-      message: error62.message,
-      ...error62.details === void 0 ? {} : { details: error62.details },
-      requestId: error62.requestId
-    }
-  };
-}
-function holderLines(holders) {
-  if (holders.length === 0) return [];
-  return [
-    "holders:",
-    ...holders.map((h) => `  ${h.itemId}  lock ${h.lockId}  since ${h.acquiredAt}`),
-    "release one with: clos wip release --lock <id>"
-  ];
-}
-function unmetLines(criteria) {
-  return criteria.filter((c) => !c.met).map((c) => `  ✗ ${c.message}`);
-}
-var EXIT_FOR_CODE = {
-  invalid_request: EXIT.usage,
-  not_found: EXIT.usage,
-  payload_too_large: EXIT.usage,
-  unsupported_media_type: EXIT.usage,
-  uri_too_long: EXIT.usage,
-  headers_too_large: EXIT.usage,
-  wip_limit_exceeded: EXIT.failed,
-  gate_criteria_unmet: EXIT.failed,
-  promotion_criteria_unmet: EXIT.failed,
-  conflict: EXIT.failed,
-  unauthorized: EXIT.unreachable,
-  forbidden: EXIT.unreachable,
-  rate_limited: EXIT.unreachable,
-  request_timeout: EXIT.unreachable,
-  internal_error: EXIT.unreachable,
-  service_unavailable: EXIT.unreachable
-};
-function detailLines(error62) {
-  if (isClosApiError(error62, "invalid_request"))
-    return (error62.details ?? []).map((d) => `  ${d.path}: ${d.message}`);
-  if (isClosApiError(error62, "wip_limit_exceeded")) return holderLines(error62.details?.holders ?? []);
-  if (isClosApiError(error62, "gate_criteria_unmet"))
-    return ["unmet:", ...unmetLines(error62.details?.evaluation.criteria ?? [])];
-  if (isClosApiError(error62, "promotion_criteria_unmet"))
-    return (error62.details?.blockers ?? []).map((b) => `  ✗ ${b.message}`);
-  if (isClosApiError(error62, "unauthorized"))
-    return [
-      "the token is missing, unknown, revoked or expired: run clos login --url URL --token TOKEN (or set CLOS_TOKEN)"
-    ];
-  if (isClosApiError(error62, "forbidden")) {
-    const details = error62.details ?? {};
-    return [
-      ...details.permission ? [`this needs the "${details.permission}" permission; the token acts as ${details.role}`] : [],
-      ...details.allowedRoles ? [`only ${details.allowedRoles.join(" or ")} may do this`] : [],
-      ...details.pod ? [`the token is not scoped to pod "${details.pod}"`] : [],
-      "use a token with the right role or pod scope (an admin can make one: clos token create)"
-    ];
-  }
-  if (isClosApiError(error62, "rate_limited")) return ["too many requests: wait a moment and try again"];
-  if (EXIT_FOR_CODE[error62.code] === EXIT.unreachable && error62.requestId)
-    return [`request id ${error62.requestId} (look it up in the server log)`];
-  return [];
-}
-function toCliError(error62) {
-  if (error62 instanceof ClosConnectionError)
-    return new CliError(error62.message, EXIT.unreachable, [
-      "check that the server is running and that CLOS_URL or the profile (clos login) points at it"
-    ]);
-  if (error62 instanceof ClosResponseError)
-    return new CliError(`${error62.message} (is that a CLOS server, of a matching version?)`, EXIT.unreachable);
-  if (!isClosApiError(error62)) return error62;
-  const lines = detailLines(error62);
-  return new CliError(headline(error62, lines), EXIT_FOR_CODE[error62.code], lines, errorBody(error62));
-}
-function headline(error62, lines) {
-  if (lines.length === 0) return error62.message;
-  if (error62.code === "invalid_request") return "the server rejected the request:";
-  if (error62.code === "promotion_criteria_unmet") return "the idea cannot be promoted yet:";
-  return error62.message;
-}
-
 // src/markdown.ts
 function text(value) {
   return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
@@ -38948,114 +39229,8 @@ import { resolve as resolve2 } from "node:path";
 // src/policy.ts
 import { isAbsolute, relative as relative2 } from "node:path";
 
-// ../server/src/config/load-config.ts
-import { access, readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-var import_yaml = __toESM(require_dist2(), 1);
-var DEFAULT_CONFIG_FILE = "clos.config.yaml";
-var BUILT_IN_CONFIG_PATH = fileURLToPath(
-  new URL("../../../../clos.config.example.yaml", import.meta.url)
-);
-async function loadConfigFile(path, opts) {
-  if (path !== void 0) return loadFrom(resolve(opts.cwd, path), path);
-  const local = resolve(opts.cwd, DEFAULT_CONFIG_FILE);
-  if (await exists(local)) return loadFrom(local, DEFAULT_CONFIG_FILE);
-  return loadFrom(BUILT_IN_CONFIG_PATH, BUILT_IN_CONFIG_PATH);
-}
-async function exists(file2) {
-  try {
-    await access(file2);
-    return true;
-  } catch (error62) {
-    return error62.code !== "ENOENT";
-  }
-}
-async function loadFrom(source, name) {
-  let text2;
-  try {
-    text2 = await readFile(source, "utf8");
-  } catch (error62) {
-    const reason = error62.code === "ENOENT" ? "file not found" : `cannot read: ${error62.message}`;
-    return { ok: false, source, problems: [`${name}: ${reason}`] };
-  }
-  const parsed = parseConfigYaml(text2, name);
-  return parsed.ok ? { ok: true, config: parsed.config, source } : { ok: false, source, problems: parsed.problems };
-}
-function parseConfigYaml(text2, name) {
-  const lineCounter = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text2, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((error62) => {
-        const { line, col } = lineCounter.linePos(error62.pos[0]);
-        const message = error62.code === "MULTIPLE_DOCS" ? 'a configuration file holds one YAML document; remove the extra "---"' : error62.message;
-        return `${name}:${line}:${col}: ${message}`;
-      })
-    };
-  }
-  let data;
-  try {
-    data = doc.toJS();
-  } catch (error62) {
-    return { ok: false, problems: [`${name}: ${error62.message}`] };
-  }
-  const result2 = safeParseConfig(data ?? {});
-  if (result2.success) return { ok: true, config: result2.data };
-  const located = listConfigProblems(result2.error).map((problem, order) => ({
-    problem,
-    order,
-    at: locate(doc, problem, lineCounter)
-  }));
-  located.sort(
-    (a, b) => (a.at?.line ?? Number.POSITIVE_INFINITY) - (b.at?.line ?? Number.POSITIVE_INFINITY) || (a.at?.col ?? 0) - (b.at?.col ?? 0) || a.order - b.order
-  );
-  return {
-    ok: false,
-    problems: located.map(({ problem, at }) => {
-      const where = at ? `${name}:${at.line}:${at.col}` : name;
-      return `${where}: ${formatConfigPath(problem.path)}: ${problem.message}`;
-    })
-  };
-}
-function locate(doc, problem, lineCounter) {
-  let node2 = doc.contents;
-  let offset = (0, import_yaml.isNode)(node2) ? node2.range?.[0] : void 0;
-  for (const segment of problem.path) {
-    if ((0, import_yaml.isMap)(node2)) {
-      const pair = node2.items.find(
-        (item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment)
-      );
-      if (!pair) break;
-      if ((0, import_yaml.isNode)(pair.key) && pair.key.range) offset = pair.key.range[0];
-      node2 = pair.value;
-    } else if ((0, import_yaml.isSeq)(node2) && typeof segment === "number") {
-      const item = node2.items[segment];
-      if (!(0, import_yaml.isNode)(item)) break;
-      if (item.range) offset = item.range[0];
-      node2 = item;
-    } else {
-      break;
-    }
-  }
-  return offset === void 0 ? void 0 : lineCounter.linePos(offset);
-}
-
 // ../../clos.config.example.yaml
 var clos_config_example_default = '# CLOS operating model.\n#\n# This file is the built-in default: CLOS runs exactly this model when started without --config and\n# without a ./clos.config.yaml. Copy it to clos.config.yaml and edit it to make the model your own.\n# Every key is optional; leave one out and its value below applies. Reference: docs/configuration.md\n#\n# Stages, gates, idea criteria and health weights live only in this file (the API cannot change\n# them), so the rules a project is held to are reviewed like code. Pods, members and WIP limits are\n# applied from here at every start, but only the values you changed here since the last start are\n# written: a limit changed through the API is kept until you edit that same value in this file.\n\n# The path every project takes, in order. A project only moves forward through a stage\'s gate, so\n# each gate is where "are we ready?" stops being a matter of opinion. The first stage is how\n# projects enter, which is why it has no gate; every later stage must have one.\nstages:\n  - name: inception\n    description: "An idea has been accepted as a project: it has a name and a pod, nothing more is asked yet."\n\n  - name: discovery\n    description: Understand the problem before committing people to a solution.\n    gate:\n      # Evidence is one JSON document checked against this JSON Schema (draft 2020-12). Extra fields\n      # are allowed so teams can attach more than the minimum without being rejected.\n      evidence:\n        type: object\n        required: [problemStatement, owner]\n        properties:\n          problemStatement:\n            type: string\n            minLength: 10\n            description: The problem, who has it and why it matters now.\n          owner:\n            type: string\n            format: email\n            description: The person accountable for the outcome.\n        additionalProperties: true\n      # Someone other than the team doing the work signs off; an admin can stand in for a pod lead.\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: build\n    description: Build the agreed design.\n    gate:\n      # A written design and agreed success metrics, so "done" is decided before the work starts.\n      evidence:\n        type: object\n        required: [designDocUrl, successMetrics]\n        properties:\n          designDocUrl:\n            type: string\n            format: uri\n            description: Link to the reviewed design document.\n          successMetrics:\n            type: array\n            items:\n              type: string\n            minItems: 1\n            description: How we will know the project worked.\n        additionalProperties: true\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: validate\n    description: Prove that what was built works, before customers depend on it.\n    gate:\n      # Green CI is a hard requirement (the value must be exactly true), not a box to tick later.\n      evidence:\n        type: object\n        required: [testPlanUrl, ciPassing]\n        properties:\n          testPlanUrl:\n            type: string\n            format: uri\n            description: Link to the test plan.\n          ciPassing:\n            const: true\n            description: Continuous integration is green on the main branch.\n        additionalProperties: true\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: shipping\n    description: Release to customers.\n    gate:\n      # Releasing is the step that is hardest to take back, so it asks for a rollback plan and two\n      # approvals rather than one.\n      evidence:\n        type: object\n        required: [releaseNotesUrl, rollbackPlan, validationReportUrl]\n        properties:\n          releaseNotesUrl:\n            type: string\n            format: uri\n            description: Link to the release notes.\n          rollbackPlan:\n            type: string\n            minLength: 10\n            description: How to undo the release, and who decides to.\n          validationReportUrl:\n            type: string\n            format: uri\n            description: Link to the results of the validate stage.\n        additionalProperties: true\n      approvals:\n        count: 2\n        roles: [pod-lead, admin]\n\n# Work-in-progress limits. Limiting what a pod has open at once finishes work sooner than starting\n# more of it. Each item type has a company-wide default; a pod can override it (pods[].wipLimits).\nwip:\n  types:\n    - name: project\n      defaultLimit: 3\n    - name: pull-request\n      defaultLimit: 5\n    - name: idea\n      defaultLimit: 10\n\n# The idea ledger. Each evaluator scores an idea 0-5 on every criterion; the weighted mean decides\n# promotion. Several evaluations are required so that no single enthusiast promotes an idea alone.\nideas:\n  criteria:\n    - key: impact\n      label: Impact\n      weight: 3\n    - key: confidence\n      label: Confidence\n      weight: 2\n    # Scored as ease (5 = little effort), so that a higher score is always better.\n    - key: ease\n      label: Ease (the inverse of effort)\n      weight: 1\n    - key: strategic-fit\n      label: Strategic fit\n      weight: 2\n  minEvaluations: 2\n  promotionThreshold: 3.5\n\n# Pods (teams). Declaring them here makes the team structure reviewable and reproducible; they can\n# also be created through the API. None by default.\npods: []\n# An example pod (remove "pods: []" above and uncomment):\n# pods:\n#   - slug: payments\n#     name: Payments\n#     # Daily rhythms (unblock, commit, recap) run in the pod\'s own time zone.\n#     timezone: Europe/London\n#     members:\n#       - email: ada@example.com\n#         name: Ada Lovelace\n#         role: pod-lead\n#         podRole: lead\n#       - email: alan@example.com\n#         name: Alan Turing\n#     # Overrides of wip.types[].defaultLimit for this pod; the keys must be declared in wip.types.\n#     wipLimits:\n#       pull-request: 8\n\n# Pod health, 0-100. Weights are relative: only their proportions matter, and a metric a pod has no\n# data for is left out rather than counted as zero.\nhealth:\n  weights:\n    velocity: 0.25\n    wipUtilisation: 0.2\n    blockedItems: 0.2\n    cycleTime: 0.15\n    deploymentSuccess: 0.2\n  # Cycle time at or under this many days scores full marks; it falls to zero at twice the target.\n  cycleTimeTargetDays: 5\n  # Blocked items at which the blocked-items component reaches zero.\n  blockedItemsTolerance: 5\n\n# Operating rhythms (docs/rhythms.md). Times are HH:MM in each pod\'s own time zone.\nrhythms:\n  daily:\n    enabled: true\n    # The pod\'s local weekdays on which the three phases run.\n    days: [mon, tue, wed, thu, fri]\n    # Unblock digest: blocked projects, gates waiting for approval, stale WIP locks, members without\n    # a commitment for the day.\n    unblock: "09:00"\n    # Commit digest: the day\'s commitments per member (POST /api/v1/pods/<slug>/commitments).\n    commit: "09:30"\n    # Recap digest: transitions, WIP locks released, projects closed, commitments done vs made.\n    recap: "17:00"\n    # A WIP lock held longer than this many hours is listed by the unblock digest.\n    staleLockHours: 48\n  weeklyDemo:\n    enabled: true\n    # Submissions open...\n    opens: { day: mon, time: "09:00" }\n    # ...close here (the agenda is built and feedback opens)...\n    cutoff: { day: fri, time: "14:00" }\n    # ...and feedback closes here (scores are aggregated).\n    closes: { day: fri, time: "18:00" }\n\n# Monthly rotation (docs/rotation.md): pods in an exchange pass members around a ring, longest tenure\n# first. Off by default; POST /api/v1/rotation/preview shows what a rotation would do.\nrotation:\n  enabled: false\n  # Day of the month (1-28) and local time in `timezone`.\n  dayOfMonth: 1\n  time: "10:00"\n  timezone: UTC\n  # Each list is a ring of pod slugs: each pod sends to the next, the last to the first.\n  exchanges: []\n  # e.g.\n  # exchanges:\n  #   - [payments, checkout]\n  #   - [search, growth, platform]\n  # No pod ends a rotation smaller than this (arrivals counted).\n  minPodSize: 3\n  # People who never rotate (pod leads never do either).\n  exempt: []\n  # Most members each pod sends per rotation.\n  movesPerPod: 1\n\n# Alerts (docs/alerts.md): each opens once, notifies, and resolves when its condition clears.\nalerts:\n  # An acquire refused at the WIP limit, or usage above a lowered limit.\n  wipExceeded: true\n  # A project that cannot advance (next gate unmet, or blocked) for longer than this.\n  gateStuckHours: 24\n  # A pod whose latest health score (0-100) is below this.\n  podHealthBelow: 70\n  # A pod whose deployments failed more often than this (0-1) over the window, once at least\n  # deploymentMinCount finished in it. The window also feeds deployment success into pod health.\n  deploymentFailureRate: 0.1\n  deploymentWindowDays: 7\n  deploymentMinCount: 3\n\n# Outbound webhooks (docs/webhooks.md) are registered through the API; this is how they are delivered.\nwebhooks:\n  # A failing delivery is retried with exponential backoff until its event is this old.\n  retryHours: 24\n  # Wait before the first retry; each later wait doubles.\n  retryDelaySeconds: 30\n  # A receiver that has not answered by then has failed that attempt.\n  timeoutSeconds: 10\n  # Webhook and notification URLs that are, or resolve to, loopback, private, link-local, unique-local,\n  # multicast or other internal addresses are refused (docs/webhooks.md#internal-addresses). `true`\n  # opens all of them except cloud metadata endpoints; a list of CIDR ranges opens only those.\n  allowPrivateNetworks: false\n  # e.g. allowPrivateNetworks: [10.20.0.0/16, fd00:20::/32]\n# Notifications for people (docs/notifications.md): digests, ready gates, alerts, demos, failures.\nnotifications:\n  # One structured line per notification in the server log.\n  log: true\n  # JSON POSTs, signed when the named environment variable holds a secret. None by default.\n  webhooks: []\n  # e.g.\n  # webhooks:\n  #   - url: https://chat.example.com/hooks/clos\n  #     secretEnv: CLOS_CHAT_WEBHOOK_SECRET\n  #     events: [alert.opened, alert.resolved, deployment.finished]\n# The job runner (docs/workflows.md). Every process that runs jobs uses these values.\nworkflows:\n  # How often each worker looks for scheduled runs that are due.\n  tickSeconds: 30\n  # A scheduled time passed by up to this much (a restart) still fires; older ones are skipped.\n  catchUpMinutes: 60\n  # A job still running after this is presumed dead (its worker was killed) and is retried.\n  jobTimeoutSeconds: 900\n  # How often workers look for such jobs.\n  maintenanceIntervalSeconds: 60\n  # Retries of a failed workflow run, the first after retryDelaySeconds, each later one twice as late.\n  retryLimit: 5\n  retryDelaySeconds: 10\n  # How often an idle worker asks for new jobs (work created in its own process wakes it at once).\n  pollingIntervalSeconds: 2\n\n# Domain events (docs/events.md): kept this long for streams resuming with Last-Event-ID and for\n# webhook retries, then deleted.\nevents:\n  retentionDays: 7\n\n# Signed checkpoints of the audit log (docs/audit.md#signed-checkpoints): CLOS signs the chain head\n# with a key kept outside the database and copies each checkpoint outside the database, so a log\n# rewound or rewritten by whoever owns the database is caught by `clos audit verify --checkpoints`.\naudit:\n  checkpoints:\n    # Off: no signing key is read or created, and the checkpoint endpoints answer 503.\n    enabled: true\n    # How often the job runner signs the head, if it moved since the last checkpoint.\n    intervalMinutes: 60\n    # Where checkpoint files go; null: audit-checkpoints in the data directory (--data-dir).\n    directory: null\n    # Also POST each checkpoint as JSON to this URL (your own receiver). None by default.\n    webhookUrl: null\n';
-
-// ../cli/src/config-file.ts
-import { relative } from "node:path";
-var BUILT_IN_SOURCE = "the built-in default policy";
-async function loadConfig(path, cwd) {
-  const found = await loadConfigFile(path, { cwd });
-  const source = found.source === BUILT_IN_CONFIG_PATH ? BUILT_IN_SOURCE : relative(cwd, found.source) || found.source;
-  const loaded = { ...found, source };
-  if (loaded.ok) return loaded;
-  const unreadable = loaded.problems.length === 1 && /: (file not found|cannot read\b)/.test(loaded.problems[0]);
-  return { ...loaded, unreadable };
-}
 
 // src/policy.ts
 var BUILT_IN_LABEL = "the built-in default policy (clos.config.example.yaml)";

@@ -1,11 +1,11 @@
 /**
  * What every command of the action works with: its inputs, the typed client, and the result it hands
  * back to `main.ts` (exit code, outputs, log lines, job summary). Exit codes, input errors and the
- * mapping of client errors are the CLI's own (`apps/cli/src/errors.ts`, `api.ts`), so the action
+ * mapping of client errors are the CLI's own (`@clos/cli-kit`, which both import), so the action
  * fails exactly when `clos` would, with the same code.
  */
+import { EXIT, type ExitCode, usageError } from '@clos/cli-kit';
 import { type ClosClient, createClosClient } from '@clos/contract';
-import { EXIT, type ExitCode, usageError } from '../../cli/src/errors.ts';
 import { type Env, getInput } from './runner.ts';
 
 export interface ActionContext {

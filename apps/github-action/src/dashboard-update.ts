@@ -2,8 +2,8 @@
  * `dashboard-update`: reports this workflow run on the project's page, like `clos dashboard update`,
  * with the run's URL and the workflow's name (the context) taken from the runner's variables.
  */
+import { usageError } from '@clos/cli-kit';
 import type { ClosClient } from '@clos/contract';
-import { usageError } from '../../cli/src/errors.ts';
 import { type ActionContext, type ActionResult, connect, EXIT, requireInputs } from './context.ts';
 import { code, text } from './markdown.ts';
 import type { Env } from './runner.ts';

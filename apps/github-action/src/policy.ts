@@ -1,14 +1,15 @@
 /**
- * The policy file `validate` checks evidence against, read by the CLI's loader (which is the server's:
- * same lookup, same YAML and schema rules, same located problems). One case differs in the bundle: the
- * server finds its built-in default, `clos.config.example.yaml`, relative to its own source file, which
- * is not where `dist/index.js` runs from. So that file is bundled as text and parsed with the server's
- * own parser, giving the very model a server without a policy file runs.
+ * The policy file `validate` checks evidence against, read by the CLI's loader (`@clos/cli-kit`, over
+ * the server's own `@clos/config`: same lookup, same YAML and schema rules, same located problems). One
+ * case differs in the bundle: `@clos/config` finds the built-in default, `clos.config.example.yaml`,
+ * relative to its own source file, which is not where `dist/index.js` runs from. So that file is
+ * bundled as text and parsed with the server's own parser, giving the very model a server without a
+ * policy file runs.
  */
 import { isAbsolute, relative } from 'node:path';
-import { parseConfigYaml } from '@clos/server/config';
+import { BUILT_IN_SOURCE, type LoadedConfig, loadConfig } from '@clos/cli-kit';
+import { parseConfigYaml } from '@clos/config';
 import BUILT_IN_YAML from '../../../clos.config.example.yaml';
-import { BUILT_IN_SOURCE, type LoadedConfig, loadConfig } from '../../cli/src/config-file.ts';
 
 /** How the built-in default is named in messages, the summary and the `details` output. */
 export const BUILT_IN_LABEL = 'the built-in default policy (clos.config.example.yaml)';

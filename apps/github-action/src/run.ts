@@ -3,9 +3,8 @@
  * exit codes (1 check failed, 2 usage or input, 3 cannot reach or authenticate), its messages, and a
  * `::error::` annotation, so `main.ts` only has to write what it is given.
  */
+import { CliError, EXIT, toCliError, usageError } from '@clos/cli-kit';
 import { ClosConnectionError, isClosApiError } from '@clos/contract';
-import { toCliError } from '../../cli/src/api.ts';
-import { CliError, EXIT, usageError } from '../../cli/src/errors.ts';
 import { type ActionContext, type ActionResult, EXIT_BUG } from './context.ts';
 import { dashboardUpdate } from './dashboard-update.ts';
 import { getInput } from './runner.ts';

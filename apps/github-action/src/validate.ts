@@ -8,9 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { usageError } from '@clos/cli-kit';
 import type { ClosClient } from '@clos/contract';
 import { GateValidators } from '@clos/core';
-import { usageError } from '../../cli/src/errors.ts';
 import { type ActionContext, type ActionResult, connect, EXIT, requireInputs } from './context.ts';
 import { code, mark, table, text } from './markdown.ts';
 import { BUILT_IN_LABEL, loadPolicy } from './policy.ts';

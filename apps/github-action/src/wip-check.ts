@@ -2,7 +2,7 @@
  * `wip-check`: would taking a WIP slot succeed now? `clos wip check`'s question and verdict (exit 1 when
  * the pod is at its limit), with the current holders in the summary so the reader sees what to release.
  */
-import { holderLines } from '../../cli/src/api.ts';
+import { holderLines } from '@clos/cli-kit';
 import { type ActionContext, type ActionResult, connect, EXIT, requireInputs } from './context.ts';
 import { code, mark, table, text } from './markdown.ts';
 import { getInput } from './runner.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Services } from '@clos/core';
 import type { Database } from '@clos/db';
+import type { MountedRoute } from '@clos/integrations';
 import type { Runtime } from '@clos/workflows';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,6 +16,7 @@ import type { QueryLimits } from './graphql/complexity.ts';
 import { registerGraphql } from './graphql/register.ts';
 import { registerAuth } from './http/auth.ts';
 import { errorHandler, sendError } from './http/errors.ts';
+import { registerInboundRoutes } from './http/inbound-routes.ts';
 import {
   clientErrorHandler,
   frameworkErrors,
@@ -64,6 +66,8 @@ export interface AppOptions {
   dashboardDir?: string | undefined;
   /** Event stream tuning (tests shorten the token re-check); open streams allowed per token and address. */
   stream?: StreamOptions | undefined;
+  /** Inbound webhook routes of the configured integrations (`configureIntegrations(…).routes`). */
+  inbound?: readonly MountedRoute[] | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -147,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   policyRoutes(app, deps);
   sessionRoutes(app, deps);
   dashboardRoutes(app, deps);
+  await registerInboundRoutes(app, { routes: options.inbound ?? [], services: options.services });
   await registerGraphql(app, { services: options.services, limits: options.graphql });
   await registerDashboard(app, { dir: options.dashboardDir });
   await app.ready();

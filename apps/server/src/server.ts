@@ -1,14 +1,14 @@
-import type { Notifier } from '@clos/core';
+import { loadConfigFile } from '@clos/config';
+import type { Policy } from '@clos/core';
 import { type Database, openPglite, openPostgres } from '@clos/db';
+import { type ConfiguredIntegrations, configureIntegrations, INTEGRATIONS } from '@clos/integrations';
 import { type Runtime, startRuntime } from '@clos/workflows';
 import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { buildApp } from './app.ts';
 import { auditCheckpointsFor } from './audit/checkpoint-ports.ts';
-import { loadConfigFile } from './config/load-config.ts';
 import { seedDemo } from './demo/seed.ts';
 import { createLogger } from './http/log.ts';
-import { createNotifiers } from './notify/notifiers.ts';
 import { lockDataDir } from './runtime/data-dir-lock.ts';
 import type { ServerOptions } from './runtime/options.ts';
 import { logSecrets, prepareSecrets } from './runtime/secret-key.ts';
@@ -65,12 +65,14 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
     });
     logSecrets(logger, secrets);
     const auditCheckpoints = auditCheckpointsFor(loaded.config, options, cwd, logger);
+    const integrations = await integrationsFor(loaded.config, logger);
     runtime = await startRuntime({
       database,
       policy: loaded.config,
       logger: logger.child({ component: 'jobs' }),
       worker: options.mode !== 'api',
-      notifiers: notifiersFor(loaded.config, logger),
+      notifiers: integrations.notifiers,
+      extraModules: integrations.modules,
       auditCheckpoints,
       secretBox: secrets.box,
     });
@@ -105,6 +107,7 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
       graphql: options.graphql,
       pressure: options.pressure,
       stream: { limits: options.streamLimits },
+      inbound: integrations.routes,
     });
     const address = await app.listen({ port: options.port, host: options.host });
     logger.info({ url: address, docs: `${address}/api/docs` }, 'CLOS is listening');
@@ -133,13 +136,12 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
   }
 }
 
-/** Where notifications go, from the policy's `notifications` section. */
-function notifiersFor(policy: import('@clos/core').Policy, logger: pino.Logger): Notifier[] {
-  return createNotifiers(policy.notifications, {
-    logger: logger.child({ component: 'notify' }),
+/** The integrations the policy turns on (`@clos/integrations`' registry): notifiers, modules, routes. */
+function integrationsFor(policy: Policy, logger: pino.Logger): Promise<ConfiguredIntegrations> {
+  return configureIntegrations(INTEGRATIONS, {
+    policy,
     env: process.env,
-    timeoutSeconds: policy.webhooks.timeoutSeconds,
-    allowPrivateNetworks: policy.webhooks.allowPrivateNetworks,
+    logger: logger.child({ component: 'integrations' }),
   });
 }
 
@@ -163,12 +165,14 @@ export async function startWorker(options: ServerOptions, cwd: string): Promise<
     const secrets = await prepareSecrets(database, { keys: options.secretKeys, dataDir: undefined });
     logSecrets(logger, secrets);
     const auditCheckpoints = auditCheckpointsFor(loaded.config, options, cwd, logger);
+    const integrations = await integrationsFor(loaded.config, logger);
     const runtime = await startRuntime({
       database,
       policy: loaded.config,
       logger: logger.child({ component: 'jobs' }),
       worker: true,
-      notifiers: notifiersFor(loaded.config, logger),
+      notifiers: integrations.notifiers,
+      extraModules: integrations.modules,
       auditCheckpoints,
       secretBox: secrets.box,
     });

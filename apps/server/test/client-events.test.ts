@@ -1,4 +1,4 @@
-import { createClosClient, isClosApiError, type StreamedEvent } from '@clos/contract';
+import { createClosClient, isClosApiError, type StreamedEvent, type StreamedEventOf } from '@clos/contract';
 import { testEngines } from '@clos/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Harness, startHarness } from './harness.ts';
@@ -45,15 +45,16 @@ describe.each(testEngines())('the typed client’s event stream on %s', (engine)
       await h.drain();
     }
     await reader.done;
-    const [first, second] = reader.got as StreamedEvent[];
+    const [first, second] = reader.got as StreamedEventOf<'idea.submitted'>[];
     expect([first!.type, second!.type]).toEqual(['idea.submitted', 'idea.submitted']);
-    expect((first!.data.after as { title: string }).title).toBe('One idea');
+    // Typed by its type: no cast to read the payload.
+    expect(first!.data.after?.title).toBe('One idea');
     expect(second!.seq).toBeGreaterThan(first!.seq);
 
     // A later iteration resuming after the second event receives exactly the third.
     const resumed = await take(1, { types: ['idea.submitted'], lastEventId: second!.seq });
     await resumed.done;
-    expect(((resumed.got[0] as StreamedEvent).data.after as { title: string }).title).toBe('Three ideas');
+    expect((resumed.got[0] as StreamedEventOf<'idea.submitted'>).data.after?.title).toBe('Three ideas');
   });
 
   it('throws the API error for a refused stream (no token, bad type)', async () => {

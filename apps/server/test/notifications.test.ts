@@ -1,10 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Notification, Notifier } from '@clos/core';
-import { testEngines } from '@clos/testing';
+import type { AllowPrivateNetworks, Notification, NotificationsPolicy, Notifier } from '@clos/core';
+import { configureIntegrations, INTEGRATIONS, type IntegrationLogger } from '@clos/integrations';
+import type { HostLookup } from '@clos/outbound';
+import { defaultPolicy, testEngines } from '@clos/testing';
+import type { RuntimeEnv } from '@clos/workflows';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNotifiers } from '../src/notify/notifiers.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 // pg-boss holds a retry until its (real-time) delay has passed: 1 s doubled with jitter is < 2 s.
@@ -141,12 +143,48 @@ describe('notification webhooks', () => {
     occurredAt: new Date('2026-03-02T09:00:00.000Z'),
     data: { severity: 'warning' },
   };
-  const silent = { info() {}, warn() {} };
+  const silent = { info() {}, warn() {}, error() {} };
+  const stops: (() => Promise<void>)[] = [];
+  afterAll(() => Promise.all(stops.splice(0).map((stop) => stop())));
+
+  /** The notifiers the registry's integrations configure from these settings, as the server does. */
+  async function createNotifiers(
+    notifications: NotificationsPolicy,
+    deps: {
+      logger: IntegrationLogger;
+      env: Record<string, string>;
+      timeoutSeconds?: number;
+      allowPrivateNetworks: AllowPrivateNetworks;
+      lookup?: HostLookup;
+    },
+  ): Promise<Notifier[]> {
+    const policy = defaultPolicy();
+    const configured = await configureIntegrations(INTEGRATIONS, {
+      policy: {
+        ...policy,
+        notifications,
+        webhooks: {
+          ...policy.webhooks,
+          timeoutSeconds: deps.timeoutSeconds ?? policy.webhooks.timeoutSeconds,
+          allowPrivateNetworks: deps.allowPrivateNetworks,
+        },
+      },
+      env: deps.env,
+      logger: deps.logger,
+      outboundLookup: deps.lookup,
+    });
+    // Their stops (the guarded client's pool) ride on runtime modules, which need no env to stop.
+    for (const make of configured.modules) {
+      const stop = make({} as RuntimeEnv).stop;
+      if (stop) stops.push(stop);
+    }
+    return configured.notifiers;
+  }
   // The receiver listens on 127.0.0.1, which notification webhooks reach only when the operator opens it.
   const allowPrivateNetworks = ['127.0.0.0/8'];
 
   it('posts signed JSON to each configured URL whose events match', async () => {
-    const notifiers = createNotifiers(
+    const notifiers = await createNotifiers(
       {
         log: false,
         webhooks: [
@@ -190,7 +228,7 @@ describe('notification webhooks', () => {
 
   it('throws on a failing receiver so the job retries it', async () => {
     failing.add('/down');
-    const [notifier] = createNotifiers(
+    const [notifier] = await createNotifiers(
       { log: false, webhooks: [{ url: `${base}/down`, events: ['*'] }] },
       { logger: silent, env: {}, allowPrivateNetworks },
     );
@@ -202,7 +240,7 @@ describe('notification webhooks', () => {
   it('does not send to an internal address without the opt-in: logs the rule once, throws nothing', async () => {
     const errors: { obj: object; msg?: string }[] = [];
     const logger = { ...silent, error: (obj: object, msg?: string) => errors.push({ obj, msg }) };
-    const [literal, named] = createNotifiers(
+    const [literal, named] = await createNotifiers(
       {
         log: false,
         webhooks: [
@@ -232,7 +270,7 @@ describe('notification webhooks', () => {
   });
 
   it('sends to a name resolving to an allowed address, at the address it resolved to', async () => {
-    const [named] = createNotifiers(
+    const [named] = await createNotifiers(
       { log: false, webhooks: [{ url: `${base.replace('127.0.0.1', 'chat.test')}/named`, events: ['*'] }] },
       {
         logger: silent,
@@ -247,12 +285,24 @@ describe('notification webhooks', () => {
     ]);
   });
 
-  it('adds the log notifier when the policy asks for it', () => {
+  it('adds the log notifier when the policy asks for it', async () => {
     const lines: object[] = [];
-    const [log] = createNotifiers(
+    const [log] = await createNotifiers(
       { log: true, webhooks: [] },
-      { logger: { info: (obj) => lines.push(obj) }, env: {}, allowPrivateNetworks: false },
+      { logger: { ...silent, info: (obj) => lines.push(obj) }, env: {}, allowPrivateNetworks: false },
     );
     expect(log!.name).toBe('log');
+    await log!.send(notification);
+    expect(lines).toEqual([
+      {
+        notification: {
+          id: notification.id,
+          kind: 'alert.opened',
+          pod: 'ratio',
+          title: notification.title,
+          text: notification.text,
+        },
+      },
+    ]);
   });
 });

@@ -20,6 +20,7 @@ import type {
   WipLimitExceeded,
   WipLock,
 } from '@clos/core';
+import { CRITERION_KINDS, type GateCriterion } from '@clos/core';
 import { z } from 'zod';
 import { email, idParam, listQuery, nonEmpty, page, slugParam, ts, uuid } from './routes/common.ts';
 
@@ -273,7 +274,8 @@ export const projectListQuery = listQuery.extend({
 });
 
 export const gateCriterionSchema = z.object({
-  kind: z.enum(['not_closed', 'not_blocked', 'evidence', 'approvals', 'rejection']),
+  // The kinds of core's criterion registry (packages/core/src/stages/criteria/registry.ts).
+  kind: z.enum(CRITERION_KINDS),
   met: z.boolean(),
   message: z.string(),
   path: z.string().optional(),
@@ -520,6 +522,7 @@ export type _ContractChecks = [
   Check<Same<z.infer<typeof gateEvaluationSchema>['nextStage'], Json<GateEvaluation>['nextStage']>>,
   Check<Same<z.infer<typeof ciStatusSchema>, Json<CiStatus>>>,
   Check<Same<z.infer<typeof ciStateSchema>, CiState>>,
+  Check<Same<z.infer<typeof gateCriterionSchema>['kind'], GateCriterion['kind']>>,
   Check<Same<ErrorDetails<'wip_limit_exceeded'>, Json<Omit<WipLimitExceeded, 'code' | 'message'>>>>,
   Check<
     Same<ErrorDetails<'promotion_criteria_unmet'>, Json<Omit<PromotionCriteriaUnmet, 'code' | 'message'>>>

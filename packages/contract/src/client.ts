@@ -6,16 +6,9 @@
  */
 import type { z } from 'zod';
 import { type ErrorCode, type ErrorDetails, errorSchema } from './api.ts';
+import type { RouteDefinition, RoutePart, RouteResponse, RouteSuccessStatus } from './routes/definition.ts';
 import type { streamEventSchema } from './routes/stream.ts';
-import {
-  type RouteDefinition,
-  type RouteKey,
-  type RoutePart,
-  type RouteResponse,
-  type RouteSuccessStatus,
-  type Routes,
-  routes,
-} from './routes.ts';
+import { type RouteKey, type Routes, routes } from './routes.ts';
 
 /** The subset of `fetch` the client calls; the global one fits, and so does a test's fake. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -88,8 +81,14 @@ export type JsonRouteKey = {
   [K in RouteKey]: Routes[K] extends { produces: string } ? never : K;
 }[RouteKey];
 
-/** One event of `GET /api/v1/stream`, as the typed client yields it. */
+/**
+ * One event of `GET /api/v1/stream`, as the typed client yields it: a union discriminated by `type`,
+ * so `if (e.type === 'stage.advanced')` narrows `e.data` to that type's payload.
+ */
 export type StreamedEvent = z.output<typeof streamEventSchema>;
+
+/** The streamed event of one type, e.g. `StreamedEventOf<'idea.submitted'>`. */
+export type StreamedEventOf<T extends StreamedEvent['type']> = Extract<StreamedEvent, { type: T }>;
 
 export interface EventsOptions {
   /** Only these event types. */

@@ -2,7 +2,7 @@ import type { Actor } from './auth/permissions.ts';
 import type { Policy } from './policy.ts';
 import type { AuditCheckpointPorts } from './ports/audit-checkpoints.ts';
 import type { Clock, IdSource } from './ports/clock.ts';
-import type { NewAuditEvent, UnitOfWork } from './ports/repositories.ts';
+import type { UnitOfWork } from './ports/repositories.ts';
 import type { GateValidators } from './stages/gate.ts';
 
 /** Who asks, and the request id that ties their audit events to the HTTP log. */
@@ -29,12 +29,4 @@ export interface Deps {
   secrets: Secrets;
   /** The audit signing key and checkpoint sinks; absent where checkpoints are not set up (503). */
   auditCheckpoints?: AuditCheckpointPorts | undefined;
-}
-
-export function auditEntry(
-  ctx: Ctx,
-  at: Date,
-  event: Omit<NewAuditEvent, 'at' | 'actorId' | 'actorLabel' | 'requestId'>,
-): NewAuditEvent {
-  return { at, actorId: ctx.actor.userId, actorLabel: ctx.actor.label, requestId: ctx.requestId, ...event };
 }

@@ -11,8 +11,9 @@ import {
   type UnitOfWork,
 } from '@clos/core';
 import type { Database } from './database.ts';
-import { createUnitOfWork } from './repositories.ts';
 import type { SecretBox } from './secret-box.ts';
+import { systemClock } from './system-clock.ts';
+import { createUnitOfWork } from './unit-of-work.ts';
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
@@ -22,8 +23,6 @@ export const nodeSecrets: Secrets = {
   hashToken: sha256,
   sha256,
 };
-
-export const systemClock: Clock = { now: () => new Date() };
 
 export interface ComposeOptions {
   database: Database;
@@ -39,12 +38,14 @@ export interface ComposeOptions {
 
 /** The ports over a real database: what use cases, jobs and workflows are built from. */
 export function composeDeps(options: ComposeOptions): Deps {
+  const clock = options.clock ?? systemClock;
   return {
     uow: createUnitOfWork(options.database, randomUUID, {
       afterCommitWithEvents: () => options.afterCommitWithEvents?.(),
       secretBox: options.secretBox,
+      clock,
     }),
-    clock: options.clock ?? systemClock,
+    clock,
     ids: { uuid: randomUUID },
     policy: options.policy,
     validators: new GateValidators(options.policy.stages),

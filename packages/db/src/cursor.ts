@@ -1,4 +1,6 @@
 import { InvalidInputError, stringProblem } from '@clos/core';
+import { and, eq, lt, or } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 
 /** What each position of a keyset cursor holds; decoding checks it, so SQL never sees a wrong type. */
 export type CursorPart = 'text' | 'int' | 'timestamp' | 'uuid';
@@ -61,4 +63,12 @@ export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
+
+/** Newest first, keyset on (created_at, id): the rows after the cursor's row. */
+export function newestFirst(createdAt: PgColumn, id: PgColumn, cursor: string | undefined) {
+  const after = decodeCursor(cursor, ['timestamp', 'uuid']);
+  if (!after) return undefined;
+  const [at, afterId] = after;
+  return or(lt(createdAt, at), and(eq(createdAt, at), lt(id, afterId)));
 }

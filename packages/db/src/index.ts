@@ -4,3 +4,5 @@ export * from './repositories.ts';
 export * as schema from './schema/index.ts';
 export * from './secret-box.ts';
 export * from './secrets-at-rest.ts';
+export * from './system-clock.ts';
+export * from './unit-of-work.ts';

@@ -1,1 +1,2 @@
 export * from './outbound-client.ts';
+export * from './signed-post.ts';

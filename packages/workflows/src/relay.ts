@@ -41,17 +41,19 @@ interface RawEvent {
   occurred_at: Date | string;
 }
 
-const fromRaw = (r: RawEvent): DomainEvent => ({
-  id: r.id,
-  seq: Number(r.seq),
-  type: r.type as DomainEventType,
-  podId: r.pod_id,
-  subjectType: r.subject_type,
-  subjectId: r.subject_id,
-  actorId: r.actor_id,
-  data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
-  occurredAt: r.occurred_at instanceof Date ? r.occurred_at : new Date(r.occurred_at),
-});
+// Written through typed `emit` only: the row's JSON is its type's payload.
+const fromRaw = (r: RawEvent): DomainEvent =>
+  ({
+    id: r.id,
+    seq: Number(r.seq),
+    type: r.type as DomainEventType,
+    podId: r.pod_id,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    actorId: r.actor_id,
+    data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
+    occurredAt: r.occurred_at instanceof Date ? r.occurred_at : new Date(r.occurred_at),
+  }) as DomainEvent;
 
 /**
  * The outbox relay. Sequences committed events (one relay at a time, under an advisory lock, so

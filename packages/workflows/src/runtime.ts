@@ -30,10 +30,11 @@ export interface RuntimeOptions {
   worker: boolean;
   /** Start the scheduler's timer (tests drive `tick` themselves with an injected clock). */
   autoTick?: boolean;
+  /** Where notifications go: the configured integrations' notifiers. */
   notifiers?: readonly Notifier[];
   /** Resolves host names for webhook deliveries (tests answer with 127.0.0.1 for a made-up name). */
   outboundLookup?: HostLookup;
-  /** Modules added to the registry's (tests). */
+  /** Modules added to the registry's: the configured integrations' (`@clos/integrations`), tests'. */
   extraModules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
   /** How often the relay sweeps for events it was not poked for (ms). */
   relaySweepMs?: number;

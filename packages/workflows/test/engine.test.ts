@@ -37,7 +37,13 @@ describe.each(testEngines())('workflow engine on %s', (engine) => {
                       subjectType: 'test',
                       subjectId: ctx.run.id,
                       actorId: null,
-                      data: { n: effects },
+                      data: {
+                        pod: 'p',
+                        phase: 'recap',
+                        day: '2026-03-02',
+                        counts: { n: effects },
+                        summary: '',
+                      },
                       occurredAt: ctx.now,
                     });
                     return { n: effects };

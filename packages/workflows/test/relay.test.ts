@@ -70,7 +70,7 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
           subjectType: 'idea',
           subjectId: `idea-${i}`,
           actorId: null,
-          data: {},
+          data: { actor: 'system', after: { title: `idea ${i}` } },
           occurredAt: at,
         });
     });
@@ -90,7 +90,7 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
           subjectType: 'idea',
           subjectId: 'x',
           actorId: null,
-          data: {},
+          data: { actor: 'system', after: { title: 'x' } },
           occurredAt: new Date(),
         });
         throw new Error('boom');

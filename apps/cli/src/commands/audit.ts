@@ -1,7 +1,7 @@
+import { EXIT, usageError } from '@clos/cli-kit';
 import type { Command } from 'commander';
 import { verifyCheckpointDirectory } from '../audit-checkpoints.ts';
 import { action, morePages, type Runtime, wholeNumber } from '../context.ts';
-import { EXIT, usageError } from '../errors.ts';
 
 interface AuditVerifyOptions {
   checkpoints?: string;

@@ -1,7 +1,6 @@
+import { EXIT, loadConfig, usageError } from '@clos/cli-kit';
 import type { Command } from 'commander';
-import { loadConfig } from '../config-file.ts';
 import { action, type Runtime } from '../context.ts';
-import { EXIT, usageError } from '../errors.ts';
 
 export function registerConfigCommands(program: Command, runtime: Runtime): void {
   const config = program.command('config').description('the policy file, clos.config.yaml');

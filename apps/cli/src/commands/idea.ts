@@ -1,6 +1,6 @@
+import { usageError } from '@clos/cli-kit';
 import type { Command } from 'commander';
 import { action, collect, morePages, type Runtime, wholeNumber } from '../context.ts';
-import { usageError } from '../errors.ts';
 
 const STATUSES = ['pending', 'promoted', 'archived'] as const;
 

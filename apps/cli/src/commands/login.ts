@@ -1,7 +1,7 @@
+import { usageError } from '@clos/cli-kit';
 import type { Command } from 'commander';
 import { clientFor } from '../api.ts';
 import { action, type Runtime } from '../context.ts';
-import { usageError } from '../errors.ts';
 import { profileName, profilesPath, readProfiles, writeProfiles } from '../profiles.ts';
 
 interface LoginOptions {

@@ -2,9 +2,9 @@
  * `clos secrets rotate` works on the database directly, like the server does at start-up, not
  * through the API: re-encrypting needs the keys, which only the processes that hold them should see.
  */
+import { CliError, EXIT, usageError } from '@clos/cli-kit';
 import type { Command } from 'commander';
 import { action, type Runtime } from '../context.ts';
-import { CliError, EXIT, usageError } from '../errors.ts';
 
 export function registerSecretsCommands(program: Command, runtime: Runtime): void {
   const secrets = program

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { CliError, EXIT, type ExitCode } from '@clos/cli-kit';
 import type { Command } from 'commander';
 import type { Runtime } from '../context.ts';
-import { CliError, EXIT, type ExitCode } from '../errors.ts';
 
 export function serverEntry(): string {
   const lookup = createRequire(import.meta.url).resolve.paths('@clos/server') ?? [];

@@ -1,7 +1,7 @@
+import { CliError, EXIT, errorBody, unmetLines } from '@clos/cli-kit';
 import type { Command } from 'commander';
-import { errorBody, isApiError, unmetLines } from '../api.ts';
+import { isApiError } from '../api.ts';
 import { action, type Runtime } from '../context.ts';
-import { CliError, EXIT } from '../errors.ts';
 import { ciSummary, type GateView, nextSteps, printGate } from '../gate.ts';
 
 interface ProjectOption {

@@ -6,11 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { EXIT, loadConfig, usageError } from '@clos/cli-kit';
 import { GateValidators } from '@clos/core';
 import type { Command } from 'commander';
-import { loadConfig } from '../config-file.ts';
 import { action, type Runtime, type Session } from '../context.ts';
-import { EXIT, usageError } from '../errors.ts';
 import { mark, nextSteps, printGate } from '../gate.ts';
 
 interface ValidateOptions {

@@ -1,7 +1,6 @@
+import { EXIT, holderLines, usageError } from '@clos/cli-kit';
 import type { Command } from 'commander';
-import { holderLines } from '../api.ts';
 import { action, type Runtime, wholeNumber } from '../context.ts';
-import { EXIT, usageError } from '../errors.ts';
 
 interface PodType {
   pod: string;

@@ -249,19 +249,8 @@ export function buildTimeline(input: {
 
 // ---------------------------------------------------------------- gate and actions
 
-const KIND_LABEL: Record<GateCriterion['kind'], string> = {
-  not_closed: 'Project open',
-  not_blocked: 'Not blocked',
-  evidence: 'Evidence',
-  approvals: 'Approvals',
-  rejection: 'No standing rejection',
-};
-
-/** A criterion's name, e.g. "Evidence: spec" for one missing field. */
-export function criterionLabel(c: GateCriterion): string {
-  const base = KIND_LABEL[c.kind];
-  return c.kind === 'evidence' && c.path && c.path !== '(root)' ? `${base}: ${c.path}` : base;
-}
+/** A criterion's name, e.g. "Evidence: spec" for one missing field, in the words of core's criterion registry. */
+export { criterionLabel } from '@clos/core';
 
 /** The latest evidence submitted for `stage` (the one the gate judges), or null. */
 export function latestEvidence(detail: ProjectDetail, stage: string): Record<string, unknown> | null {

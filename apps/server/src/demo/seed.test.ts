@@ -1,4 +1,5 @@
-import { type Ctx, type Policy, SYSTEM_ACTOR } from '@clos/core';
+import { CHANGE_EVENT_TYPES, eventDefinitions } from '@clos/contract';
+import { type Ctx, type DomainEventType, type Policy, SYSTEM_ACTOR } from '@clos/core';
 import { composeServices, type Database } from '@clos/db';
 import { defaultPolicy, openTestDatabase } from '@clos/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +97,22 @@ describe('seedDemo with the default policy', () => {
     expect(first).toBeLessThan(startedAt - 40 * 86_400_000);
     expect(first).toBeGreaterThan(startedAt - 43 * 86_400_000);
     expect(await services.audit.verify(ctx)).toMatchObject({ ok: true });
+  });
+
+  it('published, for each audited change that is an event, one event whose payload its schema accepts', async () => {
+    const events = await database.query<{ type: DomainEventType; data: unknown; subject_id: string }>(
+      'select type, data, subject_id from domain_events order by position',
+    );
+    const [audited] = await database.query<{ n: number }>(
+      `select count(*)::int as n from audit_events where action = any($1)`,
+      [CHANGE_EVENT_TYPES],
+    );
+    expect(events.length).toBe(audited!.n);
+    expect(new Set(events.map((e) => e.type)).size).toBeGreaterThanOrEqual(15);
+    for (const e of events) {
+      const parsed = eventDefinitions[e.type].data.safeParse(e.data);
+      expect(parsed.error?.issues, `${e.type} ${e.subject_id}`).toBeUndefined();
+    }
   });
 });
 

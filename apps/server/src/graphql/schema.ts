@@ -5,6 +5,15 @@
  * a failed one is null beside its error while its siblings keep their data (a failed non-null root field
  * would null the whole response, even the results of mutations that committed).
  */
+import { CRITERION_KINDS } from '@clos/core';
+
+/**
+ * The criterion kinds as GraphQL describes them: "not_closed, not_blocked, evidence, approvals or
+ * rejection". `kind` stays a `String!` (as it always was) rather than becoming an enum, so the schema
+ * clients introspect does not change; the list follows core's criterion registry.
+ */
+export const criterionKindList = `${CRITERION_KINDS.slice(0, -1).join(', ')} or ${CRITERION_KINDS.at(-1)}`;
+
 export const typeDefs = /* GraphQL */ `
   "An ISO-8601 timestamp with offset, e.g. 2026-03-02T09:00:00.000Z."
   scalar DateTime
@@ -263,7 +272,7 @@ export const typeDefs = /* GraphQL */ `
   }
   "One criterion; which of the optional fields are set depends on kind, as in REST."
   type GateCriterion {
-    "not_closed, not_blocked, evidence, approvals or rejection."
+    "${criterionKindList}."
     kind: String!
     met: Boolean!
     message: String!

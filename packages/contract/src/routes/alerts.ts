@@ -1,8 +1,8 @@
 import type { Alert } from '@clos/core';
 import { z } from 'zod';
 import type { Json } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
 import { listQuery, page, ts, uuid } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 export const alertKindSchema = z.enum([
   'wip.limit_exceeded',

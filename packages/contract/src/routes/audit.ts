@@ -1,7 +1,8 @@
 import type { SignedCheckpoint } from '@clos/core';
 import { z } from 'zod';
-import { auditVerifySchema, errorSchema } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
+import { auditEventSchema, auditQuery, auditVerifySchema, errorSchema } from '../api.ts';
+import { page } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 /** Wire shapes of the audit log's signed checkpoints (docs/audit.md#signed-checkpoints). */
 
@@ -113,6 +114,29 @@ export const takenCheckpointSchema = z
   })
   .meta({ id: 'TakenAuditCheckpoint' });
 
+/** The audit log itself: read it, and recompute its chain (documented before the feature tables). */
+export const auditLogRoutes = {
+  listAudit: {
+    method: 'GET',
+    path: '/api/v1/audit',
+    query: auditQuery,
+    responses: { 200: page(auditEventSchema) },
+    permission: 'read',
+    summary: 'Audit events, newest first',
+    tags: ['audit'],
+  },
+  verifyAudit: {
+    method: 'GET',
+    path: '/api/v1/audit/verify',
+    query: auditVerifyQuery,
+    responses: { 200: auditVerifySchema, 503: errorSchema },
+    permission: 'read',
+    summary: "Recompute the audit chain's hashes; with a checkpoint, also prove the log still contains it",
+    tags: ['audit'],
+  },
+} as const satisfies Record<string, RouteDefinition>;
+
+/** Signed checkpoints of the audit chain (docs/audit.md#signed-checkpoints). */
 export const auditRoutes = {
   takeAuditCheckpoint: {
     method: 'GET',

@@ -1,8 +1,8 @@
 import type { DashboardFunnel, DashboardOverview, IdeaPipeline, WipHeatmap } from '@clos/core';
 import { z } from 'zod';
 import { ideaSchema, type Json } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
 import { ts, uuid } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 const count = z.number().int();
 const share = (description: string) => z.number().nullable().meta({ description });

@@ -7,8 +7,8 @@ import type {
 } from '@clos/core';
 import { z } from 'zod';
 import { errorSchema, type Json } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
 import { idParam, listQuery, page, slugParam, ts, uuid } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 // The domain's lists, restated for the wire (contract imports only types from core); checked below.
 const DEPLOYMENT_STEPS = ['build', 'test', 'stage', 'prod'] as const;

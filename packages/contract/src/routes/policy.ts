@@ -1,7 +1,7 @@
 import type { PolicyView } from '@clos/core';
 import { z } from 'zod';
 import { type Json, roleSchema } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
+import type { RouteDefinition } from './definition.ts';
 
 export const policyViewSchema = z
   .object({

@@ -10,8 +10,8 @@ import type {
 } from '@clos/core';
 import { z } from 'zod';
 import { errorSchema, type Json } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
 import { day, email, idParam, listQuery, nonEmpty, page, slugParam, ts, uuid } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 // Shown as links on the agenda: http(s) only, never `javascript:`.
 const httpUrl = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { RouteDefinition } from '../routes.ts';
 import { ts, uuid } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 export const rotationMoveSchema = z
   .object({ userId: uuid, email: z.string(), from: z.string(), to: z.string() })

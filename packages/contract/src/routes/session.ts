@@ -1,8 +1,8 @@
 import type { Permission, SessionInfo } from '@clos/core';
 import { z } from 'zod';
 import { type Json, roleSchema } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
 import { uuid } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 // The domain's permission names, restated for the wire (contract imports only types from core);
 // checked against `Permission` below. `public` is never listed: it needs no token.

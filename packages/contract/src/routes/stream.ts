@@ -1,10 +1,8 @@
-import { DOMAIN_EVENT_TYPES, type DomainEvent, type DomainEventType, isDomainEventType } from '@clos/core';
+import { type DomainEvent, type DomainEventType, isDomainEventType } from '@clos/core';
 import { z } from 'zod';
 import { errorSchema, type Json } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
-import { ts, uuid } from './common.ts';
-
-const EVENT_TYPES = Object.keys(DOMAIN_EVENT_TYPES) as [DomainEventType, ...DomainEventType[]];
+import { domainEventSchema } from '../events.ts';
+import type { RouteDefinition } from './definition.ts';
 
 /** `types=a.b,c.d`: a comma-separated list of catalogued event types. */
 const eventTypeList = z
@@ -49,20 +47,11 @@ export const streamQuery = z.strictObject({
     }),
 });
 
-/** The JSON `data:` line of each event on the stream. */
-export const streamEventSchema = z
-  .object({
-    id: uuid,
-    seq: z.number().int(),
-    type: z.enum(EVENT_TYPES),
-    occurredAt: ts,
-    podId: uuid.nullable(),
-    subjectType: z.string(),
-    subjectId: z.string(),
-    actorId: uuid.nullable(),
-    data: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: 'StreamEvent' });
+/**
+ * The JSON `data:` line of each event on the stream (and the body of a webhook delivery): a union
+ * discriminated by `type`, each type with its documented payload (events.ts).
+ */
+export const streamEventSchema = domainEventSchema;
 
 export const streamRoutes = {
   streamEvents: {

@@ -1,8 +1,8 @@
 import type { WorkflowRun, WorkflowStep } from '@clos/core';
 import { z } from 'zod';
 import type { Json } from '../api.ts';
-import type { RouteDefinition } from '../routes.ts';
 import { idParam, listQuery, page, ts, uuid } from './common.ts';
+import type { RouteDefinition } from './definition.ts';
 
 export const runStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed']);
 

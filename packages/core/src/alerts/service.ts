@@ -3,7 +3,8 @@ import type { Ctx, Deps } from '../context.ts';
 import type { Pod } from '../entities.ts';
 import type { Alert, AlertKind, AlertStatus } from '../ports/alerts.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
-import { evaluateGate, nextStageOf } from '../stages/gate.ts';
+import { criterionGroup, nextStageOf } from '../stages/gate.ts';
+import { evaluateProjectGate } from '../stages/project-gate.ts';
 import { effectiveLimit, podBySlug } from '../wip/service.ts';
 import {
   type AlertCondition,
@@ -79,16 +80,9 @@ async function gatherFacts(
       const next = nextStageOf(policy.stages, project.currentStage);
       let nextGateMet: boolean | null = null;
       if (next?.gate && gateCheckDue(policy.alerts, project.stageEnteredAt, now)) {
-        const evidence = await repos.projects.latestEvidence(project.id, next.name);
-        const gate = evaluateGate({
-          project,
-          stages: policy.stages,
-          validators: deps.validators,
-          evidence: evidence?.data ?? null,
-          approvals: await repos.projects.approvals(project.id, next.name),
-        });
-        // The block is judged on its own (since blockedAt); here only evidence and approvals count.
-        nextGateMet = gate.criteria.filter((c) => c.kind !== 'not_blocked').every((c) => c.met);
+        const gate = await evaluateProjectGate(deps, repos, project);
+        // The block is judged on its own (since blockedAt); here only what the gate asks for counts.
+        nextGateMet = gate.criteria.filter((c) => criterionGroup(c.kind) !== 'project').every((c) => c.met);
       }
       const p: ProjectAlertFacts = {
         projectId: project.id,
@@ -132,26 +126,23 @@ export async function reconcileAlertsInTx(
   const conditions = evaluateAlerts(deps.policy.alerts, await gatherFacts(deps, repos, now, refused), now);
 
   const opened: Alert[] = [];
-  const emit = (type: 'alert.opened' | 'alert.resolved', alert: Alert) =>
-    repos.events.emit({
-      type,
-      podId: alert.podId,
-      subjectType: 'alert',
-      subjectId: alert.id,
-      actorId: null,
-      data: {
-        key: alert.key,
-        kind: alert.kind,
-        severity: alert.severity,
-        message: alert.message,
-        details: alert.details,
-        subjectType: alert.subjectType,
-        subjectId: alert.subjectId,
-        openedAt: alert.openedAt,
-        ...(type === 'alert.resolved' ? { resolvedAt: now } : {}),
-      },
-      occurredAt: now,
-    });
+  const envelope = (alert: Alert) => ({
+    podId: alert.podId,
+    subjectType: 'alert',
+    subjectId: alert.id,
+    actorId: null,
+    occurredAt: now,
+  });
+  const alertData = (alert: Alert) => ({
+    key: alert.key,
+    kind: alert.kind,
+    severity: alert.severity,
+    message: alert.message,
+    details: alert.details,
+    subjectType: alert.subjectType,
+    subjectId: alert.subjectId,
+    openedAt: alert.openedAt.toISOString(),
+  });
   const current = new Set<string>();
   for (const c of conditions) {
     current.add(c.key);
@@ -168,7 +159,7 @@ export async function reconcileAlertsInTx(
     const alert = await repos.alerts.insertOpen(newAlert(deps, c, now));
     if (alert) {
       opened.push(alert);
-      await emit('alert.opened', alert);
+      await repos.events.emit({ type: 'alert.opened', ...envelope(alert), data: alertData(alert) });
     }
   }
   const resolved: string[] = [];
@@ -176,7 +167,11 @@ export async function reconcileAlertsInTx(
     if (current.has(alert.key)) continue;
     if (await repos.alerts.resolve(alert.id, now)) {
       resolved.push(alert.id);
-      await emit('alert.resolved', alert);
+      await repos.events.emit({
+        type: 'alert.resolved',
+        ...envelope(alert),
+        data: { ...alertData(alert), resolvedAt: now.toISOString() },
+      });
     }
   }
   return { opened, resolved, open: open.length - resolved.length + opened.length };

@@ -1,6 +1,7 @@
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import type { ApiToken, User } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { record } from '../events/record.ts';
 import { createReadCache } from '../ports/read-cache.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { type Actor, assertCan, SYSTEM_ACTOR } from './permissions.ts';
@@ -20,14 +21,12 @@ export async function createUserInTx(
   const now = deps.clock.now();
   const user: User = { id: deps.ids.uuid(), email, name: input.name, role: input.role, createdAt: now };
   await repos.users.insert(user);
-  await repos.audit.append(
-    auditEntry(ctx, now, {
-      action: 'user.created',
-      subjectType: 'user',
-      subjectId: user.id,
-      after: { email, name: input.name, role: input.role },
-    }),
-  );
+  await record(repos, ctx, now, {
+    action: 'user.created',
+    subjectType: 'user',
+    subjectId: user.id,
+    after: { email, name: input.name, role: input.role },
+  });
   return user;
 }
 
@@ -84,20 +83,18 @@ export function createAuthService(deps: Deps) {
       createdAt: now,
     };
     await repos.tokens.insert({ ...token, tokenHash: secrets.hashToken(tokenValue) });
-    await repos.audit.append(
-      auditEntry(ctx, now, {
-        action: 'token.created',
-        subjectType: 'token',
-        subjectId: token.id,
-        after: {
-          name: token.name,
-          user: user.email,
-          role: token.role,
-          pods: slugs,
-          expiresAt: token.expiresAt,
-        },
-      }),
-    );
+    await record(repos, ctx, now, {
+      action: 'token.created',
+      subjectType: 'token',
+      subjectId: token.id,
+      after: {
+        name: token.name,
+        user: user.email,
+        role: token.role,
+        pods: slugs,
+        expiresAt: token.expiresAt,
+      },
+    });
     return { token, value: tokenValue };
   }
 
@@ -171,14 +168,12 @@ export function createAuthService(deps: Deps) {
             );
         }
         await repos.tokens.revoke(id, now);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            action: 'token.revoked',
-            subjectType: 'token',
-            subjectId: id,
-            before: { name: token.name },
-          }),
-        );
+        await record(repos, ctx, now, {
+          action: 'token.revoked',
+          subjectType: 'token',
+          subjectId: id,
+          before: { name: token.name },
+        });
         return { ...token, revokedAt: now };
       });
     },

@@ -1,7 +1,8 @@
 import { canonicalJson } from '../audit/chain.ts';
 import { CONFIG_ACTOR } from '../auth/permissions.ts';
 import { createUserInTx } from '../auth/service.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
+import { record } from '../events/record.ts';
 import { addMemberInTx, registerPodInTx } from '../pods/service.ts';
 import type { Repositories } from '../ports/repositories.ts';
 import { effectiveLimit } from '../wip/service.ts';
@@ -41,16 +42,14 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
         if (!pod) pod = await registerPodInTx(deps, repos, ctx, { slug: p.slug, ...podValue });
         else if (pod.name !== p.name || pod.timezone !== p.timezone) {
           await repos.pods.update(pod.id, podValue);
-          await repos.audit.append(
-            auditEntry(ctx, deps.clock.now(), {
-              podId: pod.id,
-              action: 'pod.updated',
-              subjectType: 'pod',
-              subjectId: pod.id,
-              before: { name: pod.name, timezone: pod.timezone },
-              after: podValue,
-            }),
-          );
+          await record(repos, ctx, deps.clock.now(), {
+            podId: pod.id,
+            action: 'pod.updated',
+            subjectType: 'pod',
+            subjectId: pod.id,
+            before: { name: pod.name, timezone: pod.timezone },
+            after: podValue,
+          });
           pod = { ...pod, ...podValue };
         }
         await remember(repos, podKey, podValue);
@@ -72,15 +71,13 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
           // The file changed this person's role or name since it was last applied: the file wins.
           const patch = { role: m.role, name: m.name ?? user.name };
           await repos.users.update(user.id, patch);
-          await repos.audit.append(
-            auditEntry(ctx, deps.clock.now(), {
-              action: 'user.updated',
-              subjectType: 'user',
-              subjectId: user.id,
-              before: { role: user.role, name: user.name },
-              after: patch,
-            }),
-          );
+          await record(repos, ctx, deps.clock.now(), {
+            action: 'user.updated',
+            subjectType: 'user',
+            subjectId: user.id,
+            before: { role: user.role, name: user.name },
+            after: patch,
+          });
         }
         await addMemberInTx(deps, repos, ctx, pod, { email: m.email, podRole: m.podRole });
         await remember(repos, key, value);
@@ -93,16 +90,14 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
         const now = deps.clock.now();
         await repos.wip.setLimit(pod.id, itemType, limit, now, null);
         if (before !== limit)
-          await repos.audit.append(
-            auditEntry(ctx, now, {
-              podId: pod.id,
-              action: 'wip.limit_set',
-              subjectType: 'pod',
-              subjectId: pod.id,
-              before: { itemType, limit: before },
-              after: { itemType, limit },
-            }),
-          );
+          await record(repos, ctx, now, {
+            podId: pod.id,
+            action: 'wip.limit_set',
+            subjectType: 'pod',
+            subjectId: pod.id,
+            before: { itemType, limit: before },
+            after: { itemType, limit },
+          });
         await remember(repos, key, limit);
       }
     }

@@ -1,5 +1,5 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import type { Pod } from '../entities.ts';
 import {
   ConflictError,
@@ -8,6 +8,7 @@ import {
   InvalidInputError,
   NotFoundError,
 } from '../errors.ts';
+import { record } from '../events/record.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { podLocalDay } from '../rhythms/service.ts';
 import { podBySlug } from '../wip/service.ts';
@@ -241,15 +242,13 @@ export function createDemoService(deps: Deps) {
           createdAt: now,
         };
         await repos.demos.insertSubmission(submission);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'demo.submitted',
-            subjectType: 'demo_submission',
-            subjectId: submission.id,
-            after: { pod: pod.slug, week, title: submission.title, projectId: submission.projectId },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'demo.submitted',
+          subjectType: 'demo_submission',
+          subjectId: submission.id,
+          after: { pod: pod.slug, week, title: submission.title, projectId: submission.projectId },
+        });
         return (await repos.demos.submissionById(submission.id))!;
       });
     },
@@ -288,16 +287,14 @@ export function createDemoService(deps: Deps) {
           comment: input.comment?.trim() || null,
           createdAt: now,
         });
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'demo.feedback_recorded',
-            subjectType: 'demo_submission',
-            subjectId: submissionId,
-            before: before ? { score: before.score, comment: before.comment } : null,
-            after: { pod: pod.slug, week: demo.week, score: stored.score, comment: stored.comment },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'demo.feedback_recorded',
+          subjectType: 'demo_submission',
+          subjectId: submissionId,
+          before: before ? { score: before.score, comment: before.comment } : null,
+          after: { pod: pod.slug, week: demo.week, score: stored.score, comment: stored.comment },
+        });
         return stored;
       });
     },

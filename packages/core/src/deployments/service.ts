@@ -1,6 +1,7 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import { ConflictError, type FieldProblem, InvalidInputError, NotFoundError } from '../errors.ts';
+import { record } from '../events/record.ts';
 import type { Policy } from '../policy.ts';
 import type { Deployment, DeploymentStatus } from '../ports/deployments.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
@@ -203,15 +204,13 @@ export function createDeploymentService(deps: Deps) {
           finishedAt: null,
         };
         await repos.deployments.insert(deployment);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'deployment.started',
-            subjectType: 'deployment',
-            subjectId: id,
-            after: { pod: pod.slug, version: input.version, projectId, url: deployment.url, runId: run!.id },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'deployment.started',
+          subjectType: 'deployment',
+          subjectId: id,
+          after: { pod: pod.slug, version: input.version, projectId, url: deployment.url, runId: run!.id },
+        });
         return detail(repos, deployment, pod.slug);
       });
     },
@@ -276,24 +275,22 @@ export function createDeploymentService(deps: Deps) {
           output: url ? { url } : null,
           error,
         });
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'deployment.step_reported',
-            subjectType: 'deployment',
-            subjectId: id,
-            before: { step: input.step, status: step.status },
-            after: {
-              step: input.step,
-              status: input.status,
-              startedAt,
-              finishedAt,
-              durationSeconds: seconds(startedAt, finishedAt),
-              url,
-              error,
-            },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'deployment.step_reported',
+          subjectType: 'deployment',
+          subjectId: id,
+          before: { step: input.step, status: step.status },
+          after: {
+            step: input.step,
+            status: input.status,
+            startedAt: startedAt?.toISOString() ?? null,
+            finishedAt: finishedAt?.toISOString() ?? null,
+            durationSeconds: seconds(startedAt, finishedAt),
+            url,
+            error,
+          },
+        });
 
         const last = index === DEPLOYMENT_STEPS.length - 1;
         const outcome: DeploymentStatus | null =
@@ -311,23 +308,21 @@ export function createDeploymentService(deps: Deps) {
           });
           await repos.deployments.update(id, { status: outcome, finishedAt: ended });
           current = { ...deployment, status: outcome, finishedAt: ended };
-          await repos.audit.append(
-            auditEntry(ctx, now, {
-              podId: pod.id,
-              action: 'deployment.finished',
-              subjectType: 'deployment',
-              subjectId: id,
-              before: { status: 'running' },
-              after: {
-                status: outcome,
-                ...(outcome === 'failed' ? { failedStep: input.step, error } : {}),
-                pod: pod.slug,
-                version: deployment.version,
-                url: url ?? deployment.url,
-                durationSeconds: seconds(deployment.startedAt, ended),
-              },
-            }),
-          );
+          await record(repos, ctx, now, {
+            podId: pod.id,
+            action: 'deployment.finished',
+            subjectType: 'deployment',
+            subjectId: id,
+            before: { status: 'running' },
+            after: {
+              status: outcome,
+              ...(outcome === 'failed' ? { failedStep: input.step, error } : {}),
+              pod: pod.slug,
+              version: deployment.version,
+              url: url ?? deployment.url,
+              durationSeconds: seconds(deployment.startedAt, ended),
+            },
+          });
         }
         return detail(repos, current, pod.slug);
       });

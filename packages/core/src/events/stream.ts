@@ -2,7 +2,8 @@ import { assertCan, assertPodScope } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
 import type { EventSelection } from '../ports/event-log.ts';
 import { podBySlug } from '../wip/service.ts';
-import type { DomainEvent, DomainEventType } from './catalog.ts';
+import type { DomainEventType } from './catalog.ts';
+import type { DomainEvent } from './event.ts';
 
 /**
  * The live event stream's rules: who sees which events, and reading them back for a reader that

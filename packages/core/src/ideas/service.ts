@@ -1,7 +1,8 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import type { Idea, IdeaEvaluation, Project } from '../entities.ts';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { record } from '../events/record.ts';
 import type { IdeaFilter, PageRequest, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { createProjectInTx } from '../stages/service.ts';
@@ -26,7 +27,7 @@ async function ideaById(repos: Repositories, id: string, forUpdate = false): Pro
   return idea;
 }
 
-function assertPending(idea: Idea, verb: string): void {
+function assertPending(idea: Idea, verb: string): asserts idea is Idea & { status: 'pending' } {
   if (idea.status !== 'pending')
     throw new ConflictError(`cannot ${verb} an idea that is ${idea.status}`, { status: idea.status });
 }
@@ -86,15 +87,13 @@ export function createIdeaService(deps: Deps) {
           if (!slot.ok) return slot;
         }
         await repos.ideas.insert(idea);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod?.id ?? null,
-            action: 'idea.submitted',
-            subjectType: 'idea',
-            subjectId: idea.id,
-            after: { title: idea.title, ...(pod ? { pod: pod.slug } : {}) },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod?.id ?? null,
+          action: 'idea.submitted',
+          subjectType: 'idea',
+          subjectId: idea.id,
+          after: { title: idea.title, ...(pod ? { pod: pod.slug } : {}) },
+        });
         return ok(idea);
       });
     },
@@ -142,16 +141,14 @@ export function createIdeaService(deps: Deps) {
         );
         const patch = { evaluationScore: score, evaluationCount: all.length, updatedAt: now };
         await repos.ideas.update(id, patch);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: null,
-            action: 'idea.evaluated',
-            subjectType: 'idea',
-            subjectId: id,
-            before: { score: idea.evaluationScore, evaluations: idea.evaluationCount },
-            after: { score, evaluations: all.length, scores: input.scores },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: null,
+          action: 'idea.evaluated',
+          subjectType: 'idea',
+          subjectId: id,
+          before: { score: idea.evaluationScore, evaluations: idea.evaluationCount },
+          after: { score, evaluations: all.length, scores: input.scores },
+        });
         return { idea: { ...idea, ...patch }, evaluation: stored };
       });
     },
@@ -187,16 +184,14 @@ export function createIdeaService(deps: Deps) {
         const now = clock.now();
         const patch = { status: 'promoted' as const, promotedToProjectId: created.value.id, updatedAt: now };
         await repos.ideas.update(id, patch);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'idea.promoted',
-            subjectType: 'idea',
-            subjectId: id,
-            before: { status: idea.status },
-            after: { status: 'promoted', projectId: created.value.id, pod: pod.slug },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'idea.promoted',
+          subjectType: 'idea',
+          subjectId: id,
+          before: { status: idea.status },
+          after: { status: 'promoted', projectId: created.value.id, pod: pod.slug },
+        });
         return ok({ idea: { ...idea, ...patch }, project: created.value });
       });
     },
@@ -213,17 +208,15 @@ export function createIdeaService(deps: Deps) {
         const now = clock.now();
         const patch = { status: 'archived' as const, archivedReason: reason, updatedAt: now };
         await repos.ideas.update(id, patch);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: null,
-            action: 'idea.archived',
-            subjectType: 'idea',
-            subjectId: id,
-            before: { status: idea.status },
-            after: { status: 'archived' },
-            reason,
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: null,
+          action: 'idea.archived',
+          subjectType: 'idea',
+          subjectId: id,
+          before: { status: idea.status },
+          after: { status: 'archived' },
+          reason,
+        });
         return { ...idea, ...patch };
       });
     },

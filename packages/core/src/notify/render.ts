@@ -1,5 +1,8 @@
-import type { DomainEvent, DomainEventType } from '../events/catalog.ts';
+import type { DomainEventType } from '../events/catalog.ts';
+import type { DomainEvent, DomainEventOf } from '../events/event.ts';
+import type { EventPayloads } from '../events/payloads.ts';
 import type { Notification } from '../ports/notifier.ts';
+import type { RhythmPhase } from '../rhythms/entities.ts';
 
 /**
  * The event types people are told about. The rest (every WIP acquire, every evidence upload) would
@@ -19,41 +22,6 @@ export const NOTIFIABLE_EVENT_TYPES = [
   'wip.limit_reached',
 ] as const satisfies readonly DomainEventType[];
 
-type Data = Record<string, unknown>;
-
-const isRecord = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * A field of the payload. Audited events carry their record under `after`; the others carry it at the
- * top level: look in both, so a renderer reads the same name either way.
- */
-function field(data: Data, key: string): unknown {
-  if (data[key] !== undefined && data[key] !== null) return data[key];
-  return isRecord(data.after) ? data.after[key] : undefined;
-}
-
-function str(data: Data, ...keys: string[]): string | null {
-  for (const key of keys) {
-    const v = field(data, key);
-    if (typeof v === 'string' && v.trim() !== '') return v;
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  }
-  return null;
-}
-
-function num(data: Data, key: string): number | null {
-  const v = field(data, key);
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-function list(data: Data, ...keys: string[]): unknown[] {
-  for (const key of keys) {
-    const v = field(data, key);
-    if (Array.isArray(v)) return v;
-  }
-  return [];
-}
-
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -71,171 +39,136 @@ function sentences(...parts: (string | null | undefined)[]): string {
 /** "payments: " for a pod's event, nothing for a company-wide one. */
 const prefix = (pod: string | null) => (pod ? `${pod}: ` : '');
 
-const PHASE_TEXT: Record<string, string> = {
+const PHASE_TEXT: Record<RhythmPhase, string> = {
   unblock:
     'What is in the way today: blocked projects, gates waiting for approval, WIP locks held too long and members without a commitment.',
   commit: "Today's commitments are in. Members who have not committed yet can still add theirs.",
   recap: 'What moved today: stage transitions, WIP locks released, and commitments done against those made.',
 };
 
+type Notifiable = (typeof NOTIFIABLE_EVENT_TYPES)[number];
 type Rendered = { title: string; text: string } | null;
-type Renderer = (data: Data, pod: string | null, event: DomainEvent) => Rendered;
+type Renderers = {
+  [T in Notifiable]: (data: EventPayloads[T], pod: string | null, event: DomainEventOf<T>) => Rendered;
+};
 
-const RENDERERS: Record<(typeof NOTIFIABLE_EVENT_TYPES)[number], Renderer> = {
-  'rhythm.digest_ready': (data, pod) => {
-    const phase = str(data, 'phase') ?? 'daily';
-    const day = str(data, 'day', 'date');
-    const summary = str(data, 'summary');
-    return {
-      title: `${prefix(pod)}${phase} digest${day ? ` for ${day}` : ''} is ready`,
-      text: sentences(
-        summary ?? PHASE_TEXT[phase] ?? 'The daily rhythm produced its digest',
-        pod ? `Read it in the dashboard or at GET /api/v1/pods/${pod}/rhythm/today` : null,
-      ),
-    };
-  },
+// Each renderer reads its event's documented payload (events/payloads.ts): no field is guessed.
+const RENDERERS: Renderers = {
+  'rhythm.digest_ready': (data, pod) => ({
+    title: `${prefix(pod)}${data.phase} digest for ${data.day} is ready`,
+    text: sentences(
+      data.summary || PHASE_TEXT[data.phase],
+      pod ? `Read it in the dashboard or at GET /api/v1/pods/${pod}/rhythm/today` : null,
+    ),
+  }),
 
   'gate.ready': (data, pod) => {
-    const project = str(data, 'projectName', 'name', 'project') ?? 'A project';
-    const next = str(data, 'nextStage', 'toStage', 'stage');
-    const into = next ? ` into ${next}` : '';
+    const project = data.projectName ?? 'A project';
+    const next = data.stage;
     // Sent twice per evidence: when approvers are needed, and again once the gate is fully met.
-    if (field(data, 'canAdvance') === false) {
-      const needed = num(data, 'approvalsNeeded');
-      const roles = list(data, 'approverRoles').filter((r): r is string => typeof r === 'string');
-      const who = roles.length ? ` from ${roles.join(' or ')}` : '';
+    if (!data.canAdvance) {
+      const needed = data.approvalsNeeded;
+      const who = data.approverRoles.length ? ` from ${data.approverRoles.join(' or ')}` : '';
       return {
-        title: `${prefix(pod)}${project} needs approval to advance${next ? ` to ${next}` : ''}`,
+        title: `${prefix(pod)}${project} needs approval to advance to ${next}`,
         text: sentences(
-          `Its gate${into} has the evidence it needs`,
+          `Its gate into ${next} has the evidence it needs`,
           needed ? `It waits for ${plural(needed, 'more approval')}${who}` : `It waits for approvals${who}`,
         ),
       };
     }
     return {
-      title: `${prefix(pod)}${project} is ready to advance${next ? ` to ${next}` : ''}`,
+      title: `${prefix(pod)}${project} is ready to advance to ${next}`,
       text: sentences(
-        `Its gate${into} has all the evidence and approvals it needs`,
+        `Its gate into ${next} has all the evidence and approvals it needs`,
         'A member of the pod can advance it now',
       ),
     };
   },
 
-  'alert.opened': (data, pod) => {
-    const severity = str(data, 'severity') ?? 'warning';
-    const message = str(data, 'message') ?? str(data, 'kind', 'key') ?? 'an alert condition started';
-    return {
-      title: `${prefix(pod)}${severity === 'critical' ? 'Critical alert' : 'Alert'}: ${message}`,
-      text: `${message}. It stays open until the condition clears; open and recent alerts are listed at GET /api/v1/alerts.`,
-    };
-  },
+  'alert.opened': (data, pod) => ({
+    title: `${prefix(pod)}${data.severity === 'critical' ? 'Critical alert' : 'Alert'}: ${data.message}`,
+    text: `${data.message}. It stays open until the condition clears; open and recent alerts are listed at GET /api/v1/alerts.`,
+  }),
 
-  'alert.resolved': (data, pod) => {
-    const message = str(data, 'message') ?? str(data, 'kind', 'key') ?? 'an alert';
-    return {
-      title: `${prefix(pod)}Resolved: ${message}`,
-      text: 'The condition that opened this alert has cleared; no action is needed.',
-    };
-  },
+  'alert.resolved': (data, pod) => ({
+    title: `${prefix(pod)}Resolved: ${data.message}`,
+    text: 'The condition that opened this alert has cleared; no action is needed.',
+  }),
 
-  'rotation.completed': (data, pod) => {
-    const moves = list(data, 'moves').filter(isRecord);
-    const lines = moves.map(
-      (m) =>
-        `• ${str(m, 'email', 'member', 'user') ?? 'a member'}: ${str(m, 'from') ?? '?'} → ${str(m, 'to') ?? '?'}`,
-    );
-    return {
-      title: `${prefix(pod)}Monthly rotation applied: ${plural(moves.length, 'move')}`,
-      text: moves.length
-        ? ['These members changed pods (their history is kept):', ...lines].join('\n')
-        : 'Nobody changed pods this month: no move met the rotation policy.',
-    };
-  },
+  'rotation.completed': (data, pod) => ({
+    title: `${prefix(pod)}Monthly rotation applied: ${plural(data.moves.length, 'move')}`,
+    text: data.moves.length
+      ? [
+          'These members changed pods (their history is kept):',
+          ...data.moves.map((m) => `• ${m.email}: ${m.from} → ${m.to}`),
+        ].join('\n')
+      : 'Nobody changed pods this month: no move met the rotation policy.',
+  }),
 
-  'demo.opened': (data, pod) => {
-    const week = str(data, 'week');
-    const cutoff = str(data, 'cutoffAt', 'cutoff');
-    return {
-      title: `${prefix(pod)}Weekly demo${week ? ` ${week}` : ''} is open for submissions`,
-      text: `Show what you built this week: submit a demo${cutoff ? ` before ${cutoff}` : ' before the cutoff'}.`,
-    };
-  },
+  'demo.opened': (data, pod) => ({
+    title: `${prefix(pod)}Weekly demo ${data.week} is open for submissions`,
+    text: `Show what you built this week: submit a demo before ${data.cutoffAt}.`,
+  }),
 
-  'demo.agenda_ready': (data, pod) => {
-    const week = str(data, 'week');
-    const agenda = list(data, 'agenda', 'items').filter(isRecord);
-    const lines = agenda.map((item, i) => {
-      const by = str(item, 'presenter', 'email', 'by');
-      return `${i + 1}. ${str(item, 'title') ?? 'untitled'}${by ? ` (${by})` : ''}`;
-    });
-    return {
-      title: `${prefix(pod)}Demo agenda${week ? ` for ${week}` : ''}: ${plural(agenda.length, 'demo')}`,
-      text: agenda.length
-        ? ['Submissions are closed. In order:', ...lines].join('\n')
-        : 'Submissions are closed and nothing was submitted this week.',
-    };
-  },
+  'demo.agenda_ready': (data, pod) => ({
+    title: `${prefix(pod)}Demo agenda for ${data.week}: ${plural(data.agenda.length, 'demo')}`,
+    text: data.agenda.length
+      ? [
+          'Submissions are closed. In order:',
+          ...data.agenda.map((item, i) => `${i + 1}. ${item.title} (${item.presenter})`),
+        ].join('\n')
+      : 'Submissions are closed and nothing was submitted this week.',
+  }),
 
   'demo.closed': (data, pod) => {
-    const week = str(data, 'week');
-    const summary = isRecord(field(data, 'summary')) ? (field(data, 'summary') as Data) : data;
-    const demos = num(summary, 'demos') ?? num(summary, 'submissions');
-    const average = num(summary, 'averageScore') ?? num(summary, 'average');
     const parts = [
-      demos !== null ? `${plural(demos, 'demo')} presented` : null,
-      average !== null ? `average feedback score ${average.toFixed(1)} of 5` : null,
+      `${plural(data.demos, 'demo')} presented`,
+      data.averageScore !== null ? `average feedback score ${data.averageScore.toFixed(1)} of 5` : null,
     ].filter(Boolean);
     return {
-      title: `${prefix(pod)}Weekly demo${week ? ` ${week}` : ''} closed`,
-      text: parts.length
-        ? `${parts.join(', ')}. Scores and comments are stored with the demo.`
-        : 'Feedback is in; scores and comments are stored with the demo.',
+      title: `${prefix(pod)}Weekly demo ${data.week} closed`,
+      text: `${parts.join(', ')}. Scores and comments are stored with the demo.`,
     };
   },
 
-  'workflow.run_failed': (data, pod, event) => {
-    const workflow = str(data, 'workflow') ?? 'A workflow';
-    const step = str(data, 'step');
-    const error = str(data, 'error');
-    return {
-      title: `${prefix(pod)}${workflow} failed${step ? ` at step ${step}` : ''}`,
-      text: [
-        `The run gave up after its last retry${error ? `: ${error.replace(/\.$/, '')}.` : '.'}`,
-        `See GET /api/v1/workflows/runs/${event.subjectId}.`,
-      ].join(' '),
-    };
-  },
+  'workflow.run_failed': (data, pod, event) => ({
+    title: `${prefix(pod)}${data.workflow} failed at step ${data.step}`,
+    text: [
+      `The run gave up after its last retry: ${data.error.replace(/\.$/, '')}.`,
+      `See GET /api/v1/workflows/runs/${event.subjectId}.`,
+    ].join(' '),
+  }),
 
   'deployment.finished': (data, pod) => {
     // Successful deployments are routine; only failures ask for someone's attention.
-    if (str(data, 'status') !== 'failed') return null;
-    const version = str(data, 'version');
-    const step = str(data, 'failedStep', 'step');
-    const url = str(data, 'url');
+    const d = data.after;
+    if (d?.status !== 'failed') return null;
     return {
-      title: `${prefix(pod)}Deployment${version ? ` ${version}` : ''} failed${step ? ` at ${step}` : ''}`,
+      title: `${prefix(pod)}Deployment ${d.version} failed${d.failedStep ? ` at ${d.failedStep}` : ''}`,
       text: [
         "The deployment did not reach production; it counts against the pod's deployment success rate.",
-        url ? `Details: ${url}` : null,
+        d.url ? `Details: ${d.url}` : null,
       ]
         .filter(Boolean)
         .join(' '),
     };
   },
 
-  'wip.limit_reached': (data, pod) => {
-    const itemType = str(data, 'itemType') ?? 'item';
-    const limit = num(data, 'limit');
-    const used = num(data, 'used');
-    const who = str(data, 'actor') ?? 'Someone';
-    const item = str(data, 'itemId');
-    const count = used !== null && limit !== null ? ` (${used} of ${limit} in use)` : '';
-    return {
-      title: `${prefix(pod)}${itemType} WIP limit reached${count}`,
-      text: `${who} could not take a ${itemType} slot${item ? ` for ${item}` : ''}: every slot is in use. Finish or release one of the current holders first, or raise the limit.`,
-    };
-  },
+  'wip.limit_reached': (data, pod) => ({
+    title: `${prefix(pod)}${data.itemType} WIP limit reached (${data.used} of ${data.limit} in use)`,
+    text: `${data.actor} could not take a ${data.itemType} slot for ${data.itemId}: every slot is in use. Finish or release one of the current holders first, or raise the limit.`,
+  }),
 };
+
+const isNotifiable = (type: string): type is Notifiable => Object.hasOwn(RENDERERS, type);
+
+/** The pod a payload names, for events whose pod slug the caller does not know. */
+function podOf(event: DomainEvent): string | null {
+  const data = event.data as { pod?: unknown; after?: { pod?: unknown } };
+  const pod = data.pod ?? data.after?.pod;
+  return typeof pod === 'string' ? pod : null;
+}
 
 /**
  * The notification people get for `event`, or null when the event is not one they are told about
@@ -243,11 +176,12 @@ const RENDERERS: Record<(typeof NOTIFIABLE_EVENT_TYPES)[number], Renderer> = {
  * not known the payload's `pod` field is used. Pure: the same event renders the same message.
  */
 export function notificationFor(event: DomainEvent, podSlug: string | null): Notification | null {
-  const render = (RENDERERS as Partial<Record<string, Renderer>>)[event.type];
-  if (!render) return null;
-  const data = isRecord(event.data) ? event.data : {};
-  const pod = podSlug ?? (typeof data.pod === 'string' ? data.pod : null);
-  const rendered = render(data, pod, event);
+  if (!isNotifiable(event.type)) return null;
+  const pod = podSlug ?? podOf(event);
+  // One renderer per type: the map's type ties each to its own event, which TypeScript cannot follow
+  // through a lookup by a union key.
+  const render = RENDERERS[event.type] as (data: unknown, pod: string | null, event: DomainEvent) => Rendered;
+  const rendered = render(event.data, pod, event);
   if (!rendered) return null;
   return {
     id: event.id,
@@ -257,6 +191,6 @@ export function notificationFor(event: DomainEvent, podSlug: string | null): Not
     title: rendered.title,
     text: rendered.text,
     occurredAt: event.occurredAt,
-    data,
+    data: event.data as unknown as Record<string, unknown>,
   };
 }

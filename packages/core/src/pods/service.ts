@@ -1,8 +1,9 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import { deploymentSuccessRate } from '../deployments/service.ts';
 import type { HealthMetrics, HealthSnapshot, Pod, PodMember } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { record } from '../events/record.ts';
 import { createReadCache } from '../ports/read-cache.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { effectiveLimit, podBySlug } from '../wip/service.ts';
@@ -42,15 +43,13 @@ export async function registerPodInTx(
     createdAt: now,
   };
   await repos.pods.insert(pod);
-  await repos.audit.append(
-    auditEntry(ctx, now, {
-      podId: pod.id,
-      action: 'pod.registered',
-      subjectType: 'pod',
-      subjectId: pod.id,
-      after: input,
-    }),
-  );
+  await record(repos, ctx, now, {
+    podId: pod.id,
+    action: 'pod.registered',
+    subjectType: 'pod',
+    subjectId: pod.id,
+    after: input,
+  });
   return pod;
 }
 
@@ -77,15 +76,28 @@ export async function addMemberInTx(
       joinedAt: now,
     });
   }
-  await repos.audit.append(
-    auditEntry(ctx, now, {
-      podId: pod.id,
-      action: existing ? 'pod.member_role_changed' : 'pod.member_added',
-      subjectType: 'pod',
-      subjectId: pod.id,
-      before: existing ? { email: user.email, podRole: existing.podRole } : null,
-      after: { email: user.email, podRole: input.podRole },
-    }),
+  const after = { email: user.email, podRole: input.podRole };
+  await record(
+    repos,
+    ctx,
+    now,
+    existing
+      ? {
+          podId: pod.id,
+          action: 'pod.member_role_changed',
+          subjectType: 'pod',
+          subjectId: pod.id,
+          before: { email: user.email, podRole: existing.podRole },
+          after,
+        }
+      : {
+          podId: pod.id,
+          action: 'pod.member_added',
+          subjectType: 'pod',
+          subjectId: pod.id,
+          before: null,
+          after,
+        },
   );
   return (await repos.pods.activeMembership(pod.id, user.id))!;
 }
@@ -184,16 +196,14 @@ export function createPodService(deps: Deps) {
           recordedAt: now,
         };
         await repos.health.insert(snapshot);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'pod.health_updated',
-            subjectType: 'pod',
-            subjectId: pod.id,
-            before: before ? { score: before.score } : null,
-            after: { score, metrics: measured },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'pod.health_updated',
+          subjectType: 'pod',
+          subjectId: pod.id,
+          before: before ? { score: before.score } : null,
+          after: { score, metrics: measured },
+        });
         return snapshot;
       });
     },
@@ -234,16 +244,14 @@ export function createPodService(deps: Deps) {
           podRole: 'member',
           joinedAt: now,
         });
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: to.id,
-            action: 'pod.member_rotated',
-            subjectType: 'user',
-            subjectId: user.id,
-            before: { pod: from.slug, podRole: membership.podRole },
-            after: { pod: to.slug, podRole: 'member' },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: to.id,
+          action: 'pod.member_rotated',
+          subjectType: 'user',
+          subjectId: user.id,
+          before: { pod: from.slug, podRole: membership.podRole },
+          after: { pod: to.slug, podRole: 'member' },
+        });
         return { email: user.email, from: from.slug, to: to.slug, rotatedAt: now };
       });
     },

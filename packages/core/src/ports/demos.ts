@@ -1,5 +1,5 @@
 import type { DemoFeedback, DemoSubmission, DemoSubmissionView, WeeklyDemo } from '../demos/entities.ts';
-import type { Page, PageRequest } from './repositories.ts';
+import type { Page, PageRequest } from './page.ts';
 
 /** Weekly demos, their submissions and the feedback on them. */
 export interface DemoRepository {

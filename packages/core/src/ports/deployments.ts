@@ -1,4 +1,4 @@
-import type { Page, PageRequest } from './repositories.ts';
+import type { Page, PageRequest } from './page.ts';
 
 export type DeploymentStatus = 'running' | 'succeeded' | 'failed';
 

@@ -1,4 +1,5 @@
-import type { DomainEvent, DomainEventType } from '../events/catalog.ts';
+import type { DomainEventType } from '../events/catalog.ts';
+import type { DomainEvent } from '../events/event.ts';
 
 /** Which dispatched events a reader receives (see `createEventStreamService`). */
 export interface EventSelection {

@@ -27,19 +27,10 @@ import type { DemoRepository } from './demos.ts';
 import type { DeploymentRepository } from './deployments.ts';
 import type { EventLogRepository } from './event-log.ts';
 import type { EventRepository } from './events.ts';
+import type { Page, PageRequest } from './page.ts';
 import type { RhythmRepository } from './rhythms.ts';
 import type { WebhookRepository } from './webhooks.ts';
 import type { WorkflowRepository } from './workflows.ts';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string | undefined;
-}
 
 export interface PodRepository {
   insert(pod: Pod): Promise<void>;
@@ -163,11 +154,6 @@ export interface NewAuditEvent {
   before?: unknown;
   after?: unknown;
   reason?: string | null;
-  /**
-   * The pod the change belongs to, if any. Not part of the audit record: it scopes the domain event
-   * the append also writes (see `eventFromAudit`), so pod-scoped readers see their pods' events.
-   */
-  podId?: string | null;
 }
 
 export interface AuditFilter {
@@ -251,4 +237,5 @@ export interface UnitOfWork {
   writeVersion(): number | null;
 }
 
-export type { Role };
+// Page and PageRequest live in page.ts; use cases import them from here as well.
+export type { Page, PageRequest, Role };

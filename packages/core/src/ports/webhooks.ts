@@ -1,4 +1,4 @@
-import type { Page, PageRequest } from './repositories.ts';
+import type { Page, PageRequest } from './page.ts';
 
 /** An outbound webhook an admin registered. The secret is kept to sign deliveries; it never leaves the server. */
 export interface Webhook {

@@ -1,5 +1,5 @@
 import type { RunStatus, StepStatus, WorkflowRun, WorkflowStep } from '../workflows/entities.ts';
-import type { Page, PageRequest } from './repositories.ts';
+import type { Page, PageRequest } from './page.ts';
 
 export interface RunFilter {
   workflow?: string | undefined;

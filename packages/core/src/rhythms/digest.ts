@@ -3,7 +3,7 @@
  * gates, locks, members and commitments; these decide what each phase reports. Pure.
  */
 import type { PodMember, Project, StageTransition, WipLock } from '../entities.ts';
-import type { GateEvaluation } from '../stages/gate.ts';
+import { criterionGroup, type GateEvaluation } from '../stages/gate.ts';
 import type { CommitDigest, CommitmentView, DigestMember, RecapDigest, UnblockDigest } from './entities.ts';
 
 const HOUR_MS = 3_600_000;
@@ -27,12 +27,12 @@ export function membersWithoutCommitment(
 }
 
 /**
- * A gate waits for approval when its evidence is valid and nothing blocks the project, yet it is not
- * ready: what is left are approvals (too few, or a rejection to clear).
+ * A gate waits for approval when everything but people's decisions is met (evidence valid, nothing
+ * blocks the project), yet it is not ready: what is left are approvals (too few, or a rejection to clear).
  */
 export function isAwaitingApproval(gate: GateEvaluation): boolean {
   if (gate.nextStage === null || gate.ready) return false;
-  return gate.criteria.every((c) => c.met || c.kind === 'approvals' || c.kind === 'rejection');
+  return gate.criteria.every((c) => c.met || criterionGroup(c.kind) === 'decision');
 }
 
 export interface UnblockInput {

@@ -1,9 +1,11 @@
 import { type Actor, assertCan, assertPodScope } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import type { Pod } from '../entities.ts';
 import { type FieldProblem, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { record } from '../events/record.ts';
 import type { Repositories } from '../ports/repositories.ts';
-import { evaluateGate, type GateEvaluation, nextStageOf } from '../stages/gate.ts';
+import { type GateEvaluation, nextStageOf } from '../stages/gate.ts';
+import { evaluateProjectGate } from '../stages/project-gate.ts';
 import { podBySlug } from '../wip/service.ts';
 import { buildCommitDigest, buildRecapDigest, buildUnblockDigest, digestSummary } from './digest.ts';
 import {
@@ -51,17 +53,7 @@ async function gatesOf(deps: Deps, repos: Repositories, podId: string) {
   for (const project of projects.filter((p) => p.blockedReason === null)) {
     const next = nextStageOf(deps.policy.stages, project.currentStage);
     if (!next?.gate) continue;
-    const evidence = await repos.projects.latestEvidence(project.id, next.name);
-    const approvals = await repos.projects.approvals(project.id, next.name);
-    gates.push(
-      evaluateGate({
-        project,
-        stages: deps.policy.stages,
-        validators: deps.validators,
-        evidence: evidence?.data ?? null,
-        approvals,
-      }),
-    );
+    gates.push(await evaluateProjectGate(deps, repos, project));
   }
   return { projects, gates };
 }
@@ -221,15 +213,13 @@ export function createRhythmService(deps: Deps) {
         };
         await repos.rhythms.insertCommitment(commitment);
         const stored = (await repos.rhythms.commitmentById(commitment.id))!;
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'commitment.recorded',
-            subjectType: 'commitment',
-            subjectId: commitment.id,
-            after: { pod: pod.slug, day, user: stored.userEmail, text },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'commitment.recorded',
+          subjectType: 'commitment',
+          subjectId: commitment.id,
+          after: { pod: pod.slug, day, user: stored.userEmail, text },
+        });
         return stored;
       });
     },
@@ -253,16 +243,14 @@ export function createRhythmService(deps: Deps) {
         if (commitment.status === input.status) return commitment;
         const now = clock.now();
         await repos.rhythms.updateCommitment(id, { status: input.status, updatedAt: now });
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: pod.id,
-            action: 'commitment.updated',
-            subjectType: 'commitment',
-            subjectId: id,
-            before: { status: commitment.status },
-            after: { status: input.status, pod: pod.slug, day: commitment.day, user: commitment.userEmail },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'commitment.updated',
+          subjectType: 'commitment',
+          subjectId: id,
+          before: { status: commitment.status },
+          after: { status: input.status, pod: pod.slug, day: commitment.day, user: commitment.userEmail },
+        });
         return { ...commitment, status: input.status, updatedAt: now };
       });
     },

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { Role } from '../auth/roles.ts';
 import type { ApprovalDecision, ApprovalRecord, Project } from '../entities.ts';
 import type { GatePolicy, StagePolicy } from '../policy.ts';
-import { countableDecisions, evaluateGate, type GateCriterion, GateValidators, nextStageOf } from './gate.ts';
+import {
+  CRITERION_KINDS,
+  CRITERION_REGISTRY,
+  countableDecisions,
+  evaluateGate,
+  type GateCriterion,
+  type GateInput,
+  GateValidators,
+  nextStageOf,
+} from './gate.ts';
 
 const BUILD_EVIDENCE = {
   type: 'object',
@@ -517,5 +526,70 @@ describe('GateValidators construction', () => {
     const v = new GateValidators([{ name: 'a' }, { name: 'b', gate }]);
     expect(v.validate('a', {})).toEqual([]);
     expect(v.validate('b', {})).toEqual([{ path: 'x', message: 'evidence field "x" is required' }]);
+  });
+});
+
+describe('evaluateGate over the criterion registry', () => {
+  const input = (patch: Partial<GateInput>): GateInput => ({
+    project: project(),
+    stages: STAGES,
+    validators,
+    evidence: VALID_BUILD_EVIDENCE,
+    approvals: TWO_LEADS,
+    ...patch,
+  });
+  /** Between them these make every kind report, met and unmet. */
+  const SCENARIOS: GateInput[] = [
+    input({ evidence: null, approvals: [] }),
+    input({
+      project: project({ blockedReason: 'legal', blockedAt: at(1) }),
+      evidence: { spec: 'not a uri' },
+      approvals: [approval('lead1', 'pod-lead', 'approve', 1), approval('boss', 'admin', 'reject', 2, 'no')],
+    }),
+    input({}),
+    input({ project: project({ currentStage: 'build' }), evidence: null, approvals: [] }),
+    input({ project: project({ currentStage: 'ship' }) }),
+    input({ project: project({ closedAt: at(5), outcome: 'cancelled' }) }),
+  ];
+
+  it('takes from each kind only criteria of that kind, and only unmet ones from a precondition', () => {
+    const seen = new Set<string>();
+    for (const scenario of SCENARIOS) {
+      const next = nextStageOf(scenario.stages, scenario.project.currentStage);
+      for (const k of CRITERION_REGISTRY) {
+        const results =
+          k.phase === 'precondition'
+            ? k.evaluate(scenario)
+            : next?.gate
+              ? k.evaluate({ ...scenario, next, gate: next.gate })
+              : [];
+        for (const r of results) {
+          expect(r.kind).toBe(k.kind);
+          if (k.phase === 'precondition') expect(r.met).toBe(false);
+          seen.add(`${r.kind}:${r.met}`);
+        }
+      }
+    }
+    // Every kind was judged above, unmet at least once.
+    expect(CRITERION_KINDS.filter((kind) => !seen.has(`${kind}:false`))).toEqual([]);
+  });
+
+  it('lists the criteria in registry order', () => {
+    for (const scenario of SCENARIOS) {
+      const positions = evaluateGate(scenario).criteria.map((c) => CRITERION_KINDS.indexOf(c.kind));
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    }
+  });
+
+  it('reports a closed project by its failed precondition alone, with no next stage', () => {
+    expect(evaluateGate(SCENARIOS[5]!)).toEqual({
+      projectId: 'p-1',
+      currentStage: 'idea',
+      nextStage: null,
+      ready: false,
+      criteria: [
+        { kind: 'not_closed', met: false, message: 'project is closed (cancelled); it has no next gate' },
+      ],
+    });
   });
 });

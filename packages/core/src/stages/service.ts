@@ -1,5 +1,5 @@
 import { assertCan, assertPodScope } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import {
   type ApprovalDecision,
   CI_STATES,
@@ -16,10 +16,12 @@ import {
   InvalidInputError,
   NotFoundError,
 } from '../errors.ts';
+import { record } from '../events/record.ts';
 import type { PageRequest, ProjectFilter, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { acquireInTx, podBySlug, releaseInTx, type WipLimitExceeded } from '../wip/service.ts';
-import { evaluateGate, type GateEvaluation, nextStageOf } from './gate.ts';
+import { type GateEvaluation, nextStageOf } from './gate.ts';
+import { evaluateProjectGate } from './project-gate.ts';
 
 export interface GateCriteriaUnmet {
   code: 'gate_criteria_unmet';
@@ -80,28 +82,6 @@ async function openProject(
   return { project, pod };
 }
 
-async function evaluate(deps: Deps, repos: Repositories, project: Project): Promise<GateEvaluation> {
-  const next = nextStageOf(deps.policy.stages, project.currentStage);
-  if (!next)
-    return evaluateGate({
-      project,
-      stages: deps.policy.stages,
-      validators: deps.validators,
-      evidence: null,
-      approvals: [],
-    });
-  // Sequential on purpose: inside a transaction the connection runs one query at a time anyway.
-  const evidence = await repos.projects.latestEvidence(project.id, next.name);
-  const approvals = await repos.projects.approvals(project.id, next.name);
-  return evaluateGate({
-    project,
-    stages: deps.policy.stages,
-    validators: deps.validators,
-    evidence: evidence?.data ?? null,
-    approvals,
-  });
-}
-
 /**
  * Creates a project at the first stage and takes its pod's `project` WIP slot in the same transaction
  * (when that item type is configured). Used by `projects.create` and idea promotion.
@@ -148,15 +128,13 @@ export async function createProjectInTx(
     actorId: ctx.actor.userId,
     createdAt: now,
   });
-  await repos.audit.append(
-    auditEntry(ctx, now, {
-      podId: project.podId,
-      action: 'project.created',
-      subjectType: 'project',
-      subjectId: id,
-      after: { name: project.name, pod: pod.slug, stage: project.currentStage, ideaId: input.ideaId },
-    }),
-  );
+  await record(repos, ctx, now, {
+    podId: project.podId,
+    action: 'project.created',
+    subjectType: 'project',
+    subjectId: id,
+    after: { name: project.name, pod: pod.slug, stage: project.currentStage, ideaId: input.ideaId },
+  });
   return ok(project);
 }
 
@@ -217,7 +195,7 @@ export function createStageService(deps: Deps) {
       return uow.run(async (repos) => {
         const { project } = await openProject(repos, ctx, id);
         const now = clock.now();
-        const record: CiStatus = {
+        const status: CiStatus = {
           id: ids.uuid(),
           projectId: id,
           status: input.status,
@@ -226,17 +204,15 @@ export function createStageService(deps: Deps) {
           reportedBy: ctx.actor.userId,
           createdAt: now,
         };
-        await repos.projects.insertCiStatus(record);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: project.podId,
-            action: 'project.ci_status',
-            subjectType: 'project',
-            subjectId: id,
-            after: { status: record.status, url: record.url, context },
-          }),
-        );
-        return record;
+        await repos.projects.insertCiStatus(status);
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: 'project.ci_status',
+          subjectType: 'project',
+          subjectId: id,
+          after: { status: status.status, url: status.url, context },
+        });
+        return status;
       });
     },
 
@@ -250,7 +226,7 @@ export function createStageService(deps: Deps) {
     /** The next stage's gate, criterion by criterion. */
     async evaluate(ctx: Ctx, id: string): Promise<GateEvaluation> {
       assertCan(ctx.actor, 'read');
-      return evaluate(deps, uow.read, await projectById(uow.read, id));
+      return evaluateProjectGate(deps, uow.read, await projectById(uow.read, id));
     },
 
     /** Stores evidence for the next stage (the latest submission is the one judged) and re-evaluates. */
@@ -264,7 +240,7 @@ export function createStageService(deps: Deps) {
             `project is in the last stage "${project.currentStage}"; there is no gate to submit evidence for`,
           );
         const now = clock.now();
-        const record = {
+        const submitted = {
           id: ids.uuid(),
           projectId: id,
           stage: next.name,
@@ -272,17 +248,15 @@ export function createStageService(deps: Deps) {
           submittedBy: ctx.actor.userId,
           createdAt: now,
         };
-        await repos.projects.insertEvidence(record);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: project.podId,
-            action: 'project.evidence_submitted',
-            subjectType: 'project',
-            subjectId: id,
-            after: { stage: next.name, evidence },
-          }),
-        );
-        return { evidence: record, gate: await evaluate(deps, repos, project) };
+        await repos.projects.insertEvidence(submitted);
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: 'project.evidence_submitted',
+          subjectType: 'project',
+          subjectId: id,
+          after: { stage: next.name, evidence },
+        });
+        return { evidence: submitted, gate: await evaluateProjectGate(deps, repos, project) };
       });
     },
 
@@ -321,19 +295,17 @@ export function createStageService(deps: Deps) {
           createdAt: now,
         };
         await repos.projects.insertApproval(approval);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: project.podId,
-            action: input.decision === 'approve' ? 'gate.approved' : 'gate.rejected',
-            subjectType: 'project',
-            subjectId: id,
-            after: { stage: next.name, decision: input.decision },
-            reason: input.comment ?? null,
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: input.decision === 'approve' ? 'gate.approved' : 'gate.rejected',
+          subjectType: 'project',
+          subjectId: id,
+          after: { stage: next.name, decision: input.decision },
+          reason: input.comment ?? null,
+        });
         return {
           approval: { ...approval, userEmail: user.email, userRole: user.role },
-          gate: await evaluate(deps, repos, project),
+          gate: await evaluateProjectGate(deps, repos, project),
         };
       });
     },
@@ -346,7 +318,7 @@ export function createStageService(deps: Deps) {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
         const { project } = await openProject(repos, ctx, id);
-        const gate = await evaluate(deps, repos, project);
+        const gate = await evaluateProjectGate(deps, repos, project);
         if (gate.nextStage === null)
           throw new ConflictError(`project is already in the last stage "${project.currentStage}"`);
         if (!gate.ready) {
@@ -375,18 +347,16 @@ export function createStageService(deps: Deps) {
         });
         const patch = { currentStage: gate.nextStage, stageEnteredAt: now, updatedAt: now };
         await repos.projects.update(id, patch);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: project.podId,
-            action: 'stage.advanced',
-            subjectType: 'project',
-            subjectId: id,
-            before: { stage: project.currentStage },
-            after: { stage: gate.nextStage, approvedBy: approvers },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: 'stage.advanced',
+          subjectType: 'project',
+          subjectId: id,
+          before: { stage: project.currentStage },
+          after: { stage: gate.nextStage, approvedBy: approvers },
+        });
         const advanced = { ...project, ...patch };
-        return ok({ project: advanced, gate: await evaluate(deps, repos, advanced) });
+        return ok({ project: advanced, gate: await evaluateProjectGate(deps, repos, advanced) });
       });
     },
 
@@ -425,17 +395,15 @@ export function createStageService(deps: Deps) {
           updatedAt: now,
         };
         await repos.projects.update(id, patch);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: project.podId,
-            action: 'project.closed',
-            subjectType: 'project',
-            subjectId: id,
-            before: { stage: project.currentStage, blockedReason: project.blockedReason },
-            after: { outcome: input.outcome },
-            reason,
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: 'project.closed',
+          subjectType: 'project',
+          subjectId: id,
+          before: { stage: project.currentStage, blockedReason: project.blockedReason },
+          after: { outcome: input.outcome },
+          reason,
+        });
         return { ...project, ...patch };
       });
     },
@@ -448,17 +416,15 @@ export function createStageService(deps: Deps) {
         const now = clock.now();
         const patch = { blockedReason: reason, blockedAt: project.blockedAt ?? now, updatedAt: now };
         await repos.projects.update(id, patch);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: project.podId,
-            action: 'stage.blocked',
-            subjectType: 'project',
-            subjectId: id,
-            before: { blockedReason: project.blockedReason },
-            after: { blockedReason: reason },
-            reason,
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: 'stage.blocked',
+          subjectType: 'project',
+          subjectId: id,
+          before: { blockedReason: project.blockedReason },
+          after: { blockedReason: reason },
+          reason,
+        });
         return { ...project, ...patch };
       });
     },
@@ -472,17 +438,15 @@ export function createStageService(deps: Deps) {
         const now = clock.now();
         const patch = { blockedReason: null, blockedAt: null, updatedAt: now };
         await repos.projects.update(id, patch);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: project.podId,
-            action: 'stage.unblocked',
-            subjectType: 'project',
-            subjectId: id,
-            before: { blockedReason: project.blockedReason },
-            after: { blockedReason: null },
-            reason: reason ?? null,
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: 'stage.unblocked',
+          subjectType: 'project',
+          subjectId: id,
+          before: { blockedReason: project.blockedReason },
+          after: { blockedReason: null },
+          reason: reason ?? null,
+        });
         return { ...project, ...patch };
       });
     },

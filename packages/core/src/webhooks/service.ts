@@ -1,7 +1,8 @@
 import { assertCan } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import { type FieldProblem, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isDomainEventType } from '../events/catalog.ts';
+import { record } from '../events/record.ts';
 import {
   type AllowPrivateNetworks,
   allowPrivateNetworksAdvice,
@@ -111,15 +112,13 @@ export function createWebhookService(deps: Deps) {
         };
         await repos.webhooks.insert(webhook);
         // Not a domain event type: registering a receiver is not broadcast to receivers.
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: null,
-            action: 'webhook.created',
-            subjectType: 'webhook',
-            subjectId: webhook.id,
-            after: { url: webhook.url, events, description: webhook.description },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: null,
+          action: 'webhook.created',
+          subjectType: 'webhook',
+          subjectId: webhook.id,
+          after: { url: webhook.url, events, description: webhook.description },
+        });
         return webhookView(webhook);
       });
     },
@@ -144,15 +143,13 @@ export function createWebhookService(deps: Deps) {
         if (!webhook.active) return webhookView(webhook);
         const now = clock.now();
         await repos.webhooks.disable(id, now);
-        await repos.audit.append(
-          auditEntry(ctx, now, {
-            podId: null,
-            action: 'webhook.disabled',
-            subjectType: 'webhook',
-            subjectId: id,
-            before: { url: webhook.url, events: webhook.events },
-          }),
-        );
+        await record(repos, ctx, now, {
+          podId: null,
+          action: 'webhook.disabled',
+          subjectType: 'webhook',
+          subjectId: id,
+          before: { url: webhook.url, events: webhook.events },
+        });
         return webhookView({ ...webhook, active: false, disabledAt: now });
       });
     },

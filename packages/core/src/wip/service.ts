@@ -1,7 +1,8 @@
 import { type Actor, assertCan, assertPodScope } from '../auth/permissions.ts';
-import { auditEntry, type Ctx, type Deps } from '../context.ts';
+import type { Ctx, Deps } from '../context.ts';
 import type { Pod, WipLock } from '../entities.ts';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { record } from '../events/record.ts';
 import type { Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
 
@@ -113,15 +114,13 @@ export async function acquireInTx(
     releasedBy: null,
   };
   await repos.wip.insertLock(lock);
-  await repos.audit.append(
-    auditEntry(ctx, now, {
-      podId: pod.id,
-      action: 'wip.acquired',
-      subjectType: 'wip_lock',
-      subjectId: lock.id,
-      after: { pod: pod.slug, itemType, itemId },
-    }),
-  );
+  await record(repos, ctx, now, {
+    podId: pod.id,
+    action: 'wip.acquired',
+    subjectType: 'wip_lock',
+    subjectId: lock.id,
+    after: { pod: pod.slug, itemType, itemId },
+  });
   return ok({ lock, created: true });
 }
 
@@ -140,16 +139,14 @@ export async function releaseInTx(
 ): Promise<WipLock> {
   const now = deps.clock.now();
   await repos.wip.release(lock.id, now, ctx.actor.userId);
-  await repos.audit.append(
-    auditEntry(ctx, now, {
-      podId: pod.id,
-      action: 'wip.released',
-      subjectType: 'wip_lock',
-      subjectId: lock.id,
-      before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
-      ...(reason ? { reason } : {}),
-    }),
-  );
+  await record(repos, ctx, now, {
+    podId: pod.id,
+    action: 'wip.released',
+    subjectType: 'wip_lock',
+    subjectId: lock.id,
+    before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
+    ...(reason ? { reason } : {}),
+  });
   return { ...lock, releasedAt: now, releasedBy: ctx.actor.userId };
 }
 
@@ -246,16 +243,14 @@ export function createWipService(deps: Deps) {
         const now = clock.now();
         await repos.wip.setLimit(pod.id, itemType, limit, now, ctx.actor.userId);
         if (before !== limit)
-          await repos.audit.append(
-            auditEntry(ctx, now, {
-              podId: pod.id,
-              action: 'wip.limit_set',
-              subjectType: 'pod',
-              subjectId: pod.id,
-              before: { itemType, limit: before },
-              after: { itemType, limit },
-            }),
-          );
+          await record(repos, ctx, now, {
+            podId: pod.id,
+            action: 'wip.limit_set',
+            subjectType: 'pod',
+            subjectId: pod.id,
+            before: { itemType, limit: before },
+            after: { itemType, limit },
+          });
         const status = (await statusOf(deps, repos, pod)).find((s) => s.itemType === itemType)!;
         return { pod: pod.slug, itemType, limit, used: status.used, available: status.available };
       });

@@ -1,4 +1,4 @@
-import type { DemoAgendaItem, DemoRepository, DemoSubmissionView, DemoSummary, WeeklyDemo } from '@clos/core';
+import type { DemoAgendaItem, DemoRepository, DemoSummary, WeeklyDemo } from '@clos/core';
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
@@ -70,10 +70,10 @@ export function demoRepository(db: Db): DemoRepository {
         .from(t.demoSubmissions)
         .innerJoin(t.users, eq(t.users.id, t.demoSubmissions.userId))
         .where(eq(t.demoSubmissions.id, id));
-      return (row as DemoSubmissionView | undefined) ?? null;
+      return row ?? null;
     },
     async submissions(demoId) {
-      return (await db
+      return db
         .select(submissionColumns)
         .from(t.demoSubmissions)
         .innerJoin(t.users, eq(t.users.id, t.demoSubmissions.userId))
@@ -82,7 +82,7 @@ export function demoRepository(db: Db): DemoRepository {
           sql`${t.demoSubmissions.position} asc nulls last`,
           asc(t.demoSubmissions.createdAt),
           asc(t.demoSubmissions.id),
-        )) as DemoSubmissionView[];
+        );
     },
     async setPosition(submissionId, position) {
       await db.update(t.demoSubmissions).set({ position }).where(eq(t.demoSubmissions.id, submissionId));

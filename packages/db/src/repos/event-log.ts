@@ -5,17 +5,20 @@ import * as t from '../schema/index.ts';
 
 const e = t.domainEvents;
 
-const toEvent = (r: typeof e.$inferSelect): DomainEvent => ({
-  id: r.id,
-  seq: r.seq!,
-  type: r.type as DomainEventType,
-  podId: r.podId,
-  subjectType: r.subjectType,
-  subjectId: r.subjectId,
-  actorId: r.actorId,
-  data: r.data as Record<string, unknown>,
-  occurredAt: r.occurredAt,
-});
+// The payload was checked against its type when it was written (the outbox is only written through
+// typed `emit`), so the row's JSON is that type's payload.
+const toEvent = (r: typeof e.$inferSelect): DomainEvent =>
+  ({
+    id: r.id,
+    seq: r.seq!,
+    type: r.type as DomainEventType,
+    podId: r.podId,
+    subjectType: r.subjectType,
+    subjectId: r.subjectId,
+    actorId: r.actorId,
+    data: r.data,
+    occurredAt: r.occurredAt,
+  }) as DomainEvent;
 
 /** Reads the sequenced outbox in `seq` order (on its unique index) and prunes its oldest end. */
 export function eventLogRepository(db: Db): EventLogRepository {

@@ -1,4 +1,4 @@
-import type { CommitmentView, DigestContent, RhythmDigest, RhythmRepository } from '@clos/core';
+import type { DigestContent, RhythmDigest, RhythmRepository } from '@clos/core';
 import { and, asc, eq, gte, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
@@ -34,18 +34,18 @@ export function rhythmRepository(db: Db): RhythmRepository {
         .innerJoin(t.users, eq(t.users.id, t.commitments.userId))
         .where(eq(t.commitments.id, id));
       const rows = forUpdate ? await query.for('update', { of: t.commitments }) : await query;
-      return (rows[0] as CommitmentView | undefined) ?? null;
+      return rows[0] ?? null;
     },
     async updateCommitment(id, patch) {
       await db.update(t.commitments).set(patch).where(eq(t.commitments.id, id));
     },
     async commitments(podId, day) {
-      return (await db
+      return db
         .select(commitmentColumns)
         .from(t.commitments)
         .innerJoin(t.users, eq(t.users.id, t.commitments.userId))
         .where(and(eq(t.commitments.podId, podId), eq(t.commitments.day, day)))
-        .orderBy(asc(t.commitments.createdAt), asc(t.commitments.id))) as CommitmentView[];
+        .orderBy(asc(t.commitments.createdAt), asc(t.commitments.id));
     },
     async insertDigest(d) {
       const rows = await db

@@ -63,10 +63,9 @@ export function alertsModule(env: RuntimeEnv): RuntimeModule {
         name: 'alerts',
         types: ALERT_TRIGGERS,
         async dispatch(event, { enqueue }) {
-          const itemType = event.data.itemType;
           const refusal =
-            event.type === 'wip.limit_reached' && event.podId && typeof itemType === 'string'
-              ? { podId: event.podId, itemType }
+            event.type === 'wip.limit_reached' && event.podId
+              ? { podId: event.podId, itemType: event.data.itemType }
               : undefined;
           await enqueue(ALERTS_QUEUE, refusal ? { refusal } : {}, {
             singletonKey: refusal ? `refusal:${refusal.podId}:${refusal.itemType}` : 'reconcile',

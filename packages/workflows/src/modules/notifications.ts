@@ -11,7 +11,8 @@ const sentKey = (eventId: string, notifier: string) => `notify:${eventId}:${noti
 
 /**
  * Notifications: the events people are told about (`NOTIFIABLE_EVENT_TYPES`) are rendered once and
- * sent to every configured notifier (log, chat webhooks, Slack later).
+ * sent to every configured notifier: those of the integrations that are on (`@clos/integrations`: the
+ * log, notification webhooks).
  */
 export function notificationsModule(env: RuntimeEnv): RuntimeModule {
   const { database, deps, policy, logger } = env;

@@ -1,4 +1,4 @@
-import { type Ctx, SYSTEM_ACTOR } from '@clos/core';
+import { type Ctx, type Role, SYSTEM_ACTOR } from '@clos/core';
 import type { WorkflowDefinition } from '../engine.ts';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 
@@ -22,7 +22,7 @@ export interface GateSummary {
   evidenceComplete: boolean;
   approvalsRequired: number;
   approvalsReceived: number;
-  approverRoles: string[];
+  approverRoles: Role[];
   evidenceId: string | null;
   /** A digest of the evidence's content: the same evidence submitted again has the same one. */
   evidenceDigest: string | null;

@@ -1,7 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DomainEvent, Policy, Webhook, WebhookDeliveryStatus } from '@clos/core';
 import { createRepositories, type Db } from '@clos/db';
-import { createOutboundClient, OutboundBlockedError } from '@clos/outbound';
+import { createOutboundClient, signedPost } from '@clos/outbound';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 import type { JobDefinition } from '../queue.ts';
 
@@ -34,11 +34,6 @@ export function webhookRetryLimit(
   return BACKOFF_CAP + Math.ceil((target - total) / (d * 2 ** (BACKOFF_CAP - 1)));
 }
 
-/** `sha256=<hex>`: the HMAC-SHA256 of the exact body bytes sent, keyed with the webhook's secret. */
-export function webhookSignature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
 /** What a receiver gets: the event as the stream and docs/events.md describe it. */
 export function webhookPayload(event: DomainEvent) {
   return {
@@ -56,18 +51,6 @@ export function webhookPayload(event: DomainEvent) {
 
 const subscribed = (webhook: Webhook, type: string) =>
   webhook.events.includes('*') || webhook.events.includes(type);
-
-function failureMessage(error: unknown, timeoutSeconds: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-    return `no answer within ${timeoutSeconds} s`;
-  if (error instanceof Error) {
-    // fetch reports "fetch failed"; the reason (refused, DNS, TLS) is on its cause.
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const reason = cause ? String(cause.code ?? cause.message ?? '') : '';
-    return (reason ? `${error.message}: ${reason}` : error.message).slice(0, 1000);
-  }
-  return String(error).slice(0, 1000);
-}
 
 /**
  * Outbound webhooks: every dispatched event becomes one delivery job per active webhook subscribed to
@@ -129,42 +112,37 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
       if (attemptedAt.getTime() - event.occurredAt.getTime() > p.retryHours * 3_600_000)
         return record('abandoned', { error: `the event is older than ${p.retryHours} h; not retried` });
 
-      const body = JSON.stringify(webhookPayload(event));
-      const started = performance.now();
-      let statusCode: number | null = null;
-      let error: string | null = null;
+      // The secret decrypts on read: one that does not (copied from another row, a changed key) is
+      // a failed attempt on record, never an unsigned or wrongly signed delivery.
+      let secret: string;
       try {
-        const response = await outbound.fetch(webhook.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': WEBHOOK_USER_AGENT,
-            'x-clos-event': event.type,
-            'x-clos-event-id': event.id,
-            'x-clos-delivery': String(attempt),
-            'x-clos-signature': webhookSignature(webhook.secret, body),
-          },
-          body,
-          // A redirect could carry the signed event to a host nobody registered: record it instead.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(p.timeoutSeconds * 1000),
-        });
-        statusCode = response.status;
-        // The receiver's body is not read; releasing it frees the connection.
-        await response.body?.cancel().catch(() => {});
-        if (statusCode >= 300 && statusCode < 400)
-          error = `redirect to ${response.headers.get('location') ?? '(no location)'} not followed`;
-        else if (statusCode < 200 || statusCode >= 300) error = `the receiver answered ${statusCode}`;
+        secret = webhook.secret;
       } catch (e) {
-        // Final, and without the network's words: waiting does not make an address allowed (the
-        // operator's setting or the URL must change), and retrying a name whose answers vary would
-        // only probe the resolver again. The message names the rule, not the address.
-        if (e instanceof OutboundBlockedError)
-          return record('blocked', { error: e.message, durationMs: Math.round(performance.now() - started) });
-        error = failureMessage(e, p.timeoutSeconds);
+        const error = e instanceof Error ? e.message : String(e);
+        await record('failed', { error });
+        throw new Error(`webhook ${webhookId} attempt ${attempt}: ${error}`);
       }
-      const durationMs = Math.round(performance.now() - started);
-      await record(error ? 'failed' : 'succeeded', { statusCode, error, durationMs });
+      const body = JSON.stringify(webhookPayload(event));
+      const sent = await signedPost(outbound, webhook.url, body, {
+        secret,
+        headers: {
+          'user-agent': WEBHOOK_USER_AGENT,
+          'x-clos-event': event.type,
+          'x-clos-event-id': event.id,
+          'x-clos-delivery': String(attempt),
+        },
+        timeoutSeconds: p.timeoutSeconds,
+      });
+      // Final: waiting does not make an address allowed (the operator's setting or the URL must
+      // change), and retrying a name whose answers vary would only probe the resolver again.
+      if (sent.kind === 'blocked')
+        return record('blocked', { error: sent.error, durationMs: sent.durationMs });
+      const error = sent.kind === 'delivered' ? null : sent.error;
+      await record(error ? 'failed' : 'succeeded', {
+        statusCode: 'status' in sent ? sent.status : null,
+        error,
+        durationMs: sent.durationMs,
+      });
       if (error) throw new Error(`webhook ${webhookId} (${webhook.url}) attempt ${attempt}: ${error}`);
     },
   };

@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
 import type { Notification, NotificationsPolicy, Notifier } from '@clos/core';
-import { OutboundBlockedError, type OutboundClient } from '@clos/outbound';
+import { type OutboundClient, signedPost } from '@clos/outbound';
 
 export type NotificationWebhook = NotificationsPolicy['webhooks'][number];
 
@@ -42,36 +41,31 @@ export function webhookNotifier(
     name: `webhook:${entry.url}`,
     async send(n) {
       if (!wanted(n.kind)) return;
-      const body = notificationBody(n);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'user-agent': 'CLOS-Notifications/2',
-        'x-clos-event': n.kind,
-        'x-clos-event-id': n.id,
-      };
-      if (options.secret)
-        headers['x-clos-signature'] =
-          `sha256=${createHmac('sha256', options.secret).update(body).digest('hex')}`;
-      let response: Awaited<ReturnType<OutboundClient['fetch']>>;
-      try {
-        response = await options.outbound.fetch(entry.url, {
-          method: 'POST',
-          headers,
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
-        });
-      } catch (error) {
-        if (!(error instanceof OutboundBlockedError)) throw error;
-        options.logger.error(
-          { url: entry.url, notification: n.id, kind: n.kind, reason: error.message },
-          `notification webhook blocked: ${error.message}; not retried`,
-        );
-        return;
+      const sent = await signedPost(options.outbound, entry.url, notificationBody(n), {
+        secret: options.secret,
+        headers: {
+          'user-agent': 'CLOS-Notifications/2',
+          'x-clos-event': n.kind,
+          'x-clos-event-id': n.id,
+        },
+        timeoutSeconds: options.timeoutSeconds,
+      });
+      switch (sent.kind) {
+        case 'delivered':
+          return;
+        case 'blocked':
+          options.logger.error(
+            { url: entry.url, notification: n.id, kind: n.kind, reason: sent.error },
+            `notification webhook blocked: ${sent.error}; not retried`,
+          );
+          return;
+        case 'rejected':
+          throw new Error(`notification webhook ${entry.url} answered ${sent.status}`);
+        case 'redirected':
+          throw new Error(`notification webhook ${entry.url} answered ${sent.status}: ${sent.error}`);
+        default:
+          throw new Error(`notification webhook ${entry.url}: ${sent.error}`);
       }
-      await response.body?.cancel().catch(() => {});
-      if (response.status < 200 || response.status >= 300)
-        throw new Error(`notification webhook ${entry.url} answered ${response.status}`);
     },
   };
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BUILT_IN_CONFIG_PATH, DEFAULT_CONFIG_FILE, loadConfigFile, parseConfigYaml } from './load-config.ts';
 
-const exampleFile = fs.readFileSync(new URL('../../../../clos.config.example.yaml', import.meta.url), 'utf8');
+const exampleFile = fs.readFileSync(new URL('../../../clos.config.example.yaml', import.meta.url), 'utf8');
 
 const tempDirs: string[] = [];
 function tempDir(files: Record<string, string> = {}): string {

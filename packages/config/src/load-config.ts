@@ -23,7 +23,7 @@ export const DEFAULT_CONFIG_FILE = 'clos.config.yaml';
  * example file itself, so what people read as the example is exactly what runs by default.
  */
 export const BUILT_IN_CONFIG_PATH = fileURLToPath(
-  new URL('../../../../clos.config.example.yaml', import.meta.url),
+  new URL('../../../clos.config.example.yaml', import.meta.url),
 );
 
 export type LoadConfigResult =

@@ -1,11 +1,12 @@
 /**
- * Reads `clos.config.yaml` with the server's own loader (same lookup, same YAML and schema rules, same
- * `file:line:col: path: message` problems), so `clos config validate` and `clos validate --offline`
- * agree with what the server accepts at start-up, without a server running.
+ * Reads `clos.config.yaml` with the server's own loader, `@clos/config` (same lookup, same YAML and
+ * schema rules, same `file:line:col: path: message` problems), so `clos config validate`,
+ * `clos validate --offline` and the GitHub Action agree with what the server accepts at start-up,
+ * without a server running.
  */
 import { relative } from 'node:path';
+import { BUILT_IN_CONFIG_PATH, loadConfigFile } from '@clos/config';
 import type { ClosConfig } from '@clos/contract';
-import { BUILT_IN_CONFIG_PATH, loadConfigFile } from '@clos/server/config';
 
 /** The `source` reported when no file is given and ./clos.config.yaml does not exist. */
 export const BUILT_IN_SOURCE = 'the built-in default policy';

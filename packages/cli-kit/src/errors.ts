@@ -1,6 +1,7 @@
 /**
- * Exit codes are the CLI's contract with scripts and CI, so each failure is raised as a `CliError`
- * carrying its code, and only `main.ts` turns it into a process exit.
+ * Exit codes are the CLI's (and the GitHub Action's) contract with scripts and CI, so each failure is
+ * raised as a `CliError` carrying its code, and only the entry point (`main.ts`) turns it into a
+ * process exit.
  */
 
 export const EXIT = {

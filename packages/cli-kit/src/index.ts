@@ -1,0 +1,3 @@
+export * from './api-errors.ts';
+export * from './config-file.ts';
+export * from './errors.ts';

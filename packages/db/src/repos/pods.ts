@@ -1,0 +1,100 @@
+import type { Clock, PodRepository } from '@clos/core';
+import { and, asc, count, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { decodeCursor, pageOf } from '../cursor.ts';
+import type { Db } from '../database.ts';
+import * as t from '../schema/index.ts';
+
+export function podRepository(db: Db, clock: Clock): PodRepository {
+  const memberColumns = {
+    podId: t.podMembers.podId,
+    userId: t.podMembers.userId,
+    podRole: t.podMembers.podRole,
+    joinedAt: t.podMembers.joinedAt,
+    leftAt: t.podMembers.leftAt,
+    email: t.users.email,
+    name: t.users.name,
+    role: t.users.role,
+  };
+  const podColumns = {
+    id: t.pods.id,
+    slug: t.pods.slug,
+    name: t.pods.name,
+    timezone: t.pods.timezone,
+    createdAt: t.pods.createdAt,
+  };
+  return {
+    async insert(pod) {
+      await db.insert(t.pods).values({ ...pod, updatedAt: pod.createdAt });
+    },
+    async update(id, patch) {
+      await db
+        .update(t.pods)
+        .set({ ...patch, updatedAt: clock.now() })
+        .where(eq(t.pods.id, id));
+    },
+    async bySlug(slug) {
+      return (await db.select(podColumns).from(t.pods).where(eq(t.pods.slug, slug)))[0] ?? null;
+    },
+    async byId(id) {
+      return (await db.select(podColumns).from(t.pods).where(eq(t.pods.id, id)))[0] ?? null;
+    },
+    async byIds(ids) {
+      return ids.length ? db.select(podColumns).from(t.pods).where(inArray(t.pods.id, ids)) : [];
+    },
+    async list({ limit, cursor }) {
+      const after = decodeCursor(cursor, ['text']);
+      const rows = await db
+        .select(podColumns)
+        .from(t.pods)
+        .where(after ? gt(t.pods.slug, after[0]) : undefined)
+        .orderBy(asc(t.pods.slug))
+        .limit(limit + 1);
+      return pageOf(rows, limit, (p) => [p.slug]);
+    },
+    async members(podId, withHistory = false) {
+      return db
+        .select(memberColumns)
+        .from(t.podMembers)
+        .innerJoin(t.users, eq(t.users.id, t.podMembers.userId))
+        .where(and(eq(t.podMembers.podId, podId), withHistory ? undefined : isNull(t.podMembers.leftAt)))
+        .orderBy(asc(t.podMembers.joinedAt), asc(t.users.email));
+    },
+    async activeMembership(podId, userId) {
+      const rows = await db
+        .select(memberColumns)
+        .from(t.podMembers)
+        .innerJoin(t.users, eq(t.users.id, t.podMembers.userId))
+        .where(
+          and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)),
+        );
+      return rows[0] ?? null;
+    },
+    async addMember(m) {
+      await db.insert(t.podMembers).values(m);
+    },
+    async endMembership(podId, userId, leftAt) {
+      await db
+        .update(t.podMembers)
+        .set({ leftAt })
+        .where(
+          and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)),
+        );
+    },
+    async setPodRole(podId, userId, podRole) {
+      await db
+        .update(t.podMembers)
+        .set({ podRole })
+        .where(
+          and(eq(t.podMembers.podId, podId), eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)),
+        );
+    },
+    async projectsPerStage(podId) {
+      const rows = await db
+        .select({ stage: t.projects.currentStage, n: count() })
+        .from(t.projects)
+        .where(and(eq(t.projects.podId, podId), isNull(t.projects.closedAt)))
+        .groupBy(t.projects.currentStage);
+      return Object.fromEntries(rows.map((r) => [r.stage, Number(r.n)]));
+    },
+  };
+}

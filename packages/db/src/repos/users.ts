@@ -1,0 +1,35 @@
+import type { UserRepository } from '@clos/core';
+import { asc, count, eq, gt } from 'drizzle-orm';
+import { decodeCursor, pageOf } from '../cursor.ts';
+import type { Db } from '../database.ts';
+import * as t from '../schema/index.ts';
+
+export function userRepository(db: Db): UserRepository {
+  return {
+    async insert(user) {
+      await db.insert(t.users).values(user);
+    },
+    async update(id, patch) {
+      await db.update(t.users).set(patch).where(eq(t.users.id, id));
+    },
+    async byEmail(email) {
+      return (await db.select().from(t.users).where(eq(t.users.email, email)))[0] ?? null;
+    },
+    async byId(id) {
+      return (await db.select().from(t.users).where(eq(t.users.id, id)))[0] ?? null;
+    },
+    async list({ limit, cursor }) {
+      const after = decodeCursor(cursor, ['text']);
+      const rows = await db
+        .select()
+        .from(t.users)
+        .where(after ? gt(t.users.email, after[0]) : undefined)
+        .orderBy(asc(t.users.email))
+        .limit(limit + 1);
+      return pageOf(rows, limit, (u) => [u.email]);
+    },
+    async count() {
+      return Number((await db.select({ n: count() }).from(t.users))[0]!.n);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { WipRepository } from '@clos/core';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../database.ts';
+import * as t from '../schema/index.ts';
+
+export function wipRepository(db: Db): WipRepository {
+  const open = (podId: string, itemType?: string) =>
+    and(
+      eq(t.wipLocks.podId, podId),
+      itemType ? eq(t.wipLocks.itemType, itemType) : undefined,
+      isNull(t.wipLocks.releasedAt),
+    );
+  return {
+    async lockScope(podId, itemType) {
+      // A transaction-scoped advisory lock per (pod, type): works the same on PGlite and PostgreSQL,
+      // needs no row to exist, and is released by COMMIT or ROLLBACK.
+      await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`wip:${podId}:${itemType}`}, 0))`);
+    },
+    async openLocks(podId, itemType) {
+      return db.select().from(t.wipLocks).where(open(podId, itemType)).orderBy(asc(t.wipLocks.acquiredAt));
+    },
+    async openCount(podId, itemType) {
+      return Number((await db.select({ n: count() }).from(t.wipLocks).where(open(podId, itemType)))[0]!.n);
+    },
+    async openLockForItem(podId, itemType, itemId) {
+      return (
+        (
+          await db
+            .select()
+            .from(t.wipLocks)
+            .where(and(open(podId, itemType), eq(t.wipLocks.itemId, itemId)))
+        )[0] ?? null
+      );
+    },
+    async insertLock(lock) {
+      await db.insert(t.wipLocks).values(lock);
+    },
+    async lockById(id) {
+      return (await db.select().from(t.wipLocks).where(eq(t.wipLocks.id, id)))[0] ?? null;
+    },
+    async release(id, at, by) {
+      await db
+        .update(t.wipLocks)
+        .set({ releasedAt: at, releasedBy: by })
+        .where(and(eq(t.wipLocks.id, id), isNull(t.wipLocks.releasedAt)));
+    },
+    async storedLimits(podId) {
+      const rows = await db
+        .select({ itemType: t.wipLimits.itemType, limit: t.wipLimits.limit })
+        .from(t.wipLimits)
+        .where(eq(t.wipLimits.podId, podId));
+      return Object.fromEntries(rows.map((r) => [r.itemType, r.limit]));
+    },
+    async setLimit(podId, itemType, limit, at, by) {
+      await db
+        .insert(t.wipLimits)
+        .values({ podId, itemType, limit, updatedAt: at, updatedBy: by })
+        .onConflictDoUpdate({
+          target: [t.wipLimits.podId, t.wipLimits.itemType],
+          set: { limit, updatedAt: at, updatedBy: by },
+        });
+    },
+    async countOpen(podId) {
+      const rows = await db
+        .select({ itemType: t.wipLocks.itemType, n: count() })
+        .from(t.wipLocks)
+        .where(open(podId))
+        .groupBy(t.wipLocks.itemType);
+      return Object.fromEntries(rows.map((r) => [r.itemType, Number(r.n)]));
+    },
+  };
+}

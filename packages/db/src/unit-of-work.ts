@@ -1,0 +1,70 @@
+import { type Clock, ConflictError, type UnitOfWork } from '@clos/core';
+import type { Database, Db } from './database.ts';
+import { createRepositories } from './repositories.ts';
+import type { SecretBox } from './secret-box.ts';
+
+const UNIQUE_VIOLATION = '23505';
+
+function pgCode(error: unknown): string | undefined {
+  let e: unknown = error;
+  // Drizzle wraps driver errors; the SQLSTATE sits on the cause.
+  for (let i = 0; i < 3 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** One transaction per unit of work; a unique violation that slipped past a check becomes a conflict. */
+export interface UnitOfWorkOptions {
+  /** Called after a transaction that wrote domain events has committed (the outbox relay's cue). */
+  afterCommitWithEvents?: () => void;
+  /** Seals and opens stored secrets (webhook signing secrets). */
+  secretBox?: SecretBox | undefined;
+  /** The clock the use cases run on, for what the repositories date themselves; the system's if absent. */
+  clock?: Clock | undefined;
+}
+
+export function createUnitOfWork(
+  database: Database,
+  ids: () => string,
+  options: UnitOfWorkOptions = {},
+): UnitOfWork {
+  return {
+    read: createRepositories(database.db, ids, undefined, options.secretBox, options.clock),
+    writeVersion: () => database.writes?.version ?? null,
+    async run(work, runOptions) {
+      // Bumped before and after: a read racing this transaction never caches under the final version.
+      if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
+      try {
+        let emitted = false;
+        const result = await database.db.transaction(
+          (tx) =>
+            work(
+              createRepositories(
+                tx as unknown as Db,
+                ids,
+                () => {
+                  emitted = true;
+                },
+                options.secretBox,
+                options.clock,
+              ),
+            ),
+          runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
+        );
+        if (emitted) options.afterCommitWithEvents?.();
+        return result;
+      } catch (error) {
+        if (pgCode(error) === UNIQUE_VIOLATION)
+          throw new ConflictError('a concurrent change made this request conflict; retry it', {
+            cause: (error as Error).message,
+          });
+        throw error;
+      } finally {
+        if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
+      }
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Notifier, Policy, Services } from '@clos/core';
+import type { HostLookup } from '@clos/outbound';
+import type { EventSubscriber, RuntimeEnv, RuntimeModule } from '@clos/workflows';
+
+export interface IntegrationLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What an integration is configured from, once per process at start-up. */
+export interface IntegrationContext {
+  /**
+   * The parsed `clos.config.yaml`. An integration's section is validated with the rest of the file
+   * (its schema is in `@clos/contract`'s config, its type in core's `Policy`), so a bad value stops
+   * start-up naming its path before anything here runs.
+   */
+  policy: Policy;
+  /**
+   * The process environment, where secrets live: the config names a variable (`secretEnv`), never the
+   * secret. Only apps read `process.env`; the server passes it in, tests pass a record.
+   */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The server's logger, bound to this integration's name. */
+  logger: IntegrationLogger;
+  /** Resolves host names for outbound calls to chosen URLs (tests); the system resolver otherwise. */
+  outboundLookup?: HostLookup | undefined;
+}
+
+/** An inbound route's check of a request: the signature over the raw body, the timestamp, … */
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+/** What an inbound handler may use: the use cases, and the request it answers. */
+export interface InboundDeps {
+  services: Services;
+  headers: IncomingHttpHeaders;
+  requestId: string;
+  logger: IntegrationLogger;
+}
+
+/** The answer an inbound handler gives: an object is sent as JSON, a string as text. */
+export interface InboundAnswer {
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * A route a service calls (a GitHub, Slack or Linear webhook). It is mounted at
+ * `/webhooks/<integration>` + `path`, public (the signature is the credential) and on the `webhook`
+ * rate-limit budget. The server reads the body as bytes, with no parser: `verify` sees exactly what
+ * was signed, and a request it refuses is answered 401 before anything parses it.
+ */
+export interface InboundRoute<Body = unknown> {
+  method: 'POST' | 'PUT';
+  /** `''` for `/webhooks/<integration>` itself, else a suffix starting with `/`. */
+  path: string;
+  /** Largest body accepted, in bytes; the server's limit (1 MiB) otherwise. */
+  bodyLimit?: number;
+  /** Checks the request against the raw body bytes, before any parsing. A refusal is a 401. */
+  verify(rawBody: Buffer, headers: IncomingHttpHeaders): Verdict | Promise<Verdict>;
+  /**
+   * Turns the verified bytes into what `handle` takes; throwing is a 400 naming the body. Without it
+   * the body is read as JSON (UTF-8, nesting limited, prototype keys refused, as the API's own).
+   */
+  parse?(rawBody: Buffer, headers: IncomingHttpHeaders): Body;
+  // A method, so a route typed for its own body is still an `InboundRoute` (parameters of methods are
+  // compared both ways); the server hands it what its own `parse` (or JSON) produced.
+  handle(body: Body, deps: InboundDeps): Promise<InboundAnswer>;
+}
+
+/** What an integration adds when it is on. Every part is optional. */
+export interface IntegrationContribution {
+  /** Where notifications go (docs/notifications.md): each is called by the `clos.notify` job. */
+  notifiers?: readonly Notifier[];
+  /** Runtime modules: workflows, schedules, jobs, subscribers, tick work (`@clos/workflows`). */
+  modules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
+  /** Reactions to domain events that need nothing but the relay's transaction and `enqueue`. */
+  subscribers?: readonly EventSubscriber[];
+  /** Inbound HTTP routes (webhooks the service sends to CLOS). */
+  routes?: readonly InboundRoute[];
+  /** Releases what it holds (pooled connections) when the job runner stops. */
+  stop?: () => Promise<void>;
+}
+
+/**
+ * One thing CLOS connects to. `configure` reads its section of the policy and its secrets from the
+ * environment and returns what it adds, or null when it is not configured (then it adds nothing, and
+ * its routes answer 404). A new integration is a folder under `src/` and one line in `registry.ts`.
+ */
+export interface Integration {
+  /** Unique, lower-case kebab-case: it names the log binding and the route prefix `/webhooks/<name>`. */
+  name: string;
+  /** The `clos.config.yaml` sections it reads (docs/configuration.md), for the registry's test and docs. */
+  configSections: readonly (keyof Policy)[];
+  /** Environment variables it reads by a fixed name (variables named in the config are not listed). */
+  environment?: readonly { name: string; description: string }[];
+  configure(
+    context: IntegrationContext,
+  ): IntegrationContribution | null | Promise<IntegrationContribution | null>;
+}
