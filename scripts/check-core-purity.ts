@@ -104,6 +104,46 @@ function globalName(node: ts.Expression): string | null {
   return null;
 }
 
+/** A module a file names: `specifier` null for an `import(…)` whose argument is computed. */
+export interface ImportRef {
+  specifier: string | null;
+  line: number;
+}
+
+/** Every module specifier a file names (import, export … from, import =, import types, `import(…)`), with its line. */
+export function importsOf(file: SourceFile): ImportRef[] {
+  const kind = file.path.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const sf = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, true, kind);
+  const found: ImportRef[] = [];
+  const add = (node: ts.Node, specifier: string | null) =>
+    found.push({ specifier, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
+      add(node, node.moduleSpecifier.text);
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
+      add(node, node.moduleReference.expression.text);
+    } else if (ts.isImportTypeNode(node)) {
+      // `import('x').T` in a type position.
+      const arg = node.argument;
+      if (ts.isLiteralTypeNode(arg) && ts.isStringLiteral(arg.literal)) add(node, arg.literal.text);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const arg = node.arguments[0];
+      add(node, arg && ts.isStringLiteralLike(arg) ? arg.text : null);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 function checkFile(file: SourceFile): string[] {
   const sf = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found: string[] = [];
@@ -111,35 +151,18 @@ function checkFile(file: SourceFile): string[] {
     const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
     found.push(`${file.path}:${line}: ${reason}`);
   };
-  const checkSpecifier = (node: ts.Node, specifier: string) => {
-    const problem = specifierProblem(file.path, specifier);
-    if (problem) report(node, problem);
-  };
+  for (const { specifier, line } of importsOf(file)) {
+    const problem =
+      specifier === null
+        ? 'dynamic import( with a computed specifier cannot be checked'
+        : specifierProblem(file.path, specifier);
+    if (problem) found.push(`${file.path}:${line}: ${problem}`);
+  }
 
+  // Imports are checked above; this walk looks for ambient time, randomness and the host process.
   const visit = (node: ts.Node): void => {
-    if (
-      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
-      node.moduleSpecifier &&
-      ts.isStringLiteral(node.moduleSpecifier)
-    ) {
-      checkSpecifier(node, node.moduleSpecifier.text);
-    } else if (
-      ts.isImportEqualsDeclaration(node) &&
-      ts.isExternalModuleReference(node.moduleReference) &&
-      ts.isStringLiteral(node.moduleReference.expression)
-    ) {
-      checkSpecifier(node, node.moduleReference.expression.text);
-    } else if (ts.isImportTypeNode(node)) {
-      // `import('x').T` in a type position.
-      const arg = node.argument;
-      if (ts.isLiteralTypeNode(arg) && ts.isStringLiteral(arg.literal))
-        checkSpecifier(node, arg.literal.text);
-    } else if (ts.isCallExpression(node)) {
-      if (node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-        const arg = node.arguments[0];
-        if (arg && ts.isStringLiteralLike(arg)) checkSpecifier(node, arg.text);
-        else report(node, 'dynamic import( with a computed specifier cannot be checked');
-      } else {
+    if (ts.isCallExpression(node)) {
+      if (node.expression.kind !== ts.SyntaxKind.ImportKeyword) {
         const name = globalName(node.expression);
         const reason = name !== null && Object.hasOwn(FORBIDDEN_CALLS, name) ? FORBIDDEN_CALLS[name] : null;
         if (reason) report(node, reason);
@@ -170,7 +193,8 @@ function checkFile(file: SourceFile): string[] {
     ts.forEachChild(node, visit);
   };
   visit(sf);
-  return found;
+  const lineOf = (v: string) => Number(v.slice(file.path.length + 1, v.indexOf(':', file.path.length + 1)));
+  return found.sort((x, y) => lineOf(x) - lineOf(y));
 }
 
 /** Every purity violation in `files`, as `file:line: reason`, in file then line order. */

@@ -16230,6 +16230,40 @@ var require_dist2 = __commonJS({
 // src/main.ts
 import { EOL as EOL2 } from "node:os";
 
+// ../../packages/core/src/auth/permissions.ts
+var PERMISSIONS = {
+  public: "no authentication (health probes, API docs)",
+  read: "read pods, projects, ideas, WIP, audit",
+  "pods:create": "register pods",
+  "pods:manage": "set WIP limits, record health, rotate and add members (pod-scoped)",
+  "projects:manage": "create and close projects (pod-scoped)",
+  "projects:work": "submit evidence, report CI status, advance, block and unblock projects (pod-scoped)",
+  "gates:approve": "approve or reject gates (pod-scoped; the role must also be listed by the gate)",
+  "wip:use": "acquire and release WIP locks (pod-scoped)",
+  "ideas:contribute": "submit and evaluate ideas",
+  "ideas:decide": "promote (pod-scoped) and archive ideas",
+  "users:manage": "create users",
+  "tokens:manage": "create, list and revoke API tokens",
+  "webhooks:manage": "register and inspect outbound webhooks"
+};
+var GRANTABLE_PERMISSIONS = Object.keys(PERMISSIONS).filter(
+  (p) => p !== "public"
+);
+var DEVELOPER = ["read", "projects:work", "wip:use", "ideas:contribute"];
+var POD_LEAD = [
+  ...DEVELOPER,
+  "pods:manage",
+  "projects:manage",
+  "gates:approve",
+  "ideas:decide"
+];
+var ROLE_PERMISSIONS = {
+  viewer: /* @__PURE__ */ new Set(["read"]),
+  developer: new Set(DEVELOPER),
+  "pod-lead": new Set(POD_LEAD),
+  admin: new Set(Object.keys(PERMISSIONS))
+};
+
 // ../../packages/core/src/auth/roles.ts
 var ROLES = ["viewer", "developer", "pod-lead", "admin"];
 
@@ -36369,8 +36403,7 @@ var nonEmpty = (max) => external_exports.string().trim().min(1, "must not be emp
 external_exports.config({
   customError: (issue2) => issue2.code === "invalid_type" && issue2.input === void 0 ? "is required" : void 0
 });
-var ROLE_VALUES = ["viewer", "developer", "pod-lead", "admin"];
-var roleSchema = external_exports.enum(ROLE_VALUES);
+var roleSchema = external_exports.enum(ROLES);
 var ERROR_CODES = [
   "invalid_request",
   "unauthorized",
@@ -37766,20 +37799,7 @@ var rotationRoutes = {
 };
 
 // ../../packages/contract/src/routes/session.ts
-var PERMISSION_VALUES = [
-  "read",
-  "pods:create",
-  "pods:manage",
-  "projects:manage",
-  "projects:work",
-  "gates:approve",
-  "wip:use",
-  "ideas:contribute",
-  "ideas:decide",
-  "users:manage",
-  "tokens:manage",
-  "webhooks:manage"
-];
+var PERMISSION_VALUES = GRANTABLE_PERMISSIONS;
 var sessionSchema = external_exports.object({
   user: external_exports.object({ id: uuid3, email: external_exports.string(), name: external_exports.string(), role: roleSchema }).nullable().meta({ description: "the token's holder" }),
   tokenId: uuid3.nullable(),
@@ -38383,12 +38403,11 @@ function describe3(error62) {
 // ../../packages/contract/src/config.ts
 var import__2 = __toESM(require__(), 1);
 var import_ajv_formats = __toESM(require_dist(), 1);
-var ROLE_VALUES2 = ["viewer", "developer", "pod-lead", "admin"];
 var NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 var NAME_MESSAGE = "must be lowercase letters, digits and hyphens, starting with a letter";
 var SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 var nonNegativeInt = () => external_exports.number().int("must be an integer").min(0, "must be ≥ 0");
-var roleSchema2 = external_exports.enum(ROLE_VALUES2);
+var roleSchema2 = external_exports.enum(ROLES);
 function isTimeZone(timeZone) {
   try {
     Intl.DateTimeFormat("en-US", { timeZone });

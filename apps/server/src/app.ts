@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Services } from '@clos/core';
+import { type Instrumentation, NO_INSTRUMENTATION, type Services } from '@clos/core';
 import type { Database } from '@clos/db';
 import type { MountedRoute } from '@clos/integrations';
 import type { Runtime } from '@clos/workflows';
@@ -68,6 +68,8 @@ export interface AppOptions {
   stream?: StreamOptions | undefined;
   /** Inbound webhook routes of the configured integrations (`configureIntegrations(…).routes`). */
   inbound?: readonly MountedRoute[] | undefined;
+  /** Told of every answered request and every stream reader (the composition root's). */
+  instrumentation?: Instrumentation | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -99,6 +101,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
+  app.addHook('onResponse', async (request, reply) => {
+    instrumentation.httpResponse({
+      method: request.method,
+      // The template, so metrics have one series per route rather than one per id; unmatched is "*".
+      route: request.routeOptions.url ?? '*',
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+    });
   });
 
   // Plugin routes (the docs UI) are public; everything else must declare a permission.
@@ -143,7 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   adminRoutes(app, deps);
   workflowRoutes(app, deps);
   rhythmRoutes(app, deps);
-  streamRoutes(app, deps, options.stream);
+  streamRoutes(app, deps, { ...options.stream, onReaders: instrumentation.streamReaders });
   deploymentRoutes(app, deps);
   alertRoutes(app, deps);
   rotationRoutes(app, deps);

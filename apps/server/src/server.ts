@@ -1,17 +1,12 @@
 import { loadConfigFile } from '@clos/config';
-import type { Policy } from '@clos/core';
 import { type Database, openPglite, openPostgres } from '@clos/db';
-import { type ConfiguredIntegrations, configureIntegrations, INTEGRATIONS } from '@clos/integrations';
-import { type Runtime, startRuntime } from '@clos/workflows';
+import type { Runtime } from '@clos/workflows';
 import type { FastifyInstance } from 'fastify';
-import type pino from 'pino';
-import { buildApp } from './app.ts';
-import { auditCheckpointsFor } from './audit/checkpoint-ports.ts';
+import { composeApp, composeProcess } from './compose.ts';
 import { seedDemo } from './demo/seed.ts';
 import { createLogger } from './http/log.ts';
 import { lockDataDir } from './runtime/data-dir-lock.ts';
 import type { ServerOptions } from './runtime/options.ts';
-import { logSecrets, prepareSecrets } from './runtime/secret-key.ts';
 
 export class StartupError extends Error {
   constructor(
@@ -58,25 +53,16 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 
   let runtime: Runtime | null = null;
   try {
-    // Before anything reads or writes a stored secret: the key, and plain secrets encrypted under it.
-    const secrets = await prepareSecrets(database, {
-      keys: options.secretKeys,
-      dataDir: options.databaseUrl ? undefined : options.dataDir,
-    });
-    logSecrets(logger, secrets);
-    const auditCheckpoints = auditCheckpointsFor(loaded.config, options, cwd, logger);
-    const integrations = await integrationsFor(loaded.config, logger);
-    runtime = await startRuntime({
+    const composed = await composeProcess({
       database,
       policy: loaded.config,
-      logger: logger.child({ component: 'jobs' }),
+      options,
+      cwd,
+      logger,
       worker: options.mode !== 'api',
-      notifiers: integrations.notifiers,
-      extraModules: integrations.modules,
-      auditCheckpoints,
-      secretBox: secrets.box,
     });
-    const services = runtime.services;
+    runtime = composed.runtime;
+    const services = composed.core.services;
     // The demo goes first: its history is back-dated, and the audit chain should read in time order.
     if (options.demo) {
       const seeded = await seedDemo(database, loaded.config);
@@ -98,17 +84,7 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 
     const applied = await services.applyPolicy();
     if (applied.applied.length) logger.info({ keys: applied.applied }, 'config file changes applied');
-    const app = await buildApp({
-      services,
-      database,
-      runtime,
-      logger: logger.child({ component: 'http' }),
-      rateLimit: options.rateLimit,
-      graphql: options.graphql,
-      pressure: options.pressure,
-      stream: { limits: options.streamLimits },
-      inbound: integrations.routes,
-    });
+    const app = await composeApp(composed, options, logger);
     const address = await app.listen({ port: options.port, host: options.host });
     logger.info({ url: address, docs: `${address}/api/docs` }, 'CLOS is listening');
     let closing: Promise<void> | null = null;
@@ -136,15 +112,6 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
   }
 }
 
-/** The integrations the policy turns on (`@clos/integrations`' registry): notifiers, modules, routes. */
-function integrationsFor(policy: Policy, logger: pino.Logger): Promise<ConfiguredIntegrations> {
-  return configureIntegrations(INTEGRATIONS, {
-    policy,
-    env: process.env,
-    logger: logger.child({ component: 'integrations' }),
-  });
-}
-
 export interface RunningWorker {
   database: Database;
   runtime: Runtime;
@@ -162,19 +129,13 @@ export async function startWorker(options: ServerOptions, cwd: string): Promise<
   if (!options.databaseUrl) throw new StartupError('clos worker needs DATABASE_URL (PostgreSQL)');
   const database = await openPostgres(options.databaseUrl, { poolMax: options.poolMax });
   try {
-    const secrets = await prepareSecrets(database, { keys: options.secretKeys, dataDir: undefined });
-    logSecrets(logger, secrets);
-    const auditCheckpoints = auditCheckpointsFor(loaded.config, options, cwd, logger);
-    const integrations = await integrationsFor(loaded.config, logger);
-    const runtime = await startRuntime({
+    const { runtime } = await composeProcess({
       database,
       policy: loaded.config,
-      logger: logger.child({ component: 'jobs' }),
+      options,
+      cwd,
+      logger,
       worker: true,
-      notifiers: integrations.notifiers,
-      extraModules: integrations.modules,
-      auditCheckpoints,
-      secretBox: secrets.box,
     });
     logger.info({ config: loaded.source }, 'CLOS worker running');
     let closing: Promise<void> | null = null;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Policy, Role } from '@clos/core';
-import { composeServices, createSecretBox, type Database } from '@clos/db';
+import { composeCore, type composeServices, createSecretBox, type Database } from '@clos/db';
 import { defaultPolicy, type Engine, FakeClock, openTestDatabase, resetDatabase } from '@clos/testing';
 import { type Runtime, type RuntimeEnv, type RuntimeModule, startRuntime } from '@clos/workflows';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -54,6 +54,8 @@ export async function startHarness(
     outboundLookup?: import('@clos/outbound').HostLookup;
     /** Event stream tuning passed to buildApp. */
     stream?: { recheckMs?: number };
+    /** Where the layers report (a test's recorder); nothing when absent. */
+    instrumentation?: import('@clos/core').Instrumentation;
   } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(engine);
@@ -61,31 +63,34 @@ export async function startHarness(
   const resolved = policy ?? defaultPolicy(policyOverrides);
   // Stored secrets are encrypted as the server encrypts them, under a key of this harness's own.
   const secretBox = createSecretBox({ current: randomBytes(32) });
+  // Composed as apps/server/src/compose.ts composes a process: one core, handed to the runtime and the app.
+  const core = composeCore({
+    database,
+    policy: resolved,
+    clock,
+    secretBox,
+    auditCheckpoints: options.auditCheckpoints,
+    instrumentation: options.instrumentation,
+  });
   const runtime = options.runtime
     ? await startRuntime({
-        database,
-        policy: resolved,
-        clock,
+        core,
         logger: { info() {}, warn() {}, error() {} },
         worker: false,
         autoTick: false,
-        secretBox,
         ...(options.extraModules ? { extraModules: options.extraModules } : {}),
         ...(options.notifiers ? { notifiers: options.notifiers } : {}),
-        auditCheckpoints: options.auditCheckpoints,
         ...(options.outboundLookup ? { outboundLookup: options.outboundLookup } : {}),
       })
     : null;
-  const services = runtime
-    ? runtime.services
-    : composeServices({
-        database,
-        policy: resolved,
-        clock,
-        secretBox,
-        auditCheckpoints: options.auditCheckpoints,
-      });
-  const app = await buildApp({ services, database, runtime: runtime ?? undefined, stream: options.stream });
+  const services = core.services;
+  const app = await buildApp({
+    services,
+    database,
+    runtime: runtime ?? undefined,
+    stream: options.stream,
+    instrumentation: core.instrumentation,
+  });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database, Db } from '@clos/db';
+import { composeCore, type Database, type Db } from '@clos/db';
 import { defaultPolicy, openTestDatabase } from '@clos/testing';
 import { startRuntime } from '@clos/workflows';
 import pg from 'pg';
@@ -56,8 +56,7 @@ describe('clos worker processes', { timeout: 240_000 }, () => {
 
         // Queue a run from here (no worker in this process), as a scheduler tick would.
         const enqueuer = await startRuntime({
-          database,
-          policy: defaultPolicy({ workflows }),
+          core: composeCore({ database, policy: defaultPolicy({ workflows }) }),
           logger: { info() {}, warn() {}, error() {} },
           worker: false,
         });

@@ -20,7 +20,7 @@ import type {
   WipLimitExceeded,
   WipLock,
 } from '@clos/core';
-import { CRITERION_KINDS, type GateCriterion } from '@clos/core';
+import { CRITERION_KINDS, type GateCriterion, ROLES } from '@clos/core';
 import { z } from 'zod';
 import { email, idParam, listQuery, nonEmpty, page, slugParam, ts, uuid } from './routes/common.ts';
 
@@ -41,8 +41,7 @@ z.config({
     issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
 });
 
-const ROLE_VALUES = ['viewer', 'developer', 'pod-lead', 'admin'] as const;
-export const roleSchema = z.enum(ROLE_VALUES);
+export const roleSchema = z.enum(ROLES);
 
 // ---------------------------------------------------------------- errors and lists
 

@@ -13,6 +13,7 @@ import {
   isDomainEventType,
   literalHostRefusal,
   type Policy,
+  ROLES,
   type Role,
 } from '@clos/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -20,21 +21,12 @@ import ajvFormats from 'ajv-formats';
 import { z } from 'zod';
 import { email } from './routes/common.ts';
 
-// `contract` may only `import type` from core, so the role list is repeated here and tied to core's
-// `Role` by the compile-time checks below (adding a role in core without adding it here fails tsc).
-const ROLE_VALUES = ['viewer', 'developer', 'pod-lead', 'admin'] as const satisfies readonly Role[];
-type AssertTrue<T extends true> = T;
-// biome-ignore lint/correctness/noUnusedVariables: a compile-time check, never used as a type
-type RolesMatchCore = AssertTrue<
-  [Exclude<Role, (typeof ROLE_VALUES)[number]>] extends [never] ? true : false
->;
-
 const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 const NAME_MESSAGE = 'must be lowercase letters, digits and hyphens, starting with a letter';
 const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 const nonNegativeInt = () => z.number().int('must be an integer').min(0, 'must be ≥ 0');
-const roleSchema = z.enum(ROLE_VALUES);
+const roleSchema = z.enum(ROLES);
 
 function isTimeZone(timeZone: string): boolean {
   try {
@@ -382,6 +374,7 @@ export type ClosConfig = z.infer<typeof closConfigSchema>;
 /** What may be written in `clos.config.yaml` (every key optional where a default exists). */
 export type ClosConfigInput = z.input<typeof closConfigSchema>;
 
+type AssertTrue<T extends true> = T;
 // Compile-time proof that the parsed config is usable as the domain's Policy: if the two drift apart,
 // this stops type-checking.
 // biome-ignore lint/correctness/noUnusedVariables: a compile-time check, never used as a type

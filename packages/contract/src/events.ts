@@ -12,7 +12,7 @@ import {
   type SignalEventType,
 } from '@clos/core';
 import { z } from 'zod';
-import { healthBody } from './api.ts';
+import { healthBody, roleSchema } from './api.ts';
 import { ts, uuid } from './routes/common.ts';
 
 const str = z.string();
@@ -275,7 +275,7 @@ const signalEvents = {
       projectName: str.nullable(),
       stage: str,
       approvalsNeeded: num,
-      approverRoles: z.array(z.enum(['viewer', 'developer', 'pod-lead', 'admin'])),
+      approverRoles: z.array(roleSchema),
       evidenceId: uuid.nullable(),
       canAdvance: z.boolean(),
     }),

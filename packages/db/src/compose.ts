@@ -2,12 +2,17 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   type AuditCheckpointPorts,
   type Clock,
+  createOutboxBell,
   createServices,
   type Deps,
   GateValidators,
+  type Instrumentation,
+  NO_INSTRUMENTATION,
+  type OutboxBell,
   type Policy,
   type Repositories,
   type Secrets,
+  type Services,
   type UnitOfWork,
 } from '@clos/core';
 import type { Database } from './database.ts';
@@ -28,22 +33,42 @@ export interface ComposeOptions {
   database: Database;
   policy: Policy;
   clock?: Clock;
-  /** Called after a transaction that wrote domain events commits (the outbox relay's cue). */
-  afterCommitWithEvents?: () => void;
+  /** Rung after a transaction that wrote domain events commits (the outbox relay listens); a new one if absent. */
+  outbox?: OutboxBell | undefined;
+  /** Wraps every unit of work (metrics, tracing); nothing when absent. */
+  instrumentation?: Instrumentation | undefined;
   /** Seals and opens stored secrets; without it, registering a webhook is refused (503). */
   secretBox?: SecretBox | undefined;
   /** The audit signing key and checkpoint sinks; without them the checkpoint endpoints answer 503. */
   auditCheckpoints?: AuditCheckpointPorts | undefined;
 }
 
+/**
+ * Everything the use cases, the job runner and the HTTP layer share in one process, built once: the
+ * ports over the database, the use cases over them, the outbox bell the relay listens to and the
+ * instrumentation every layer reports to. The server's composition root (apps/server compose.ts)
+ * builds it and passes it down; nothing below builds its own.
+ */
+export interface Core {
+  database: Database;
+  policy: Policy;
+  deps: Deps;
+  services: Services;
+  outbox: OutboxBell;
+  instrumentation: Instrumentation;
+  secretBox: SecretBox | undefined;
+}
+
 /** The ports over a real database: what use cases, jobs and workflows are built from. */
-export function composeDeps(options: ComposeOptions): Deps {
+export function composeDeps(options: ComposeOptions & { outbox: OutboxBell }): Deps {
   const clock = options.clock ?? systemClock;
+  const outbox = options.outbox;
   return {
     uow: createUnitOfWork(options.database, randomUUID, {
-      afterCommitWithEvents: () => options.afterCommitWithEvents?.(),
+      afterCommitWithEvents: () => outbox.ring(),
       secretBox: options.secretBox,
       clock,
+      instrumentation: options.instrumentation,
     }),
     clock,
     ids: { uuid: randomUUID },
@@ -54,9 +79,24 @@ export function composeDeps(options: ComposeOptions): Deps {
   };
 }
 
-/** Every use case over a real database: the composition the server, jobs and tests share. */
-export function composeServices(options: ComposeOptions) {
-  return createServices(composeDeps(options));
+/** Builds a process's {@link Core}. */
+export function composeCore(options: ComposeOptions): Core {
+  const outbox = options.outbox ?? createOutboxBell();
+  const deps = composeDeps({ ...options, outbox });
+  return {
+    database: options.database,
+    policy: options.policy,
+    deps,
+    services: createServices(deps),
+    outbox,
+    instrumentation: options.instrumentation ?? NO_INSTRUMENTATION,
+    secretBox: options.secretBox,
+  };
+}
+
+/** Every use case over a real database (for tools and tests that need no job runner). */
+export function composeServices(options: ComposeOptions): Services {
+  return composeCore(options).services;
 }
 
 /**

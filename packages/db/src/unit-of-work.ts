@@ -1,4 +1,12 @@
-import { type Clock, ConflictError, type UnitOfWork } from '@clos/core';
+import {
+  type Clock,
+  ConflictError,
+  type Instrumentation,
+  NO_INSTRUMENTATION,
+  type Repositories,
+  type RunOptions,
+  type UnitOfWork,
+} from '@clos/core';
 import type { Database, Db } from './database.ts';
 import { createRepositories } from './repositories.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -24,6 +32,8 @@ export interface UnitOfWorkOptions {
   secretBox?: SecretBox | undefined;
   /** The clock the use cases run on, for what the repositories date themselves; the system's if absent. */
   clock?: Clock | undefined;
+  /** Wraps every `run` (metrics, tracing). */
+  instrumentation?: Instrumentation | undefined;
 }
 
 export function createUnitOfWork(
@@ -31,40 +41,44 @@ export function createUnitOfWork(
   ids: () => string,
   options: UnitOfWorkOptions = {},
 ): UnitOfWork {
+  const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
   return {
     read: createRepositories(database.db, ids, undefined, options.secretBox, options.clock),
     writeVersion: () => database.writes?.version ?? null,
-    async run(work, runOptions) {
-      // Bumped before and after: a read racing this transaction never caches under the final version.
-      if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
-      try {
-        let emitted = false;
-        const result = await database.db.transaction(
-          (tx) =>
-            work(
-              createRepositories(
-                tx as unknown as Db,
-                ids,
-                () => {
-                  emitted = true;
-                },
-                options.secretBox,
-                options.clock,
-              ),
-            ),
-          runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
-        );
-        if (emitted) options.afterCommitWithEvents?.();
-        return result;
-      } catch (error) {
-        if (pgCode(error) === UNIQUE_VIOLATION)
-          throw new ConflictError('a concurrent change made this request conflict; retry it', {
-            cause: (error as Error).message,
-          });
-        throw error;
-      } finally {
-        if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
-      }
-    },
+    run: (work, runOptions) =>
+      instrumentation.unitOfWork({ snapshot: Boolean(runOptions?.snapshot) }, () => run(work, runOptions)),
   };
+
+  async function run<T>(work: (repos: Repositories) => Promise<T>, runOptions?: RunOptions): Promise<T> {
+    // Bumped before and after: a read racing this transaction never caches under the final version.
+    if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
+    try {
+      let emitted = false;
+      const result = await database.db.transaction(
+        (tx) =>
+          work(
+            createRepositories(
+              tx as unknown as Db,
+              ids,
+              () => {
+                emitted = true;
+              },
+              options.secretBox,
+              options.clock,
+            ),
+          ),
+        runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
+      );
+      if (emitted) options.afterCommitWithEvents?.();
+      return result;
+    } catch (error) {
+      if (pgCode(error) === UNIQUE_VIOLATION)
+        throw new ConflictError('a concurrent change made this request conflict; retry it', {
+          cause: (error as Error).message,
+        });
+      throw error;
+    } finally {
+      if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
+    }
+  }
 }

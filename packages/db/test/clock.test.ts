@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { composeDeps, createRepositories, type Database, schema as t } from '@clos/db';
+import { composeCore, createRepositories, type Database, schema as t } from '@clos/db';
 import { defaultPolicy, FakeClock, openTestDatabase, resetDatabase, testEngines } from '@clos/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe.each(testEngines())('the injected clock in the repositories on %s', (en
 
   it('stamps a pod update with the clock composeDeps was given, in and outside a transaction', async () => {
     const clock = new FakeClock('2031-07-01T12:00:00.000Z');
-    const deps = composeDeps({ database, policy: defaultPolicy(), clock });
+    const { deps } = composeCore({ database, policy: defaultPolicy(), clock });
     const p = pod();
     await deps.uow.run(async (repos) => {
       await repos.pods.insert(p);

@@ -131,3 +131,12 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     close: () => agent.close(),
   };
 }
+
+/**
+ * `fetch` without the address guard, for endpoints the operator configured (an audit checkpoint
+ * webhook, an API base URL): those are trusted as configured, private addresses included. Never for
+ * a URL a user or a payload chose.
+ */
+export const operatorClient: Pick<OutboundClient, 'fetch'> = {
+  fetch: (url, init) => undiciFetch(url, init),
+};

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   createServices,
   type Deps,
+  type OutboxBell,
   type Policy,
   type Repositories,
   type Services,
@@ -43,8 +44,8 @@ export interface WorkflowEnv {
   deps: Deps;
   queue: JobQueue;
   workflows: ReadonlyMap<string, WorkflowDefinition<never>>;
-  /** The outbox relay's cue after a transaction that wrote events. */
-  afterCommitWithEvents?: () => void;
+  /** Rung after a step's transaction that wrote events commits (the relay listens). */
+  outbox?: OutboxBell | undefined;
   /** Seals and opens stored secrets for the use cases a step calls. */
   secretBox?: SecretBox | undefined;
 }
@@ -98,7 +99,7 @@ export async function executeRun(
   attempt: { retryCount: number; retryLimit: number },
 ): Promise<void> {
   const { database, deps } = env;
-  const read = createRepositories(database.db, randomUUID);
+  const read = deps.uow.read;
   const run = await read.workflows.runById(runId);
   if (!run || run.status === 'succeeded') return;
   const def = env.workflows.get(run.workflow);
@@ -118,14 +119,14 @@ export async function executeRun(
         (await read.workflows.steps(runId)).find((s) => s.name === step.name)?.output ?? null;
       continue;
     }
+    // The relay is told once the transaction that wrote events has committed, not when they are written.
+    let emitted = false;
+    const noteEmit = () => {
+      emitted = true;
+    };
     try {
       outputs[step.name] = await database.db.transaction(async (tx) => {
-        const repos = createRepositories(
-          tx as unknown as Db,
-          randomUUID,
-          env.afterCommitWithEvents,
-          env.secretBox,
-        );
+        const repos = createRepositories(tx as unknown as Db, randomUUID, noteEmit, env.secretBox);
         const row = await repos.workflows.lockStep(runId, step.name);
         if (row && (row.status === 'succeeded' || row.status === 'skipped')) return row.output;
         const now = deps.clock.now();
@@ -149,6 +150,7 @@ export async function executeRun(
         });
         return stored;
       });
+      if (emitted) env.outbox?.ring();
     } catch (error) {
       await read.workflows.updateStep(runId, step.name, {
         status: 'failed',
@@ -157,7 +159,7 @@ export async function executeRun(
       });
       const final = attempt.retryCount >= attempt.retryLimit;
       await database.db.transaction(async (tx) => {
-        const repos = createRepositories(tx as unknown as Db, randomUUID, env.afterCommitWithEvents);
+        const repos = createRepositories(tx as unknown as Db, randomUUID, noteEmit);
         await repos.workflows.updateRun(runId, {
           status: final ? 'failed' : 'running',
           error: `${step.name}: ${message(error)}`,
@@ -174,6 +176,7 @@ export async function executeRun(
             occurredAt: deps.clock.now(),
           });
       });
+      if (emitted) env.outbox?.ring();
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import type { Deps, Notifier, Pod, Policy, ScheduleSpec, WorkflowRun } from '@clos/core';
+import type { Deps, Notifier, OutboxBell, Pod, Policy, ScheduleSpec, WorkflowRun } from '@clos/core';
 import type { Database, Db, SecretBox } from '@clos/db';
 import type { HostLookup } from '@clos/outbound';
 import type { WorkflowDefinition } from './engine.ts';
@@ -42,8 +42,8 @@ export interface RuntimeEnv {
       scheduledFor?: Date;
     },
   ): Promise<WorkflowRun | null>;
-  /** The relay's cue after a transaction that wrote events. */
-  afterCommitWithEvents(): void;
+  /** Rung after a transaction that wrote events commits (the relay listens). */
+  outbox: OutboxBell;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DomainEvent, DomainEventType } from '@clos/core';
+import { type DomainEvent, type DomainEventType, type Instrumentation, NO_INSTRUMENTATION } from '@clos/core';
 import type { Database, Db } from '@clos/db';
 import { sql } from 'drizzle-orm';
 import type { Enqueue, JobQueue } from './queue.ts';
@@ -66,6 +66,8 @@ export function createRelay(options: {
   queue: JobQueue;
   subscribers: readonly EventSubscriber[];
   sweepMs: number;
+  /** Wraps each pass (metrics, tracing). */
+  instrumentation?: Instrumentation | undefined;
   onError: (error: unknown) => void;
 }): Relay {
   const { database, queue, subscribers } = options;
@@ -73,7 +75,13 @@ export function createRelay(options: {
   let again = false;
   let stopped = false;
 
-  async function once(): Promise<number> {
+  const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
+
+  function once(): Promise<number> {
+    return instrumentation.relayPass({}, pass);
+  }
+
+  async function pass(): Promise<number> {
     return database.db.transaction(async (txDb) => {
       const tx = txDb as unknown as Db;
       await tx.execute(sql`select pg_advisory_xact_lock(${RELAY_LOCK})`);

@@ -1,13 +1,5 @@
-import {
-  type AuditCheckpointPorts,
-  type Clock,
-  createServices,
-  type Deps,
-  type Notifier,
-  type Policy,
-  type Services,
-} from '@clos/core';
-import { composeDeps, type Database, type SecretBox } from '@clos/db';
+import type { Deps, Notifier, Services } from '@clos/core';
+import type { Core } from '@clos/db';
 import type { HostLookup } from '@clos/outbound';
 import type PgBoss from 'pg-boss';
 import { RUN_QUEUE, runJob, startRun, type WorkflowDefinition } from './engine.ts';
@@ -19,9 +11,8 @@ import { createRelay, type Relay } from './relay.ts';
 import { tick } from './scheduler.ts';
 
 export interface RuntimeOptions {
-  database: Database;
-  policy: Policy;
-  clock?: Clock;
+  /** The process's ports, use cases, outbox bell and instrumentation, built by the composition root. */
+  core: Core;
   logger: Logger;
   /**
    * Run job handlers, pg-boss maintenance and the scheduler in this process. API-only processes
@@ -38,10 +29,6 @@ export interface RuntimeOptions {
   extraModules?: readonly ((env: RuntimeEnv) => RuntimeModule)[];
   /** How often the relay sweeps for events it was not poked for (ms). */
   relaySweepMs?: number;
-  /** Seals and opens stored secrets; without it, storing one is refused (see @clos/db secret-box). */
-  secretBox?: SecretBox | undefined;
-  /** The audit signing key and checkpoint sinks (docs/audit.md#signed-checkpoints). */
-  auditCheckpoints?: AuditCheckpointPorts | undefined;
 }
 
 export interface Runtime {
@@ -63,16 +50,8 @@ export interface Runtime {
 
 /** The job runner: pg-boss queues, the outbox relay, workflow execution and the scheduler. */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const { database, policy, logger } = options;
-  let relay: Relay | null = null;
-  const deps = composeDeps({
-    database,
-    policy,
-    ...(options.clock ? { clock: options.clock } : {}),
-    afterCommitWithEvents: () => relay?.poke(),
-    secretBox: options.secretBox,
-    auditCheckpoints: options.auditCheckpoints,
-  });
+  const { logger, core } = options;
+  const { database, policy, deps, outbox, instrumentation } = core;
   const queue = await startJobQueue(database, {
     supervise: options.worker,
     maintenanceIntervalSeconds: policy.workflows.maintenanceIntervalSeconds,
@@ -86,47 +65,47 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     notifiers: options.notifiers ?? [],
     outboundLookup: options.outboundLookup,
     logger,
-    secretBox: options.secretBox,
+    secretBox: core.secretBox,
     startRun: (tx, start) => startRun(tx, { queue, workflows, deps }, start),
-    afterCommitWithEvents: () => relay?.poke(),
+    outbox,
   };
   const modules = [...MODULES, ...(options.extraModules ?? [])].map((make) => make(env));
   for (const m of modules) for (const w of m.workflows ?? []) workflows.set(w.name, w);
   const jobs: JobDefinition<never>[] = [
-    runJob({
-      database,
-      deps,
-      queue,
-      workflows,
-      afterCommitWithEvents: env.afterCommitWithEvents,
-      secretBox: options.secretBox,
-    }) as JobDefinition<never>,
+    runJob({ database, deps, queue, workflows, outbox, secretBox: core.secretBox }) as JobDefinition<never>,
     ...modules.flatMap((m) => m.jobs ?? []),
   ];
   await queue.ensureQueues(jobs);
 
-  relay = createRelay({
+  const relay = createRelay({
     database,
     queue,
     subscribers: modules.flatMap((m) => m.subscribers ?? []),
     sweepMs: options.relaySweepMs ?? 1_000,
+    instrumentation,
     onError: (error) => logger.error({ err: error }, 'event relay failed; retrying at the next sweep'),
   });
+  const stopListening = outbox.listen(() => relay.poke());
   // Events written before this process started (or by a process that died) go out now.
   relay.poke();
 
-  const failLog = (job: JobDefinition<never>) => async (data: never, meta: JobMeta) => {
-    try {
-      await job.handle(data, meta);
-    } catch (error) {
-      logger.warn({ err: error, queue: job.queue, job: meta.id, attempt: meta.retryCount + 1 }, 'job failed');
-      throw error;
-    }
-  };
+  /** Every job runs through here: instrumented, and logged when it fails. */
+  const handle = (job: JobDefinition<never>, data: never, meta: JobMeta) =>
+    instrumentation.job({ queue: job.queue, id: meta.id, attempt: meta.retryCount + 1 }, async () => {
+      try {
+        await job.handle(data, meta);
+      } catch (error) {
+        logger.warn(
+          { err: error, queue: job.queue, job: meta.id, attempt: meta.retryCount + 1 },
+          'job failed',
+        );
+        throw error;
+      }
+    });
   if (options.worker)
     for (const job of jobs)
       await queue.work(
-        { ...job, handle: failLog(job) },
+        { ...job, handle: (data, meta) => handle(job, data, meta) },
         { pollingIntervalSeconds: policy.workflows.pollingIntervalSeconds },
       );
 
@@ -149,7 +128,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   timer?.unref();
 
   return {
-    services: createServices(deps),
+    services: core.services,
     deps,
     env,
     relay,
@@ -159,7 +138,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async drainJobs() {
       let ran = 0;
       for (;;) {
-        await relay!.drain();
+        await relay.drain();
         let fetched = 0;
         for (const job of jobs) {
           const batch = ((await queue.boss.fetch(job.queue, { batchSize: 20, includeMetadata: true })) ??
@@ -167,7 +146,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           for (const j of batch) {
             fetched += 1;
             try {
-              await job.handle(j.data, { id: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
+              await handle(job, j.data, { id: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
               await queue.boss.complete(job.queue, j.id);
             } catch (error) {
               await queue.boss.fail(job.queue, j.id, {
@@ -183,7 +162,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async stop() {
       if (timer) clearInterval(timer);
       if (ticking) await ticking;
-      await relay!.stop();
+      stopListening();
+      await relay.stop();
       await queue.stop();
       await Promise.all(modules.map((m) => m.stop?.()));
     },

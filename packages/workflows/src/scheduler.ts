@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { dueOccurrences, type Pod } from '@clos/core';
-import { createRepositories, type Db } from '@clos/db';
+import type { Db } from '@clos/db';
 import type { RuntimeEnv, RuntimeModule, ScheduledStart } from './module.ts';
 
 async function allPods(env: RuntimeEnv): Promise<Pod[]> {
-  const repos = createRepositories(env.database.db, randomUUID);
+  const repos = env.deps.uow.read;
   const pods: Pod[] = [];
   let cursor: string | undefined;
   do {

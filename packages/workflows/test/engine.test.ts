@@ -1,4 +1,4 @@
-import type { Database, Db } from '@clos/db';
+import { composeCore, type Database, type Db } from '@clos/db';
 import { defaultPolicy, FakeClock, openTestDatabase, resetDatabase, testEngines } from '@clos/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Runtime, startRuntime } from '../src/index.ts';
@@ -15,9 +15,11 @@ describe.each(testEngines())('workflow engine on %s', (engine) => {
   beforeAll(async () => {
     database = await openTestDatabase(engine);
     runtime = await startRuntime({
-      database,
-      policy: defaultPolicy({ workflows: { retryLimit: 2, retryDelaySeconds: 1 } }),
-      clock,
+      core: composeCore({
+        database,
+        policy: defaultPolicy({ workflows: { retryLimit: 2, retryDelaySeconds: 1 } }),
+        clock,
+      }),
       logger: silent,
       worker: false,
       extraModules: [

@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR } from '@clos/core';
-import { type Database, openPostgres } from '@clos/db';
+import { composeCore, type Database, openPostgres } from '@clos/db';
 import { defaultPolicy, FakeClock, openTestDatabase, resetDatabase, testEngines } from '@clos/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENTS_CHANNEL, type Runtime, startRuntime } from '../src/index.ts';
@@ -16,9 +16,11 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
   beforeAll(async () => {
     database = await openTestDatabase(engine, { poolMax: 30 });
     runtime = await startRuntime({
-      database,
-      policy: defaultPolicy(),
-      clock: new FakeClock(new Date('2026-11-26T09:00:00Z')),
+      core: composeCore({
+        database,
+        policy: defaultPolicy(),
+        clock: new FakeClock(new Date('2026-11-26T09:00:00Z')),
+      }),
       logger: silent,
       worker: false,
       relaySweepMs: 50,
@@ -28,8 +30,7 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
       other = {
         database: second,
         runtime: await startRuntime({
-          database: second,
-          policy: defaultPolicy(),
+          core: composeCore({ database: second, policy: defaultPolicy() }),
           logger: silent,
           worker: false,
           relaySweepMs: 50,
@@ -137,5 +138,30 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
     expect(seen).toEqual(Array.from({ length: writers }, (_, i) => i + 1));
     expect(notified.length).toBeGreaterThan(0);
     expect(Number(notified[notified.length - 1])).toBe(writers);
+  });
+});
+
+describe('the outbox bell', () => {
+  it('has the relay dispatch a committed change at once, without waiting for a sweep', async () => {
+    const database = await openTestDatabase('pglite');
+    const core = composeCore({ database, policy: defaultPolicy() });
+    // A sweep an hour away: only the bell rung by the commit can explain a prompt dispatch.
+    const runtime = await startRuntime({ core, logger: silent, worker: false, relaySweepMs: 3_600_000 });
+    try {
+      // Let the relay's start-up pass (a poke a few milliseconds after start) come and go first.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await runtime.relay.drain();
+      await core.services.pods.register(ctx, { slug: 'bell', name: 'Bell', timezone: 'UTC' });
+      await expect
+        .poll(
+          async () =>
+            (await database.query<{ seq: number | null }>('select seq from domain_events'))[0]?.seq ?? null,
+          { timeout: 10_000 },
+        )
+        .not.toBeNull();
+    } finally {
+      await runtime.stop();
+      await database.close();
+    }
   });
 });

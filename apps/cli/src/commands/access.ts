@@ -1,7 +1,8 @@
+import { roleSchema } from '@clos/contract';
 import { type Command, Option } from 'commander';
 import { action, collect, morePages, type Runtime, wholeNumber } from '../context.ts';
 
-const ROLES = ['viewer', 'developer', 'pod-lead', 'admin'] as const;
+const ROLES = roleSchema.options;
 type Role = (typeof ROLES)[number];
 
 const roleOption = (description: string) =>

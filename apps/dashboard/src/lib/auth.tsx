@@ -1,4 +1,5 @@
 import type { ClosClient } from '@clos/contract/client';
+import { type Permission, POD_SCOPED_PERMISSIONS } from '@clos/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
 import { apiClient } from './api.ts';
@@ -33,15 +34,6 @@ async function fetchMe(token: string): Promise<Me> {
   const client = apiClient(token) as ClosClient & { getMe(): Promise<Me> };
   return client.getMe();
 }
-
-const POD_SCOPED = new Set([
-  'pods:manage',
-  'projects:manage',
-  'projects:work',
-  'gates:approve',
-  'wip:use',
-  'ideas:decide',
-]);
 
 /**
  * The token lives in sessionStorage: it survives a reload but not closing the tab, and is never
@@ -80,7 +72,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const can = useCallback(
     (permission: string, podId?: string | null) => {
       if (!identity?.permissions.includes(permission)) return false;
-      if (!POD_SCOPED.has(permission) || identity.pods.length === 0 || !podId) return true;
+      if (!POD_SCOPED_PERMISSIONS.has(permission as Permission) || identity.pods.length === 0 || !podId)
+        return true;
       return identity.pods.some((p) => p.id === podId);
     },
     [identity],

@@ -1,5 +1,5 @@
 import { routes } from '@clos/contract';
-import { type Ctx, SYSTEM_ACTOR, selectionPredicate } from '@clos/core';
+import { type Ctx, type Instrumentation, SYSTEM_ACTOR, selectionPredicate } from '@clos/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ctxOf, type RouteDeps } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -13,6 +13,8 @@ export interface StreamOptions {
   recheckMs?: number | undefined;
   /** Open streams allowed per token and per address; no cap when absent (the server always sets it). */
   limits?: StreamLimits | undefined;
+  /** Told when readers connect and disconnect. */
+  onReaders?: Instrumentation['streamReaders'] | undefined;
 }
 
 const SYSTEM: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
@@ -55,6 +57,7 @@ export function streamRoutes(
         logger: app.log.child({ component: 'stream' }),
         activeTokens: (ids) => services.auth.activeTokenIds(ids),
         ...(streamOptions?.recheckMs ? { recheckMs: streamOptions.recheckMs } : {}),
+        onReaders: streamOptions?.onReaders,
       });
     });
     // Before the HTTP server closes: it waits for open responses, and a stream never ends by itself.

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@clos/core';
+import type { DomainEvent, Instrumentation } from '@clos/core';
 import type { Database } from '@clos/db';
 import { EVENTS_CHANNEL } from '@clos/workflows';
 
@@ -59,6 +59,8 @@ export interface StreamHubOptions {
   activeTokens?: (ids: string[]) => Promise<Set<string>>;
   /** How often readers' tokens are re-checked. Default 30 s. */
   recheckMs?: number;
+  /** Told whenever a reader connects or disconnects (the instrumentation's `streamReaders`). */
+  onReaders?: Instrumentation['streamReaders'] | undefined;
 }
 
 const BATCH = 500;
@@ -119,12 +121,16 @@ export async function startStreamHub(options: StreamHubOptions): Promise<StreamH
   function drop(client: Client, reason: string | null): void {
     if (client.closed) return;
     client.closed = true;
-    clients.delete(client);
+    remove(client);
     if (reason) {
       logger.info({ reason }, 'closing an event stream; the client reconnects with Last-Event-ID');
       // Not end(): that would queue behind the megabyte the client is not reading.
       client.sink.destroy();
     } else client.sink.end();
+  }
+
+  function remove(client: Client): void {
+    if (clients.delete(client)) options.onReaders?.({ change: 'disconnected', readers: clients.size });
   }
 
   function send(client: Client, text: string): void {
@@ -334,9 +340,10 @@ export async function startStreamHub(options: StreamHubOptions): Promise<StreamH
       // Its 'close' has already fired: registering it now would keep it forever.
       if (sink.destroyed) return;
       clients.add(client);
+      options.onReaders?.({ change: 'connected', readers: clients.size });
       sink.once('close', () => {
         client.closed = true;
-        clients.delete(client);
+        remove(client);
       });
       send(client, retryFrame);
       if (!reader.resume) return;

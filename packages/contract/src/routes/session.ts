@@ -1,25 +1,12 @@
-import type { Permission, SessionInfo } from '@clos/core';
+import { GRANTABLE_PERMISSIONS, type Permission, type SessionInfo } from '@clos/core';
 import { z } from 'zod';
 import { type Json, roleSchema } from '../api.ts';
 import { uuid } from './common.ts';
 import type { RouteDefinition } from './definition.ts';
 
-// The domain's permission names, restated for the wire (contract imports only types from core);
-// checked against `Permission` below. `public` is never listed: it needs no token.
-const PERMISSION_VALUES = [
-  'read',
-  'pods:create',
-  'pods:manage',
-  'projects:manage',
-  'projects:work',
-  'gates:approve',
-  'wip:use',
-  'ideas:contribute',
-  'ideas:decide',
-  'users:manage',
-  'tokens:manage',
-  'webhooks:manage',
-] as const;
+type Grantable = (typeof GRANTABLE_PERMISSIONS)[number];
+// The domain's permission names: `public` is never listed, it needs no token.
+const PERMISSION_VALUES = GRANTABLE_PERMISSIONS as [Grantable, ...Grantable[]];
 
 export const sessionSchema = z
   .object({
@@ -55,5 +42,5 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Check<T extends true> = T;
 export type _SessionContractChecks = [
   Check<Same<z.infer<typeof sessionSchema>, Json<SessionInfo>>>,
-  Check<Same<(typeof PERMISSION_VALUES)[number], Exclude<Permission, 'public'>>>,
+  Check<Same<Grantable, Exclude<Permission, 'public'>>>,
 ];

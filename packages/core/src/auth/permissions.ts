@@ -22,6 +22,21 @@ export const PERMISSIONS = {
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
+/** What a token may be granted: every permission but `public`, which needs no token. */
+export const GRANTABLE_PERMISSIONS = (Object.keys(PERMISSIONS) as Permission[]).filter(
+  (p): p is Exclude<Permission, 'public'> => p !== 'public',
+);
+
+/** Permissions limited to a token's pods when it is pod-scoped (`assertPodScope`); the rest are company-wide. */
+export const POD_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
+  'pods:manage',
+  'projects:manage',
+  'projects:work',
+  'gates:approve',
+  'wip:use',
+  'ideas:decide',
+]);
+
 const DEVELOPER: Permission[] = ['read', 'projects:work', 'wip:use', 'ideas:contribute'];
 const POD_LEAD: Permission[] = [
   ...DEVELOPER,

@@ -5,11 +5,7 @@ import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
 const a = t.alerts;
-const toAlert = (r: typeof a.$inferSelect): Alert => ({
-  ...r,
-  kind: r.kind as Alert['kind'],
-  details: r.details as Record<string, unknown>,
-});
+const toAlert = (r: typeof a.$inferSelect): Alert => r;
 // Any number, as long as nothing else takes it.
 const RECONCILE_LOCK = 7_245_301_203;
 // The list's sort key: open alerts first, each group newest first (opened, or resolved).

@@ -1,14 +1,10 @@
-import type { DemoAgendaItem, DemoRepository, DemoSummary, WeeklyDemo } from '@clos/core';
+import type { DemoRepository, WeeklyDemo } from '@clos/core';
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
-const toDemo = (r: typeof t.weeklyDemos.$inferSelect): WeeklyDemo => ({
-  ...r,
-  agenda: (r.agenda as DemoAgendaItem[] | null) ?? null,
-  summary: (r.summary as DemoSummary | null) ?? null,
-});
+const toDemo = (r: typeof t.weeklyDemos.$inferSelect): WeeklyDemo => r;
 
 const submissionColumns = {
   id: t.demoSubmissions.id,

@@ -1,4 +1,4 @@
-import type { DigestContent, RhythmDigest, RhythmRepository } from '@clos/core';
+import type { RhythmDigest, RhythmRepository } from '@clos/core';
 import { and, asc, eq, gte, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
@@ -16,10 +16,7 @@ const commitmentColumns = {
   userName: t.users.name,
 };
 
-const toDigest = (r: typeof t.rhythmDigests.$inferSelect): RhythmDigest => ({
-  ...r,
-  content: r.content as DigestContent,
-});
+const toDigest = (r: typeof t.rhythmDigests.$inferSelect): RhythmDigest => r;
 
 /** Commitments and digests, and the reads across projects and locks that the digests report on. */
 export function rhythmRepository(db: Db): RhythmRepository {

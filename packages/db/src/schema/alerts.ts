@@ -1,3 +1,4 @@
+import type { AlertKind } from '@clos/core';
 import { sql } from 'drizzle-orm';
 import { check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { pods } from './pods.ts';
@@ -11,13 +12,13 @@ export const alerts = pgTable(
   {
     id: uuid('id').primaryKey(),
     key: text('key').notNull(),
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<AlertKind>().notNull(),
     podId: uuid('pod_id').references(() => pods.id),
     subjectType: text('subject_type'),
     subjectId: text('subject_id'),
     severity: text('severity', { enum: ['warning', 'critical'] }).notNull(),
     message: text('message').notNull(),
-    details: jsonb('details').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull(),
     status: text('status', { enum: ['open', 'resolved'] }).notNull(),
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),

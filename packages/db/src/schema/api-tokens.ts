@@ -1,3 +1,4 @@
+import { ROLES } from '@clos/core';
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
 
@@ -10,7 +11,7 @@ export const apiTokens = pgTable('api_tokens', {
   userId: uuid('user_id')
     .notNull()
     .references(() => users.id),
-  role: text('role', { enum: ['viewer', 'developer', 'pod-lead', 'admin'] }).notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
   podIds: uuid('pod_ids').array().notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),

@@ -1,3 +1,4 @@
+import type { DemoAgendaItem, DemoSummary } from '@clos/core';
 import { sql } from 'drizzle-orm';
 import { check, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { pods } from './pods.ts';
@@ -16,8 +17,8 @@ export const weeklyDemos = pgTable(
     week: text('week').notNull(),
     status: text('status', { enum: ['collecting', 'presenting', 'feedback', 'closed'] }).notNull(),
     cutoffAt: timestamp('cutoff_at', { withTimezone: true }).notNull(),
-    agenda: jsonb('agenda'),
-    summary: jsonb('summary'),
+    agenda: jsonb('agenda').$type<DemoAgendaItem[]>(),
+    summary: jsonb('summary').$type<DemoSummary>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
   },

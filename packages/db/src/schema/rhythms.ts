@@ -1,3 +1,4 @@
+import type { DigestContent } from '@clos/core';
 import { sql } from 'drizzle-orm';
 import { check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { pods } from './pods.ts';
@@ -38,7 +39,7 @@ export const rhythmDigests = pgTable(
       .references(() => pods.id),
     day: text('day').notNull(),
     phase: text('phase', { enum: ['unblock', 'commit', 'recap'] }).notNull(),
-    content: jsonb('content').notNull(),
+    content: jsonb('content').$type<DigestContent>().notNull(),
     runId: uuid('run_id').references(() => workflowRuns.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },

@@ -1,3 +1,4 @@
+import { ROLES } from '@clos/core';
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
@@ -5,6 +6,6 @@ export const users = pgTable('users', {
   /** Stored lowercased. */
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
-  role: text('role', { enum: ['viewer', 'developer', 'pod-lead', 'admin'] }).notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 });

@@ -27,7 +27,7 @@ export function notificationsModule(env: RuntimeEnv): RuntimeModule {
     },
     async handle({ eventId }) {
       if (env.notifiers.length === 0) return;
-      const repos = createRepositories(database.db, randomUUID);
+      const repos = env.deps.uow.read;
       const event = await repos.eventLog.byId(eventId);
       if (!event) return;
       const pod = event.podId ? await repos.pods.byId(event.podId) : null;

@@ -59,7 +59,7 @@ const subscribed = (webhook: Webhook, type: string) =>
  * A receiver at an internal address (`webhooks.allowPrivateNetworks`) is recorded as blocked, not retried.
  */
 export function webhooksModule(env: RuntimeEnv): RuntimeModule {
-  const { database, deps, policy } = env;
+  const { deps, policy } = env;
   const p = policy.webhooks;
   // The relay hands a batch of events to subscribers in one transaction: read the webhooks once per
   // batch, not once per event.
@@ -80,7 +80,7 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
       expireInSeconds: Math.ceil(p.timeoutSeconds) + 60,
     },
     async handle({ webhookId, eventId }, meta) {
-      const repos = createRepositories(database.db, randomUUID, undefined, env.secretBox);
+      const repos = env.deps.uow.read;
       const [webhook, event] = await Promise.all([
         repos.webhooks.byId(webhookId),
         repos.eventLog.byId(eventId),
