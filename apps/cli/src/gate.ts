@@ -26,9 +26,12 @@ export function mark(out: Output, met: boolean): string {
   return met ? out.style('green', '✓') : out.style('red', '✗');
 }
 
-/** The commands that clear each kind of unmet criterion, as core's criterion registry words them. */
-export function nextSteps(gate: GateView): string[] {
-  const steps = criterionNextSteps(gate);
+/**
+ * The commands that clear each kind of unmet criterion, as core's criterion registry words them.
+ * `ref` is the project as the user named it (a key reads better than the id in a command to copy).
+ */
+export function nextSteps(gate: GateView, ref: string = gate.projectId): string[] {
+  const steps = criterionNextSteps({ ...gate, projectId: ref });
   return steps.length ? ['next:', ...steps.map((s) => `  ${s}`)] : [];
 }
 

@@ -230,6 +230,41 @@ describe('clos against a running server', { timeout: 180_000 }, () => {
     expect(forbidden.stderr).toContain('this needs the "users:manage" permission; the token acts as viewer');
   });
 
+  it('creates a project with --key and takes the key wherever --project or a project id goes', async () => {
+    const created = await clos([
+      'project',
+      'create',
+      '--name',
+      'Payments API',
+      '--pod',
+      'checkout',
+      '--key',
+      'payments',
+    ]);
+    expect(created.code, explain(created)).toBe(0);
+    expect(created.stdout).toMatch(
+      /^created project payments \(Payments API, [0-9a-f-]{36}\) in checkout at inception\n/,
+    );
+    const [list, status, show, update, taken] = await Promise.all([
+      clos(['project', 'list', '--pod', 'checkout']),
+      clos(['--json', 'stage', 'status', '--project', 'payments']),
+      clos(['project', 'show', 'payments']),
+      clos(['dashboard', 'update', '--project', 'payments', '--status', 'passed']),
+      clos(['project', 'create', '--name', 'Again', '--pod', 'checkout', '--key', 'payments']),
+    ]);
+    expect(list.stdout).toMatch(/^KEY\s+ID\s+STAGE/);
+    expect(list.stdout).toMatch(/\npayments\s+[0-9a-f-]{36}\s+inception\s/);
+    expect(status.code, explain(status)).toBe(0);
+    expect(status.json().project).toMatchObject({ key: 'payments', name: 'Payments API' });
+    expect(show.stdout).toMatch(/project\s+Payments API \(payments, [0-9a-f-]{36}\)/);
+    expect(update.code, explain(update)).toBe(0);
+    expect(taken.code, explain(taken)).toBe(1);
+    expect(taken.stderr).toContain('project key "payments" is already taken');
+    expect(
+      (await clos(['project', 'create', '--name', 'x', '--pod', 'checkout', '--key', 'Bad'])).stderr,
+    ).toContain('body.key:');
+  });
+
   it('dashboard update records a CI status that the project shows', async () => {
     const id = await createProject('CI reported');
     const run = 'https://ci.example.com/runs/7';
@@ -293,7 +328,7 @@ describe('clos against a running server', { timeout: 180_000 }, () => {
     const promoted = await clos(['idea', 'promote', id, '--pod', 'checkout']);
     expect(promoted.code, explain(promoted)).toBe(0);
     expect(promoted.stdout).toMatch(
-      /^promoted to project [0-9a-f-]{36} \(Self-serve refunds\) in checkout\n/,
+      /^promoted to project self-serve-refunds \(Self-serve refunds, [0-9a-f-]{36}\) in checkout\n/,
     );
   });
 

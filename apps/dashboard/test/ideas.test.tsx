@@ -263,6 +263,8 @@ describe('Idea page', () => {
                 itemId: '00000000-0000-4000-8000-0000000000c1',
                 acquiredBy: ME,
                 acquiredAt: '2026-03-02T09:00:00.000Z',
+                label: null,
+                url: null,
               },
             ],
           },

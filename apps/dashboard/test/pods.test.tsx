@@ -170,6 +170,7 @@ describe('Pods view', () => {
 function podClient(over: Parameters<typeof fakeClient>[0] = {}) {
   return fakeClient({
     getPodStatus: async () => status(),
+    getWipStatus: async () => ({ pod: 'core', types: [] }),
     listPodHealth: async () => ({
       items: [health(72, '2026-03-09T12:00:00.000Z'), health(64, '2026-03-02T12:00:00.000Z')],
     }),

@@ -20,6 +20,7 @@ const U1 = '00000000-0000-4000-8000-000000000001';
 
 const detail: Detail = {
   id: P,
+  key: 'checkout',
   name: 'Checkout',
   podId: POD.id,
   currentStage: 'discovery',
@@ -121,6 +122,7 @@ describe('Project page', () => {
     expect(await screen.findByRole('heading', { level: 1, name: 'Checkout' })).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Alpha' }).getAttribute('href')).toBe('/pods/alpha');
     expect(screen.getByText('ci: failed')).toBeTruthy();
+    expect(screen.getByText('checkout').tagName).toBe('CODE');
     const criteria = await screen.findByRole('list', { name: 'Gate criteria' });
     const items = within(criteria).getAllByRole('listitem');
     expect(

@@ -34,6 +34,7 @@ const funnel = {
 function project(n: number, extra: Record<string, unknown> = {}) {
   return {
     id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    key: `project-${n}`,
     name: `Project ${n}`,
     podId: ALPHA.id,
     currentStage: 'discovery',
@@ -76,6 +77,7 @@ describe('Stage gates', () => {
 
     const link = await screen.findByRole('link', { name: 'Project 1' });
     expect(link.getAttribute('href')).toBe(`/projects/${project(1).id}`);
+    expect(within(link.closest('td')!).getByText('project-1').tagName).toBe('CODE');
     expect(listProjects.mock.calls[0]![0].query).toMatchObject({ stage: 'discovery', closed: 'false' });
     expect((screen.getByLabelText('Stage') as HTMLSelectElement).value).toBe('discovery');
     expect(screen.getByText('waiting on legal')).toBeTruthy();

@@ -73,6 +73,7 @@ describe('funnel', () => {
 
 const detail: ProjectDetail = {
   id: P,
+  key: 'checkout',
   name: 'Checkout',
   podId: uuid(900),
   currentStage: 'build',

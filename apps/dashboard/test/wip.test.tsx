@@ -57,19 +57,23 @@ const holders = [
     itemId: 'web#1',
     acquiredBy: ME,
     acquiredAt: '2026-03-02T09:00:00.000Z',
+    label: null,
+    url: null,
   },
   {
     lockId: '00000000-0000-4000-8000-00000000f002',
     itemId: 'web#2',
     acquiredBy: OTHER,
     acquiredAt: '2026-03-02T10:00:00.000Z',
+    label: null,
+    url: null,
   },
 ];
 const ratioStatus = {
   pod: 'ratio',
   types: [
-    { itemType: 'project', limit: 2, used: 2, available: 0, holders },
-    { itemType: 'pull-request', limit: 5, used: 1, available: 4, holders: [] },
+    { itemType: 'project', limit: 2, used: 2, available: 0, holders, queue: [] },
+    { itemType: 'pull-request', limit: 5, used: 1, available: 4, holders: [], queue: [] },
   ],
 };
 

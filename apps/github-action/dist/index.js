@@ -16461,6 +16461,15 @@ function describeAjvError(error62) {
   return { path, message: `evidence field "${path}" ${error62.message ?? "is invalid"}` };
 }
 
+// ../../packages/core/src/stages/project-key.ts
+var PROJECT_KEY_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+var PROJECT_KEY_MIN = 2;
+var PROJECT_KEY_MAX = 40;
+var UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(ref) {
+  return UUID_SHAPE.test(ref);
+}
+
 // ../../packages/core/src/events/catalog.ts
 var DOMAIN_EVENT_TYPES = {
   "project.created": "A project entered the first stage (created directly or promoted from an idea).",
@@ -16475,6 +16484,8 @@ var DOMAIN_EVENT_TYPES = {
   "stage.unblocked": "A project was unblocked.",
   "wip.acquired": "A WIP slot was taken.",
   "wip.released": "A WIP slot was released.",
+  "wip.queued": "An item joined the queue of a full pod to wait for a WIP slot.",
+  "wip.dequeued": "An item left the WIP queue without a slot (admission is a `wip.acquired`).",
   "wip.limit_reached": "An acquire was refused because the pod was at its WIP limit.",
   "wip.limit_set": "A WIP limit was changed (API or config file).",
   "idea.submitted": "An idea entered the ledger.",
@@ -36391,6 +36402,12 @@ var EMAIL_MAX = 254;
 var email3 = external_exports.email("must be an email address").max(EMAIL_MAX, `must be at most ${EMAIL_MAX} characters`);
 var uuid3 = external_exports.uuid();
 var idParam = external_exports.strictObject({ id: uuid3 });
+var projectKey = external_exports.string().min(PROJECT_KEY_MIN, `must be ${PROJECT_KEY_MIN}–${PROJECT_KEY_MAX} characters`).max(PROJECT_KEY_MAX, `must be ${PROJECT_KEY_MIN}–${PROJECT_KEY_MAX} characters`).regex(
+  PROJECT_KEY_PATTERN,
+  "must be lowercase letters and digits in words joined by single hyphens, starting with a letter"
+).refine((key) => !isUuid(key), "must not look like a UUID").meta({ description: "a short unique handle accepted wherever the project id is, e.g. `payments`" });
+var projectRef = external_exports.union([uuid3, projectKey], { error: "must be a project id (UUID) or a project key" }).meta({ description: "the project id (UUID) or its key, e.g. `payments`" });
+var projectRefParam = external_exports.strictObject({ id: projectRef });
 var slugParam = external_exports.strictObject({ slug: external_exports.string().min(1).max(60) });
 var listQuery = external_exports.strictObject({
   limit: external_exports.coerce.number().int().min(1).max(200).default(50),
@@ -36509,7 +36526,14 @@ var itemTypeParams = external_exports.strictObject({
 var setLimitBody = external_exports.strictObject({
   limit: external_exports.number().int("must be a whole number").min(0, "must be ≥ 0").max(1e4)
 });
-var acquireBody = external_exports.strictObject({ itemId: nonEmpty(255) });
+var acquireBody = external_exports.strictObject({
+  itemId: nonEmpty(255),
+  queue: external_exports.boolean().optional().meta({ description: "when the pod is full, wait in its queue (202) instead of being refused (409)" }),
+  label: external_exports.string().trim().max(300, "must be at most 300 characters").optional().meta({ description: "what the item is, for people: e.g. a pull request title and author" }),
+  // Shown as a link on the WIP pages: http(s) only, never `javascript:`.
+  url: external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2e3, "must be at most 2000 characters").optional().meta({ description: "the item's page" })
+});
+var wipItemParams = itemTypeParams.extend({ itemId: nonEmpty(255) });
 var wipLockSchema = external_exports.object({
   id: uuid3,
   podId: uuid3,
@@ -36518,14 +36542,26 @@ var wipLockSchema = external_exports.object({
   acquiredBy: uuid3.nullable(),
   acquiredAt: ts,
   releasedAt: ts.nullable(),
-  releasedBy: uuid3.nullable()
+  releasedBy: uuid3.nullable(),
+  label: external_exports.string().nullable(),
+  url: external_exports.string().nullable()
 }).meta({ id: "WipLock" });
 var holderSchema = external_exports.object({
   lockId: uuid3,
   itemId: external_exports.string(),
   acquiredBy: uuid3.nullable(),
-  acquiredAt: ts
+  acquiredAt: ts,
+  label: external_exports.string().nullable(),
+  url: external_exports.string().nullable()
 });
+var wipQueueItemSchema = external_exports.object({
+  itemId: external_exports.string(),
+  label: external_exports.string().nullable(),
+  url: external_exports.string().nullable(),
+  position: external_exports.number().int().meta({ description: "place in line, 1 for the next to be admitted" }),
+  enqueuedAt: ts,
+  enqueuedBy: uuid3.nullable()
+}).meta({ id: "WipQueueItem" });
 var wipStatusSchema = external_exports.object({
   pod: external_exports.string(),
   types: external_exports.array(
@@ -36534,10 +36570,35 @@ var wipStatusSchema = external_exports.object({
       limit: external_exports.number().int(),
       used: external_exports.number().int(),
       available: external_exports.number().int(),
-      holders: external_exports.array(holderSchema)
+      holders: external_exports.array(holderSchema),
+      queue: external_exports.array(wipQueueItemSchema)
     })
   )
 }).meta({ id: "WipStatus" });
+var wipQueueSchema = external_exports.object({
+  pod: external_exports.string(),
+  types: external_exports.array(external_exports.object({ itemType: external_exports.string(), queue: external_exports.array(wipQueueItemSchema) }))
+}).meta({ id: "WipQueue" });
+var wipQueuedSchema = external_exports.object({
+  queued: external_exports.literal(true),
+  pod: external_exports.string(),
+  itemType: external_exports.string(),
+  itemId: external_exports.string(),
+  position: external_exports.number().int().meta({ description: "place in line, 1-based" }),
+  ahead: external_exports.number().int().meta({ description: "how many wait before it" }),
+  label: external_exports.string().nullable(),
+  url: external_exports.string().nullable(),
+  enqueuedAt: ts
+}).meta({ id: "WipQueued" });
+var wipItemReleaseSchema = external_exports.object({
+  pod: external_exports.string(),
+  itemType: external_exports.string(),
+  itemId: external_exports.string(),
+  outcome: external_exports.enum(["released", "left_queue", "not_held"]).meta({
+    description: "its slot was released, it left the queue, or it held neither"
+  }),
+  lock: wipLockSchema.nullable().meta({ description: "the released lock" })
+});
 var wipCheckSchema = external_exports.object({
   pod: external_exports.string(),
   itemType: external_exports.string(),
@@ -36555,6 +36616,7 @@ var wipLimitSchema = external_exports.object({
 });
 var projectSchema = external_exports.object({
   id: uuid3,
+  key: external_exports.string().meta({ description: "short unique handle accepted wherever the id is" }),
   name: external_exports.string(),
   podId: uuid3,
   currentStage: external_exports.string(),
@@ -36569,7 +36631,11 @@ var projectSchema = external_exports.object({
   createdAt: ts,
   updatedAt: ts
 }).meta({ id: "Project" });
-var createProjectBody = external_exports.strictObject({ name: nonEmpty(255), pod: external_exports.string().min(1).max(60) });
+var createProjectBody = external_exports.strictObject({
+  name: nonEmpty(255),
+  pod: external_exports.string().min(1).max(60),
+  key: projectKey.optional().meta({ description: "derived from the name when absent (`-2`, `-3`… if taken)" })
+});
 var projectListQuery = listQuery.extend({
   pod: external_exports.string().max(60).optional(),
   stage: external_exports.string().max(60).optional(),
@@ -36700,7 +36766,11 @@ var evaluateBody = external_exports.strictObject({
   scores: external_exports.record(external_exports.string(), external_exports.number().min(0, "must be ≥ 0").max(5, "must be ≤ 5")),
   comment: external_exports.string().max(5e3).nullable().optional()
 });
-var promoteBody = external_exports.strictObject({ pod: external_exports.string().min(1).max(60), name: nonEmpty(255).optional() });
+var promoteBody = external_exports.strictObject({
+  pod: external_exports.string().min(1).max(60),
+  name: nonEmpty(255).optional(),
+  key: projectKey.optional().meta({ description: "the new project's key; derived from its name when absent" })
+});
 var auditEventSchema = external_exports.object({
   sequence: external_exports.number().int(),
   id: uuid3,
@@ -37103,7 +37173,7 @@ var deploymentStatsSchema = external_exports.object({
 }).meta({ id: "DeploymentStats" });
 var startDeploymentBody = external_exports.strictObject({
   pod: external_exports.string().min(1).max(60).meta({ description: "the deploying pod's slug" }),
-  projectId: uuid3.nullable().optional(),
+  projectId: projectRef.nullable().optional().meta({ description: "the project deployed, by id or key; stored as its id" }),
   version: external_exports.string().trim().min(1, "must not be empty").max(200).meta({ description: "what is deployed: a tag, a commit SHA" }),
   url: httpUrl2.nullable().optional().meta({ description: "the CI run's page" })
 });
@@ -37381,7 +37451,7 @@ var projectRoutes = {
   getProject: {
     method: "GET",
     path: "/api/v1/projects/:id",
-    params: idParam,
+    params: projectRefParam,
     responses: { 200: projectDetailSchema, 404: errorSchema },
     permission: "read",
     summary: "A project with its transitions, evidence, approvals and latest CI status per context",
@@ -37390,7 +37460,7 @@ var projectRoutes = {
   getProjectGate: {
     method: "GET",
     path: "/api/v1/projects/:id/gate",
-    params: idParam,
+    params: projectRefParam,
     responses: { 200: gateEvaluationSchema },
     permission: "read",
     summary: "The next stage's gate, criterion by criterion",
@@ -37399,7 +37469,7 @@ var projectRoutes = {
   submitEvidence: {
     method: "POST",
     path: "/api/v1/projects/:id/evidence",
-    params: idParam,
+    params: projectRefParam,
     body: evidenceBody,
     responses: { 201: external_exports.object({ evidence: evidenceSchema, gate: gateEvaluationSchema }) },
     permission: "projects:work",
@@ -37409,7 +37479,7 @@ var projectRoutes = {
   decideGate: {
     method: "POST",
     path: "/api/v1/projects/:id/approvals",
-    params: idParam,
+    params: projectRefParam,
     body: approvalBody,
     responses: { 201: external_exports.object({ approval: approvalSchema, gate: gateEvaluationSchema }) },
     permission: "gates:approve",
@@ -37419,7 +37489,7 @@ var projectRoutes = {
   advanceProject: {
     method: "POST",
     path: "/api/v1/projects/:id/advance",
-    params: idParam,
+    params: projectRefParam,
     responses: {
       200: external_exports.object({ project: projectSchema, gate: gateEvaluationSchema }),
       422: errorSchema
@@ -37431,7 +37501,7 @@ var projectRoutes = {
   closeProject: {
     method: "POST",
     path: "/api/v1/projects/:id/close",
-    params: idParam,
+    params: projectRefParam,
     body: closeProjectBody,
     responses: { 200: projectSchema, 409: errorSchema },
     permission: "projects:manage",
@@ -37441,7 +37511,7 @@ var projectRoutes = {
   blockProject: {
     method: "POST",
     path: "/api/v1/projects/:id/block",
-    params: idParam,
+    params: projectRefParam,
     body: reasonBody,
     responses: { 200: projectSchema },
     permission: "projects:work",
@@ -37451,7 +37521,7 @@ var projectRoutes = {
   unblockProject: {
     method: "POST",
     path: "/api/v1/projects/:id/unblock",
-    params: idParam,
+    params: projectRefParam,
     body: optionalReasonBody,
     responses: { 200: projectSchema },
     permission: "projects:work",
@@ -37461,7 +37531,7 @@ var projectRoutes = {
   recordCiStatus: {
     method: "POST",
     path: "/api/v1/projects/:id/ci-statuses",
-    params: idParam,
+    params: projectRefParam,
     body: ciStatusBody,
     responses: { 201: ciStatusSchema, 409: errorSchema },
     permission: "projects:work",
@@ -37471,7 +37541,7 @@ var projectRoutes = {
   listCiStatuses: {
     method: "GET",
     path: "/api/v1/projects/:id/ci-statuses",
-    params: idParam,
+    params: projectRefParam,
     query: ciStatusListQuery,
     responses: { 200: page(ciStatusSchema), 404: errorSchema },
     permission: "read",
@@ -37678,7 +37748,7 @@ var demoFeedbackSchema = external_exports.object({
 var submitDemoBody = external_exports.strictObject({
   title: nonEmpty(200),
   description: external_exports.string().max(5e3, "must be at most 5000 characters").nullable().optional(),
-  projectId: uuid3.nullable().optional(),
+  projectId: projectRef.nullable().optional().meta({ description: "the project shown, by id or key; stored as its id" }),
   url: httpUrl3.nullable().optional()
 });
 var demoFeedbackBody = external_exports.strictObject({
@@ -38004,7 +38074,16 @@ var wipRoutes = {
     params: slugParam,
     responses: { 200: wipStatusSchema },
     permission: "read",
-    summary: "WIP per item type with holders",
+    summary: "WIP per item type with holders and queue",
+    tags: ["wip"]
+  },
+  getWipQueue: {
+    method: "GET",
+    path: "/api/v1/pods/:slug/wip/queue",
+    params: slugParam,
+    responses: { 200: wipQueueSchema },
+    permission: "read",
+    summary: "Every item type's queue of a pod, next first",
     tags: ["wip"]
   },
   checkWip: {
@@ -38021,9 +38100,9 @@ var wipRoutes = {
     path: "/api/v1/pods/:slug/wip/:itemType/locks",
     params: itemTypeParams,
     body: acquireBody,
-    responses: { 200: wipLockSchema, 201: wipLockSchema, 409: errorSchema },
+    responses: { 200: wipLockSchema, 201: wipLockSchema, 202: wipQueuedSchema, 409: errorSchema },
     permission: "wip:use",
-    summary: "Acquire a WIP slot for an item (201 new, 200 when the item already holds one; 409 over the limit)",
+    summary: "Acquire a WIP slot for an item (201 new, 200 when the item already holds one; 409 over the limit, or 202 queued with `queue: true`)",
     tags: ["wip"]
   },
   releaseWipLock: {
@@ -38033,6 +38112,15 @@ var wipRoutes = {
     responses: { 200: wipLockSchema, 404: errorSchema },
     permission: "wip:use",
     summary: "Release a WIP lock (idempotent)",
+    tags: ["wip"]
+  },
+  releaseWipItem: {
+    method: "DELETE",
+    path: "/api/v1/pods/:slug/wip/:itemType/items/:itemId",
+    params: wipItemParams,
+    responses: { 200: wipItemReleaseSchema },
+    permission: "wip:use",
+    summary: "Let go of an item: release its slot, or take it out of the queue (idempotent)",
     tags: ["wip"]
   }
 };
@@ -38550,8 +38638,9 @@ var memberSchema2 = external_exports.strictObject({
   role: roleSchema2.default("developer"),
   podRole: external_exports.enum(["lead", "member"]).default("member")
 });
+var podSlugSchema = external_exports.string().min(2, "must be at least 2 characters").max(40, "must be at most 40 characters").regex(SLUG_PATTERN, "must be lowercase kebab-case (letters, digits and single hyphens)");
 var podSchema2 = external_exports.strictObject({
-  slug: external_exports.string().min(2, "must be at least 2 characters").max(40, "must be at most 40 characters").regex(SLUG_PATTERN, "must be lowercase kebab-case (letters, digits and single hyphens)"),
+  slug: podSlugSchema,
   name: external_exports.string().min(1, "must not be empty"),
   timezone: external_exports.string().superRefine((timeZone, ctx) => {
     if (!isTimeZone(timeZone)) ctx.addIssue({ code: "custom", message: `unknown time zone "${timeZone}"` });
@@ -38653,6 +38742,55 @@ var auditSchema = external_exports.strictObject({
     webhookUrl: external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).nullable().default(null)
   }).prefault({})
 });
+var GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}\/[A-Za-z0-9._-]{1,100}$/;
+var GITHUB_REPOSITORY_MESSAGE = 'must be "owner/name" as GitHub writes it (e.g. acme/payments-api): the owner 1–39 letters, digits or single hyphens, the name 1–100 letters, digits, ".", "-" or "_"';
+var githubRepositoryName = external_exports.string().superRefine((value, ctx) => {
+  const name = value.slice(value.indexOf("/") + 1);
+  if (!GITHUB_REPOSITORY_PATTERN.test(value))
+    ctx.addIssue({ code: "custom", message: GITHUB_REPOSITORY_MESSAGE });
+  else if (name === "." || name === "..")
+    ctx.addIssue({ code: "custom", message: `"${name}" is not a repository name GitHub allows` });
+  else if (name.toLowerCase().endsWith(".git"))
+    ctx.addIssue({
+      code: "custom",
+      message: `must name the repository without ".git" (${value.slice(0, -4)})`
+    });
+});
+var PROJECT_KEY_PATTERN2 = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+var projectKeySchema = external_exports.string().min(2, "must be at least 2 characters").max(40, "must be at most 40 characters").regex(
+  PROJECT_KEY_PATTERN2,
+  "must be a project key: lowercase letters, digits and single hyphens, starting with a letter"
+);
+var evidencePathSchema = external_exports.string().transform((value) => value.replace(/^(\.\/)+/, "").replace(/\/+$/, "")).superRefine((value, ctx) => {
+  const fail = (message) => ctx.addIssue({ code: "custom", message });
+  if (value === "") return fail("must not be empty (the repository root is not allowed)");
+  if (value.startsWith("/") || /^[A-Za-z]:/.test(value))
+    return fail("must be relative to the repository root");
+  if (value.includes("\\")) return fail('must use "/" between folders');
+  const segments = value.split("/");
+  if (segments.includes("..")) return fail('must not contain ".." (it would leave the repository)');
+  if (segments.some((segment) => segment === "" || segment === "."))
+    return fail('must not contain empty or "." segments');
+});
+var githubSchema = external_exports.strictObject({
+  repositories: external_exports.array(
+    external_exports.strictObject({
+      repository: githubRepositoryName,
+      pod: podSlugSchema,
+      project: projectKeySchema.optional(),
+      requireStage: external_exports.string().optional()
+    })
+  ).default(() => []),
+  pullRequests: external_exports.strictObject({
+    countDrafts: external_exports.boolean().default(false),
+    itemType: external_exports.string().default("pull-request")
+  }).prefault({}),
+  reconcileMinutes: external_exports.number().int("must be an integer").min(0, "must be 0–1440 (0: only at start)").max(1440, "must be 0–1440 (0: only at start)").default(5),
+  deployments: external_exports.strictObject({
+    workflowRuns: external_exports.array(external_exports.string().refine((name) => name.trim() !== "", "must not be empty")).default(() => [])
+  }).prefault({}),
+  evidencePath: evidencePathSchema.default(".clos/evidence")
+});
 var closConfigSchema = external_exports.strictObject({
   stages: external_exports.array(stageSchema).min(2, "at least 2 stages are required").default(defaultStages),
   wip: external_exports.strictObject({ types: external_exports.array(wipTypeSchema).default(defaultWipTypes) }).prefault({}),
@@ -38675,7 +38813,8 @@ var closConfigSchema = external_exports.strictObject({
     allowPrivateNetworks: allowPrivateNetworksSchema.default(false)
   }).prefault({}),
   notifications: notificationsSchema.prefault({}),
-  audit: auditSchema.prefault({})
+  audit: auditSchema.prefault({}),
+  github: githubSchema.prefault({})
 }).superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -38697,6 +38836,73 @@ function checkCrossFieldRules(config2, ctx) {
   checkEventRetention(config2.events, config2.webhooks, add);
   checkNotificationEvents(config2.notifications, add);
   checkNotificationTargets(config2.notifications, config2.webhooks, add);
+  checkGithub(config2, add);
+}
+function namesOf(items, key) {
+  if (!Array.isArray(items)) return void 0;
+  return records(items).flatMap(([, item]) => typeof item[key] === "string" ? [item[key]] : []);
+}
+function checkGithub(config2, add) {
+  const github = config2.github;
+  if (!isRecord(github)) return;
+  const repositories = records(github.repositories);
+  const firstRepository = /* @__PURE__ */ new Map();
+  for (const [index, entry] of repositories) {
+    if (typeof entry.repository !== "string") continue;
+    const key = entry.repository.toLowerCase();
+    const earlier = firstRepository.get(key);
+    if (earlier === void 0) firstRepository.set(key, index);
+    else
+      add(
+        ["github", "repositories", index, "repository"],
+        `duplicate repository "${entry.repository}" (already mapped at github.repositories[${earlier}]; GitHub ignores case)`
+      );
+  }
+  const pods = namesOf(config2.pods, "slug");
+  const stages = namesOf(config2.stages, "name");
+  for (const [index, entry] of repositories) {
+    const path = ["github", "repositories", index];
+    if (pods && pods.length > 0 && typeof entry.pod === "string" && podSlugSchema.safeParse(entry.pod).success) {
+      if (!pods.includes(entry.pod))
+        add(
+          [...path, "pod"],
+          `unknown pod "${entry.pod}": this file declares pods (${pods.join(", ")}), so it must declare every pod it maps`
+        );
+    }
+    if (typeof entry.requireStage !== "string") continue;
+    if (stages && !stages.includes(entry.requireStage))
+      add(
+        [...path, "requireStage"],
+        `unknown stage "${entry.requireStage}" (stages: ${stages.join(", ") || "none"})`
+      );
+    if (entry.project === void 0)
+      add(
+        [...path, "requireStage"],
+        "needs project: a stage is reached by a project, so name the project (its key) whose stage this repository waits for"
+      );
+  }
+  const pullRequests = github.pullRequests;
+  const types = isRecord(config2.wip) ? namesOf(config2.wip.types, "name") : void 0;
+  if (repositories.length > 0 && types && isRecord(pullRequests) && typeof pullRequests.itemType === "string") {
+    if (!types.includes(pullRequests.itemType))
+      add(
+        ["github", "pullRequests", "itemType"],
+        `unknown item type "${pullRequests.itemType}": declare it in wip.types (declared: ${types.join(", ") || "none"})`
+      );
+  }
+  if (isRecord(github.deployments) && Array.isArray(github.deployments.workflowRuns)) {
+    const first = /* @__PURE__ */ new Map();
+    github.deployments.workflowRuns.forEach((name, index) => {
+      if (typeof name !== "string") return;
+      const earlier = first.get(name);
+      if (earlier === void 0) first.set(name, index);
+      else
+        add(
+          ["github", "deployments", "workflowRuns", index],
+          `duplicate workflow name "${name}" (already used at github.deployments.workflowRuns[${earlier}])`
+        );
+    });
+  }
 }
 function checkNotificationTargets(notifications, webhooks, add) {
   if (!isRecord(notifications)) return;
@@ -39249,7 +39455,323 @@ import { resolve as resolve2 } from "node:path";
 import { isAbsolute, relative as relative2 } from "node:path";
 
 // ../../clos.config.example.yaml
-var clos_config_example_default = '# CLOS operating model.\n#\n# This file is the built-in default: CLOS runs exactly this model when started without --config and\n# without a ./clos.config.yaml. Copy it to clos.config.yaml and edit it to make the model your own.\n# Every key is optional; leave one out and its value below applies. Reference: docs/configuration.md\n#\n# Stages, gates, idea criteria and health weights live only in this file (the API cannot change\n# them), so the rules a project is held to are reviewed like code. Pods, members and WIP limits are\n# applied from here at every start, but only the values you changed here since the last start are\n# written: a limit changed through the API is kept until you edit that same value in this file.\n\n# The path every project takes, in order. A project only moves forward through a stage\'s gate, so\n# each gate is where "are we ready?" stops being a matter of opinion. The first stage is how\n# projects enter, which is why it has no gate; every later stage must have one.\nstages:\n  - name: inception\n    description: "An idea has been accepted as a project: it has a name and a pod, nothing more is asked yet."\n\n  - name: discovery\n    description: Understand the problem before committing people to a solution.\n    gate:\n      # Evidence is one JSON document checked against this JSON Schema (draft 2020-12). Extra fields\n      # are allowed so teams can attach more than the minimum without being rejected.\n      evidence:\n        type: object\n        required: [problemStatement, owner]\n        properties:\n          problemStatement:\n            type: string\n            minLength: 10\n            description: The problem, who has it and why it matters now.\n          owner:\n            type: string\n            format: email\n            description: The person accountable for the outcome.\n        additionalProperties: true\n      # Someone other than the team doing the work signs off; an admin can stand in for a pod lead.\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: build\n    description: Build the agreed design.\n    gate:\n      # A written design and agreed success metrics, so "done" is decided before the work starts.\n      evidence:\n        type: object\n        required: [designDocUrl, successMetrics]\n        properties:\n          designDocUrl:\n            type: string\n            format: uri\n            description: Link to the reviewed design document.\n          successMetrics:\n            type: array\n            items:\n              type: string\n            minItems: 1\n            description: How we will know the project worked.\n        additionalProperties: true\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: validate\n    description: Prove that what was built works, before customers depend on it.\n    gate:\n      # Green CI is a hard requirement (the value must be exactly true), not a box to tick later.\n      evidence:\n        type: object\n        required: [testPlanUrl, ciPassing]\n        properties:\n          testPlanUrl:\n            type: string\n            format: uri\n            description: Link to the test plan.\n          ciPassing:\n            const: true\n            description: Continuous integration is green on the main branch.\n        additionalProperties: true\n      approvals:\n        count: 1\n        roles: [pod-lead, admin]\n\n  - name: shipping\n    description: Release to customers.\n    gate:\n      # Releasing is the step that is hardest to take back, so it asks for a rollback plan and two\n      # approvals rather than one.\n      evidence:\n        type: object\n        required: [releaseNotesUrl, rollbackPlan, validationReportUrl]\n        properties:\n          releaseNotesUrl:\n            type: string\n            format: uri\n            description: Link to the release notes.\n          rollbackPlan:\n            type: string\n            minLength: 10\n            description: How to undo the release, and who decides to.\n          validationReportUrl:\n            type: string\n            format: uri\n            description: Link to the results of the validate stage.\n        additionalProperties: true\n      approvals:\n        count: 2\n        roles: [pod-lead, admin]\n\n# Work-in-progress limits. Limiting what a pod has open at once finishes work sooner than starting\n# more of it. Each item type has a company-wide default; a pod can override it (pods[].wipLimits).\nwip:\n  types:\n    - name: project\n      defaultLimit: 3\n    - name: pull-request\n      defaultLimit: 5\n    - name: idea\n      defaultLimit: 10\n\n# The idea ledger. Each evaluator scores an idea 0-5 on every criterion; the weighted mean decides\n# promotion. Several evaluations are required so that no single enthusiast promotes an idea alone.\nideas:\n  criteria:\n    - key: impact\n      label: Impact\n      weight: 3\n    - key: confidence\n      label: Confidence\n      weight: 2\n    # Scored as ease (5 = little effort), so that a higher score is always better.\n    - key: ease\n      label: Ease (the inverse of effort)\n      weight: 1\n    - key: strategic-fit\n      label: Strategic fit\n      weight: 2\n  minEvaluations: 2\n  promotionThreshold: 3.5\n\n# Pods (teams). Declaring them here makes the team structure reviewable and reproducible; they can\n# also be created through the API. None by default.\npods: []\n# An example pod (remove "pods: []" above and uncomment):\n# pods:\n#   - slug: payments\n#     name: Payments\n#     # Daily rhythms (unblock, commit, recap) run in the pod\'s own time zone.\n#     timezone: Europe/London\n#     members:\n#       - email: ada@example.com\n#         name: Ada Lovelace\n#         role: pod-lead\n#         podRole: lead\n#       - email: alan@example.com\n#         name: Alan Turing\n#     # Overrides of wip.types[].defaultLimit for this pod; the keys must be declared in wip.types.\n#     wipLimits:\n#       pull-request: 8\n\n# Pod health, 0-100. Weights are relative: only their proportions matter, and a metric a pod has no\n# data for is left out rather than counted as zero.\nhealth:\n  weights:\n    velocity: 0.25\n    wipUtilisation: 0.2\n    blockedItems: 0.2\n    cycleTime: 0.15\n    deploymentSuccess: 0.2\n  # Cycle time at or under this many days scores full marks; it falls to zero at twice the target.\n  cycleTimeTargetDays: 5\n  # Blocked items at which the blocked-items component reaches zero.\n  blockedItemsTolerance: 5\n\n# Operating rhythms (docs/rhythms.md). Times are HH:MM in each pod\'s own time zone.\nrhythms:\n  daily:\n    enabled: true\n    # The pod\'s local weekdays on which the three phases run.\n    days: [mon, tue, wed, thu, fri]\n    # Unblock digest: blocked projects, gates waiting for approval, stale WIP locks, members without\n    # a commitment for the day.\n    unblock: "09:00"\n    # Commit digest: the day\'s commitments per member (POST /api/v1/pods/<slug>/commitments).\n    commit: "09:30"\n    # Recap digest: transitions, WIP locks released, projects closed, commitments done vs made.\n    recap: "17:00"\n    # A WIP lock held longer than this many hours is listed by the unblock digest.\n    staleLockHours: 48\n  weeklyDemo:\n    enabled: true\n    # Submissions open...\n    opens: { day: mon, time: "09:00" }\n    # ...close here (the agenda is built and feedback opens)...\n    cutoff: { day: fri, time: "14:00" }\n    # ...and feedback closes here (scores are aggregated).\n    closes: { day: fri, time: "18:00" }\n\n# Monthly rotation (docs/rotation.md): pods in an exchange pass members around a ring, longest tenure\n# first. Off by default; POST /api/v1/rotation/preview shows what a rotation would do.\nrotation:\n  enabled: false\n  # Day of the month (1-28) and local time in `timezone`.\n  dayOfMonth: 1\n  time: "10:00"\n  timezone: UTC\n  # Each list is a ring of pod slugs: each pod sends to the next, the last to the first.\n  exchanges: []\n  # e.g.\n  # exchanges:\n  #   - [payments, checkout]\n  #   - [search, growth, platform]\n  # No pod ends a rotation smaller than this (arrivals counted).\n  minPodSize: 3\n  # People who never rotate (pod leads never do either).\n  exempt: []\n  # Most members each pod sends per rotation.\n  movesPerPod: 1\n\n# Alerts (docs/alerts.md): each opens once, notifies, and resolves when its condition clears.\nalerts:\n  # An acquire refused at the WIP limit, or usage above a lowered limit.\n  wipExceeded: true\n  # A project that cannot advance (next gate unmet, or blocked) for longer than this.\n  gateStuckHours: 24\n  # A pod whose latest health score (0-100) is below this.\n  podHealthBelow: 70\n  # A pod whose deployments failed more often than this (0-1) over the window, once at least\n  # deploymentMinCount finished in it. The window also feeds deployment success into pod health.\n  deploymentFailureRate: 0.1\n  deploymentWindowDays: 7\n  deploymentMinCount: 3\n\n# Outbound webhooks (docs/webhooks.md) are registered through the API; this is how they are delivered.\nwebhooks:\n  # A failing delivery is retried with exponential backoff until its event is this old.\n  retryHours: 24\n  # Wait before the first retry; each later wait doubles.\n  retryDelaySeconds: 30\n  # A receiver that has not answered by then has failed that attempt.\n  timeoutSeconds: 10\n  # Webhook and notification URLs that are, or resolve to, loopback, private, link-local, unique-local,\n  # multicast or other internal addresses are refused (docs/webhooks.md#internal-addresses). `true`\n  # opens all of them except cloud metadata endpoints; a list of CIDR ranges opens only those.\n  allowPrivateNetworks: false\n  # e.g. allowPrivateNetworks: [10.20.0.0/16, fd00:20::/32]\n# Notifications for people (docs/notifications.md): digests, ready gates, alerts, demos, failures.\nnotifications:\n  # One structured line per notification in the server log.\n  log: true\n  # JSON POSTs, signed when the named environment variable holds a secret. None by default.\n  webhooks: []\n  # e.g.\n  # webhooks:\n  #   - url: https://chat.example.com/hooks/clos\n  #     secretEnv: CLOS_CHAT_WEBHOOK_SECRET\n  #     events: [alert.opened, alert.resolved, deployment.finished]\n# The job runner (docs/workflows.md). Every process that runs jobs uses these values.\nworkflows:\n  # How often each worker looks for scheduled runs that are due.\n  tickSeconds: 30\n  # A scheduled time passed by up to this much (a restart) still fires; older ones are skipped.\n  catchUpMinutes: 60\n  # A job still running after this is presumed dead (its worker was killed) and is retried.\n  jobTimeoutSeconds: 900\n  # How often workers look for such jobs.\n  maintenanceIntervalSeconds: 60\n  # Retries of a failed workflow run, the first after retryDelaySeconds, each later one twice as late.\n  retryLimit: 5\n  retryDelaySeconds: 10\n  # How often an idle worker asks for new jobs (work created in its own process wakes it at once).\n  pollingIntervalSeconds: 2\n\n# Domain events (docs/events.md): kept this long for streams resuming with Last-Event-ID and for\n# webhook retries, then deleted.\nevents:\n  retentionDays: 7\n\n# Signed checkpoints of the audit log (docs/audit.md#signed-checkpoints): CLOS signs the chain head\n# with a key kept outside the database and copies each checkpoint outside the database, so a log\n# rewound or rewritten by whoever owns the database is caught by `clos audit verify --checkpoints`.\naudit:\n  checkpoints:\n    # Off: no signing key is read or created, and the checkpoint endpoints answer 503.\n    enabled: true\n    # How often the job runner signs the head, if it moved since the last checkpoint.\n    intervalMinutes: 60\n    # Where checkpoint files go; null: audit-checkpoints in the data directory (--data-dir).\n    directory: null\n    # Also POST each checkpoint as JSON to this URL (your own receiver). None by default.\n    webhookUrl: null\n';
+var clos_config_example_default = `# CLOS operating model.
+#
+# This file is the built-in default: CLOS runs exactly this model when started without --config and
+# without a ./clos.config.yaml. Copy it to clos.config.yaml and edit it to make the model your own.
+# Every key is optional; leave one out and its value below applies. Reference: docs/configuration.md
+#
+# Stages, gates, idea criteria and health weights live only in this file (the API cannot change
+# them), so the rules a project is held to are reviewed like code. Pods, members and WIP limits are
+# applied from here at every start, but only the values you changed here since the last start are
+# written: a limit changed through the API is kept until you edit that same value in this file.
+
+# The path every project takes, in order. A project only moves forward through a stage's gate, so
+# each gate is where "are we ready?" stops being a matter of opinion. The first stage is how
+# projects enter, which is why it has no gate; every later stage must have one.
+stages:
+  - name: inception
+    description: "An idea has been accepted as a project: it has a name and a pod, nothing more is asked yet."
+
+  - name: discovery
+    description: Understand the problem before committing people to a solution.
+    gate:
+      # Evidence is one JSON document checked against this JSON Schema (draft 2020-12). Extra fields
+      # are allowed so teams can attach more than the minimum without being rejected.
+      evidence:
+        type: object
+        required: [problemStatement, owner]
+        properties:
+          problemStatement:
+            type: string
+            minLength: 10
+            description: The problem, who has it and why it matters now.
+          owner:
+            type: string
+            format: email
+            description: The person accountable for the outcome.
+        additionalProperties: true
+      # Someone other than the team doing the work signs off; an admin can stand in for a pod lead.
+      approvals:
+        count: 1
+        roles: [pod-lead, admin]
+
+  - name: build
+    description: Build the agreed design.
+    gate:
+      # A written design and agreed success metrics, so "done" is decided before the work starts.
+      evidence:
+        type: object
+        required: [designDocUrl, successMetrics]
+        properties:
+          designDocUrl:
+            type: string
+            format: uri
+            description: Link to the reviewed design document.
+          successMetrics:
+            type: array
+            items:
+              type: string
+            minItems: 1
+            description: How we will know the project worked.
+        additionalProperties: true
+      approvals:
+        count: 1
+        roles: [pod-lead, admin]
+
+  - name: validate
+    description: Prove that what was built works, before customers depend on it.
+    gate:
+      # Green CI is a hard requirement (the value must be exactly true), not a box to tick later.
+      evidence:
+        type: object
+        required: [testPlanUrl, ciPassing]
+        properties:
+          testPlanUrl:
+            type: string
+            format: uri
+            description: Link to the test plan.
+          ciPassing:
+            const: true
+            description: Continuous integration is green on the main branch.
+        additionalProperties: true
+      approvals:
+        count: 1
+        roles: [pod-lead, admin]
+
+  - name: shipping
+    description: Release to customers.
+    gate:
+      # Releasing is the step that is hardest to take back, so it asks for a rollback plan and two
+      # approvals rather than one.
+      evidence:
+        type: object
+        required: [releaseNotesUrl, rollbackPlan, validationReportUrl]
+        properties:
+          releaseNotesUrl:
+            type: string
+            format: uri
+            description: Link to the release notes.
+          rollbackPlan:
+            type: string
+            minLength: 10
+            description: How to undo the release, and who decides to.
+          validationReportUrl:
+            type: string
+            format: uri
+            description: Link to the results of the validate stage.
+        additionalProperties: true
+      approvals:
+        count: 2
+        roles: [pod-lead, admin]
+
+# Work-in-progress limits. Limiting what a pod has open at once finishes work sooner than starting
+# more of it. Each item type has a company-wide default; a pod can override it (pods[].wipLimits).
+wip:
+  types:
+    - name: project
+      defaultLimit: 3
+    - name: pull-request
+      defaultLimit: 5
+    - name: idea
+      defaultLimit: 10
+
+# The idea ledger. Each evaluator scores an idea 0-5 on every criterion; the weighted mean decides
+# promotion. Several evaluations are required so that no single enthusiast promotes an idea alone.
+ideas:
+  criteria:
+    - key: impact
+      label: Impact
+      weight: 3
+    - key: confidence
+      label: Confidence
+      weight: 2
+    # Scored as ease (5 = little effort), so that a higher score is always better.
+    - key: ease
+      label: Ease (the inverse of effort)
+      weight: 1
+    - key: strategic-fit
+      label: Strategic fit
+      weight: 2
+  minEvaluations: 2
+  promotionThreshold: 3.5
+
+# Pods (teams). Declaring them here makes the team structure reviewable and reproducible; they can
+# also be created through the API. None by default.
+pods: []
+# An example pod (remove "pods: []" above and uncomment):
+# pods:
+#   - slug: payments
+#     name: Payments
+#     # Daily rhythms (unblock, commit, recap) run in the pod's own time zone.
+#     timezone: Europe/London
+#     members:
+#       - email: ada@example.com
+#         name: Ada Lovelace
+#         role: pod-lead
+#         podRole: lead
+#       - email: alan@example.com
+#         name: Alan Turing
+#     # Overrides of wip.types[].defaultLimit for this pod; the keys must be declared in wip.types.
+#     wipLimits:
+#       pull-request: 8
+
+# Pod health, 0-100. Weights are relative: only their proportions matter, and a metric a pod has no
+# data for is left out rather than counted as zero.
+health:
+  weights:
+    velocity: 0.25
+    wipUtilisation: 0.2
+    blockedItems: 0.2
+    cycleTime: 0.15
+    deploymentSuccess: 0.2
+  # Cycle time at or under this many days scores full marks; it falls to zero at twice the target.
+  cycleTimeTargetDays: 5
+  # Blocked items at which the blocked-items component reaches zero.
+  blockedItemsTolerance: 5
+
+# Operating rhythms (docs/rhythms.md). Times are HH:MM in each pod's own time zone.
+rhythms:
+  daily:
+    enabled: true
+    # The pod's local weekdays on which the three phases run.
+    days: [mon, tue, wed, thu, fri]
+    # Unblock digest: blocked projects, gates waiting for approval, stale WIP locks, members without
+    # a commitment for the day.
+    unblock: "09:00"
+    # Commit digest: the day's commitments per member (POST /api/v1/pods/<slug>/commitments).
+    commit: "09:30"
+    # Recap digest: transitions, WIP locks released, projects closed, commitments done vs made.
+    recap: "17:00"
+    # A WIP lock held longer than this many hours is listed by the unblock digest.
+    staleLockHours: 48
+  weeklyDemo:
+    enabled: true
+    # Submissions open...
+    opens: { day: mon, time: "09:00" }
+    # ...close here (the agenda is built and feedback opens)...
+    cutoff: { day: fri, time: "14:00" }
+    # ...and feedback closes here (scores are aggregated).
+    closes: { day: fri, time: "18:00" }
+
+# Monthly rotation (docs/rotation.md): pods in an exchange pass members around a ring, longest tenure
+# first. Off by default; POST /api/v1/rotation/preview shows what a rotation would do.
+rotation:
+  enabled: false
+  # Day of the month (1-28) and local time in \`timezone\`.
+  dayOfMonth: 1
+  time: "10:00"
+  timezone: UTC
+  # Each list is a ring of pod slugs: each pod sends to the next, the last to the first.
+  exchanges: []
+  # e.g.
+  # exchanges:
+  #   - [payments, checkout]
+  #   - [search, growth, platform]
+  # No pod ends a rotation smaller than this (arrivals counted).
+  minPodSize: 3
+  # People who never rotate (pod leads never do either).
+  exempt: []
+  # Most members each pod sends per rotation.
+  movesPerPod: 1
+
+# Alerts (docs/alerts.md): each opens once, notifies, and resolves when its condition clears.
+alerts:
+  # An acquire refused at the WIP limit, or usage above a lowered limit.
+  wipExceeded: true
+  # A project that cannot advance (next gate unmet, or blocked) for longer than this.
+  gateStuckHours: 24
+  # A pod whose latest health score (0-100) is below this.
+  podHealthBelow: 70
+  # A pod whose deployments failed more often than this (0-1) over the window, once at least
+  # deploymentMinCount finished in it. The window also feeds deployment success into pod health.
+  deploymentFailureRate: 0.1
+  deploymentWindowDays: 7
+  deploymentMinCount: 3
+
+# Outbound webhooks (docs/webhooks.md) are registered through the API; this is how they are delivered.
+webhooks:
+  # A failing delivery is retried with exponential backoff until its event is this old.
+  retryHours: 24
+  # Wait before the first retry; each later wait doubles.
+  retryDelaySeconds: 30
+  # A receiver that has not answered by then has failed that attempt.
+  timeoutSeconds: 10
+  # Webhook and notification URLs that are, or resolve to, loopback, private, link-local, unique-local,
+  # multicast or other internal addresses are refused (docs/webhooks.md#internal-addresses). \`true\`
+  # opens all of them except cloud metadata endpoints; a list of CIDR ranges opens only those.
+  allowPrivateNetworks: false
+  # e.g. allowPrivateNetworks: [10.20.0.0/16, fd00:20::/32]
+# Notifications for people (docs/notifications.md): digests, ready gates, alerts, demos, failures.
+notifications:
+  # One structured line per notification in the server log.
+  log: true
+  # JSON POSTs, signed when the named environment variable holds a secret. None by default.
+  webhooks: []
+  # e.g.
+  # webhooks:
+  #   - url: https://chat.example.com/hooks/clos
+  #     secretEnv: CLOS_CHAT_WEBHOOK_SECRET
+  #     events: [alert.opened, alert.resolved, deployment.finished]
+# The job runner (docs/workflows.md). Every process that runs jobs uses these values.
+workflows:
+  # How often each worker looks for scheduled runs that are due.
+  tickSeconds: 30
+  # A scheduled time passed by up to this much (a restart) still fires; older ones are skipped.
+  catchUpMinutes: 60
+  # A job still running after this is presumed dead (its worker was killed) and is retried.
+  jobTimeoutSeconds: 900
+  # How often workers look for such jobs.
+  maintenanceIntervalSeconds: 60
+  # Retries of a failed workflow run, the first after retryDelaySeconds, each later one twice as late.
+  retryLimit: 5
+  retryDelaySeconds: 10
+  # How often an idle worker asks for new jobs (work created in its own process wakes it at once).
+  pollingIntervalSeconds: 2
+
+# Domain events (docs/events.md): kept this long for streams resuming with Last-Event-ID and for
+# webhook retries, then deleted.
+events:
+  retentionDays: 7
+
+# Signed checkpoints of the audit log (docs/audit.md#signed-checkpoints): CLOS signs the chain head
+# with a key kept outside the database and copies each checkpoint outside the database, so a log
+# rewound or rewritten by whoever owns the database is caught by \`clos audit verify --checkpoints\`.
+audit:
+  checkpoints:
+    # Off: no signing key is read or created, and the checkpoint endpoints answer 503.
+    enabled: true
+    # How often the job runner signs the head, if it moved since the last checkpoint.
+    intervalMinutes: 60
+    # Where checkpoint files go; null: audit-checkpoints in the data directory (--data-dir).
+    directory: null
+    # Also POST each checkpoint as JSON to this URL (your own receiver). None by default.
+    webhookUrl: null
+
+# The GitHub App (docs/github-app.md; its secrets are environment variables, never this file): each
+# mapped repository's pull requests take slots of its pod's WIP limit or wait in line (check run
+# clos/wip), and may wait for a project's stage (check run clos/gate). None mapped by default.
+github:
+  repositories: []
+  # An example mapping (replace "repositories: []" above):
+  # repositories:
+  #   - repository: acme/payments-api   # owner/name on GitHub
+  #     pod: payments                   # whose pull-request WIP limit the pull requests use
+  #     project: payments               # optional: the project (its key) whose gate they answer to
+  #     requireStage: build             # optional, with project: code merges once it reached this stage
+  pullRequests:
+    # A draft takes no slot until it is marked ready for review.
+    countDrafts: false
+    # The WIP item type pull requests count as (declared in wip.types).
+    itemType: pull-request
+  # How often open pull requests are re-read and locks, queue and checks repaired; 0: only at start.
+  reconcileMinutes: 5
+  deployments:
+    # Workflows whose completed runs are recorded as deployments (deployment_status events always are).
+    workflowRuns: []
+  # Where evidence files (<stage>.json or <stage>.yaml) live in a repository.
+  evidencePath: .clos/evidence
+`;
 
 // src/policy.ts
 var BUILT_IN_LABEL = "the built-in default policy (clos.config.example.yaml)";
@@ -39303,7 +39825,8 @@ async function validate2(context) {
       config: loaded.source,
       valid,
       problems,
-      projectId: projectId ?? null,
+      // The id, also when the input named the project by its key.
+      projectId: gate?.projectId ?? projectId ?? null,
       gate: gate ?? null
     },
     log: [

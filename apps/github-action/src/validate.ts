@@ -63,7 +63,8 @@ export async function validate(context: ActionContext): Promise<ActionResult> {
       config: loaded.source,
       valid,
       problems,
-      projectId: projectId ?? null,
+      // The id, also when the input named the project by its key.
+      projectId: gate?.projectId ?? projectId ?? null,
       gate: gate ?? null,
     },
     log: [

@@ -279,6 +279,28 @@ describe('the CLOS GitHub Action, run as the runner runs it', () => {
     });
   });
 
+  describe('project keys', () => {
+    it('takes a project key in project-id, for validate and dashboard-update alike', async () => {
+      const project = await client.createProject({
+        body: { name: 'Keyed', pod: 'ratio', key: 'keyed-action' },
+      });
+      const [validated, reported] = await Promise.all([
+        step({ command: 'validate', 'project-id': 'keyed-action', evidence: 'discovery.json', ...server() }),
+        step({ command: 'dashboard-update', 'project-id': 'keyed-action', status: 'passed', ...server() }),
+      ]);
+      expect(validated.code, explain(validated)).toBe(0);
+      expect(validated.details).toMatchObject({
+        stage: 'discovery',
+        valid: true,
+        projectId: project.id,
+        gate: { projectId: project.id, nextStage: 'discovery' },
+      });
+      expect(reported.code, explain(reported)).toBe(0);
+      expect(reported.details).toMatchObject({ projectId: project.id, status: 'passed' });
+      expect((await client.listCiStatuses({ params: { id: 'keyed-action' } })).items).toHaveLength(1);
+    });
+  });
+
   describe('wip-check', () => {
     it('passes while the pod has a free slot, listing the holders', async () => {
       await client.acquireWipLock({

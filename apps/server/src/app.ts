@@ -163,7 +163,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   policyRoutes(app, deps);
   sessionRoutes(app, deps);
   dashboardRoutes(app, deps);
-  await registerInboundRoutes(app, { routes: options.inbound ?? [], services: options.services });
+  await registerInboundRoutes(app, {
+    routes: options.inbound ?? [],
+    services: options.services,
+    acceptDelivery: options.runtime?.acceptDelivery,
+  });
   await registerGraphql(app, { services: options.services, limits: options.graphql });
   await registerDashboard(app, { dir: options.dashboardDir });
   await app.ready();

@@ -131,7 +131,8 @@ describe.each(testEngines())('bad input on %s', (engine) => {
       expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     }
-    const malformed = await h.call('GET', '/api/v1/projects/not-a-uuid');
+    // Neither a UUID nor a project key (`not-a-uuid` would be a key, and answer 404).
+    const malformed = await h.call('GET', '/api/v1/projects/Not_A_UUID');
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.details[0].path).toBe('params.id');
     const cursor = await h.call('GET', '/api/v1/projects?cursor=garbage');

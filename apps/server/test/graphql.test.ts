@@ -329,7 +329,8 @@ describe.each(testEngines())('GraphQL on %s', (engine) => {
       path: 'scores.impact',
       message: 'must be ≤ 5',
     });
-    const badId = (await gql(h, '{ project(id: "not-a-uuid") { id } }')).json();
+    // Neither a UUID nor a project key (`not-a-uuid` would be a key, and answer not_found).
+    const badId = (await gql(h, '{ project(id: "Not_A_UUID") { id } }')).json();
     expect(badId.errors[0].extensions.code).toBe('invalid_request');
     expect(badId.errors[0].extensions.details[0].path).toBe('id');
 
@@ -373,7 +374,7 @@ describe.each(testEngines())('GraphQL on %s', (engine) => {
     const MEMBER = 'podId userId email name role podRole joinedAt leftAt';
     const HEALTH = `id podId score components recordedBy recordedAt
       metrics { velocity wipUtilisation blockedItems cycleTimeDays deploymentSuccess }`;
-    const PROJECT = `id name podId currentStage stageEnteredAt blockedReason blockedAt ideaId wipLockId closedAt
+    const PROJECT = `id key name podId currentStage stageEnteredAt blockedReason blockedAt ideaId wipLockId closedAt
       outcome closeReason createdAt updatedAt`;
     const GATE = `projectId currentStage nextStage ready
       criteria { kind met message path required received roles approvers by comment }`;
@@ -392,7 +393,11 @@ describe.each(testEngines())('GraphQL on %s', (engine) => {
             projectsPerStage { stage count }
             health { ${HEALTH} }
           }
-          wip { itemType limit used available holders { lockId itemId acquiredBy acquiredAt } }
+          wip {
+            itemType limit used available
+            holders { lockId itemId acquiredBy acquiredAt label url }
+            queue { itemId label url position enqueuedAt enqueuedBy }
+          }
           health(first: 5) { ${HEALTH} }
           projects(first: 10) { nextCursor items { id } }
         }

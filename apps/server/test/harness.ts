@@ -56,6 +56,8 @@ export async function startHarness(
     stream?: { recheckMs?: number };
     /** Where the layers report (a test's recorder); nothing when absent. */
     instrumentation?: import('@clos/core').Instrumentation;
+    /** Inbound webhook routes of configured integrations, mounted as the server mounts them. */
+    inbound?: readonly import('@clos/integrations').MountedRoute[];
   } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(engine);
@@ -90,6 +92,7 @@ export async function startHarness(
     runtime: runtime ?? undefined,
     stream: options.stream,
     instrumentation: core.instrumentation,
+    inbound: options.inbound,
   });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();

@@ -115,10 +115,10 @@ describe.each(testEngines())('integrations on %s', (engine) => {
     ip = '203.0.113.7',
   ) => target.inject({ method: 'POST', url, payload, headers, remoteAddress: ip });
 
-  it('mounts the route at /webhooks/<name>: a good signature reaches the handler with the parsed body', async () => {
+  it('mounts the route at /api/v1/integrations/<name>: a good signature reaches the handler with the parsed body', async () => {
     // Spacing no serialiser would produce: the signature holds only over the bytes as sent.
     const raw = '{ "id" : "delivery-1",   "n": [1, 2] }';
-    const res = await post(app, '/webhooks/test-hooks', raw, {
+    const res = await post(app, '/api/v1/integrations/test-hooks', raw, {
       'content-type': 'application/json',
       'x-test-signature': sign(raw),
     });
@@ -132,7 +132,7 @@ describe.each(testEngines())('integrations on %s', (engine) => {
 
   it('answers 401 to a bad or missing signature, without parsing the body or running the handler', async () => {
     const raw = '{"id":"delivery-2"}';
-    const forged = await post(app, '/webhooks/test-hooks', raw, {
+    const forged = await post(app, '/api/v1/integrations/test-hooks', raw, {
       'content-type': 'application/json',
       'x-test-signature': sign(raw, 'another-secret-0123456789'),
     });
@@ -141,10 +141,12 @@ describe.each(testEngines())('integrations on %s', (engine) => {
       code: 'unauthorized',
       message: 'X-Test-Signature does not match the body',
     });
-    const unsigned = await post(app, '/webhooks/test-hooks', raw, { 'content-type': 'application/json' });
+    const unsigned = await post(app, '/api/v1/integrations/test-hooks', raw, {
+      'content-type': 'application/json',
+    });
     expect(unsigned.statusCode).toBe(401);
     // Not JSON, and unsigned: refused for the signature, never read as JSON (that would be a 400).
-    const garbage = await post(app, '/webhooks/test-hooks', '{not json', {
+    const garbage = await post(app, '/api/v1/integrations/test-hooks', '{not json', {
       'content-type': 'application/json',
     });
     expect(garbage.statusCode).toBe(401);
@@ -153,7 +155,7 @@ describe.each(testEngines())('integrations on %s', (engine) => {
 
   it('reads any content type as bytes, and a route may parse them itself', async () => {
     const raw = 'command=%2Funblock&text=web%23412';
-    const res = await post(app, '/webhooks/test-hooks/form', raw, {
+    const res = await post(app, '/api/v1/integrations/test-hooks/form', raw, {
       'content-type': 'application/x-www-form-urlencoded',
       'x-test-signature': sign(raw),
     });
@@ -163,18 +165,22 @@ describe.each(testEngines())('integrations on %s', (engine) => {
 
   it('answers 400 naming the body when a verified body is not JSON or holds a string that cannot be stored', async () => {
     const notJson = '{"id": "delivery-3",';
-    const res = await post(app, '/webhooks/test-hooks', notJson, { 'x-test-signature': sign(notJson) });
+    const res = await post(app, '/api/v1/integrations/test-hooks', notJson, {
+      'x-test-signature': sign(notJson),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({
       code: 'invalid_request',
       details: [{ path: 'body', message: 'is not valid JSON' }],
     });
     const nul = '{"id": "delivery-4", "text": "a\\u0000b"}';
-    const stored = await post(app, '/webhooks/test-hooks', nul, { 'x-test-signature': sign(nul) });
+    const stored = await post(app, '/api/v1/integrations/test-hooks', nul, { 'x-test-signature': sign(nul) });
     expect(stored.statusCode).toBe(400);
     expect(stored.json().error.details[0].path).toBe('body.text');
     const poisoned = '{"id": "delivery-5", "__proto__": {"admin": true}}';
-    const proto = await post(app, '/webhooks/test-hooks', poisoned, { 'x-test-signature': sign(poisoned) });
+    const proto = await post(app, '/api/v1/integrations/test-hooks', poisoned, {
+      'x-test-signature': sign(poisoned),
+    });
     expect(proto.statusCode).toBe(400);
     expect(handled).toEqual([]);
   });
@@ -192,10 +198,10 @@ describe.each(testEngines())('integrations on %s', (engine) => {
       const headers = { 'x-test-signature': sign(raw) };
       // Three from one address, past its per-address budget of one: the webhook budget applies instead.
       for (let i = 0; i < 3; i++)
-        expect((await post(limited, '/webhooks/test-hooks', raw, headers, '198.51.100.9')).statusCode).toBe(
-          202,
-        );
-      const fourth = await post(limited, '/webhooks/test-hooks', raw, headers, '198.51.100.9');
+        expect(
+          (await post(limited, '/api/v1/integrations/test-hooks', raw, headers, '198.51.100.9')).statusCode,
+        ).toBe(202);
+      const fourth = await post(limited, '/api/v1/integrations/test-hooks', raw, headers, '198.51.100.9');
       expect(fourth.statusCode).toBe(429);
       expect(fourth.json().error.details).toMatchObject({ scope: 'webhook', limit: 3 });
     } finally {
@@ -205,7 +211,7 @@ describe.each(testEngines())('integrations on %s', (engine) => {
     expect(Object.keys(openapi.paths).filter((p) => p.startsWith('/webhooks'))).toEqual([]);
     expect(app.routeCatalog).toContainEqual({
       method: 'POST',
-      url: '/webhooks/test-hooks',
+      url: '/api/v1/integrations/test-hooks',
       permission: 'public',
     });
   });
@@ -216,7 +222,7 @@ describe.each(testEngines())('integrations on %s', (engine) => {
     const bare = await buildApp({ services: h.services, database: h.database, inbound: off.routes });
     try {
       const raw = '{"id":"delivery-7"}';
-      const res = await post(bare, '/webhooks/test-hooks', raw, { 'x-test-signature': sign(raw) });
+      const res = await post(bare, '/api/v1/integrations/test-hooks', raw, { 'x-test-signature': sign(raw) });
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     } finally {

@@ -450,10 +450,12 @@ describe.each(testEngines())('daily rhythm and weekly demo on %s', (engine) => {
       const first = await h.call(
         'POST',
         '/api/v1/pods/atlas/demos/current/submissions',
-        { title: 'Invoice export', projectId: project.id, url: 'https://example.com/demo' },
+        // By key, as a person types it; the submission stores the project's id.
+        { title: 'Invoice export', projectId: project.key, url: 'https://example.com/demo' },
         ada.token,
       );
       expect(first.statusCode).toBe(201);
+      expect(first.json().projectId).toBe(project.id);
       h.clock.set('2026-03-11T15:00:00Z');
       const second = await h.call(
         'POST',

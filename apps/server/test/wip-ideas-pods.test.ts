@@ -150,6 +150,7 @@ describe.each(testEngines())('WIP, ideas and pods on %s', (engine) => {
       const { project, idea: promoted } = res.json();
       expect(project).toMatchObject({
         name: 'Usage-based pricing',
+        key: 'usage-based-pricing',
         currentStage: 'inception',
         ideaId: idea.id,
       });

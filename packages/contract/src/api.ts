@@ -19,10 +19,21 @@ import type {
   User,
   WipLimitExceeded,
   WipLock,
+  WipQueueItem,
 } from '@clos/core';
 import { CRITERION_KINDS, type GateCriterion, ROLES } from '@clos/core';
 import { z } from 'zod';
-import { email, idParam, listQuery, nonEmpty, page, slugParam, ts, uuid } from './routes/common.ts';
+import {
+  email,
+  idParam,
+  listQuery,
+  nonEmpty,
+  page,
+  projectKey,
+  slugParam,
+  ts,
+  uuid,
+} from './routes/common.ts';
 
 export { idParam, listQuery, page, slugParam };
 
@@ -186,7 +197,26 @@ export const itemTypeParams = z.strictObject({
 export const setLimitBody = z.strictObject({
   limit: z.number().int('must be a whole number').min(0, 'must be ≥ 0').max(10_000),
 });
-export const acquireBody = z.strictObject({ itemId: nonEmpty(255) });
+export const acquireBody = z.strictObject({
+  itemId: nonEmpty(255),
+  queue: z
+    .boolean()
+    .optional()
+    .meta({ description: 'when the pod is full, wait in its queue (202) instead of being refused (409)' }),
+  label: z
+    .string()
+    .trim()
+    .max(300, 'must be at most 300 characters')
+    .optional()
+    .meta({ description: 'what the item is, for people: e.g. a pull request title and author' }),
+  // Shown as a link on the WIP pages: http(s) only, never `javascript:`.
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000, 'must be at most 2000 characters')
+    .optional()
+    .meta({ description: "the item's page" }),
+});
+export const wipItemParams = itemTypeParams.extend({ itemId: nonEmpty(255) });
 
 export const wipLockSchema = z
   .object({
@@ -198,6 +228,8 @@ export const wipLockSchema = z
     acquiredAt: ts,
     releasedAt: ts.nullable(),
     releasedBy: uuid.nullable(),
+    label: z.string().nullable(),
+    url: z.string().nullable(),
   })
   .meta({ id: 'WipLock' });
 
@@ -206,7 +238,19 @@ const holderSchema = z.object({
   itemId: z.string(),
   acquiredBy: uuid.nullable(),
   acquiredAt: ts,
+  label: z.string().nullable(),
+  url: z.string().nullable(),
 });
+export const wipQueueItemSchema = z
+  .object({
+    itemId: z.string(),
+    label: z.string().nullable(),
+    url: z.string().nullable(),
+    position: z.number().int().meta({ description: 'place in line, 1 for the next to be admitted' }),
+    enqueuedAt: ts,
+    enqueuedBy: uuid.nullable(),
+  })
+  .meta({ id: 'WipQueueItem' });
 export const wipStatusSchema = z
   .object({
     pod: z.string(),
@@ -217,10 +261,40 @@ export const wipStatusSchema = z
         used: z.number().int(),
         available: z.number().int(),
         holders: z.array(holderSchema),
+        queue: z.array(wipQueueItemSchema),
       }),
     ),
   })
   .meta({ id: 'WipStatus' });
+export const wipQueueSchema = z
+  .object({
+    pod: z.string(),
+    types: z.array(z.object({ itemType: z.string(), queue: z.array(wipQueueItemSchema) })),
+  })
+  .meta({ id: 'WipQueue' });
+/** An acquire with `queue: true` that found the pod full (HTTP 202). */
+export const wipQueuedSchema = z
+  .object({
+    queued: z.literal(true),
+    pod: z.string(),
+    itemType: z.string(),
+    itemId: z.string(),
+    position: z.number().int().meta({ description: 'place in line, 1-based' }),
+    ahead: z.number().int().meta({ description: 'how many wait before it' }),
+    label: z.string().nullable(),
+    url: z.string().nullable(),
+    enqueuedAt: ts,
+  })
+  .meta({ id: 'WipQueued' });
+export const wipItemReleaseSchema = z.object({
+  pod: z.string(),
+  itemType: z.string(),
+  itemId: z.string(),
+  outcome: z.enum(['released', 'left_queue', 'not_held']).meta({
+    description: 'its slot was released, it left the queue, or it held neither',
+  }),
+  lock: wipLockSchema.nullable().meta({ description: 'the released lock' }),
+});
 export const wipCheckSchema = z.object({
   pod: z.string(),
   itemType: z.string(),
@@ -242,6 +316,7 @@ export const wipLimitSchema = z.object({
 export const projectSchema = z
   .object({
     id: uuid,
+    key: z.string().meta({ description: 'short unique handle accepted wherever the id is' }),
     name: z.string(),
     podId: uuid,
     currentStage: z.string(),
@@ -258,7 +333,13 @@ export const projectSchema = z
   })
   .meta({ id: 'Project' });
 
-export const createProjectBody = z.strictObject({ name: nonEmpty(255), pod: z.string().min(1).max(60) });
+export const createProjectBody = z.strictObject({
+  name: nonEmpty(255),
+  pod: z.string().min(1).max(60),
+  key: projectKey
+    .optional()
+    .meta({ description: 'derived from the name when absent (`-2`, `-3`… if taken)' }),
+});
 export const projectListQuery = listQuery.extend({
   pod: z.string().max(60).optional(),
   stage: z.string().max(60).optional(),
@@ -421,7 +502,13 @@ export const evaluateBody = z.strictObject({
   scores: z.record(z.string(), z.number().min(0, 'must be ≥ 0').max(5, 'must be ≤ 5')),
   comment: z.string().max(5000).nullable().optional(),
 });
-export const promoteBody = z.strictObject({ pod: z.string().min(1).max(60), name: nonEmpty(255).optional() });
+export const promoteBody = z.strictObject({
+  pod: z.string().min(1).max(60),
+  name: nonEmpty(255).optional(),
+  key: projectKey
+    .optional()
+    .meta({ description: "the new project's key; derived from its name when absent" }),
+});
 
 // ---------------------------------------------------------------- audit
 
@@ -513,6 +600,7 @@ export type _ContractChecks = [
   Check<Same<z.infer<typeof memberSchema>, Json<PodMember>>>,
   Check<Same<z.infer<typeof projectSchema>, Json<Project>>>,
   Check<Same<z.infer<typeof wipLockSchema>, Json<WipLock>>>,
+  Check<Same<z.infer<typeof wipQueueItemSchema>, Json<WipQueueItem>>>,
   Check<Same<z.infer<typeof ideaSchema>, Json<Idea>>>,
   Check<Same<z.infer<typeof evaluationSchema>, Json<IdeaEvaluation>>>,
   Check<Same<z.infer<typeof tokenSchema>, Json<ApiToken>>>,

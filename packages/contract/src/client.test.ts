@@ -26,6 +26,8 @@ const LOCK = {
   acquiredAt: '2026-03-02T09:00:00.000Z',
   releasedAt: null,
   releasedBy: null,
+  label: null,
+  url: null,
 };
 
 /** A fetch that records what it was sent and answers with `answer`. */

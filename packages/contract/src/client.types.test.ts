@@ -4,7 +4,7 @@
  */
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import type { podStatusSchema, projectDetailSchema, wipLockSchema } from './api.ts';
+import type { podStatusSchema, projectDetailSchema, wipLockSchema, wipQueuedSchema } from './api.ts';
 import {
   type ClosApiError,
   type ClosClient,
@@ -38,13 +38,20 @@ describe('typed client', () => {
     expectTypeOf<Status['health']>().toBeNullable();
   });
 
-  it('takes params and body for acquire, and answers a lock on 200 and 201 alike', () => {
+  it('takes params and body for acquire, and answers a lock on 200 and 201 alike, or a place in line', () => {
     expectTypeOf(client.acquireWipLock).parameter(0).toEqualTypeOf<{
       params: { slug: string; itemType: string };
       query?: never;
-      body: { itemId: string };
+      body: {
+        itemId: string;
+        queue?: boolean | undefined;
+        label?: string | undefined;
+        url?: string | undefined;
+      };
     }>();
-    expectTypeOf(client.acquireWipLock).returns.resolves.toEqualTypeOf<z.output<typeof wipLockSchema>>();
+    expectTypeOf(client.acquireWipLock).returns.resolves.toEqualTypeOf<
+      z.output<typeof wipLockSchema> | z.output<typeof wipQueuedSchema>
+    >();
     void (() =>
       client.acquireWipLock({
         params: { slug: 'ratio', itemType: 'pull-request' },
@@ -55,8 +62,9 @@ describe('typed client', () => {
 
   it('exposes the status through raw, as a union of the route’s 2xx statuses', () => {
     type Raw = Awaited<ReturnType<typeof client.raw.acquireWipLock>>;
-    expectTypeOf<Raw['status']>().toEqualTypeOf<200 | 201>();
-    expectTypeOf<Raw['data']>().toEqualTypeOf<z.output<typeof wipLockSchema>>();
+    expectTypeOf<Raw['status']>().toEqualTypeOf<200 | 201 | 202>();
+    expectTypeOf<Extract<Raw, { status: 201 }>['data']>().toEqualTypeOf<z.output<typeof wipLockSchema>>();
+    expectTypeOf<Extract<Raw, { status: 202 }>['data']>().toEqualTypeOf<z.output<typeof wipQueuedSchema>>();
     type Created = Awaited<ReturnType<typeof client.raw.registerPod>>;
     expectTypeOf<Created['status']>().toEqualTypeOf<201>();
   });
@@ -112,7 +120,14 @@ describe('typed client', () => {
             itemType: string;
             limit: number;
             used: number;
-            holders: { lockId: string; itemId: string; acquiredBy: string | null; acquiredAt: string }[];
+            holders: {
+              lockId: string;
+              itemId: string;
+              acquiredBy: string | null;
+              acquiredAt: string;
+              label: string | null;
+              url: string | null;
+            }[];
           }
         | undefined
       >();

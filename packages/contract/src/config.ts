@@ -183,12 +183,14 @@ const memberSchema = z.strictObject({
   podRole: z.enum(['lead', 'member']).default('member'),
 });
 
+const podSlugSchema = z
+  .string()
+  .min(2, 'must be at least 2 characters')
+  .max(40, 'must be at most 40 characters')
+  .regex(SLUG_PATTERN, 'must be lowercase kebab-case (letters, digits and single hyphens)');
+
 const podSchema = z.strictObject({
-  slug: z
-    .string()
-    .min(2, 'must be at least 2 characters')
-    .max(40, 'must be at most 40 characters')
-    .regex(SLUG_PATTERN, 'must be lowercase kebab-case (letters, digits and single hyphens)'),
+  slug: podSlugSchema,
   name: z.string().min(1, 'must not be empty'),
   timezone: z.string().superRefine((timeZone, ctx) => {
     if (!isTimeZone(timeZone)) ctx.addIssue({ code: 'custom', message: `unknown time zone "${timeZone}"` });
@@ -328,6 +330,92 @@ const auditSchema = z.strictObject({
     .prefault({}),
 });
 
+// GitHub's own rules: an account is letters, digits and single hyphens, not at either end, at most 39
+// characters (`_` only in Enterprise Managed Users' names); a repository name is letters, digits, `.`,
+// `-` and `_`, at most 100 characters.
+const GITHUB_REPOSITORY_PATTERN =
+  /^[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}\/[A-Za-z0-9._-]{1,100}$/;
+const GITHUB_REPOSITORY_MESSAGE =
+  'must be "owner/name" as GitHub writes it (e.g. acme/payments-api): the owner 1–39 letters, digits or single hyphens, the name 1–100 letters, digits, ".", "-" or "_"';
+
+const githubRepositoryName = z.string().superRefine((value, ctx) => {
+  const name = value.slice(value.indexOf('/') + 1);
+  if (!GITHUB_REPOSITORY_PATTERN.test(value))
+    ctx.addIssue({ code: 'custom', message: GITHUB_REPOSITORY_MESSAGE });
+  else if (name === '.' || name === '..')
+    ctx.addIssue({ code: 'custom', message: `"${name}" is not a repository name GitHub allows` });
+  // A pasted clone URL's suffix: GitHub's API knows the repository without it, and webhooks never carry it.
+  else if (name.toLowerCase().endsWith('.git'))
+    ctx.addIssue({
+      code: 'custom',
+      message: `must name the repository without ".git" (${value.slice(0, -4)})`,
+    });
+});
+
+const PROJECT_KEY_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const projectKeySchema = z
+  .string()
+  .min(2, 'must be at least 2 characters')
+  .max(40, 'must be at most 40 characters')
+  .regex(
+    PROJECT_KEY_PATTERN,
+    'must be a project key: lowercase letters, digits and single hyphens, starting with a letter',
+  );
+
+/**
+ * Evidence files are read from pull requests by their path in the repository, so this is compared
+ * with the paths GitHub lists: written relative to the repository root with `/`, no `..` (which
+ * would leave the repository) and no empty or `.` segments (which GitHub's paths never contain).
+ * A leading `./` and trailing `/` are dropped so that the stored value is the bare folder.
+ */
+const evidencePathSchema = z
+  .string()
+  .transform((value) => value.replace(/^(\.\/)+/, '').replace(/\/+$/, ''))
+  .superRefine((value, ctx) => {
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (value === '') return fail('must not be empty (the repository root is not allowed)');
+    if (value.startsWith('/') || /^[A-Za-z]:/.test(value))
+      return fail('must be relative to the repository root');
+    if (value.includes('\\')) return fail('must use "/" between folders');
+    const segments = value.split('/');
+    if (segments.includes('..')) return fail('must not contain ".." (it would leave the repository)');
+    if (segments.some((segment) => segment === '' || segment === '.'))
+      return fail('must not contain empty or "." segments');
+  });
+
+const githubSchema = z.strictObject({
+  repositories: z
+    .array(
+      z.strictObject({
+        repository: githubRepositoryName,
+        pod: podSlugSchema,
+        project: projectKeySchema.optional(),
+        requireStage: z.string().optional(),
+      }),
+    )
+    .default(() => []),
+  pullRequests: z
+    .strictObject({
+      countDrafts: z.boolean().default(false),
+      itemType: z.string().default('pull-request'),
+    })
+    .prefault({}),
+  reconcileMinutes: z
+    .number()
+    .int('must be an integer')
+    .min(0, 'must be 0–1440 (0: only at start)')
+    .max(1440, 'must be 0–1440 (0: only at start)')
+    .default(5),
+  deployments: z
+    .strictObject({
+      workflowRuns: z
+        .array(z.string().refine((name) => name.trim() !== '', 'must not be empty'))
+        .default(() => []),
+    })
+    .prefault({}),
+  evidencePath: evidencePathSchema.default('.clos/evidence'),
+});
+
 /** The Zod schema of `clos.config.yaml`. Parse with {@link parseConfig} to get every problem as a line. */
 export const closConfigSchema = z
   .strictObject({
@@ -364,6 +452,7 @@ export const closConfigSchema = z
       .prefault({}),
     notifications: notificationsSchema.prefault({}),
     audit: auditSchema.prefault({}),
+    github: githubSchema.prefault({}),
   })
   // Runs even when fields above failed (`when`), so one pass reports every problem; the value may
   // therefore still hold raw, unvalidated input in places, and the checks read it defensively.
@@ -411,6 +500,95 @@ function checkCrossFieldRules(config: Record<string, unknown>, ctx: z.Refinement
   checkEventRetention(config.events, config.webhooks, add);
   checkNotificationEvents(config.notifications, add);
   checkNotificationTargets(config.notifications, config.webhooks, add);
+  checkGithub(config, add);
+}
+
+/** Names of the entries of a list in the file (the strings only: malformed entries are reported elsewhere). */
+function namesOf(items: unknown, key: string): string[] | undefined {
+  if (!Array.isArray(items)) return undefined;
+  return records(items).flatMap(([, item]) => (typeof item[key] === 'string' ? [item[key]] : []));
+}
+
+/**
+ * The `github` section refers to pods, stages and WIP item types declared elsewhere in the file.
+ * Pods are checked only when the file declares some: a pod created through the API cannot be known
+ * here, and the server warns at start about one that does not exist. The item type is checked only
+ * once a repository is mapped, so a file that removed `pull-request` from `wip.types` and does not
+ * use GitHub is not refused for the section's default.
+ */
+function checkGithub(config: Record<string, unknown>, add: AddIssue): void {
+  const github = config.github;
+  if (!isRecord(github)) return;
+  const repositories = records(github.repositories);
+  // GitHub names ignore case: two spellings of one repository would give its pull requests two pods.
+  const firstRepository = new Map<string, number>();
+  for (const [index, entry] of repositories) {
+    if (typeof entry.repository !== 'string') continue;
+    const key = entry.repository.toLowerCase();
+    const earlier = firstRepository.get(key);
+    if (earlier === undefined) firstRepository.set(key, index);
+    else
+      add(
+        ['github', 'repositories', index, 'repository'],
+        `duplicate repository "${entry.repository}" (already mapped at github.repositories[${earlier}]; GitHub ignores case)`,
+      );
+  }
+  const pods = namesOf(config.pods, 'slug');
+  const stages = namesOf(config.stages, 'name');
+  for (const [index, entry] of repositories) {
+    const path = ['github', 'repositories', index];
+    // A malformed slug is already reported by its own rule.
+    if (
+      pods &&
+      pods.length > 0 &&
+      typeof entry.pod === 'string' &&
+      podSlugSchema.safeParse(entry.pod).success
+    ) {
+      if (!pods.includes(entry.pod))
+        add(
+          [...path, 'pod'],
+          `unknown pod "${entry.pod}": this file declares pods (${pods.join(', ')}), so it must declare every pod it maps`,
+        );
+    }
+    if (typeof entry.requireStage !== 'string') continue;
+    if (stages && !stages.includes(entry.requireStage))
+      add(
+        [...path, 'requireStage'],
+        `unknown stage "${entry.requireStage}" (stages: ${stages.join(', ') || 'none'})`,
+      );
+    if (entry.project === undefined)
+      add(
+        [...path, 'requireStage'],
+        'needs project: a stage is reached by a project, so name the project (its key) whose stage this repository waits for',
+      );
+  }
+  const pullRequests = github.pullRequests;
+  const types = isRecord(config.wip) ? namesOf(config.wip.types, 'name') : undefined;
+  if (
+    repositories.length > 0 &&
+    types &&
+    isRecord(pullRequests) &&
+    typeof pullRequests.itemType === 'string'
+  ) {
+    if (!types.includes(pullRequests.itemType))
+      add(
+        ['github', 'pullRequests', 'itemType'],
+        `unknown item type "${pullRequests.itemType}": declare it in wip.types (declared: ${types.join(', ') || 'none'})`,
+      );
+  }
+  if (isRecord(github.deployments) && Array.isArray(github.deployments.workflowRuns)) {
+    const first = new Map<string, number>();
+    github.deployments.workflowRuns.forEach((name, index) => {
+      if (typeof name !== 'string') return;
+      const earlier = first.get(name);
+      if (earlier === undefined) first.set(name, index);
+      else
+        add(
+          ['github', 'deployments', 'workflowRuns', index],
+          `duplicate workflow name "${name}" (already used at github.deployments.workflowRuns[${earlier}])`,
+        );
+    });
+  }
 }
 
 /**

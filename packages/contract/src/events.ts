@@ -51,6 +51,11 @@ function change<B extends z.ZodType | null, A extends z.ZodType | null>(before: 
 }
 
 const wipItem = z.object({ pod: str, itemType: str, itemId: str });
+/** What the holder is and its link, when the acquire gave them. */
+const holderInfo = {
+  label: str.optional().meta(d('what the item is, for people: e.g. a pull request title and author')),
+  url: str.optional().meta(d('its link')),
+};
 const limit = z.object({ itemType: str, limit: num });
 const podFields = z.object({ name: str, timezone: str });
 const member = z.object({ email: str, podRole });
@@ -78,6 +83,9 @@ const changeEvents = {
       null,
       z.object({
         name: str,
+        key: str
+          .optional()
+          .meta(d('the project key, usable wherever its id is; absent on projects created before keys')),
         pod: str,
         stage: str,
         ideaId: uuid.nullable().optional().meta(d('the idea it came from')),
@@ -131,10 +139,38 @@ const changeEvents = {
     subject: 'project',
     data: change(z.object({ blockedReason: str.nullable() }), z.object({ blockedReason: z.null() })),
   },
-  'wip.acquired': { scope: 'pod', subject: 'wip_lock', data: change(null, wipItem) },
+  'wip.acquired': {
+    scope: 'pod',
+    subject: 'wip_lock',
+    data: change(
+      null,
+      wipItem.extend({
+        fromQueue: z
+          .literal(true)
+          .optional()
+          .meta(d('admitted from the queue when a slot freed; absent for a direct acquire')),
+        ...holderInfo,
+      }),
+    ),
+  },
   'wip.released': {
     scope: 'pod',
     subject: 'wip_lock',
+    data: change(wipItem, null),
+  },
+  'wip.queued': {
+    scope: 'pod',
+    subject: 'wip_queue_entry',
+    see: 'wip.md#the-queue',
+    data: change(
+      null,
+      wipItem.extend({ position: num.meta(d('place in line when it joined, 1-based')), ...holderInfo }),
+    ),
+  },
+  'wip.dequeued': {
+    scope: 'pod',
+    subject: 'wip_queue_entry',
+    see: 'wip.md#the-queue',
     data: change(wipItem, null),
   },
   'wip.limit_set': { scope: 'pod', subject: 'pod', data: change(limit, limit) },

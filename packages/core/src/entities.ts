@@ -30,6 +30,8 @@ export interface PodMember {
 
 export interface Project {
   id: string;
+  /** Short unique handle accepted wherever the id is (`payments`); set at creation, never changed. */
+  key: string;
   name: string;
   podId: string;
   currentStage: string;
@@ -107,6 +109,25 @@ export interface WipLock {
   acquiredAt: Date;
   releasedAt: Date | null;
   releasedBy: string | null;
+  /** What the holder is, for people (a pull request's title and author); null when not given. */
+  label: string | null;
+  /** Where the holder is (a pull request's page), http(s); null when not given. */
+  url: string | null;
+}
+
+/** An item waiting for a slot of a full pod: the line is first come, first served, per (pod, type). */
+export interface WipQueueEntry {
+  id: string;
+  /** Arrival order (a database sequence): lower is earlier. Not the place in line; see `rank`. */
+  position: number;
+  podId: string;
+  itemType: string;
+  itemId: string;
+  label: string | null;
+  url: string | null;
+  /** Who queued the item; the lock it is admitted to is theirs. */
+  enqueuedBy: string | null;
+  enqueuedAt: Date;
 }
 
 export type IdeaStatus = 'pending' | 'promoted' | 'archived';

@@ -159,6 +159,41 @@ export interface AuditPolicy {
   };
 }
 
+/** One repository the GitHub App enforces (docs/configuration.md#github). */
+export interface GithubRepositoryPolicy {
+  /** `owner/name` as written in the file; GitHub treats it case-insensitively, so compare it that way. */
+  repository: string;
+  /** The pod whose pull-request WIP limit this repository's pull requests take slots of. */
+  pod: string;
+  /** The key of the project whose gate this repository's pull requests answer to (`clos/gate`). */
+  project?: string;
+  /** Code merges only once `project` has reached this stage; set only together with `project`. */
+  requireStage?: string;
+}
+
+/** The GitHub App's behaviour; its secrets come from the environment (docs/github-app.md). */
+export interface GithubPolicy {
+  /** Repository names are unique (ignoring case); none mapped: the App enforces nothing. */
+  repositories: GithubRepositoryPolicy[];
+  pullRequests: {
+    /** Whether a draft pull request takes a slot; when false it takes one once ready for review. */
+    countDrafts: boolean;
+    /** The WIP item type pull requests are counted as (declared in `wip.types`). */
+    itemType: string;
+  };
+  /** How often open pull requests are re-read to repair locks, queue and checks; 0: only at start. */
+  reconcileMinutes: number;
+  deployments: {
+    /** Names of workflows whose completed runs are recorded as deployments. */
+    workflowRuns: string[];
+  };
+  /**
+   * The folder, relative to the repository root and without a trailing `/`, holding evidence files
+   * `<stage>.json` or `<stage>.yaml`.
+   */
+  evidencePath: string;
+}
+
 export interface Policy {
   stages: StagePolicy[];
   wip: { types: WipTypePolicy[] };
@@ -182,4 +217,5 @@ export interface Policy {
   };
   notifications: NotificationsPolicy;
   audit: AuditPolicy;
+  github: GithubPolicy;
 }

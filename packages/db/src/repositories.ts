@@ -11,6 +11,7 @@ import { eventLogRepository } from './repos/event-log.ts';
 import { eventRepository } from './repos/events.ts';
 import { healthRepository } from './repos/health.ts';
 import { ideaRepository } from './repos/ideas.ts';
+import { inboundDeliveryRepository } from './repos/inbound-deliveries.ts';
 import { podRepository } from './repos/pods.ts';
 import { projectRepository } from './repos/projects.ts';
 import { rhythmRepository } from './repos/rhythms.ts';
@@ -52,6 +53,7 @@ export function createRepositories(
     demos: demoRepository(db),
     eventLog: eventLogRepository(db),
     deployments: deploymentRepository(db),
+    inboundDeliveries: inboundDeliveryRepository(db),
     alerts: alertRepository(db),
     webhooks: webhookRepository(db, secretBox),
     dashboard: dashboardRepository(db),

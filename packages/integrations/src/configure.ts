@@ -73,6 +73,6 @@ function add(configured: ConfiguredIntegrations, name: string, contribution: Int
       throw new Error(
         `integration "${name}": route path "${route.path}" must be '' or '/segment…' (lower case)`,
       );
-    configured.routes.push({ integration: name, url: `/webhooks/${name}${route.path}`, route });
+    configured.routes.push({ integration: name, url: `/api/v1/integrations/${name}${route.path}`, route });
   }
 }

@@ -31,12 +31,27 @@ export interface IntegrationContext {
 /** An inbound route's check of a request: the signature over the raw body, the timestamp, … */
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
+/** A delivery's work, queued for a job of the integration's own module. */
+export interface DeliveryJob {
+  queue: string;
+  data: Record<string, unknown>;
+}
+
 /** What an inbound handler may use: the use cases, and the request it answers. */
 export interface InboundDeps {
   services: Services;
   headers: IncomingHttpHeaders;
   requestId: string;
   logger: IntegrationLogger;
+  /**
+   * Applies a delivery once: records `delivery.id` and enqueues `job` in one transaction, so the
+   * answer can go out at once and the work happens in the job. A delivery seen before is `duplicate`
+   * and enqueues nothing. Throws (503) in a process without a job runner.
+   */
+  acceptDelivery(
+    delivery: { id: string; event: string },
+    job: DeliveryJob,
+  ): Promise<'accepted' | 'duplicate'>;
 }
 
 /** The answer an inbound handler gives: an object is sent as JSON, a string as text. */
@@ -47,13 +62,13 @@ export interface InboundAnswer {
 
 /**
  * A route a service calls (a GitHub, Slack or Linear webhook). It is mounted at
- * `/webhooks/<integration>` + `path`, public (the signature is the credential) and on the `webhook`
+ * `/api/v1/integrations/<integration>` + `path`, public (the signature is the credential) and on the `webhook`
  * rate-limit budget. The server reads the body as bytes, with no parser: `verify` sees exactly what
  * was signed, and a request it refuses is answered 401 before anything parses it.
  */
 export interface InboundRoute<Body = unknown> {
   method: 'POST' | 'PUT';
-  /** `''` for `/webhooks/<integration>` itself, else a suffix starting with `/`. */
+  /** `''` for `/api/v1/integrations/<integration>` itself, else a suffix starting with `/`. */
   path: string;
   /** Largest body accepted, in bytes; the server's limit (1 MiB) otherwise. */
   bodyLimit?: number;
@@ -89,7 +104,7 @@ export interface IntegrationContribution {
  * its routes answer 404). A new integration is a folder under `src/` and one line in `registry.ts`.
  */
 export interface Integration {
-  /** Unique, lower-case kebab-case: it names the log binding and the route prefix `/webhooks/<name>`. */
+  /** Unique, lower-case kebab-case: it names the log binding and the route prefix `/api/v1/integrations/<name>`. */
   name: string;
   /** The `clos.config.yaml` sections it reads (docs/configuration.md), for the registry's test and docs. */
   configSections: readonly (keyof Policy)[];

@@ -127,8 +127,8 @@ describe('configureIntegrations', () => {
     expect(configured.names).toEqual(['chat-ops']);
     expect(configured.notifiers.map((n) => n.name)).toEqual(['chat']);
     expect(configured.routes.map((r) => [r.integration, r.url])).toEqual([
-      ['chat-ops', '/webhooks/chat-ops'],
-      ['chat-ops', '/webhooks/chat-ops/commands'],
+      ['chat-ops', '/api/v1/integrations/chat-ops'],
+      ['chat-ops', '/api/v1/integrations/chat-ops/commands'],
     ]);
     const modules = configured.modules.map((make) => make({} as RuntimeEnv));
     expect(modules.map((m) => m.name)).toEqual(['chat-digest', 'integration:chat-ops']);

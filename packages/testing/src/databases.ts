@@ -56,6 +56,7 @@ export async function openTestDatabase(
 }
 
 const TABLES = [
+  'inbound_deliveries',
   'audit_checkpoints',
   'job_keys',
   'alerts',
@@ -76,6 +77,7 @@ const TABLES = [
   'pod_health_snapshots',
   'idea_evaluations',
   'ideas',
+  'wip_queue',
   'wip_locks',
   'wip_limits',
   'approvals',

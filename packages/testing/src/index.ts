@@ -1,3 +1,4 @@
 export * from './clock.ts';
 export * from './databases.ts';
+export * from './fake-github.ts';
 export * from './policy.ts';

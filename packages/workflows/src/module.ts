@@ -1,4 +1,13 @@
-import type { Deps, Notifier, OutboxBell, Pod, Policy, ScheduleSpec, WorkflowRun } from '@clos/core';
+import type {
+  Deps,
+  Notifier,
+  OutboxBell,
+  Pod,
+  Policy,
+  ScheduleSpec,
+  Services,
+  WorkflowRun,
+} from '@clos/core';
 import type { Database, Db, SecretBox } from '@clos/db';
 import type { HostLookup } from '@clos/outbound';
 import type { WorkflowDefinition } from './engine.ts';
@@ -23,6 +32,8 @@ export interface Logger {
 export interface RuntimeEnv {
   database: Database;
   deps: Deps;
+  /** The process's use cases (the composition root's, built once). */
+  services: Services;
   policy: Policy;
   queue: JobQueue;
   notifiers: readonly Notifier[];

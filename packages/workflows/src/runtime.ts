@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Deps, Notifier, Services } from '@clos/core';
-import type { Core } from '@clos/db';
+import { type Core, createRepositories, type Db } from '@clos/db';
 import type { HostLookup } from '@clos/outbound';
 import type PgBoss from 'pg-boss';
 import { RUN_QUEUE, runJob, startRun, type WorkflowDefinition } from './engine.ts';
@@ -38,6 +39,16 @@ export interface Runtime {
   relay: Relay;
   queue: JobQueue;
   modules: readonly RuntimeModule[];
+  /**
+   * Accepts a webhook delivery once: records `delivery.id` for `integration` and enqueues `job` in one
+   * transaction, so the work happens exactly when the delivery is new (a redelivery, even concurrent,
+   * is `duplicate` and enqueues nothing), and never without the record.
+   */
+  acceptDelivery(
+    integration: string,
+    delivery: { id: string; event: string },
+    job: { queue: string; data: Record<string, unknown> },
+  ): Promise<'accepted' | 'duplicate'>;
   /** One scheduler tick at `now` (default: the clock's now). Returns the ids of runs it started. */
   tick(now?: Date): Promise<string[]>;
   /**
@@ -58,6 +69,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const workflows = new Map<string, WorkflowDefinition<never>>();
   const env: RuntimeEnv = {
+    services: core.services,
     database,
     deps,
     policy,
@@ -135,6 +147,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     queue,
     modules,
     tick: (now) => runTick(now ?? deps.clock.now()),
+    acceptDelivery: (integration, delivery, job) =>
+      database.db.transaction(async (txDb) => {
+        const tx = txDb as unknown as Db;
+        const recorded = await createRepositories(tx, randomUUID).inboundDeliveries.record({
+          integration,
+          deliveryId: delivery.id,
+          event: delivery.event,
+          receivedAt: deps.clock.now(),
+        });
+        if (!recorded) return 'duplicate' as const;
+        await queue.enqueueIn(tx)(job.queue, job.data);
+        return 'accepted' as const;
+      }),
     async drainJobs() {
       let ran = 0;
       for (;;) {
@@ -143,6 +168,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         for (const job of jobs) {
           const batch = ((await queue.boss.fetch(job.queue, { batchSize: 20, includeMetadata: true })) ??
             []) as PgBoss.JobWithMetadata<never>[];
+          // pg-boss hands a batch back in no particular order: run it in the order it was sent, as
+          // a worker taking one job at a time would.
+          batch.sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime());
           for (const j of batch) {
             fetched += 1;
             try {

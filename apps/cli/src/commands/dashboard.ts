@@ -9,7 +9,7 @@ export function registerDashboardCommands(program: Command, runtime: Runtime): v
   dashboard
     .command('update')
     .description('report a CI run on a project (e.g. from a CI job)')
-    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--project <ref>', 'project id or key')
     .addOption(new Option('--status <status>', 'the run').choices(CI_STATES).makeOptionMandatory())
     .option('--url <url>', 'link to the run')
     .option('--context <name>', 'which check reported, e.g. the workflow name (default "ci")')
@@ -30,7 +30,7 @@ export function registerDashboardCommands(program: Command, runtime: Runtime): v
   dashboard
     .command('list')
     .description('CI reports on a project, newest first')
-    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--project <ref>', 'project id or key')
     .action(
       action<{ project: string }>(runtime, async (s, { project }) => {
         const list = await (await s.client()).listCiStatuses({ params: { id: project } });

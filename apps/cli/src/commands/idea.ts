@@ -131,15 +131,21 @@ export function registerIdeaCommands(program: Command, runtime: Runtime): void {
     .argument('<id>', 'idea id')
     .requiredOption('--pod <slug>', 'pod that will own the project')
     .option('--name <name>', 'project name (default: the idea title)')
+    .option('--key <key>', "the project's short unique handle, e.g. refunds (default: derived from the name)")
     .action(
-      action<{ pod: string; name?: string }>(runtime, async (s, { pod, name }, command) => {
-        const result = await (await s.client()).promoteIdea({
-          params: { id: command.args[0] as string },
-          body: { pod, ...(name === undefined ? {} : { name }) },
-        });
-        if (s.out.json) return s.out.printJson(result);
-        s.out.line(`promoted to project ${result.project.id} (${result.project.name}) in ${pod}`);
-      }),
+      action<{ pod: string; name?: string; key?: string }>(
+        runtime,
+        async (s, { pod, name, key }, command) => {
+          const result = await (await s.client()).promoteIdea({
+            params: { id: command.args[0] as string },
+            body: { pod, ...(name === undefined ? {} : { name }), ...(key === undefined ? {} : { key }) },
+          });
+          if (s.out.json) return s.out.printJson(result);
+          s.out.line(
+            `promoted to project ${result.project.key} (${result.project.name}, ${result.project.id}) in ${pod}`,
+          );
+        },
+      ),
     );
 
   idea

@@ -10,11 +10,19 @@ export function registerProjectCommands(program: Command, runtime: Runtime): voi
     .description("create a project at the first stage (takes one of the pod's project WIP slots)")
     .requiredOption('--name <name>', 'project name')
     .requiredOption('--pod <slug>', 'the pod that owns it')
+    .option(
+      '--key <key>',
+      'short unique handle used instead of the id, e.g. payments (default: derived from the name)',
+    )
     .action(
-      action<{ name: string; pod: string }>(runtime, async (s, { name, pod }) => {
-        const created = await (await s.client()).createProject({ body: { name, pod } });
+      action<{ name: string; pod: string; key?: string }>(runtime, async (s, { name, pod, key }) => {
+        const created = await (await s.client()).createProject({
+          body: { name, pod, ...(key === undefined ? {} : { key }) },
+        });
         if (s.out.json) return s.out.printJson(created);
-        s.out.line(`created project ${created.id} (${created.name}) in ${pod} at ${created.currentStage}`);
+        s.out.line(
+          `created project ${created.key} (${created.name}, ${created.id}) in ${pod} at ${created.currentStage}`,
+        );
       }),
     );
 
@@ -42,6 +50,7 @@ export function registerProjectCommands(program: Command, runtime: Runtime): voi
         const page = await (await s.client()).listProjects({ query });
         if (s.out.json) return s.out.printJson(page);
         s.out.table(page.items, [
+          { header: 'KEY', value: (p) => p.key },
           { header: 'ID', value: (p) => p.id },
           { header: 'STAGE', value: (p) => p.currentStage },
           { header: 'BLOCKED', value: (p) => (p.blockedReason ? 'yes' : '') },
@@ -55,13 +64,13 @@ export function registerProjectCommands(program: Command, runtime: Runtime): voi
   project
     .command('show')
     .description('a project with its transitions, evidence and approvals')
-    .argument('<id>', 'project id')
+    .argument('<project>', 'project id or key')
     .action(
       action(runtime, async (s, _options, command) => {
         const detail = await (await s.client()).getProject({ params: { id: command.args[0] as string } });
         if (s.out.json) return s.out.printJson(detail);
         s.out.fields([
-          ['project', `${detail.name} (${detail.id})`],
+          ['project', `${detail.name} (${detail.key}, ${detail.id})`],
           ['stage', `${detail.currentStage} since ${detail.stageEnteredAt}`],
           ['blocked', detail.blockedReason ?? 'no'],
           ['closed', detail.closedAt ? `${detail.outcome} at ${detail.closedAt}` : 'no'],
@@ -88,7 +97,7 @@ export function registerProjectCommands(program: Command, runtime: Runtime): voi
   project
     .command('close')
     .description('end the project: shipped (from the last stage) or cancelled (with a reason)')
-    .argument('<id>', 'project id')
+    .argument('<project>', 'project id or key')
     .addOption(
       new Option('--outcome <outcome>', 'how it ended')
         .choices(['shipped', 'cancelled'])

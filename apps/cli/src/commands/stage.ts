@@ -12,12 +12,12 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
   const stage = program
     .command('stage')
     .description("a project's stage and the gate to the next one")
-    .addHelpText('after', '\nExample: clos stage advance --project 3f0c…');
+    .addHelpText('after', '\nExample: clos stage advance --project payments   (a project id or key)');
 
   stage
     .command('status')
     .description('the project, its stage and every criterion of its next gate')
-    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--project <ref>', 'project id or key')
     .action(
       action<ProjectOption>(runtime, async (s, { project: id }) => {
         const client = await s.client();
@@ -27,7 +27,7 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
         ]);
         if (s.out.json) return s.out.printJson({ project, gate });
         s.out.fields([
-          ['project', `${project.name} (${project.id})`],
+          ['project', `${project.name} (${project.key}, ${project.id})`],
           ['stage', `${project.currentStage} since ${project.stageEnteredAt}`],
           ['blocked', project.blockedReason ?? 'no'],
           ...(project.closedAt
@@ -43,14 +43,14 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
   stage
     .command('evaluate')
     .description('check the next gate; exit 1 when it is not met')
-    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--project <ref>', 'project id or key')
     .action(
       action<ProjectOption>(runtime, async (s, { project: id }) => {
         const gate: GateView = await (await s.client()).getProjectGate({ params: { id } });
         if (s.out.json) s.out.printJson(gate);
         else {
           printGate(s.out, gate);
-          for (const line of nextSteps(gate)) s.out.note(line);
+          for (const line of nextSteps(gate, id)) s.out.note(line);
         }
         return gate.ready ? EXIT.ok : EXIT.failed;
       }),
@@ -61,7 +61,7 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
     .description(
       'move the project to its next stage; exit 1 with every unmet criterion if the gate is not met',
     )
-    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--project <ref>', 'project id or key')
     .action(
       action<ProjectOption>(runtime, async (s, { project: id }) => {
         const client = await s.client();
@@ -71,7 +71,7 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
           throw new CliError(
             `cannot advance: the gate to ${gate.nextStage} is not met`,
             EXIT.failed,
-            [...unmetLines(gate.criteria), ...nextSteps(gate)],
+            [...unmetLines(gate.criteria), ...nextSteps(gate, id)],
             errorBody(error),
           );
         });
@@ -84,7 +84,7 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
   stage
     .command('block')
     .description('block the project (a blocked project cannot advance)')
-    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--project <ref>', 'project id or key')
     .requiredOption('--reason <text>', 'why it is blocked')
     .action(
       action<ProjectOption & { reason: string }>(runtime, async (s, { project: id, reason }) => {
@@ -97,7 +97,7 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
   stage
     .command('unblock')
     .description('clear the block')
-    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--project <ref>', 'project id or key')
     .option('--reason <text>', 'what cleared it (recorded in the audit log)')
     .action(
       action<ProjectOption & { reason?: string }>(runtime, async (s, { project: id, reason }) => {
@@ -118,7 +118,7 @@ export function registerStageCommands(program: Command, runtime: Runtime): void 
           ? 'approve the next gate'
           : 'reject the next gate (blocks it until you approve)',
       )
-      .requiredOption('--project <id>', 'project id');
+      .requiredOption('--project <ref>', 'project id or key');
     if (decision === 'approve') command.option('--comment <text>', 'comment recorded with the approval');
     else command.requiredOption('--comment <text>', 'why (required for a rejection)');
     command.action(

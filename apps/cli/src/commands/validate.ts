@@ -31,7 +31,7 @@ export function registerValidateCommand(program: Command, runtime: Runtime): voi
       'the stage the evidence is for, or "current": the next stage of --project',
       'current',
     )
-    .option('--project <id>', 'project whose next stage "current" means; required with --submit')
+    .option('--project <ref>', 'project id or key whose next stage "current" means; required with --submit')
     .option('--config <file>', 'policy file (default ./clos.config.yaml, else the built-in default)')
     .option('--offline', 'never contact the server (needs an explicit --stage)')
     .option('--submit', "submit the evidence to the project and print the server's re-evaluated gate")
@@ -41,13 +41,13 @@ export function registerValidateCommand(program: Command, runtime: Runtime): voi
 Without --submit nothing is sent: the evidence is checked against the gate schema in the policy file.
 Examples:
   clos validate --offline --stage build --evidence ./evidence.json
-  clos validate --project 3f0c… --evidence ./evidence.json            # stage = the project's next
-  clos validate --project 3f0c… --evidence ./evidence.json --submit`,
+  clos validate --project payments --evidence ./evidence.json         # stage = the project's next
+  clos validate --project payments --evidence ./evidence.json --submit   # --project: id or key`,
     )
     .action(
       action<ValidateOptions>(runtime, async (s, options) => {
         if (options.submit && options.offline) throw usageError('--submit and --offline cannot be combined');
-        if (options.submit && !options.project) throw usageError('--submit needs --project <id>');
+        if (options.submit && !options.project) throw usageError('--submit needs --project <id or key>');
         const evidence = await readEvidence(resolve(s.runtime.cwd, options.evidence), options.evidence);
         return options.submit ? submit(s, options, evidence) : check(s, options, evidence);
       }),
@@ -94,7 +94,7 @@ async function check(s: Session, options: ValidateOptions, evidence: Record<stri
   if (stage === 'current') {
     if (options.offline || !options.project)
       throw usageError(
-        '--stage current needs --project <id> (and the server); name the stage instead, e.g. --stage build',
+        '--stage current needs --project <id or key> (and the server); name the stage instead, e.g. --stage build',
         [`stages with a gate: ${gatedStages(loaded.config.stages).join(', ')}`],
       );
     stage = await nextStageOf(s, options.project);
@@ -137,7 +137,7 @@ async function submit(s: Session, options: ValidateOptions, evidence: Record<str
   else {
     s.out.line(`submitted evidence for stage "${result.evidence.stage}"`);
     printGate(s.out, result.gate);
-    for (const line of nextSteps(result.gate)) s.out.note(line);
+    for (const line of nextSteps(result.gate, project)) s.out.note(line);
   }
   // Approvals still to come are the expected state after submitting; only invalid evidence fails.
   if (evidenceProblems.length === 0) return EXIT.ok;

@@ -1,6 +1,7 @@
 import { EXIT, holderLines, usageError } from '@clos/cli-kit';
 import type { Command } from 'commander';
 import { action, type Runtime, wholeNumber } from '../context.ts';
+import type { Output } from '../output.ts';
 
 interface PodType {
   pod: string;
@@ -29,14 +30,38 @@ export function registerWipCommands(program: Command, runtime: Runtime): void {
           { header: 'AVAILABLE', value: (t) => t.available },
         ]);
         const holders = types.flatMap((t) => t.holders.map((h) => ({ ...h, itemType: t.itemType })));
-        if (holders.length === 0) return;
+        if (holders.length > 0) {
+          s.out.line();
+          s.out.table(holders, [
+            { header: 'LOCK', value: (h) => h.lockId },
+            { header: 'TYPE', value: (h) => h.itemType },
+            { header: 'ITEM', value: (h) => h.itemId },
+            { header: 'SINCE', value: (h) => h.acquiredAt },
+            { header: 'LABEL', value: (h) => h.label ?? '' },
+          ]);
+        }
+        const waiting = queueRows(types);
+        if (waiting.length === 0) return;
         s.out.line();
-        s.out.table(holders, [
-          { header: 'LOCK', value: (h) => h.lockId },
-          { header: 'TYPE', value: (h) => h.itemType },
-          { header: 'ITEM', value: (h) => h.itemId },
-          { header: 'SINCE', value: (h) => h.acquiredAt },
-        ]);
+        queueTable(s.out, waiting);
+      }),
+    );
+
+  wip
+    .command('queue')
+    .description('who waits for a slot of a full pod, next first, per item type')
+    .requiredOption('--pod <slug>', 'pod')
+    .option('--type <itemType>', 'only this item type')
+    .action(
+      action<{ pod: string; type?: string }>(runtime, async (s, { pod, type }) => {
+        const queue = await (await s.client()).getWipQueue({ params: { slug: pod } });
+        if (s.out.json) return s.out.printJson(queue);
+        const types = queue.types.filter((t) => type === undefined || t.itemType === type);
+        if (type !== undefined && types.length === 0)
+          throw usageError(`pod "${pod}" has no item type "${type}"`);
+        const waiting = queueRows(types);
+        if (waiting.length === 0) s.out.line(`nobody waits for a ${type ?? 'WIP'} slot in ${pod}`);
+        else queueTable(s.out, waiting);
       }),
     );
 
@@ -70,25 +95,44 @@ export function registerWipCommands(program: Command, runtime: Runtime): void {
     .requiredOption('--pod <slug>', 'pod')
     .requiredOption('--type <itemType>', 'item type, e.g. pull-request')
     .requiredOption('--item <id>', 'the item taking the slot, e.g. a PR number or URL')
+    .option('--queue', 'when the pod is full, wait in its queue (exit 0) instead of failing')
+    .option('--label <text>', 'what the item is, for people (e.g. the PR title and author)')
+    .option('--url <url>', "the item's page (http or https)")
     .action(
-      action<PodType & { item: string }>(runtime, async (s, { pod, type, item }) => {
-        // `raw` for the status: 201 is a new lock, 200 the lock the item already held.
-        const { status, data: lock } = await (await s.client()).raw.acquireWipLock({
-          params: { slug: pod, itemType: type },
-          body: { itemId: item },
-        });
-        if (s.out.json) return s.out.printJson(lock);
-        s.out.line(
-          status === 201
-            ? `lock ${lock.id}: ${item} now holds a ${type} slot in ${pod}`
-            : `lock ${lock.id}: ${item} already held a ${type} slot in ${pod} (since ${lock.acquiredAt})`,
-        );
-      }),
+      action<PodType & { item: string; queue?: boolean; label?: string; url?: string }>(
+        runtime,
+        async (s, { pod, type, item, queue, label, url }) => {
+          // `raw` for the status: 201 is a new lock, 200 the lock the item already held, 202 a place in line.
+          const answer = await (await s.client()).raw.acquireWipLock({
+            params: { slug: pod, itemType: type },
+            body: {
+              itemId: item,
+              ...(queue ? { queue: true } : {}),
+              ...(label !== undefined ? { label } : {}),
+              ...(url !== undefined ? { url } : {}),
+            },
+          });
+          if (s.out.json) return s.out.printJson(answer.data);
+          if (answer.status === 202) {
+            const { position, ahead } = answer.data;
+            s.out.line(
+              `${item} waits for a ${type} slot in ${pod}: place ${position} in line (${ahead} ahead); it takes the slot when its turn comes`,
+            );
+            return;
+          }
+          const lock = answer.data;
+          s.out.line(
+            answer.status === 201
+              ? `lock ${lock.id}: ${item} now holds a ${type} slot in ${pod}`
+              : `lock ${lock.id}: ${item} already held a ${type} slot in ${pod} (since ${lock.acquiredAt})`,
+          );
+        },
+      ),
     );
 
   wip
     .command('release')
-    .description('free a slot: by lock id, or by --pod, --type and --item')
+    .description('free a slot: by lock id, or by --pod, --type and --item (which also leaves the queue)')
     .option('--lock <id>', 'lock id')
     .option('--pod <slug>', 'pod (with --type and --item)')
     .option('--type <itemType>', 'item type (with --pod and --item)')
@@ -96,20 +140,28 @@ export function registerWipCommands(program: Command, runtime: Runtime): void {
     .action(
       action<{ lock?: string; pod?: string; type?: string; item?: string }>(runtime, async (s, options) => {
         const client = await s.client();
-        let lockId = options.lock;
+        const lockId = options.lock;
         if (lockId === undefined) {
           const { pod, type, item } = options;
           if (!pod || !type || !item) throw usageError('give --lock <id>, or --pod, --type and --item');
-          const status = await client.getWipStatus({ params: { slug: pod } });
-          const holders = status.types.find((t) => t.itemType === type)?.holders ?? [];
-          lockId = holders.find((h) => h.itemId === item)?.lockId;
-          if (lockId === undefined)
-            throw usageError(`${item} holds no ${type} slot in pod "${pod}"`, [
+          const done = await client.releaseWipItem({ params: { slug: pod, itemType: type, itemId: item } });
+          if (done.outcome === 'not_held') {
+            const status = await client.getWipStatus({ params: { slug: pod } });
+            const holders = status.types.find((t) => t.itemType === type)?.holders ?? [];
+            throw usageError(`${item} holds no ${type} slot in pod "${pod}" and is not in its queue`, [
               `holders: ${holders.map((h) => h.itemId).join(', ') || 'none'}`,
             ]);
-        } else if (options.item || options.pod || options.type) {
-          throw usageError('give either --lock or --pod/--type/--item, not both');
+          }
+          if (s.out.json) return s.out.printJson(done);
+          s.out.line(
+            done.outcome === 'left_queue'
+              ? `${item} left the ${type} queue of ${pod}`
+              : `released lock ${done.lock!.id} (${type} ${item})`,
+          );
+          return;
         }
+        if (options.item || options.pod || options.type)
+          throw usageError('give either --lock or --pod/--type/--item, not both');
         const lock = await client.releaseWipLock({ params: { id: lockId } });
         if (s.out.json) return s.out.printJson(lock);
         s.out.line(`released lock ${lock.id} (${lock.itemType} ${lock.itemId})`);
@@ -132,4 +184,28 @@ export function registerWipCommands(program: Command, runtime: Runtime): void {
         s.out.line(`${pod} ${type}: limit ${result.limit} (${result.used} in use)`);
       }),
     );
+}
+
+interface QueueRow {
+  itemType: string;
+  itemId: string;
+  label: string | null;
+  position: number;
+  enqueuedAt: string;
+}
+
+function queueRows(
+  types: readonly { itemType: string; queue: readonly Omit<QueueRow, 'itemType'>[] }[],
+): QueueRow[] {
+  return types.flatMap((t) => t.queue.map((q) => ({ ...q, itemType: t.itemType })));
+}
+
+function queueTable(out: Output, rows: QueueRow[]): void {
+  out.table(rows, [
+    { header: 'TYPE', value: (q) => q.itemType },
+    { header: 'POSITION', value: (q) => q.position },
+    { header: 'ITEM', value: (q) => q.itemId },
+    { header: 'LABEL', value: (q) => q.label ?? '' },
+    { header: 'WAITING SINCE', value: (q) => q.enqueuedAt },
+  ]);
 }

@@ -4,6 +4,7 @@ import type { ChartOption } from '../components/chart.tsx';
 export type WipHeatmap = Awaited<ReturnType<ClosClient['getDashboardWip']>>;
 export type WipStatus = Awaited<ReturnType<ClosClient['getWipStatus']>>;
 export type WipHolder = WipStatus['types'][number]['holders'][number];
+export type WipQueueItem = WipStatus['types'][number]['queue'][number];
 
 /**
  * How full a cell is. `full` admits nothing more (used ≥ limit); `over` is full and above its limit
@@ -174,6 +175,11 @@ export interface ReleaseActor {
  */
 export function canRelease(actor: ReleaseActor, lock: { acquiredBy: string | null }): boolean {
   return actor.role !== 'developer' || lock.acquiredBy === actor.userId;
+}
+
+/** The same rule for the queue (`canLeaveQueue` in core): developers take out only what they queued. */
+export function canLeaveQueue(actor: ReleaseActor, entry: { enqueuedBy: string | null }): boolean {
+  return actor.role !== 'developer' || entry.enqueuedBy === actor.userId;
 }
 
 /** Who holds a lock, for people: "you", their email when known, else the user id. */

@@ -93,7 +93,11 @@ function Header({
 }) {
   return (
     <Card>
-      <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
+      <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-5">
+        <Field label="Key">
+          <code className="font-mono">{project.key}</code>
+          <span className="block text-xs text-slate-500">use it instead of the id in the CLI and API</span>
+        </Field>
         <Field label="Pod">
           {pod ? (
             <Link
@@ -536,9 +540,11 @@ export function ProjectDetail() {
     queryFn: () => client.listCiStatuses({ params: { id }, query: { limit: 200 } }),
     enabled: project.isSuccess,
   });
+  // The URL may name the project by its key; the audit log files it under its id.
+  const projectId = project.data?.id ?? '';
   const audit = useQuery({
-    queryKey: ['audit', 'project', id],
-    queryFn: () => client.listAudit({ query: { subjectType: 'project', subjectId: id, limit: 200 } }),
+    queryKey: ['audit', 'project', projectId],
+    queryFn: () => client.listAudit({ query: { subjectType: 'project', subjectId: projectId, limit: 200 } }),
     enabled: project.isSuccess,
   });
   const pods = usePodList();

@@ -229,6 +229,9 @@ function ProjectList({ filters, pods }: { filters: ProjectFilters; pods: PodRef[
                         >
                           {project.name}
                         </Link>
+                        <code className="ml-2 font-mono text-xs text-slate-500 dark:text-slate-400">
+                          {project.key}
+                        </code>
                       </td>
                       <td className={TD}>{podName.get(project.podId)?.name ?? '—'}</td>
                       <td className={TD}>{project.currentStage}</td>

@@ -1,7 +1,7 @@
 import { ClosApiError } from '@clos/contract/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import { Chart } from '../components/chart.tsx';
 import {
   Badge,
@@ -15,9 +15,11 @@ import {
   Stat,
   TextField,
 } from '../components/ui.tsx';
+import { WipItem } from '../components/wip-item.tsx';
 import { useSession } from '../lib/auth.tsx';
 import { useUserEmails } from '../lib/users.ts';
 import {
+  canLeaveQueue,
   canRelease,
   cellLabel,
   cellState,
@@ -29,6 +31,7 @@ import {
   STATE_TEXT,
   STATE_TONE,
   type WipHolder,
+  type WipQueueItem,
 } from '../lib/wip.ts';
 
 const CELL_CLASSES = {
@@ -102,19 +105,6 @@ function CellTable({
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A project's slot is held under the project's id: link it to the project's page. */
-function ItemRef({ itemType, itemId }: { itemType: string; itemId: string }) {
-  if (itemType === 'project' && UUID.test(itemId))
-    return (
-      <Link className="text-teal-700 underline dark:text-teal-400" to={`/projects/${itemId}`}>
-        project {itemId.slice(0, 8)}
-      </Link>
-    );
-  return <span className="font-mono text-xs">{itemId}</span>;
-}
-
 function HolderRows({
   itemType,
   holders,
@@ -152,13 +142,70 @@ function HolderRows({
           {holders.map((h) => (
             <tr key={h.lockId} className="border-t border-slate-200 dark:border-slate-800">
               <td className="px-2 py-1">
-                <ItemRef itemType={itemType} itemId={h.itemId} />
+                <WipItem itemType={itemType} itemId={h.itemId} label={h.label} url={h.url} />
               </td>
               <td className="px-2 py-1">{holderName(h.acquiredBy, me?.user?.id, emails)}</td>
               <td className="px-2 py-1">
                 <time dateTime={h.acquiredAt}>{formatDate(h.acquiredAt)}</time>
               </td>
               {action ? <td className="px-2 py-1 text-right">{action(h)}</td> : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Who waits for a slot, next first. */
+function QueueRows({
+  itemType,
+  queue,
+  emails,
+  action,
+}: {
+  itemType: string;
+  queue: WipQueueItem[];
+  emails: ReadonlyMap<string, string>;
+  action?: (entry: WipQueueItem) => ReactNode;
+}) {
+  const { me } = useSession();
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full min-w-max text-sm">
+        <thead>
+          <tr className="text-left text-slate-500 dark:text-slate-400">
+            <th scope="col" className="px-2 py-1 font-medium">
+              Place
+            </th>
+            <th scope="col" className="px-2 py-1 font-medium">
+              Item
+            </th>
+            <th scope="col" className="px-2 py-1 font-medium">
+              Queued by
+            </th>
+            <th scope="col" className="px-2 py-1 font-medium">
+              Waiting since
+            </th>
+            {action ? (
+              <th scope="col" className="px-2 py-1 font-medium">
+                <span className="sr-only">Actions</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>
+          {queue.map((q) => (
+            <tr key={q.itemId} className="border-t border-slate-200 dark:border-slate-800">
+              <td className="px-2 py-1 tabular-nums">{q.position}</td>
+              <td className="px-2 py-1">
+                <WipItem itemType={itemType} itemId={q.itemId} label={q.label} url={q.url} />
+              </td>
+              <td className="px-2 py-1">{holderName(q.enqueuedBy, me?.user?.id, emails)}</td>
+              <td className="px-2 py-1">
+                <time dateTime={q.enqueuedAt}>{formatDate(q.enqueuedAt)}</time>
+              </td>
+              {action ? <td className="px-2 py-1 text-right">{action(q)}</td> : null}
             </tr>
           ))}
         </tbody>
@@ -195,10 +242,18 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
       await refresh();
     },
   });
+  const leave = useMutation({
+    mutationFn: (id: string) => client.releaseWipItem({ params: { slug: pod, itemType, itemId: id } }),
+    onSuccess: refresh,
+  });
   const [itemId, setItemId] = useState('');
+  const [wait, setWait] = useState(false);
   const take = useMutation({
     mutationFn: (id: string) =>
-      client.acquireWipLock({ params: { slug: pod, itemType }, body: { itemId: id } }),
+      client.acquireWipLock({
+        params: { slug: pod, itemType },
+        body: { itemId: id, ...(wait ? { queue: true } : {}) },
+      }),
     onSuccess: async () => {
       setItemId('');
       await refresh();
@@ -226,7 +281,8 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
               </div>
               {full ? (
                 <p className="rounded-lg border border-red-300 bg-red-50 p-3 text-sm font-medium text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-                  This cell is full: a new {itemType} in {pod} is refused until a holder releases its slot
+                  This cell is full: a new {itemType} in {pod} is refused, or waits in the queue, until a
+                  holder releases its slot
                   {cell.used > cell.limit ? ' and usage falls below the limit' : ''}.
                 </p>
               ) : state === 'closed' ? (
@@ -266,6 +322,44 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                 {release.isError ? <ErrorNote error={release.error} title="Could not release" /> : null}
               </section>
 
+              <section aria-labelledby="queue-title" className="space-y-2">
+                <h3 id="queue-title" className="text-sm font-semibold">
+                  Queue{cell.queue.length ? ` (${cell.queue.length})` : ''}
+                </h3>
+                {cell.queue.length === 0 ? (
+                  <Empty>Nobody is waiting.</Empty>
+                ) : (
+                  <>
+                    <p className="text-xs text-slate-500">
+                      First come, first served: when a slot frees, the first in line takes it.
+                    </p>
+                    <QueueRows
+                      itemType={itemType}
+                      queue={cell.queue}
+                      emails={emails}
+                      action={
+                        mayUse
+                          ? (q) =>
+                              canLeaveQueue(actor, q) ? (
+                                <Button
+                                  variant="secondary"
+                                  disabled={leave.isPending}
+                                  aria-label={`Take ${q.itemId} out of the queue`}
+                                  onClick={() => leave.mutate(q.itemId)}
+                                >
+                                  Leave queue
+                                </Button>
+                              ) : null
+                          : undefined
+                      }
+                    />
+                  </>
+                )}
+                {leave.isError ? (
+                  <ErrorNote error={leave.error} title="Could not take it out of the queue" />
+                ) : null}
+              </section>
+
               {mayUse ? (
                 <form
                   className="space-y-2"
@@ -289,9 +383,15 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                       Take a slot
                     </Button>
                   </div>
+                  <label className="flex items-center gap-2 text-sm">
+                    <input type="checkbox" checked={wait} onChange={(e) => setWait(e.target.checked)} />
+                    Wait in the queue when the cell is full
+                  </label>
                   {take.isSuccess ? (
                     <p role="status" className="text-sm text-green-700 dark:text-green-400">
-                      {take.data.itemId} holds a slot.
+                      {'queued' in take.data
+                        ? `${take.data.itemId} waits in the queue: place ${take.data.position}.`
+                        : `${take.data.itemId} holds a slot.`}
                     </p>
                   ) : null}
                   {take.isError ? <Refusal error={take.error} itemType={itemType} emails={emails} /> : null}

@@ -3,6 +3,7 @@ import { type Ctx, type DomainEventType, type Policy, SYSTEM_ACTOR } from '@clos
 import { composeServices, type Database } from '@clos/db';
 import { defaultPolicy, openTestDatabase } from '@clos/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECTS } from './data/projects.ts';
 import { sampleFromSchema, seedDemo } from './seed.ts';
 
 const ctx: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
@@ -45,6 +46,12 @@ describe('seedDemo with the default policy', () => {
     const before = await tableCounts(database);
     expect(await seedDemo(database, policy)).toBeNull();
     expect(await tableCounts(database)).toEqual(before);
+  });
+
+  it('gives every project the key its seed names, promoted ones included', async () => {
+    const all = (await services.stages.list(ctx, {}, page)).items;
+    expect(all.map((p) => [p.name, p.key]).sort()).toEqual(PROJECTS.map((p) => [p.name, p.key]).sort());
+    expect((await services.stages.get(ctx, 'refunds')).ideaId).not.toBeNull();
   });
 
   it('has a project at every stage, and a blocked one', async () => {

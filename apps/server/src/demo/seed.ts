@@ -260,14 +260,20 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
       const title = p.fromIdea;
       at(p.created, `promote idea "${title}" into ${p.pod}`, async () => {
         const promoted = expectOk(
-          await services.ideas.promote(ctxOf(lead), ideaIds.get(title)!, { pod: p.pod, name: p.name }),
+          await services.ideas.promote(ctxOf(lead), ideaIds.get(title)!, {
+            pod: p.pod,
+            name: p.name,
+            key: p.key,
+          }),
         );
         projectIds.set(p.name, promoted.project.id);
         counts.projects += 1;
       });
     } else {
       at(p.created, `create project "${p.name}"`, async () => {
-        const created = expectOk(await services.stages.create(ctxOf(lead), { name: p.name, pod: p.pod }));
+        const created = expectOk(
+          await services.stages.create(ctxOf(lead), { name: p.name, pod: p.pod, key: p.key }),
+        );
         projectIds.set(p.name, created.id);
         counts.projects += 1;
       });

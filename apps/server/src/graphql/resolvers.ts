@@ -8,6 +8,7 @@ import {
   healthBody,
   idParam,
   itemTypeParams,
+  projectRef,
   promoteBody,
   reasonBody,
   registerPodBody,
@@ -101,6 +102,8 @@ function memo<T>(context: GraphqlContext, key: string, load: () => Promise<T>): 
 const none = z.object({});
 const slug = z.string().min(1).max(60);
 const id = idParam.shape.id;
+/** Project arguments named `id` take the project's id or its key, as the REST paths do. */
+const ref = projectRef;
 const page = { first: z.number().int().min(1).max(200), after: z.string().max(500).optional() };
 const projectFilter = {
   stage: z.string().max(60).optional(),
@@ -165,7 +168,7 @@ export function createResolvers(services: Services) {
       const { first, after, ...filter } = a;
       return services.stages.list(ctx, filter, { limit: first, cursor: after });
     }),
-    project: field('read', z.object({ id }), (_, a, ctx) => services.stages.get(ctx, a.id)),
+    project: field('read', z.object({ id: ref }), (_, a, ctx) => services.stages.get(ctx, a.id)),
     ideas: field(
       'read',
       z.object({ ...page, status: z.enum(['pending', 'promoted', 'archived']).optional() }),
@@ -194,6 +197,8 @@ export function createResolvers(services: Services) {
               acquiredAt: h.acquiredAt,
               releasedAt: null,
               releasedBy: null,
+              label: h.label,
+              url: h.url,
             })),
           );
       },
@@ -297,26 +302,26 @@ export function createResolvers(services: Services) {
     createProject: field(P.createProject, createProjectBody, async (_, a, ctx) =>
       unwrap(await services.stages.create(ctx, a)),
     ),
-    submitEvidence: field(P.submitEvidence, evidenceBody.extend({ id }), (_, a, ctx) =>
+    submitEvidence: field(P.submitEvidence, evidenceBody.extend({ id: ref }), (_, a, ctx) =>
       services.stages.submitEvidence(ctx, a.id, a.evidence),
     ),
-    decideGate: field(P.decideGate, approvalBody.extend({ id }), (_, { id: projectId, ...input }, ctx) =>
+    decideGate: field(P.decideGate, approvalBody.extend({ id: ref }), (_, { id: projectId, ...input }, ctx) =>
       services.stages.decide(ctx, projectId, input),
     ),
-    advanceProject: field(P.advanceProject, z.object({ id }), async (_, a, ctx) =>
+    advanceProject: field(P.advanceProject, z.object({ id: ref }), async (_, a, ctx) =>
       unwrap(await services.stages.advance(ctx, a.id)),
     ),
-    blockProject: field(P.blockProject, reasonBody.extend({ id }), (_, a, ctx) =>
+    blockProject: field(P.blockProject, reasonBody.extend({ id: ref }), (_, a, ctx) =>
       services.stages.block(ctx, a.id, a.reason),
     ),
     unblockProject: field(
       P.unblockProject,
-      z.object({ id, reason: z.string().max(2000).optional() }),
+      z.object({ id: ref, reason: z.string().max(2000).optional() }),
       (_, a, ctx) => services.stages.unblock(ctx, a.id, a.reason ?? null),
     ),
     closeProject: field(
       P.closeProject,
-      closeProjectBody.extend({ id }),
+      closeProjectBody.extend({ id: ref }),
       (_, { id: projectId, ...input }, ctx) => services.stages.close(ctx, projectId, input),
     ),
     submitIdea: field(P.submitIdea, submitIdeaBody, async (_, a, ctx) =>

@@ -33,6 +33,7 @@ export const typeDefs = /* GraphQL */ `
       blocked: Boolean
       closed: Boolean
     ): ProjectPage
+    "A project by its id or its key."
     project(id: ID!): Project
     "Ideas, newest first."
     ideas(first: Int = 50, after: String, status: IdeaStatus): IdeaPage
@@ -57,7 +58,8 @@ export const typeDefs = /* GraphQL */ `
     setWipLimit(pod: String!, itemType: String!, limit: Int!): WipLimit
     acquireWipLock(pod: String!, itemType: String!, itemId: String!): AcquireWipLockPayload
     releaseWipLock(id: ID!): WipLock
-    createProject(name: String!, pod: String!): Project
+    "Without a key the project gets one derived from its name. Project mutations below take its id or key as their id argument."
+    createProject(name: String!, pod: String!, key: String): Project
     submitEvidence(id: ID!, evidence: JSON!): EvidencePayload
     decideGate(id: ID!, decision: ApprovalDecision!, comment: String): GateDecisionPayload
     advanceProject(id: ID!): AdvanceProjectPayload
@@ -67,7 +69,7 @@ export const typeDefs = /* GraphQL */ `
     "Submitted for a pod, the idea holds one of its idea WIP slots while pending (wip_limit_exceeded when full)."
     submitIdea(title: String!, description: String, pod: String): Idea
     evaluateIdea(id: ID!, scores: JSON!, comment: String): EvaluateIdeaPayload
-    promoteIdea(id: ID!, pod: String!, name: String): PromoteIdeaPayload
+    promoteIdea(id: ID!, pod: String!, name: String, key: String): PromoteIdeaPayload
     archiveIdea(id: ID!, reason: String!): Idea
     recordPodHealth(pod: String!, metrics: HealthMetricsInput!): HealthSnapshot
     rotatePodMember(pod: String!, email: String!, toPod: String!): Rotation
@@ -168,12 +170,26 @@ export const typeDefs = /* GraphQL */ `
     used: Int!
     available: Int!
     holders: [WipHolder!]!
+    "Who waits for a slot, next first (GET /pods/:slug/wip/queue)."
+    queue: [WipQueueItem!]!
+  }
+  type WipQueueItem {
+    itemId: String!
+    label: String
+    url: String
+    "Place in line, 1 for the next to be admitted."
+    position: Int!
+    enqueuedAt: DateTime!
+    enqueuedBy: ID
   }
   type WipHolder {
     lockId: ID!
     itemId: String!
     acquiredBy: ID
     acquiredAt: DateTime!
+    "What the holder is, for people (e.g. a pull request title and author)."
+    label: String
+    url: String
   }
   type WipLock {
     id: ID!
@@ -184,6 +200,8 @@ export const typeDefs = /* GraphQL */ `
     acquiredAt: DateTime!
     releasedAt: DateTime
     releasedBy: ID
+    label: String
+    url: String
   }
   type WipLimit {
     pod: String!
@@ -209,6 +227,8 @@ export const typeDefs = /* GraphQL */ `
 
   type Project {
     id: ID!
+    "Short unique handle accepted wherever the id is, e.g. payments."
+    key: String!
     name: String!
     podId: ID!
     currentStage: String!

@@ -1,5 +1,6 @@
 import { findInputProblems, jsonTextDepth, MAX_INPUT_DEPTH, type Services } from '@clos/core';
 import type { MountedRoute } from '@clos/integrations';
+import type { Runtime } from '@clos/workflows';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, sendError } from './errors.ts';
 
@@ -35,7 +36,12 @@ function invalidBody(message: string): HttpError {
  */
 export async function registerInboundRoutes(
   app: FastifyInstance,
-  options: { routes: readonly MountedRoute[]; services: Services },
+  options: {
+    routes: readonly MountedRoute[];
+    services: Services;
+    /** The job runner's `acceptDelivery`; absent in a process without one (then deliveries are 503). */
+    acceptDelivery?: Runtime['acceptDelivery'] | undefined;
+  },
 ): Promise<void> {
   if (options.routes.length === 0) return;
   await app.register(async (scope) => {
@@ -103,6 +109,15 @@ export async function registerInboundRoutes(
             headers: request.headers,
             requestId: String(request.id),
             logger: request.log,
+            acceptDelivery: (delivery, job) => {
+              if (!options.acceptDelivery)
+                throw new HttpError(
+                  503,
+                  'service_unavailable',
+                  'this process runs no job runner to take deliveries',
+                );
+              return options.acceptDelivery(integration, delivery, job);
+            },
           });
           reply.code(answer.status);
           return answer.body === undefined ? reply.send() : reply.send(answer.body);

@@ -1,3 +1,4 @@
+import { isUuid, PROJECT_KEY_MAX, PROJECT_KEY_MIN, PROJECT_KEY_PATTERN } from '@clos/core';
 import { z } from 'zod';
 
 /** Shared wire pieces for the route tables (api.ts and the feature tables under routes/). */
@@ -37,6 +38,25 @@ export const email = z
 
 export const uuid = z.uuid();
 export const idParam = z.strictObject({ id: uuid });
+/** A new project's key; the same rules as core's `projectKeyProblem`, kept visible in OpenAPI. */
+export const projectKey = z
+  .string()
+  .min(PROJECT_KEY_MIN, `must be ${PROJECT_KEY_MIN}–${PROJECT_KEY_MAX} characters`)
+  .max(PROJECT_KEY_MAX, `must be ${PROJECT_KEY_MIN}–${PROJECT_KEY_MAX} characters`)
+  .regex(
+    PROJECT_KEY_PATTERN,
+    'must be lowercase letters and digits in words joined by single hyphens, starting with a letter',
+  )
+  .refine((key) => !isUuid(key), 'must not look like a UUID')
+  .meta({ description: 'a short unique handle accepted wherever the project id is, e.g. `payments`' });
+/**
+ * A project reference: its id (a UUID) or its key (`payments`). A union, so that OpenAPI (and the
+ * fuzzer, which reads it) show both shapes; which project it names is core's `projectByRef`.
+ */
+export const projectRef = z
+  .union([uuid, projectKey], { error: 'must be a project id (UUID) or a project key' })
+  .meta({ description: 'the project id (UUID) or its key, e.g. `payments`' });
+export const projectRefParam = z.strictObject({ id: projectRef });
 export const slugParam = z.strictObject({ slug: z.string().min(1).max(60) });
 // `<number>` types the input for callers (the typed client sends numbers); the server still coerces
 // the query string's text.

@@ -7,7 +7,7 @@ import type {
 } from '@clos/core';
 import { z } from 'zod';
 import { errorSchema, type Json } from '../api.ts';
-import { idParam, listQuery, page, slugParam, ts, uuid } from './common.ts';
+import { idParam, listQuery, page, projectRef, slugParam, ts, uuid } from './common.ts';
 import type { RouteDefinition } from './definition.ts';
 
 // The domain's lists, restated for the wire (contract imports only types from core); checked below.
@@ -68,7 +68,10 @@ export const deploymentStatsSchema = z
 
 export const startDeploymentBody = z.strictObject({
   pod: z.string().min(1).max(60).meta({ description: "the deploying pod's slug" }),
-  projectId: uuid.nullable().optional(),
+  projectId: projectRef
+    .nullable()
+    .optional()
+    .meta({ description: 'the project deployed, by id or key; stored as its id' }),
   version: z
     .string()
     .trim()

@@ -18,7 +18,7 @@ import {
   projectSchema,
   reasonBody,
 } from '../api.ts';
-import { idParam, page } from './common.ts';
+import { page, projectRefParam } from './common.ts';
 import type { RouteDefinition } from './definition.ts';
 
 export const projectRoutes = {
@@ -43,7 +43,7 @@ export const projectRoutes = {
   getProject: {
     method: 'GET',
     path: '/api/v1/projects/:id',
-    params: idParam,
+    params: projectRefParam,
     responses: { 200: projectDetailSchema, 404: errorSchema },
     permission: 'read',
     summary: 'A project with its transitions, evidence, approvals and latest CI status per context',
@@ -52,7 +52,7 @@ export const projectRoutes = {
   getProjectGate: {
     method: 'GET',
     path: '/api/v1/projects/:id/gate',
-    params: idParam,
+    params: projectRefParam,
     responses: { 200: gateEvaluationSchema },
     permission: 'read',
     summary: "The next stage's gate, criterion by criterion",
@@ -61,7 +61,7 @@ export const projectRoutes = {
   submitEvidence: {
     method: 'POST',
     path: '/api/v1/projects/:id/evidence',
-    params: idParam,
+    params: projectRefParam,
     body: evidenceBody,
     responses: { 201: z.object({ evidence: evidenceSchema, gate: gateEvaluationSchema }) },
     permission: 'projects:work',
@@ -72,7 +72,7 @@ export const projectRoutes = {
   decideGate: {
     method: 'POST',
     path: '/api/v1/projects/:id/approvals',
-    params: idParam,
+    params: projectRefParam,
     body: approvalBody,
     responses: { 201: z.object({ approval: approvalSchema, gate: gateEvaluationSchema }) },
     permission: 'gates:approve',
@@ -82,7 +82,7 @@ export const projectRoutes = {
   advanceProject: {
     method: 'POST',
     path: '/api/v1/projects/:id/advance',
-    params: idParam,
+    params: projectRefParam,
     responses: {
       200: z.object({ project: projectSchema, gate: gateEvaluationSchema }),
       422: errorSchema,
@@ -94,7 +94,7 @@ export const projectRoutes = {
   closeProject: {
     method: 'POST',
     path: '/api/v1/projects/:id/close',
-    params: idParam,
+    params: projectRefParam,
     body: closeProjectBody,
     responses: { 200: projectSchema, 409: errorSchema },
     permission: 'projects:manage',
@@ -105,7 +105,7 @@ export const projectRoutes = {
   blockProject: {
     method: 'POST',
     path: '/api/v1/projects/:id/block',
-    params: idParam,
+    params: projectRefParam,
     body: reasonBody,
     responses: { 200: projectSchema },
     permission: 'projects:work',
@@ -115,7 +115,7 @@ export const projectRoutes = {
   unblockProject: {
     method: 'POST',
     path: '/api/v1/projects/:id/unblock',
-    params: idParam,
+    params: projectRefParam,
     body: optionalReasonBody,
     responses: { 200: projectSchema },
     permission: 'projects:work',
@@ -125,7 +125,7 @@ export const projectRoutes = {
   recordCiStatus: {
     method: 'POST',
     path: '/api/v1/projects/:id/ci-statuses',
-    params: idParam,
+    params: projectRefParam,
     body: ciStatusBody,
     responses: { 201: ciStatusSchema, 409: errorSchema },
     permission: 'projects:work',
@@ -135,7 +135,7 @@ export const projectRoutes = {
   listCiStatuses: {
     method: 'GET',
     path: '/api/v1/projects/:id/ci-statuses',
-    params: idParam,
+    params: projectRefParam,
     query: ciStatusListQuery,
     responses: { 200: page(ciStatusSchema), 404: errorSchema },
     permission: 'read',

@@ -10,7 +10,7 @@ import type {
 } from '@clos/core';
 import { z } from 'zod';
 import { errorSchema, type Json } from '../api.ts';
-import { day, email, idParam, listQuery, nonEmpty, page, slugParam, ts, uuid } from './common.ts';
+import { day, email, idParam, listQuery, nonEmpty, page, projectRef, slugParam, ts, uuid } from './common.ts';
 import type { RouteDefinition } from './definition.ts';
 
 // Shown as links on the agenda: http(s) only, never `javascript:`.
@@ -265,7 +265,10 @@ export const demoFeedbackSchema = z
 export const submitDemoBody = z.strictObject({
   title: nonEmpty(200),
   description: z.string().max(5000, 'must be at most 5000 characters').nullable().optional(),
-  projectId: uuid.nullable().optional(),
+  projectId: projectRef
+    .nullable()
+    .optional()
+    .meta({ description: 'the project shown, by id or key; stored as its id' }),
   url: httpUrl.nullable().optional(),
 });
 export const demoFeedbackBody = z.strictObject({

@@ -5,8 +5,12 @@ import {
   itemTypeParams,
   setLimitBody,
   wipCheckSchema,
+  wipItemParams,
+  wipItemReleaseSchema,
   wipLimitSchema,
   wipLockSchema,
+  wipQueuedSchema,
+  wipQueueSchema,
   wipStatusSchema,
 } from '../api.ts';
 import { idParam, slugParam } from './common.ts';
@@ -29,7 +33,16 @@ export const wipRoutes = {
     params: slugParam,
     responses: { 200: wipStatusSchema },
     permission: 'read',
-    summary: 'WIP per item type with holders',
+    summary: 'WIP per item type with holders and queue',
+    tags: ['wip'],
+  },
+  getWipQueue: {
+    method: 'GET',
+    path: '/api/v1/pods/:slug/wip/queue',
+    params: slugParam,
+    responses: { 200: wipQueueSchema },
+    permission: 'read',
+    summary: "Every item type's queue of a pod, next first",
     tags: ['wip'],
   },
   checkWip: {
@@ -46,10 +59,10 @@ export const wipRoutes = {
     path: '/api/v1/pods/:slug/wip/:itemType/locks',
     params: itemTypeParams,
     body: acquireBody,
-    responses: { 200: wipLockSchema, 201: wipLockSchema, 409: errorSchema },
+    responses: { 200: wipLockSchema, 201: wipLockSchema, 202: wipQueuedSchema, 409: errorSchema },
     permission: 'wip:use',
     summary:
-      'Acquire a WIP slot for an item (201 new, 200 when the item already holds one; 409 over the limit)',
+      'Acquire a WIP slot for an item (201 new, 200 when the item already holds one; 409 over the limit, or 202 queued with `queue: true`)',
     tags: ['wip'],
   },
   releaseWipLock: {
@@ -59,6 +72,15 @@ export const wipRoutes = {
     responses: { 200: wipLockSchema, 404: errorSchema },
     permission: 'wip:use',
     summary: 'Release a WIP lock (idempotent)',
+    tags: ['wip'],
+  },
+  releaseWipItem: {
+    method: 'DELETE',
+    path: '/api/v1/pods/:slug/wip/:itemType/items/:itemId',
+    params: wipItemParams,
+    responses: { 200: wipItemReleaseSchema },
+    permission: 'wip:use',
+    summary: 'Let go of an item: release its slot, or take it out of the queue (idempotent)',
     tags: ['wip'],
   },
 } as const satisfies Record<string, RouteDefinition>;

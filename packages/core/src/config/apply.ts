@@ -5,7 +5,7 @@ import type { Ctx, Deps } from '../context.ts';
 import { record } from '../events/record.ts';
 import { addMemberInTx, registerPodInTx } from '../pods/service.ts';
 import type { Repositories } from '../ports/repositories.ts';
-import { effectiveLimit } from '../wip/service.ts';
+import { lockScopesInTx, setLimitInTx } from '../wip/service.ts';
 
 export interface ApplySummary {
   applied: string[];
@@ -21,6 +21,15 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
   const ctx: Ctx = { actor: CONFIG_ACTOR, requestId: null };
   return deps.uow.run(async (repos) => {
     await repos.configState.lockStartup();
+    // The WIP scopes of the limits below, before anything is recorded (see lockScopesInTx). A pod this
+    // transaction creates needs none: no other transaction can see it yet.
+    const scopes: { podId: string; itemType: string }[] = [];
+    for (const p of deps.policy.pods) {
+      const existing = await repos.pods.bySlug(p.slug);
+      if (existing)
+        for (const itemType of Object.keys(p.wipLimits)) scopes.push({ podId: existing.id, itemType });
+    }
+    await lockScopesInTx(repos, scopes);
     const summary: ApplySummary = { applied: [], unchanged: 0 };
     const changed = async (key: string, value: unknown) => {
       const last = await repos.configState.get(key);
@@ -86,18 +95,8 @@ export async function applyPolicy(deps: Deps): Promise<ApplySummary> {
       for (const [itemType, limit] of Object.entries(p.wipLimits)) {
         const key = `wip:${p.slug}:${itemType}`;
         if (!(await changed(key, limit))) continue;
-        const before = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
-        const now = deps.clock.now();
-        await repos.wip.setLimit(pod.id, itemType, limit, now, null);
-        if (before !== limit)
-          await record(repos, ctx, now, {
-            podId: pod.id,
-            action: 'wip.limit_set',
-            subjectType: 'pod',
-            subjectId: pod.id,
-            before: { itemType, limit: before },
-            after: { itemType, limit },
-          });
+        // The API's own path: serialised with acquires, and a raised limit admits from the queue.
+        await setLimitInTx(deps, repos, ctx, pod, itemType, limit);
         await remember(repos, key, limit);
       }
     }

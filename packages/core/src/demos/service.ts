@@ -11,6 +11,7 @@ import {
 import { record } from '../events/record.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { podLocalDay } from '../rhythms/service.ts';
+import { findProjectByRef, isProjectKey, isUuid } from '../stages/project-key.ts';
 import { podBySlug } from '../wip/service.ts';
 import { buildAgenda, demoCutoffAt, demoOpenDate, demoWeek, summariseFeedback } from './agenda.ts';
 import type { DemoFeedback, DemoSubmissionView, WeeklyDemo } from './entities.ts';
@@ -27,8 +28,6 @@ export interface FeedbackInput {
   comment?: string | null | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The HTTP schema checks these too; repeated because other callers (GraphQL, jobs) reach the use case
  * without it, and the URL is shown as a link on the agenda.
@@ -42,8 +41,8 @@ function submissionProblems(input: SubmissionInput): FieldProblem[] {
     problems.push({ path: 'description', message: 'must be at most 5000 characters' });
   if (input.url != null && (!/^https?:\/\/[^\s]+$/i.test(input.url) || input.url.length > 2000))
     problems.push({ path: 'url', message: 'must be an http(s) URL of at most 2000 characters' });
-  if (input.projectId != null && !UUID.test(input.projectId))
-    problems.push({ path: 'projectId', message: 'must be a project id' });
+  if (input.projectId != null && !isUuid(input.projectId) && !isProjectKey(input.projectId))
+    problems.push({ path: 'projectId', message: 'must be a project id or key' });
   return problems;
 }
 
@@ -209,12 +208,14 @@ export function createDemoService(deps: Deps) {
           !(await repos.pods.activeMembership(pod.id, userId))
         )
           throw new ForbiddenError(`only members of pod "${pod.slug}" submit to its weekly demo`);
+        let projectId: string | null = null;
         if (input.projectId) {
-          const project = await repos.projects.byId(input.projectId);
+          const project = await findProjectByRef(repos, input.projectId);
           if (!project || project.podId !== pod.id)
             throw new InvalidInputError([
               { path: 'projectId', message: `is not a project of pod "${pod.slug}"` },
             ]);
+          projectId = project.id;
         }
         const now = clock.now();
         const week = demoWeek(policy.rhythms.weeklyDemo, podLocalDay(pod, now));
@@ -236,7 +237,7 @@ export function createDemoService(deps: Deps) {
           userId,
           title: input.title.trim(),
           description: input.description?.trim() || null,
-          projectId: input.projectId ?? null,
+          projectId,
           url: input.url ?? null,
           position: null,
           createdAt: now,

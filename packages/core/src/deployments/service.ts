@@ -5,6 +5,7 @@ import { record } from '../events/record.ts';
 import type { Policy } from '../policy.ts';
 import type { Deployment, DeploymentStatus } from '../ports/deployments.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
+import { findProjectByRef } from '../stages/project-key.ts';
 import { podBySlug } from '../wip/service.ts';
 import type { WorkflowStep } from '../workflows/entities.ts';
 
@@ -167,13 +168,15 @@ export function createDeploymentService(deps: Deps) {
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, input.pod);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        const projectId = input.projectId ?? null;
-        if (projectId) {
-          const project = await repos.projects.byId(projectId);
+        let projectId: string | null = null;
+        if (input.projectId) {
+          // An id or a key (CI scripts name projects by key); the deployment stores the id.
+          const project = await findProjectByRef(repos, input.projectId);
           if (!project || project.podId !== pod.id)
             throw new InvalidInputError([
-              { path: 'projectId', message: `no project ${projectId} in pod "${pod.slug}"` },
+              { path: 'projectId', message: `no project ${input.projectId} in pod "${pod.slug}"` },
             ]);
+          projectId = project.id;
         }
         const now = clock.now();
         const id = ids.uuid();

@@ -21,6 +21,8 @@ export const DOMAIN_EVENT_TYPES = {
   'stage.unblocked': 'A project was unblocked.',
   'wip.acquired': 'A WIP slot was taken.',
   'wip.released': 'A WIP slot was released.',
+  'wip.queued': 'An item joined the queue of a full pod to wait for a WIP slot.',
+  'wip.dequeued': 'An item left the WIP queue without a slot (admission is a `wip.acquired`).',
   'wip.limit_reached': 'An acquire was refused because the pod was at its WIP limit.',
   'wip.limit_set': 'A WIP limit was changed (API or config file).',
   'idea.submitted': 'An idea entered the ledger.',

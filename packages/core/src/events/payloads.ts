@@ -28,7 +28,8 @@ type PodRole = 'lead' | 'member';
 export interface ChangePayloads {
   'project.created': {
     before?: never;
-    after: { name: string; pod: string; stage: string; ideaId?: string | null };
+    /** `key` is absent on projects created before keys existed. */
+    after: { name: string; key?: string; pod: string; stage: string; ideaId?: string | null };
   };
   'project.evidence_submitted': {
     before?: never;
@@ -44,8 +45,32 @@ export interface ChangePayloads {
   'stage.advanced': { before: { stage: string }; after: { stage: string; approvedBy: string[] } };
   'stage.blocked': { before: { blockedReason: string | null }; after: { blockedReason: string } };
   'stage.unblocked': { before: { blockedReason: string | null }; after: { blockedReason: null } };
-  'wip.acquired': { before?: never; after: { pod: string; itemType: string; itemId: string } };
+  'wip.acquired': {
+    before?: never;
+    after: {
+      pod: string;
+      itemType: string;
+      itemId: string;
+      /** Admitted from the pod's queue when a slot freed (absent for a direct acquire). */
+      fromQueue?: true;
+      label?: string;
+      url?: string;
+    };
+  };
   'wip.released': { before: { pod: string; itemType: string; itemId: string }; after?: never };
+  'wip.queued': {
+    before?: never;
+    after: {
+      pod: string;
+      itemType: string;
+      itemId: string;
+      /** Place in line when it joined, 1-based. */
+      position: number;
+      label?: string;
+      url?: string;
+    };
+  };
+  'wip.dequeued': { before: { pod: string; itemType: string; itemId: string }; after?: never };
   'wip.limit_set': {
     before: { itemType: string; limit: number };
     after: { itemType: string; limit: number };

@@ -48,6 +48,8 @@ const IS_CHANGE_EVENT: { [K in ChangeEventType]: true } = {
   'stage.unblocked': true,
   'wip.acquired': true,
   'wip.released': true,
+  'wip.queued': true,
+  'wip.dequeued': true,
   'wip.limit_set': true,
   'idea.submitted': true,
   'idea.evaluated': true,

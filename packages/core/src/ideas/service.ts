@@ -5,8 +5,14 @@ import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from 
 import { record } from '../events/record.ts';
 import type { IdeaFilter, PageRequest, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
-import { createProjectInTx } from '../stages/service.ts';
-import { acquireInTx, podBySlug, releaseInTx, type WipLimitExceeded } from '../wip/service.ts';
+import { createProjectInTx, PROJECT_WIP_TYPE } from '../stages/service.ts';
+import {
+  acquireInTx,
+  lockScopesInTx,
+  podBySlug,
+  releaseInTx,
+  type WipLimitExceeded,
+} from '../wip/service.ts';
 import {
   checkScores,
   ideaScore,
@@ -160,7 +166,7 @@ export function createIdeaService(deps: Deps) {
     async promote(
       ctx: Ctx,
       id: string,
-      input: { pod: string; name?: string | undefined },
+      input: { pod: string; name?: string | undefined; key?: string | undefined },
     ): Promise<Result<{ idea: Idea; project: Project }, PromotionCriteriaUnmet | WipLimitExceeded>> {
       assertCan(ctx.actor, 'ideas:decide');
       return uow.run(async (repos) => {
@@ -175,9 +181,16 @@ export function createIdeaService(deps: Deps) {
             message: `idea cannot be promoted: ${blockers.map((b) => b.message).join('; ')}`,
             blockers,
           });
+        // Both WIP scopes before anything is recorded (see lockScopesInTx): the idea's slot is released
+        // after the project's creation is recorded, and its release lets the idea queue move up.
+        await lockScopesInTx(repos, [
+          ...(idea.podId && holdsSlots(deps) ? [{ podId: idea.podId, itemType: IDEA_WIP_TYPE }] : []),
+          { podId: pod.id, itemType: PROJECT_WIP_TYPE },
+        ]);
         const created = await createProjectInTx(deps, repos, ctx, pod, {
           name: input.name ?? idea.title.slice(0, 255),
           ideaId: id,
+          key: input.key,
         });
         if (!created.ok) return created;
         await releaseIdeaSlot(deps, repos, ctx, idea, 'idea promoted');

@@ -19,6 +19,7 @@ import type {
   StageTransition,
   User,
   WipLock,
+  WipQueueEntry,
 } from '../entities.ts';
 import type { AlertRepository } from './alerts.ts';
 import type { AuditCheckpointRepository } from './audit-checkpoints.ts';
@@ -76,8 +77,10 @@ export interface ProjectRepository {
   /** Reads and row-locks the project for the rest of the transaction. */
   lockById(id: string): Promise<Project | null>;
   byId(id: string): Promise<Project | null>;
+  byKey(key: string): Promise<Project | null>;
   list(filter: ProjectFilter, page: PageRequest): Promise<Page<Project>>;
-  update(id: string, patch: Partial<Omit<Project, 'id' | 'createdAt'>>): Promise<void>;
+  /** The key is not patchable: it is written into config files and CI workflows. */
+  update(id: string, patch: Partial<Omit<Project, 'id' | 'key' | 'createdAt'>>): Promise<void>;
   insertEvidence(e: EvidenceRecord): Promise<void>;
   latestEvidence(projectId: string, stage: string): Promise<EvidenceRecord | null>;
   evidence(projectId: string): Promise<EvidenceRecord[]>;
@@ -120,6 +123,17 @@ export interface WipRepository {
   storedLimits(podId: string): Promise<Record<string, number>>;
   setLimit(podId: string, itemType: string, limit: number, at: Date, by: string | null): Promise<void>;
   countOpen(podId: string): Promise<Record<string, number>>;
+  /**
+   * Puts an item at the end of the line of (pod, type) and returns it with its arrival `position`.
+   * Call under `lockScope`: the line is read and written only while the scope is held.
+   */
+  enqueue(entry: Omit<WipQueueEntry, 'position'>): Promise<WipQueueEntry>;
+  queueEntry(podId: string, itemType: string, itemId: string): Promise<WipQueueEntry | null>;
+  /** The line, oldest first: of one type, or of every type of the pod; at most `limit` entries. */
+  queue(podId: string, itemType?: string, limit?: number): Promise<WipQueueEntry[]>;
+  /** How many entries of the entry's (pod, type) arrived before it. */
+  queueAhead(entry: WipQueueEntry): Promise<number>;
+  dequeue(id: string): Promise<void>;
 }
 
 export interface IdeaFilter {
@@ -198,6 +212,17 @@ export interface ConfigStateRepository {
   lockStartup(): Promise<void>;
 }
 
+/** Webhook deliveries received from an integration, kept so that a redelivery has no second effect. */
+export interface InboundDeliveryRepository {
+  /** Records a delivery; false when this integration's delivery id was recorded before. */
+  record(delivery: {
+    integration: string;
+    deliveryId: string;
+    event: string;
+    receivedAt: Date;
+  }): Promise<boolean>;
+}
+
 export interface Repositories {
   pods: PodRepository;
   users: UserRepository;
@@ -218,6 +243,7 @@ export interface Repositories {
   alerts: AlertRepository;
   webhooks: WebhookRepository;
   dashboard: DashboardRepository;
+  inboundDeliveries: InboundDeliveryRepository;
 }
 
 export interface RunOptions {

@@ -29,6 +29,7 @@ const at = (iso: string) => new Date(iso);
 function project(id: string, patch: Partial<Project> = {}): Project {
   return {
     id,
+    key: `project-${id}`,
     name: `Project ${id}`,
     podId: 'pod',
     currentStage: 'idea',
@@ -82,6 +83,8 @@ function lock(
     acquiredAt: at(acquiredAt),
     releasedAt: releasedAt ? at(releasedAt) : null,
     releasedBy: null,
+    label: null,
+    url: null,
     holder: 'ada@example.com',
   };
 }

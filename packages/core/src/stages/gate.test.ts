@@ -65,6 +65,7 @@ const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 function project(overrides: Partial<Project> = {}): Project {
   return {
     id: 'p-1',
+    key: 'invoicing',
     name: 'Invoicing',
     podId: 'pod-1',
     currentStage: 'idea',

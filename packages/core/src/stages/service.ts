@@ -9,19 +9,14 @@ import {
   type Project,
   type ProjectOutcome,
 } from '../entities.ts';
-import {
-  ConflictError,
-  type FieldProblem,
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-} from '../errors.ts';
+import { ConflictError, type FieldProblem, ForbiddenError, InvalidInputError } from '../errors.ts';
 import { record } from '../events/record.ts';
 import type { PageRequest, ProjectFilter, Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
 import { acquireInTx, podBySlug, releaseInTx, type WipLimitExceeded } from '../wip/service.ts';
 import { type GateEvaluation, nextStageOf } from './gate.ts';
 import { evaluateProjectGate } from './project-gate.ts';
+import { chooseProjectKey, projectByRef } from './project-key.ts';
 
 export interface GateCriteriaUnmet {
   code: 'gate_criteria_unmet';
@@ -57,12 +52,6 @@ function ciStatusProblems(input: CiStatusInput, context: string): FieldProblem[]
   return problems;
 }
 
-async function projectById(repos: Repositories, id: string, forUpdate = false): Promise<Project> {
-  const project = forUpdate ? await repos.projects.lockById(id) : await repos.projects.byId(id);
-  if (!project) throw new NotFoundError('project', id);
-  return project;
-}
-
 /**
  * Row-locks a project the caller may act on and that is still open: a closed project takes no
  * evidence, approvals or moves. Scope is checked first, so other pods learn nothing of its state.
@@ -70,9 +59,9 @@ async function projectById(repos: Repositories, id: string, forUpdate = false): 
 async function openProject(
   repos: Repositories,
   ctx: Ctx,
-  id: string,
+  ref: string,
 ): Promise<{ project: Project; pod: Pod }> {
-  const project = await projectById(repos, id, true);
+  const project = await projectByRef(repos, ref, true);
   const pod = (await repos.pods.byId(project.podId))!;
   assertPodScope(ctx.actor, pod.id, pod.slug);
   if (project.closedAt)
@@ -84,15 +73,18 @@ async function openProject(
 
 /**
  * Creates a project at the first stage and takes its pod's `project` WIP slot in the same transaction
- * (when that item type is configured). Used by `projects.create` and idea promotion.
+ * (when that item type is configured). Used by `projects.create` and idea promotion. Without a `key`
+ * one is derived from the name (see `chooseProjectKey`).
  */
 export async function createProjectInTx(
   deps: Deps,
   repos: Repositories,
   ctx: Ctx,
   pod: Pod,
-  input: { name: string; ideaId: string | null },
+  input: { name: string; ideaId: string | null; key?: string | null | undefined },
 ): Promise<Result<Project, WipLimitExceeded>> {
+  // Checked before the WIP slot is taken: a refused key must not show up as a refused acquire.
+  const key = await chooseProjectKey(repos, input);
   const now = deps.clock.now();
   const id = deps.ids.uuid();
   let wipLockId: string | null = null;
@@ -103,6 +95,7 @@ export async function createProjectInTx(
   }
   const project: Project = {
     id,
+    key,
     name: input.name,
     podId: pod.id,
     currentStage: deps.policy.stages[0]!.name,
@@ -133,7 +126,13 @@ export async function createProjectInTx(
     action: 'project.created',
     subjectType: 'project',
     subjectId: id,
-    after: { name: project.name, pod: pod.slug, stage: project.currentStage, ideaId: input.ideaId },
+    after: {
+      name: project.name,
+      key,
+      pod: pod.slug,
+      stage: project.currentStage,
+      ideaId: input.ideaId,
+    },
   });
   return ok(project);
 }
@@ -143,18 +142,23 @@ export function createStageService(deps: Deps) {
   const { uow, clock, ids, policy } = deps;
 
   return {
-    async create(ctx: Ctx, input: { name: string; pod: string }): Promise<Result<Project, WipLimitExceeded>> {
+    /** `key` is optional: without one the project gets a key derived from its name. */
+    async create(
+      ctx: Ctx,
+      input: { name: string; pod: string; key?: string | null | undefined },
+    ): Promise<Result<Project, WipLimitExceeded>> {
       assertCan(ctx.actor, 'projects:manage');
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, input.pod);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        return createProjectInTx(deps, repos, ctx, pod, { name: input.name, ideaId: null });
+        return createProjectInTx(deps, repos, ctx, pod, { name: input.name, ideaId: null, key: input.key });
       });
     },
 
-    async get(ctx: Ctx, id: string) {
+    /** `ref` is the project's id or its key, here and in every method below. */
+    async get(ctx: Ctx, ref: string) {
       assertCan(ctx.actor, 'read');
-      return projectById(uow.read, id);
+      return projectByRef(uow.read, ref);
     },
 
     async list(
@@ -171,9 +175,10 @@ export function createStageService(deps: Deps) {
     },
 
     /** The project's history: transitions, evidence and approvals, oldest first. */
-    async timeline(ctx: Ctx, id: string) {
+    async timeline(ctx: Ctx, ref: string) {
       assertCan(ctx.actor, 'read');
-      const project = await projectById(uow.read, id);
+      const project = await projectByRef(uow.read, ref);
+      const { id } = project;
       const [transitions, evidence, approvals, ciStatus] = await Promise.all([
         uow.read.projects.transitions(id),
         uow.read.projects.evidence(id),
@@ -187,13 +192,14 @@ export function createStageService(deps: Deps) {
      * Records a CI report (passed, failed, running) on an open project. Reports are history: each
      * one is kept, and the newest per context is the project's current CI state.
      */
-    async recordCiStatus(ctx: Ctx, id: string, input: CiStatusInput): Promise<CiStatus> {
+    async recordCiStatus(ctx: Ctx, ref: string, input: CiStatusInput): Promise<CiStatus> {
       assertCan(ctx.actor, 'projects:work');
       const context = input.context?.trim() || DEFAULT_CI_CONTEXT;
       const problems = ciStatusProblems(input, context);
       if (problems.length) throw new InvalidInputError(problems);
       return uow.run(async (repos) => {
-        const { project } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, ref);
+        const { id } = project;
         const now = clock.now();
         const status: CiStatus = {
           id: ids.uuid(),
@@ -217,23 +223,24 @@ export function createStageService(deps: Deps) {
     },
 
     /** CI reports on a project, newest first. */
-    async ciStatuses(ctx: Ctx, id: string, filter: { context?: string | undefined }, page: PageRequest) {
+    async ciStatuses(ctx: Ctx, ref: string, filter: { context?: string | undefined }, page: PageRequest) {
       assertCan(ctx.actor, 'read');
-      await projectById(uow.read, id);
-      return uow.read.projects.ciStatuses(id, filter, page);
+      const project = await projectByRef(uow.read, ref);
+      return uow.read.projects.ciStatuses(project.id, filter, page);
     },
 
     /** The next stage's gate, criterion by criterion. */
-    async evaluate(ctx: Ctx, id: string): Promise<GateEvaluation> {
+    async evaluate(ctx: Ctx, ref: string): Promise<GateEvaluation> {
       assertCan(ctx.actor, 'read');
-      return evaluateProjectGate(deps, uow.read, await projectById(uow.read, id));
+      return evaluateProjectGate(deps, uow.read, await projectByRef(uow.read, ref));
     },
 
     /** Stores evidence for the next stage (the latest submission is the one judged) and re-evaluates. */
-    async submitEvidence(ctx: Ctx, id: string, evidence: Record<string, unknown>) {
+    async submitEvidence(ctx: Ctx, ref: string, evidence: Record<string, unknown>) {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const { project } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, ref);
+        const { id } = project;
         const next = nextStageOf(policy.stages, project.currentStage);
         if (!next)
           throw new ConflictError(
@@ -262,7 +269,7 @@ export function createStageService(deps: Deps) {
 
     async decide(
       ctx: Ctx,
-      id: string,
+      ref: string,
       input: { decision: ApprovalDecision; comment?: string | null | undefined },
     ) {
       assertCan(ctx.actor, 'gates:approve');
@@ -272,7 +279,8 @@ export function createStageService(deps: Deps) {
           { path: 'comment', message: 'is required when rejecting, so the team knows what to fix' },
         ]);
       return uow.run(async (repos) => {
-        const { project } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, ref);
+        const { id } = project;
         const next = nextStageOf(policy.stages, project.currentStage);
         if (!next?.gate)
           throw new ConflictError(
@@ -313,11 +321,12 @@ export function createStageService(deps: Deps) {
     /** Moves to the next stage only; refuses with every unmet criterion and changes nothing. */
     async advance(
       ctx: Ctx,
-      id: string,
+      ref: string,
     ): Promise<Result<{ project: Project; gate: GateEvaluation }, GateCriteriaUnmet>> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const { project } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, ref);
+        const { id } = project;
         const gate = await evaluateProjectGate(deps, repos, project);
         if (gate.nextStage === null)
           throw new ConflictError(`project is already in the last stage "${project.currentStage}"`);
@@ -366,7 +375,7 @@ export function createStageService(deps: Deps) {
      */
     async close(
       ctx: Ctx,
-      id: string,
+      ref: string,
       input: { outcome: ProjectOutcome; reason?: string | null | undefined },
     ): Promise<Project> {
       assertCan(ctx.actor, 'projects:manage');
@@ -374,7 +383,8 @@ export function createStageService(deps: Deps) {
       if (input.outcome === 'cancelled' && !reason)
         throw new InvalidInputError([{ path: 'reason', message: 'is required when cancelling a project' }]);
       return uow.run(async (repos) => {
-        const { project, pod } = await openProject(repos, ctx, id);
+        const { project, pod } = await openProject(repos, ctx, ref);
+        const { id } = project;
         const last = policy.stages[policy.stages.length - 1]!.name;
         if (input.outcome === 'shipped' && project.currentStage !== last)
           throw new ConflictError(
@@ -408,11 +418,12 @@ export function createStageService(deps: Deps) {
       });
     },
 
-    async block(ctx: Ctx, id: string, reason: string): Promise<Project> {
+    async block(ctx: Ctx, ref: string, reason: string): Promise<Project> {
       assertCan(ctx.actor, 'projects:work');
       if (!reason.trim()) throw new InvalidInputError([{ path: 'reason', message: 'must not be empty' }]);
       return uow.run(async (repos) => {
-        const { project } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, ref);
+        const { id } = project;
         const now = clock.now();
         const patch = { blockedReason: reason, blockedAt: project.blockedAt ?? now, updatedAt: now };
         await repos.projects.update(id, patch);
@@ -430,10 +441,11 @@ export function createStageService(deps: Deps) {
     },
 
     /** Idempotent: unblocking an unblocked project changes nothing. */
-    async unblock(ctx: Ctx, id: string, reason?: string | null): Promise<Project> {
+    async unblock(ctx: Ctx, ref: string, reason?: string | null): Promise<Project> {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
-        const { project } = await openProject(repos, ctx, id);
+        const { project } = await openProject(repos, ctx, ref);
+        const { id } = project;
         if (project.blockedReason === null) return project;
         const now = clock.now();
         const patch = { blockedReason: null, blockedAt: null, updatedAt: now };

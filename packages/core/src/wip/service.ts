@@ -1,16 +1,34 @@
 import { type Actor, assertCan, assertPodScope } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
-import type { Pod, WipLock } from '../entities.ts';
+import type { Pod, WipLock, WipQueueEntry } from '../entities.ts';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { record } from '../events/record.ts';
 import type { Repositories } from '../ports/repositories.ts';
 import { fail, ok, type Result } from '../result.ts';
+import { effectiveLimit } from './limits.ts';
+import {
+  admitFromQueueInTx,
+  enqueueInTx,
+  type HolderInfo,
+  holderInfo,
+  labelled,
+  leaveQueueInTx,
+  linesOf,
+  type WipQueued,
+  type WipQueueItem,
+} from './queue.ts';
+
+// Where the rest of core has always imported it from.
+export { effectiveLimit } from './limits.ts';
 
 export interface WipHolder {
   lockId: string;
   itemId: string;
   acquiredBy: string | null;
   acquiredAt: Date;
+  /** What the holder is, for people; null when the acquire gave no label. */
+  label: string | null;
+  url: string | null;
 }
 
 export interface WipLimitExceeded {
@@ -29,25 +47,32 @@ export interface WipTypeStatus {
   used: number;
   available: number;
   holders: WipHolder[];
+  /** Who waits for a slot, next first. */
+  queue: WipQueueItem[];
 }
+
+/** A slot taken (or already held): the lock. */
+export interface WipAcquired {
+  queued: false;
+  lock: WipLock;
+  /** False when the item already held this lock. */
+  created: boolean;
+}
+
+/** What releasing an item did: freed its slot, took it out of the line, or nothing (it held neither). */
+export type WipItemRelease =
+  | { outcome: 'released'; lock: WipLock }
+  | { outcome: 'left_queue'; entry: WipQueueEntry }
+  | { outcome: 'not_held' };
 
 const holderOf = (l: WipLock): WipHolder => ({
   lockId: l.id,
   itemId: l.itemId,
   acquiredBy: l.acquiredBy,
   acquiredAt: l.acquiredAt,
+  label: l.label,
+  url: l.url,
 });
-
-/** The limit in force: one stored for the pod (API or config file), else the type's default. */
-export function effectiveLimit(
-  deps: Pick<Deps, 'policy'>,
-  stored: Record<string, number>,
-  itemType: string,
-): number {
-  const stored_ = stored[itemType];
-  if (stored_ !== undefined) return stored_;
-  return deps.policy.wip.types.find((t) => t.name === itemType)?.defaultLimit ?? 0;
-}
 
 export function assertItemType(deps: Pick<Deps, 'policy'>, itemType: string): void {
   if (!deps.policy.wip.types.some((t) => t.name === itemType))
@@ -60,48 +85,35 @@ export function assertItemType(deps: Pick<Deps, 'policy'>, itemType: string): vo
 }
 
 /**
- * Takes a WIP slot inside the caller's transaction. Serialised per (pod, type) by `lockScope`, so the
- * count it reads cannot change before its insert commits. A refusal writes only its
- * `wip.limit_reached` event.
+ * Takes a WIP slot inside the caller's transaction, or says why not. Serialised per (pod, type) by
+ * `lockScope`, so the count it reads cannot change before its insert commits. Items already waiting
+ * in line go first: a free slot is theirs before it is a newcomer's.
  */
-export async function acquireInTx(
-  deps: Deps,
+async function takeSlotInTx(
+  deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
   repos: Repositories,
   ctx: Ctx,
   pod: Pod,
   itemType: string,
   itemId: string,
-): Promise<Result<{ lock: WipLock; created: boolean }, WipLimitExceeded>> {
+  info: { label: string | null; url: string | null },
+): Promise<WipAcquired | { full: true; limit: number }> {
   await repos.wip.lockScope(pod.id, itemType);
   const existing = await repos.wip.openLockForItem(pod.id, itemType, itemId);
-  if (existing) return ok({ lock: existing, created: false });
+  if (existing) return { queued: false, lock: existing, created: false };
   // Count, not fetch: a pod with a high limit may hold thousands of locks, and the holders are only
   // needed to explain a refusal.
-  const used = await repos.wip.openCount(pod.id, itemType);
+  let used = await repos.wip.openCount(pod.id, itemType);
   const limit = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
-  if (used >= limit) {
-    const holders = await repos.wip.openLocks(pod.id, itemType);
-    // The refusal itself is an event (it opens the WIP alert and tells the pod), written in this
-    // transaction; nothing else is.
-    await repos.events.emit({
-      type: 'wip.limit_reached',
-      podId: pod.id,
-      subjectType: 'pod',
-      subjectId: pod.id,
-      actorId: ctx.actor.userId,
-      data: { pod: pod.slug, itemType, itemId, limit, used: holders.length, actor: ctx.actor.label },
-      occurredAt: deps.clock.now(),
-    });
-    return fail({
-      code: 'wip_limit_exceeded',
-      message: `pod "${pod.slug}" is at its ${itemType} WIP limit (${holders.length} of ${limit} in use); release one of the holders first`,
-      pod: pod.slug,
-      itemType,
-      limit,
-      used: holders.length,
-      holders: holders.map(holderOf),
-    });
+  if (used < limit) {
+    // Room while others wait only happens when a slot freed without admitting (a state repaired by
+    // hand, or written before the queue existed): the line is served first.
+    const admitted = await admitFromQueueInTx(deps, repos, ctx, pod, itemType);
+    const mine = admitted.find((l) => l.itemId === itemId);
+    if (mine) return { queued: false, lock: mine, created: true };
+    used += admitted.length;
   }
+  if (used >= limit) return { full: true, limit };
   const now = deps.clock.now();
   const lock: WipLock = {
     id: deps.ids.uuid(),
@@ -112,6 +124,7 @@ export async function acquireInTx(
     acquiredAt: now,
     releasedAt: null,
     releasedBy: null,
+    ...info,
   };
   await repos.wip.insertLock(lock);
   await record(repos, ctx, now, {
@@ -119,18 +132,96 @@ export async function acquireInTx(
     action: 'wip.acquired',
     subjectType: 'wip_lock',
     subjectId: lock.id,
-    after: { pod: pod.slug, itemType, itemId },
+    after: { pod: pod.slug, itemType, itemId, ...labelled(info) },
   });
-  return ok({ lock, created: true });
+  return { queued: false, lock, created: true };
 }
 
 /**
- * Releases an open lock inside the caller's transaction, with its audit event: the one way a slot is
- * freed (by hand, by closing a project, by an idea leaving evaluation). `reason` says why when it is
- * not the holder letting go.
+ * Takes a WIP slot inside the caller's transaction. A full pod refuses with its holders; the refusal
+ * writes only its `wip.limit_reached` event. `label` and `url` say what the holder is, for people.
  */
-export async function releaseInTx(
-  deps: Pick<Deps, 'clock'>,
+export async function acquireInTx(
+  deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
+  repos: Repositories,
+  ctx: Ctx,
+  pod: Pod,
+  itemType: string,
+  itemId: string,
+  info: HolderInfo = {},
+): Promise<Result<WipAcquired, WipLimitExceeded>> {
+  const slot = await takeSlotInTx(deps, repos, ctx, pod, itemType, itemId, holderInfo(info));
+  if (!('full' in slot)) return ok(slot);
+  const holders = await repos.wip.openLocks(pod.id, itemType);
+  // The refusal itself is an event (it opens the WIP alert and tells the pod), written in this
+  // transaction; nothing else is.
+  await repos.events.emit({
+    type: 'wip.limit_reached',
+    podId: pod.id,
+    subjectType: 'pod',
+    subjectId: pod.id,
+    actorId: ctx.actor.userId,
+    data: {
+      pod: pod.slug,
+      itemType,
+      itemId,
+      limit: slot.limit,
+      used: holders.length,
+      actor: ctx.actor.label,
+    },
+    occurredAt: deps.clock.now(),
+  });
+  return fail({
+    code: 'wip_limit_exceeded',
+    message: `pod "${pod.slug}" is at its ${itemType} WIP limit (${holders.length} of ${slot.limit} in use); release one of the holders first`,
+    pod: pod.slug,
+    itemType,
+    limit: slot.limit,
+    used: holders.length,
+    holders: holders.map(holderOf),
+  });
+}
+
+/**
+ * Takes a WIP slot, or, when the pod is full, puts the item in the pod's line for that type (asking
+ * again keeps its place): it takes the slot by itself when its turn comes. Never refuses.
+ */
+export async function acquireOrQueueInTx(
+  deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
+  repos: Repositories,
+  ctx: Ctx,
+  pod: Pod,
+  itemType: string,
+  itemId: string,
+  info: HolderInfo = {},
+): Promise<WipAcquired | WipQueued> {
+  const checked = holderInfo(info);
+  const slot = await takeSlotInTx(deps, repos, ctx, pod, itemType, itemId, checked);
+  if (!('full' in slot)) return slot;
+  return enqueueInTx(deps, repos, ctx, pod, itemType, itemId, checked);
+}
+
+/**
+ * Takes the scope locks of several (pod, type) pairs in the one global order: item type, then pod id.
+ * The rule for every transaction that takes scope locks: take them before recording anything (the
+ * audit chain is a lock every change takes, so a scope lock taken after a record can wait on a
+ * transaction that holds that scope and waits to record), and when taking several, take them in this
+ * order. Releasing, admitting and setting a limit all take their scope, so callers that record first
+ * (promoting an idea, applying the config file) take it here beforehand.
+ */
+export async function lockScopesInTx(
+  repos: Repositories,
+  scopes: readonly { podId: string; itemType: string }[],
+): Promise<void> {
+  // Code-unit order, not locale order: every process must agree on it.
+  const key = (s: { podId: string; itemType: string }) => `${s.itemType}\u0000${s.podId}`;
+  const ordered = [...scopes].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  for (const s of ordered) await repos.wip.lockScope(s.podId, s.itemType);
+}
+
+/** Frees a lock whose scope the caller holds, and lets the line move up. */
+async function releaseLockedInTx(
+  deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
   repos: Repositories,
   ctx: Ctx,
   lock: WipLock,
@@ -147,7 +238,88 @@ export async function releaseInTx(
     before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
     ...(reason ? { reason } : {}),
   });
+  await admitFromQueueInTx(deps, repos, ctx, pod, lock.itemType);
   return { ...lock, releasedAt: now, releasedBy: ctx.actor.userId };
+}
+
+/**
+ * Releases an open lock inside the caller's transaction, with its audit event: the one way a slot is
+ * freed (by hand, by closing a project, by an idea leaving evaluation). The oldest item waiting in the
+ * pod's line for that type takes the slot in the same transaction. `reason` says why when it is not
+ * the holder letting go. A lock released meanwhile (by a concurrent request) is returned as it is.
+ */
+export async function releaseInTx(
+  deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
+  repos: Repositories,
+  ctx: Ctx,
+  lock: WipLock,
+  pod: Pod,
+  reason?: string,
+): Promise<WipLock> {
+  await repos.wip.lockScope(pod.id, lock.itemType);
+  // Read again under the scope: the caller's copy may predate a concurrent release.
+  const current = (await repos.wip.lockById(lock.id)) ?? lock;
+  if (current.releasedAt) return current;
+  return releaseLockedInTx(deps, repos, ctx, current, pod, reason);
+}
+
+/**
+ * Lets go of an item in the caller's transaction, whatever it holds: its slot is released (and the line
+ * moves up), or, when it is waiting, it leaves the line. Nothing held is not an error: a pull request
+ * closed twice releases once.
+ */
+export async function releaseItemInTx(
+  deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
+  repos: Repositories,
+  ctx: Ctx,
+  pod: Pod,
+  itemType: string,
+  itemId: string,
+  reason?: string,
+  allowed: (held: WipLock | WipQueueEntry) => void = () => {},
+): Promise<WipItemRelease> {
+  await repos.wip.lockScope(pod.id, itemType);
+  const lock = await repos.wip.openLockForItem(pod.id, itemType, itemId);
+  if (lock) {
+    allowed(lock);
+    return { outcome: 'released', lock: await releaseLockedInTx(deps, repos, ctx, lock, pod, reason) };
+  }
+  const entry = await repos.wip.queueEntry(pod.id, itemType, itemId);
+  if (entry) {
+    allowed(entry);
+    await leaveQueueInTx(deps, repos, ctx, pod, entry, reason);
+    return { outcome: 'left_queue', entry };
+  }
+  return { outcome: 'not_held' };
+}
+
+/**
+ * Sets a pod's limit for a type inside the caller's transaction (API or config file): records the
+ * change when it is one, and, when the new limit leaves room, admits the oldest waiting items.
+ * Lowering it below usage keeps the existing locks.
+ */
+export async function setLimitInTx(
+  deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
+  repos: Repositories,
+  ctx: Ctx,
+  pod: Pod,
+  itemType: string,
+  limit: number,
+): Promise<void> {
+  await repos.wip.lockScope(pod.id, itemType);
+  const before = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
+  const now = deps.clock.now();
+  await repos.wip.setLimit(pod.id, itemType, limit, now, ctx.actor.userId);
+  if (before !== limit)
+    await record(repos, ctx, now, {
+      podId: pod.id,
+      action: 'wip.limit_set',
+      subjectType: 'pod',
+      subjectId: pod.id,
+      before: { itemType, limit: before },
+      after: { itemType, limit },
+    });
+  await admitFromQueueInTx(deps, repos, ctx, pod, itemType);
 }
 
 export async function podBySlug(repos: Repositories, slug: string): Promise<Pod> {
@@ -159,6 +331,7 @@ export async function podBySlug(repos: Repositories, slug: string): Promise<Pod>
 async function statusOf(deps: Deps, repos: Repositories, pod: Pod): Promise<WipTypeStatus[]> {
   const open = await repos.wip.openLocks(pod.id);
   const stored = await repos.wip.storedLimits(pod.id);
+  const lines = linesOf(await repos.wip.queue(pod.id));
   return deps.policy.wip.types.map((t) => {
     const holders = open.filter((l) => l.itemType === t.name);
     const limit = effectiveLimit(deps, stored, t.name);
@@ -168,6 +341,7 @@ async function statusOf(deps: Deps, repos: Repositories, pod: Pod): Promise<WipT
       used: holders.length,
       available: Math.max(0, limit - holders.length),
       holders: holders.map(holderOf),
+      queue: lines.get(t.name) ?? [],
     };
   });
 }
@@ -176,9 +350,14 @@ export function canRelease(actor: Actor, lock: WipLock): boolean {
   return actor.role !== 'developer' || lock.acquiredBy === actor.userId;
 }
 
+/** Developers take out of the line only what they queued, as they release only what they acquired. */
+export function canLeaveQueue(actor: Actor, entry: WipQueueEntry): boolean {
+  return actor.role !== 'developer' || entry.enqueuedBy === actor.userId;
+}
+
 /** WIP limits as real locks (seed §2.1 `wip`). */
 export function createWipService(deps: Deps) {
-  const { uow, clock } = deps;
+  const { uow } = deps;
   return {
     async checkLimit(ctx: Ctx, podSlug: string, itemType: string) {
       assertCan(ctx.actor, 'read');
@@ -195,13 +374,42 @@ export function createWipService(deps: Deps) {
       };
     },
 
-    async acquire(ctx: Ctx, podSlug: string, itemType: string, itemId: string) {
+    /** Takes a slot for an item; a full pod refuses with its holders. */
+    async acquire(
+      ctx: Ctx,
+      podSlug: string,
+      itemType: string,
+      itemId: string,
+      info: HolderInfo = {},
+    ): Promise<Result<WipAcquired, WipLimitExceeded>> {
       assertCan(ctx.actor, 'wip:use');
       assertItemType(deps, itemType);
+      const checked = holderInfo(info);
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, podSlug);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        return acquireInTx(deps, repos, ctx, pod, itemType, itemId);
+        return acquireInTx(deps, repos, ctx, pod, itemType, itemId, checked);
+      });
+    },
+
+    /**
+     * Takes a slot for an item or, when the pod is full, puts it in the pod's line for that type
+     * (`{ queued: true, position, ahead }`): it takes the slot by itself when its turn comes.
+     */
+    async acquireOrQueue(
+      ctx: Ctx,
+      podSlug: string,
+      itemType: string,
+      itemId: string,
+      info: HolderInfo = {},
+    ): Promise<WipAcquired | WipQueued> {
+      assertCan(ctx.actor, 'wip:use');
+      assertItemType(deps, itemType);
+      const checked = holderInfo(info);
+      return uow.run(async (repos) => {
+        const pod = await podBySlug(repos, podSlug);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        return acquireOrQueueInTx(deps, repos, ctx, pod, itemType, itemId, checked);
       });
     },
 
@@ -220,15 +428,46 @@ export function createWipService(deps: Deps) {
       });
     },
 
+    /**
+     * Lets go of an item by its id: releases its slot, or takes it out of the line when it is waiting.
+     * Idempotent: an item holding neither is `not_held`.
+     */
+    async releaseItem(ctx: Ctx, podSlug: string, itemType: string, itemId: string): Promise<WipItemRelease> {
+      assertCan(ctx.actor, 'wip:use');
+      assertItemType(deps, itemType);
+      return uow.run(async (repos) => {
+        const pod = await podBySlug(repos, podSlug);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        return releaseItemInTx(deps, repos, ctx, pod, itemType, itemId, undefined, (held) => {
+          if ('position' in held) {
+            if (!canLeaveQueue(ctx.actor, held))
+              throw new ForbiddenError('developers may take out of the WIP queue only the items they queued');
+          } else if (!canRelease(ctx.actor, held))
+            throw new ForbiddenError('developers may release only the WIP locks they acquired');
+        });
+      });
+    },
+
     async getStatus(ctx: Ctx, podSlug: string) {
       assertCan(ctx.actor, 'read');
       const pod = await podBySlug(uow.read, podSlug);
       return { pod: pod.slug, types: await statusOf(deps, uow.read, pod) };
     },
 
+    /** Every configured item type's line, next first (empty lines included). */
+    async getQueue(ctx: Ctx, podSlug: string) {
+      assertCan(ctx.actor, 'read');
+      const pod = await podBySlug(uow.read, podSlug);
+      const lines = linesOf(await uow.read.wip.queue(pod.id));
+      return {
+        pod: pod.slug,
+        types: deps.policy.wip.types.map((t) => ({ itemType: t.name, queue: lines.get(t.name) ?? [] })),
+      };
+    },
+
     /**
      * Lowering a limit below current usage keeps the existing locks: acquire simply refuses until
-     * usage falls below the new limit.
+     * usage falls below the new limit. Raising it admits waiting items into the new room.
      */
     async setLimit(ctx: Ctx, podSlug: string, itemType: string, limit: number) {
       assertCan(ctx.actor, 'pods:manage');
@@ -238,19 +477,7 @@ export function createWipService(deps: Deps) {
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, podSlug);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        await repos.wip.lockScope(pod.id, itemType);
-        const before = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
-        const now = clock.now();
-        await repos.wip.setLimit(pod.id, itemType, limit, now, ctx.actor.userId);
-        if (before !== limit)
-          await record(repos, ctx, now, {
-            podId: pod.id,
-            action: 'wip.limit_set',
-            subjectType: 'pod',
-            subjectId: pod.id,
-            before: { itemType, limit: before },
-            after: { itemType, limit },
-          });
+        await setLimitInTx(deps, repos, ctx, pod, itemType, limit);
         const status = (await statusOf(deps, repos, pod)).find((s) => s.itemType === itemType)!;
         return { pod: pod.slug, itemType, limit, used: status.used, available: status.available };
       });

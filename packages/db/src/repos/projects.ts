@@ -15,6 +15,9 @@ export function projectRepository(db: Db): ProjectRepository {
     async byId(id) {
       return (await db.select().from(t.projects).where(eq(t.projects.id, id)))[0] ?? null;
     },
+    async byKey(key) {
+      return (await db.select().from(t.projects).where(eq(t.projects.key, key)))[0] ?? null;
+    },
     async list(filter, { limit, cursor }) {
       const rows = await db
         .select()

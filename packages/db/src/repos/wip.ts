@@ -1,5 +1,5 @@
 import type { WipRepository } from '@clos/core';
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
@@ -67,6 +67,50 @@ export function wipRepository(db: Db): WipRepository {
         .where(open(podId))
         .groupBy(t.wipLocks.itemType);
       return Object.fromEntries(rows.map((r) => [r.itemType, Number(r.n)]));
+    },
+    async enqueue(entry) {
+      const [row] = await db.insert(t.wipQueue).values(entry).returning();
+      return row!;
+    },
+    async queueEntry(podId, itemType, itemId) {
+      return (
+        (
+          await db
+            .select()
+            .from(t.wipQueue)
+            .where(
+              and(
+                eq(t.wipQueue.podId, podId),
+                eq(t.wipQueue.itemType, itemType),
+                eq(t.wipQueue.itemId, itemId),
+              ),
+            )
+        )[0] ?? null
+      );
+    },
+    async queue(podId, itemType, limit) {
+      const q = db
+        .select()
+        .from(t.wipQueue)
+        .where(and(eq(t.wipQueue.podId, podId), itemType ? eq(t.wipQueue.itemType, itemType) : undefined))
+        .orderBy(asc(t.wipQueue.itemType), asc(t.wipQueue.position));
+      return limit === undefined ? q : q.limit(limit);
+    },
+    async queueAhead(entry) {
+      const rows = await db
+        .select({ n: count() })
+        .from(t.wipQueue)
+        .where(
+          and(
+            eq(t.wipQueue.podId, entry.podId),
+            eq(t.wipQueue.itemType, entry.itemType),
+            lt(t.wipQueue.position, entry.position),
+          ),
+        );
+      return Number(rows[0]!.n);
+    },
+    async dequeue(id) {
+      await db.delete(t.wipQueue).where(eq(t.wipQueue.id, id));
     },
   };
 }

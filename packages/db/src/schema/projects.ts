@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import { pods } from './pods.ts';
 
 export const projects = pgTable(
@@ -6,6 +6,11 @@ export const projects = pgTable(
   {
     id: uuid('id').primaryKey(),
     name: varchar('name', { length: 255 }).notNull(),
+    /**
+     * A short unique handle (`payments`) accepted wherever a project id is: settable at creation,
+     * derived from the name otherwise. Unique across all projects, closed ones included.
+     */
+    key: varchar('key', { length: 40 }).notNull(),
     podId: uuid('pod_id')
       .notNull()
       .references(() => pods.id),
@@ -24,6 +29,7 @@ export const projects = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [
+    uniqueIndex('projects_key_uq').on(t.key),
     index('projects_pod_stage_idx').on(t.podId, t.currentStage),
     index('projects_created_idx').on(t.createdAt, t.id),
   ],

@@ -16,6 +16,10 @@ export const wipLocks = pgTable(
     acquiredAt: timestamp('acquired_at', { withTimezone: true }).notNull(),
     releasedAt: timestamp('released_at', { withTimezone: true }),
     releasedBy: uuid('released_by').references(() => users.id),
+    /** What the holder is, for people (a pull request's title and author); null when not given. */
+    label: varchar('label', { length: 300 }),
+    /** Where the holder is (a pull request's page); null when not given. */
+    url: varchar('url', { length: 2000 }),
   },
   (t) => [
     // The database's own guarantee that one item holds at most one open lock.

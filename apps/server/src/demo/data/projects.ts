@@ -5,6 +5,8 @@ export const DOCS = 'https://docs.example.com';
 
 export interface ProjectSeed {
   name: string;
+  /** The project key people type in the CLI, the API and `clos.config.yaml` (unique). */
+  key: string;
   pod: string;
   /** Day the project is created (or its idea promoted). */
   created: number;
@@ -30,6 +32,7 @@ export interface ProjectSeed {
 export const PROJECTS: ProjectSeed[] = [
   {
     name: 'SSO for enterprise customers',
+    key: 'sso',
     pod: 'compass',
     created: 36,
     moves: [38, 40],
@@ -39,6 +42,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Self-serve refunds',
+    key: 'refunds',
     pod: 'ratio',
     created: 30,
     moves: [33, 38],
@@ -49,6 +53,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Public status page',
+    key: 'status-page',
     pod: 'compass',
     created: 24,
     moves: [30, 38],
@@ -58,6 +63,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Usage-based billing',
+    key: 'billing',
     pod: 'atlas',
     created: 14,
     moves: [22, 30],
@@ -69,6 +75,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Offline mode for field technicians',
+    key: 'offline-mode',
     pod: 'beacon',
     created: 12,
     moves: [19, 27],
@@ -79,6 +86,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Data warehouse migration',
+    key: 'warehouse',
     pod: 'compass',
     created: 2,
     moves: [8, 29],
@@ -88,6 +96,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Partner API v2',
+    key: 'partner-api',
     pod: 'atlas',
     created: 3,
     moves: [9, 26],
@@ -103,6 +112,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Mobile onboarding flow',
+    key: 'mobile-onboarding',
     pod: 'beacon',
     created: 1,
     moves: [6, 31],
@@ -112,6 +122,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Invoice PDF export',
+    key: 'invoice-pdf',
     pod: 'ratio',
     created: 4,
     moves: [8, 35],
@@ -129,6 +140,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Search relevance tuning',
+    key: 'search',
     pod: 'atlas',
     created: 0.5,
     moves: [5, 37],
@@ -138,6 +150,7 @@ export const PROJECTS: ProjectSeed[] = [
   },
   {
     name: 'Checkout redesign',
+    key: 'checkout',
     pod: 'ratio',
     created: 0.4,
     moves: [3, 39],

@@ -1,0 +1,80 @@
+/**
+ * The text of the `clos/wip` check run: what a developer reads on the pull request. Pure, so every
+ * wording is tested without GitHub.
+ */
+
+export interface SlotHolder {
+  itemId: string;
+  label: string | null;
+  url: string | null;
+}
+
+export type SlotState =
+  | { state: 'held'; pod: string; itemType: string; used: number; limit: number; position: number }
+  | {
+      state: 'queued';
+      pod: string;
+      itemType: string;
+      used: number;
+      limit: number;
+      /** 1-based place in the pod's line. */
+      position: number;
+      holders: SlotHolder[];
+    }
+  | { state: 'draft'; pod: string }
+  /** The mapped pod does not exist (yet): created through the API later, say. */
+  | { state: 'no_pod'; pod: string }
+  | { state: 'released'; pod: string };
+
+export interface CheckOutput {
+  conclusion: 'success' | 'failure' | 'neutral';
+  title: string;
+  summary: string;
+}
+
+const holderLine = (h: SlotHolder) => {
+  const text = h.label ?? h.itemId;
+  return h.url ? `- [${text}](${h.url})` : `- ${text}`;
+};
+
+export function wipCheck(s: SlotState): CheckOutput {
+  switch (s.state) {
+    case 'held':
+      return {
+        conclusion: 'success',
+        title: `WIP slot ${s.position} of ${s.limit} in ${s.pod}`,
+        summary: `This pull request holds one of ${s.pod}'s ${s.limit} ${s.itemType} slots (${s.used} in use). Merging or closing it frees the slot for the next one in line.`,
+      };
+    case 'queued':
+      return {
+        conclusion: 'failure',
+        title: `Waiting for a WIP slot in ${s.pod}: #${s.position} in line`,
+        summary: [
+          `${s.pod} is at its ${s.itemType} WIP limit (${s.used} of ${s.limit} in use). This pull request is number ${s.position} in line and takes the next free slot automatically; this check then turns green.`,
+          '',
+          'Holding the slots:',
+          ...s.holders.map(holderLine),
+          '',
+          'Finish or close one of them (or ask a pod lead to raise the limit) to move the line.',
+        ].join('\n'),
+      };
+    case 'draft':
+      return {
+        conclusion: 'neutral',
+        title: 'Draft: takes no WIP slot',
+        summary: `Drafts do not count against ${s.pod}'s WIP limit (github.pullRequests.countDrafts is false). Marking it ready for review takes a slot or joins the line.`,
+      };
+    case 'no_pod':
+      return {
+        conclusion: 'neutral',
+        title: `Pod ${s.pod} does not exist`,
+        summary: `github.repositories maps this repository to pod "${s.pod}", which CLOS does not know (yet). Create the pod, or fix the mapping in clos.config.yaml; until then no WIP limit applies.`,
+      };
+    case 'released':
+      return {
+        conclusion: 'neutral',
+        title: 'No WIP slot held',
+        summary: `This pull request holds no slot of ${s.pod} any more.`,
+      };
+  }
+}

@@ -1,0 +1,306 @@
+import {
+  type Ctx,
+  type GithubPolicy,
+  type GithubRepositoryPolicy,
+  NotFoundError,
+  SYSTEM_ACTOR,
+} from '@clos/core';
+import type { RuntimeEnv, RuntimeModule } from '@clos/workflows';
+import type { IntegrationLogger } from '../integration.ts';
+import { type CheckOutput, wipCheck } from './checks.ts';
+import type { GitHubApp } from './client.ts';
+import type { GitHubWork, PullRequestRef } from './deliveries.ts';
+import { leaveSlot, slotStateOf, takeSlot } from './slots.ts';
+import { GITHUB_QUEUE } from './webhook-route.ts';
+
+/** Changes made for GitHub are audited as this actor (`via: github` in the label). */
+const GITHUB_CTX: Ctx = { actor: { ...SYSTEM_ACTOR, label: 'github' }, requestId: null };
+
+/** `github:owner/name#123`: the WIP item a pull request holds or waits with. */
+export const pullRequestItem = (repository: string, number: number) =>
+  `github:${repository.toLowerCase()}#${number}`;
+
+export function parsePullRequestItem(itemId: string): { repository: string; number: number } | null {
+  const m = /^github:([^#\s]+\/[^#\s]+)#(\d+)$/.exec(itemId);
+  return m ? { repository: m[1]!, number: Number(m[2]) } : null;
+}
+
+export function mappingFor(policy: GithubPolicy, repository: string): GithubRepositoryPolicy | null {
+  const name = repository.toLowerCase();
+  return policy.repositories.find((r) => r.repository.toLowerCase() === name) ?? null;
+}
+
+/**
+ * The App's job: does what a delivery asked (take or free a pull request's slot, post its checks) and
+ * re-posts the check of a pull request the queue admitted. Every GitHub call goes through the SDK;
+ * a failure fails the job, which pg-boss retries and the run's record shows.
+ */
+export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
+  return (env: RuntimeEnv): RuntimeModule => {
+    const policy = env.policy.github;
+    const installations = new Map<string, number>();
+
+    async function octokitFor(repository: string, installationId: number | null) {
+      const key = repository.toLowerCase();
+      let id = installationId ?? installations.get(key);
+      if (id === undefined) {
+        const [owner, repo] = repository.split('/') as [string, string];
+        const { data } = await app.octokit.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
+        id = data.id;
+      }
+      installations.set(key, id);
+      return app.getInstallationOctokit(id);
+    }
+
+    async function postCheck(
+      repository: string,
+      installationId: number | null,
+      headSha: string,
+      name: string,
+      output: CheckOutput,
+      detailsUrl?: string,
+    ) {
+      const [owner, repo] = repository.split('/') as [string, string];
+      const octokit = await octokitFor(repository, installationId);
+      await octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+        owner,
+        repo,
+        name,
+        head_sha: headSha,
+        status: 'completed',
+        conclusion: output.conclusion,
+        ...(detailsUrl ? { details_url: detailsUrl } : {}),
+        output: { title: output.title, summary: output.summary },
+      });
+    }
+
+    async function postWipCheck(
+      repository: string,
+      installationId: number | null,
+      pr: Pick<PullRequestRef, 'number' | 'headSha'>,
+      mapping: GithubRepositoryPolicy,
+    ) {
+      const state = await slotStateOf(
+        env,
+        GITHUB_CTX,
+        mapping.pod,
+        policy.pullRequests.itemType,
+        pullRequestItem(repository, pr.number),
+      );
+      await postCheck(repository, installationId, pr.headSha, 'clos/wip', wipCheck(state));
+    }
+
+    async function onPullRequest(work: Extract<GitHubWork, { kind: 'pull_request' }>) {
+      const mapping = mappingFor(policy, work.repository);
+      if (!mapping) return;
+      const pr = work.pullRequest;
+      const itemId = pullRequestItem(work.repository, pr.number);
+      const itemType = policy.pullRequests.itemType;
+      const countsAsDraft = pr.draft && !policy.pullRequests.countDrafts;
+      // A pod the mapping names but CLOS does not know: no limit to apply; the check says so.
+      const unlessNoPod = async (change: () => Promise<unknown>) => {
+        try {
+          await change();
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+      };
+      switch (work.action) {
+        case 'opened':
+        case 'reopened':
+        case 'ready_for_review':
+          if (!countsAsDraft)
+            await unlessNoPod(() =>
+              takeSlot(env, GITHUB_CTX, mapping.pod, itemType, itemId, {
+                label: `${pr.title} (@${pr.author})`.slice(0, 300),
+                url: pr.url,
+              }),
+            );
+          break;
+        case 'converted_to_draft':
+          if (countsAsDraft)
+            await unlessNoPod(() => leaveSlot(env, GITHUB_CTX, mapping.pod, itemType, itemId));
+          break;
+        case 'closed':
+          await unlessNoPod(() => leaveSlot(env, GITHUB_CTX, mapping.pod, itemType, itemId));
+          return; // a closed pull request's checks no longer matter
+        default:
+          break; // synchronize, edited: only the checks are posted again (required checks are per commit)
+      }
+      if (countsAsDraft) {
+        await postCheck(
+          work.repository,
+          work.installationId,
+          pr.headSha,
+          'clos/wip',
+          wipCheck({ state: 'draft', pod: mapping.pod }),
+        );
+        return;
+      }
+      await postWipCheck(work.repository, work.installationId, pr, mapping);
+    }
+
+    /** Someone asked GitHub to run the checks of a commit again: post them for its open pull requests. */
+    async function onRerequested(work: Extract<GitHubWork, { kind: 'rerequested' }>) {
+      const mapping = mappingFor(policy, work.repository);
+      if (!mapping) return;
+      const [owner, repo] = work.repository.split('/') as [string, string];
+      const octokit = await octokitFor(work.repository, work.installationId);
+      for (let page = 1; ; page++) {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', {
+          owner,
+          repo,
+          state: 'open',
+          per_page: 100,
+          page,
+        });
+        for (const pr of data)
+          if (pr.head.sha === work.headSha)
+            await postWipCheck(
+              work.repository,
+              work.installationId,
+              { number: pr.number, headSha: pr.head.sha },
+              mapping,
+            );
+        if (data.length < 100) break;
+      }
+    }
+
+    /** A queued pull request took a freed slot: its check turns green on its current head. */
+    async function onAdmitted(itemId: string) {
+      const ref = parsePullRequestItem(itemId);
+      if (!ref) return;
+      const mapping = mappingFor(policy, ref.repository);
+      if (!mapping) return;
+      const [owner, repo] = ref.repository.split('/') as [string, string];
+      const octokit = await octokitFor(ref.repository, null);
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        owner,
+        repo,
+        pull_number: ref.number,
+      });
+      if (data.state !== 'open') return;
+      await postWipCheck(ref.repository, null, { number: ref.number, headSha: data.head.sha }, mapping);
+    }
+
+    /**
+     * Repairs what missed deliveries left wrong (GitHub does not redeliver a failed webhook by
+     * itself): every open pull request of each mapped repository holds a slot or waits in line, and
+     * nothing else of that repository does. Each change posts the pull request's check again.
+     */
+    async function reconcile(repository: GithubRepositoryPolicy) {
+      const [owner, repo] = repository.repository.split('/') as [string, string];
+      const octokit = await octokitFor(repository.repository, null);
+      const open = new Map<
+        string,
+        { number: number; headSha: string; title: string; author: string; url: string; draft: boolean }
+      >();
+      for (let page = 1; ; page++) {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', {
+          owner,
+          repo,
+          state: 'open',
+          per_page: 100,
+          page,
+        });
+        for (const pr of data)
+          open.set(pullRequestItem(repository.repository, pr.number), {
+            number: pr.number,
+            headSha: pr.head.sha,
+            title: pr.title,
+            author: pr.user?.login ?? 'unknown',
+            url: pr.html_url,
+            draft: pr.draft === true,
+          });
+        if (data.length < 100) break;
+      }
+      const itemType = policy.pullRequests.itemType;
+      let status: Awaited<ReturnType<typeof env.services.wip.getStatus>>;
+      try {
+        status = await env.services.wip.getStatus(GITHUB_CTX, repository.pod);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        // Mapped in the file but not created (yet): its pull requests get a neutral check meanwhile.
+        logger.warn(
+          { repository: repository.repository, pod: repository.pod },
+          `github.repositories maps ${repository.repository} to pod "${repository.pod}", which does not exist: no WIP limit applies to its pull requests`,
+        );
+        return;
+      }
+      const type = status.types.find((t) => t.itemType === itemType);
+      const prefix = pullRequestItem(repository.repository, 0).replace(/0$/, '');
+      const tracked = new Set(
+        [...(type?.holders ?? []), ...(type?.queue ?? [])]
+          .map((x) => x.itemId)
+          .filter((id) => id.startsWith(prefix)),
+      );
+      const counts = (pr: { draft: boolean }) => !pr.draft || policy.pullRequests.countDrafts;
+      for (const itemId of tracked) {
+        const pr = open.get(itemId);
+        if (!pr || !counts(pr)) await leaveSlot(env, GITHUB_CTX, repository.pod, itemType, itemId);
+      }
+      // Oldest first, so pull requests that were missed join the line in the order they were opened.
+      for (const [itemId, pr] of [...open].sort((a, b) => a[1].number - b[1].number)) {
+        if (tracked.has(itemId) || !counts(pr)) continue;
+        await takeSlot(env, GITHUB_CTX, repository.pod, itemType, itemId, {
+          label: `${pr.title} (@${pr.author})`.slice(0, 300),
+          url: pr.url,
+        });
+        await postWipCheck(repository.repository, null, pr, repository);
+      }
+    }
+
+    const everyMs = policy.reconcileMinutes * 60_000;
+    let lastReconciled: number | null = null;
+
+    return {
+      name: 'github',
+      // Worker processes tick; the first tick after start reconciles, then every reconcileMinutes.
+      async onTick(now) {
+        if (policy.repositories.length === 0) return;
+        if (lastReconciled !== null && (everyMs === 0 || now.getTime() - lastReconciled < everyMs)) return;
+        lastReconciled = now.getTime();
+        for (const repository of policy.repositories)
+          try {
+            await reconcile(repository);
+          } catch (error) {
+            logger.error(
+              { err: error, repository: repository.repository },
+              'GitHub reconciliation failed; retried at the next interval',
+            );
+          }
+      },
+      jobs: [
+        {
+          queue: GITHUB_QUEUE,
+          policy: {
+            retryLimit: env.policy.workflows.retryLimit,
+            retryDelay: env.policy.workflows.retryDelaySeconds,
+            retryBackoff: true,
+            expireInSeconds: env.policy.workflows.jobTimeoutSeconds,
+          },
+          async handle(data: { work?: GitHubWork; admitted?: string }) {
+            if (data.admitted) return onAdmitted(data.admitted);
+            const work = data.work;
+            if (!work) return;
+            if (work.kind === 'pull_request') return onPullRequest(work);
+            if (work.kind === 'rerequested') return onRerequested(work);
+            logger.info({ work }, 'GitHub delivery recorded; nothing to do for it yet');
+          },
+        },
+      ],
+      subscribers: [
+        {
+          name: 'github-admissions',
+          types: ['wip.acquired'],
+          async dispatch(event, { enqueue }) {
+            if (event.type !== 'wip.acquired') return;
+            const after = event.data.after;
+            if (!after?.itemId.startsWith('github:') || !after.fromQueue) return;
+            await enqueue(GITHUB_QUEUE, { admitted: after.itemId });
+          },
+        },
+      ],
+    };
+  };
+}
