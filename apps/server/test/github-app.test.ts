@@ -33,7 +33,14 @@ const POLICY = {
       { name: 'pull-request', defaultLimit: 3 },
     ],
   },
-  github: { repositories: [{ repository: REPO, pod: 'ratio' }] },
+  github: {
+    repositories: [
+      { repository: REPO, pod: 'ratio' },
+      { repository: 'acme/web', pod: 'ratio', project: 'payments', requireStage: 'build' },
+      { repository: 'acme/docs', pod: 'ratio', project: 'payments' },
+      { repository: 'acme/ghost', pod: 'ratio', project: 'nope' },
+    ],
+  },
 };
 
 const pull = (number: number, extra: Partial<FakePull> = {}): FakePull => ({
@@ -52,7 +59,13 @@ describe.each(testEngines())('the GitHub App on %s', (engine) => {
     gh = await startFakeGitHub({
       appId: APP_ID,
       publicKey: keys.publicKey,
-      installations: [{ id: INSTALLATION, account: { login: 'acme' }, repositories: [REPO] }],
+      installations: [
+        {
+          id: INSTALLATION,
+          account: { login: 'acme' },
+          repositories: [REPO, 'acme/web', 'acme/docs', 'acme/ghost'],
+        },
+      ],
     });
     const settings: GitHubSettings = {
       appId: String(APP_ID),
@@ -225,6 +238,52 @@ describe.each(testEngines())('the GitHub App on %s', (engine) => {
     await h.runtime!.tick(new Date(Date.now() + 10 * 60_000));
     await h.drain();
     expect(gh.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/check-runs'))).toEqual([]);
+  });
+
+  it('posts clos/gate for a repository that names a project: behind its stage, blocked, open, unknown', async () => {
+    const created = await h.call('POST', '/api/v1/projects', {
+      name: 'Payments',
+      pod: 'ratio',
+      key: 'payments',
+    });
+    expect(created.statusCode).toBe(201);
+    const open = async (repository: string, p: FakePull) => {
+      const d = await signedDelivery(
+        SECRET,
+        'pull_request',
+        pullRequestPayload('opened', { repository, installationId: INSTALLATION, pull: p }),
+      );
+      expect(
+        (await h.app.inject({ method: 'POST', url: URL_PATH, payload: d.body, headers: d.headers }))
+          .statusCode,
+      ).toBe(202);
+      await h.drain();
+      return gh.latestCheck(repository, p.headSha, 'clos/gate');
+    };
+    const behind = await open('acme/web', pull(301));
+    expect(behind).toMatchObject({
+      conclusion: 'failure',
+      output: { title: 'payments is in inception; code merges from build' },
+    });
+    expect(behind?.output.summary).toContain('Stages still to pass: discovery → build.');
+    expect(behind?.output.summary).toMatch(/The gate into discovery still needs:\n- /);
+    expect(await open('acme/docs', pull(302))).toMatchObject({
+      conclusion: 'success',
+      output: { title: 'payments is in inception' },
+    });
+    expect(await open('acme/ghost', pull(303))).toMatchObject({
+      conclusion: 'neutral',
+      output: { title: 'Project nope does not exist' },
+    });
+    expect(
+      (await h.call('POST', '/api/v1/projects/payments/block', { reason: 'vendor outage' })).statusCode,
+    ).toBe(200);
+    expect(await open('acme/docs', pull(304))).toMatchObject({
+      conclusion: 'failure',
+      output: { title: 'payments is blocked' },
+    });
+    // A repository without a project gets no clos/gate.
+    expect(gh.checkRuns({ name: 'clos/gate', repository: REPO })).toEqual([]);
   });
 
   it('acknowledges events it does not use with 202 and records nothing', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  gateCheck,
   mappingFor,
   parsePullRequestItem,
   pullRequestItem,
@@ -128,5 +129,40 @@ describe('the clos/wip check text', () => {
       conclusion: 'neutral',
       title: 'Pod ghost does not exist',
     });
+  });
+});
+
+describe('the clos/gate check text', () => {
+  it('fails a project behind its required stage, naming the stages to go and what the next gate needs', () => {
+    const check = gateCheck({
+      state: 'behind',
+      project: 'payments',
+      stage: 'inception',
+      requireStage: 'build',
+      stagesToGo: ['discovery', 'build'],
+      unmet: ['evidence field "owner" is missing'],
+    });
+    expect(check).toEqual({
+      conclusion: 'failure',
+      title: 'payments is in inception; code merges from build',
+      summary:
+        'Project payments must reach build before code for it merges. Stages still to pass: discovery → build.\n\nThe gate into discovery still needs:\n- evidence field "owner" is missing',
+    });
+  });
+
+  it('passes an open project, fails a blocked or closed one, and is neutral for an unknown key', () => {
+    expect(
+      gateCheck({ state: 'open', project: 'payments', stage: 'build', requireStage: 'build' }),
+    ).toMatchObject({
+      conclusion: 'success',
+      title: 'payments is in build (code merges from build)',
+    });
+    expect(gateCheck({ state: 'blocked', project: 'p', stage: 'build', reason: 'vendor' }).conclusion).toBe(
+      'failure',
+    );
+    expect(gateCheck({ state: 'closed', project: 'p', outcome: 'shipped' }).title).toBe(
+      'p is closed (shipped)',
+    );
+    expect(gateCheck({ state: 'no_project', project: 'nope' }).conclusion).toBe('neutral');
   });
 });

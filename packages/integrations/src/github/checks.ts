@@ -78,3 +78,62 @@ export function wipCheck(s: SlotState): CheckOutput {
       };
   }
 }
+
+/** Where the repository's project stands against `requireStage` (github.repositories[].project). */
+export type GateState =
+  | { state: 'no_project'; project: string }
+  | { state: 'closed'; project: string; outcome: string }
+  | { state: 'blocked'; project: string; stage: string; reason: string }
+  | {
+      state: 'behind';
+      project: string;
+      stage: string;
+      requireStage: string;
+      /** The stages still to enter, in order, up to and including `requireStage`. */
+      stagesToGo: string[];
+      /** The next gate's unmet criteria, in words. */
+      unmet: string[];
+    }
+  | { state: 'open'; project: string; stage: string; requireStage: string | null };
+
+export function gateCheck(s: GateState): CheckOutput {
+  switch (s.state) {
+    case 'no_project':
+      return {
+        conclusion: 'neutral',
+        title: `Project ${s.project} does not exist`,
+        summary: `github.repositories names project "${s.project}", which CLOS does not know (yet). Create it with that key, or fix the mapping in clos.config.yaml; until then no gate applies.`,
+      };
+    case 'closed':
+      return {
+        conclusion: 'failure',
+        title: `${s.project} is closed (${s.outcome})`,
+        summary: `Project ${s.project} was ${s.outcome}; code for it no longer merges. Map the repository to the project that carries the work on.`,
+      };
+    case 'blocked':
+      return {
+        conclusion: 'failure',
+        title: `${s.project} is blocked`,
+        summary: `Project ${s.project} (in ${s.stage}) is blocked: ${s.reason}. Code merges again once it is unblocked.`,
+      };
+    case 'behind':
+      return {
+        conclusion: 'failure',
+        title: `${s.project} is in ${s.stage}; code merges from ${s.requireStage}`,
+        summary: [
+          `Project ${s.project} must reach ${s.requireStage} before code for it merges. Stages still to pass: ${s.stagesToGo.join(' → ')}.`,
+          '',
+          `The gate into ${s.stagesToGo[0]} still needs:`,
+          ...(s.unmet.length ? s.unmet.map((u) => `- ${u}`) : ['- nothing: it can advance now']),
+        ].join('\n'),
+      };
+    case 'open':
+      return {
+        conclusion: 'success',
+        title: s.requireStage
+          ? `${s.project} is in ${s.stage} (code merges from ${s.requireStage})`
+          : `${s.project} is in ${s.stage}`,
+        summary: `Project ${s.project} is open and not blocked${s.requireStage ? `, and has reached ${s.requireStage}` : ''}.`,
+      };
+  }
+}

@@ -7,7 +7,7 @@ import {
 } from '@clos/core';
 import type { RuntimeEnv, RuntimeModule } from '@clos/workflows';
 import type { IntegrationLogger } from '../integration.ts';
-import { type CheckOutput, wipCheck } from './checks.ts';
+import { type CheckOutput, type GateState, gateCheck, wipCheck } from './checks.ts';
 import type { GitHubApp } from './client.ts';
 import type { GitHubWork, PullRequestRef } from './deliveries.ts';
 import { leaveSlot, slotStateOf, takeSlot } from './slots.ts';
@@ -52,6 +52,24 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
       return app.getInstallationOctokit(id);
     }
 
+    /** The open pull requests of a repository, every page. */
+    async function openPulls(repository: string, installationId: number | null) {
+      const [owner, repo] = repository.split('/') as [string, string];
+      const octokit = await octokitFor(repository, installationId);
+      const pulls = [];
+      for (let page = 1; ; page++) {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', {
+          owner,
+          repo,
+          state: 'open',
+          per_page: 100,
+          page,
+        });
+        pulls.push(...data);
+        if (data.length < 100) return pulls;
+      }
+    }
+
     async function postCheck(
       repository: string,
       installationId: number | null,
@@ -88,6 +106,52 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
         pullRequestItem(repository, pr.number),
       );
       await postCheck(repository, installationId, pr.headSha, 'clos/wip', wipCheck(state));
+    }
+
+    /** Where the mapped project stands: the `clos/gate` check's input. */
+    async function gateStateOf(mapping: GithubRepositoryPolicy): Promise<GateState | null> {
+      if (!mapping.project) return null;
+      const key = mapping.project;
+      let project: Awaited<ReturnType<typeof env.services.stages.get>>;
+      try {
+        project = await env.services.stages.get(GITHUB_CTX, key);
+      } catch (error) {
+        if (error instanceof NotFoundError) return { state: 'no_project', project: key };
+        throw error;
+      }
+      if (project.closedAt) return { state: 'closed', project: key, outcome: project.outcome ?? 'closed' };
+      if (project.blockedReason)
+        return { state: 'blocked', project: key, stage: project.currentStage, reason: project.blockedReason };
+      const stages = env.policy.stages.map((s) => s.name);
+      const at = stages.indexOf(project.currentStage);
+      const required = mapping.requireStage ? stages.indexOf(mapping.requireStage) : -1;
+      if (mapping.requireStage && at < required) {
+        const gate = await env.services.stages.evaluate(GITHUB_CTX, project.id);
+        return {
+          state: 'behind',
+          project: key,
+          stage: project.currentStage,
+          requireStage: mapping.requireStage,
+          stagesToGo: stages.slice(at + 1, required + 1),
+          unmet: gate.criteria.filter((c) => !c.met).map((c) => c.message),
+        };
+      }
+      return {
+        state: 'open',
+        project: key,
+        stage: project.currentStage,
+        requireStage: mapping.requireStage ?? null,
+      };
+    }
+
+    async function postGateCheck(
+      repository: string,
+      installationId: number | null,
+      headSha: string,
+      mapping: GithubRepositoryPolicy,
+    ) {
+      const state = await gateStateOf(mapping);
+      if (state) await postCheck(repository, installationId, headSha, 'clos/gate', gateCheck(state));
     }
 
     async function onPullRequest(work: Extract<GitHubWork, { kind: 'pull_request' }>) {
@@ -127,6 +191,7 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
         default:
           break; // synchronize, edited: only the checks are posted again (required checks are per commit)
       }
+      await postGateCheck(work.repository, work.installationId, pr.headSha, mapping);
       if (countsAsDraft) {
         await postCheck(
           work.repository,
@@ -144,26 +209,16 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
     async function onRerequested(work: Extract<GitHubWork, { kind: 'rerequested' }>) {
       const mapping = mappingFor(policy, work.repository);
       if (!mapping) return;
-      const [owner, repo] = work.repository.split('/') as [string, string];
-      const octokit = await octokitFor(work.repository, work.installationId);
-      for (let page = 1; ; page++) {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', {
-          owner,
-          repo,
-          state: 'open',
-          per_page: 100,
-          page,
-        });
-        for (const pr of data)
-          if (pr.head.sha === work.headSha)
-            await postWipCheck(
-              work.repository,
-              work.installationId,
-              { number: pr.number, headSha: pr.head.sha },
-              mapping,
-            );
-        if (data.length < 100) break;
-      }
+      for (const pr of await openPulls(work.repository, work.installationId))
+        if (pr.head.sha === work.headSha) {
+          await postWipCheck(
+            work.repository,
+            work.installationId,
+            { number: pr.number, headSha: pr.head.sha },
+            mapping,
+          );
+          await postGateCheck(work.repository, work.installationId, pr.head.sha, mapping);
+        }
     }
 
     /** A queued pull request took a freed slot: its check turns green on its current head. */
@@ -189,31 +244,19 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
      * nothing else of that repository does. Each change posts the pull request's check again.
      */
     async function reconcile(repository: GithubRepositoryPolicy) {
-      const [owner, repo] = repository.repository.split('/') as [string, string];
-      const octokit = await octokitFor(repository.repository, null);
-      const open = new Map<
-        string,
-        { number: number; headSha: string; title: string; author: string; url: string; draft: boolean }
-      >();
-      for (let page = 1; ; page++) {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', {
-          owner,
-          repo,
-          state: 'open',
-          per_page: 100,
-          page,
-        });
-        for (const pr of data)
-          open.set(pullRequestItem(repository.repository, pr.number), {
+      const open = new Map(
+        (await openPulls(repository.repository, null)).map((pr) => [
+          pullRequestItem(repository.repository, pr.number),
+          {
             number: pr.number,
             headSha: pr.head.sha,
             title: pr.title,
             author: pr.user?.login ?? 'unknown',
             url: pr.html_url,
             draft: pr.draft === true,
-          });
-        if (data.length < 100) break;
-      }
+          },
+        ]),
+      );
       const itemType = policy.pullRequests.itemType;
       let status: Awaited<ReturnType<typeof env.services.wip.getStatus>>;
       try {
