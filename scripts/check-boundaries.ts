@@ -41,12 +41,14 @@ export const BOUNDARIES: Readonly<Record<string, Boundary>> = {
   '@clos/integrations': { imports: ['@clos/core', '@clos/contract', '@clos/outbound', '@clos/workflows'] },
   '@clos/testing': { imports: ['@clos/core', '@clos/contract', '@clos/db'] },
   '@clos/cli-kit': { imports: ['@clos/contract', '@clos/config'] },
+  '@clos/audit-signing': { imports: ['@clos/core'] },
   // apps
   '@clos/server': {
     imports: [
       '@clos/core',
       '@clos/contract',
       '@clos/config',
+      '@clos/audit-signing',
       '@clos/db',
       '@clos/outbound',
       '@clos/workflows',
@@ -54,12 +56,10 @@ export const BOUNDARIES: Readonly<Record<string, Boundary>> = {
     ],
   },
   '@clos/cli': {
-    imports: ['@clos/core', '@clos/contract', '@clos/cli-kit'],
+    imports: ['@clos/core', '@clos/contract', '@clos/cli-kit', '@clos/audit-signing'],
     appImports: {
       '@clos/server/secrets':
         '`clos secrets rotate` re-encrypts in the database with the server’s own code, loaded only by that command',
-      '@clos/server/audit-signing':
-        '`clos audit verify --checkpoints` checks signatures with the server’s Ed25519 verifier',
     },
   },
   '@clos/github-action': { imports: ['@clos/core', '@clos/contract', '@clos/config', '@clos/cli-kit'] },

@@ -7,10 +7,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { AuditKeyError, checkpointSignatureProblem, parseAuditPublicKey } from '@clos/audit-signing';
 import { EXIT, type ExitCode, usageError } from '@clos/cli-kit';
 import { auditCheckpointSchema } from '@clos/contract';
 import type { SignedCheckpoint } from '@clos/core';
-import { AuditKeyError, checkpointSignatureProblem, parseAuditPublicKey } from '@clos/server/audit-signing';
 import type { Session } from './context.ts';
 
 const CHECKPOINT_FILE = /^\d+\.json$/;

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createEd25519Signer, publicKeyPem } from '@clos/audit-signing';
 import { createClosClient } from '@clos/contract';
 import { type CheckpointSink, chainHash, checkpointMessage } from '@clos/core';
 import { createRepositories, nodeSecrets } from '@clos/db';
@@ -10,7 +11,6 @@ import {
   checkpointFileName,
   directorySink,
 } from '../../server/src/audit/directory-sink.ts';
-import { createEd25519Signer, publicKeyPem } from '../../server/src/audit/signing.ts';
 // The server's own test harness: the real app over a fresh embedded database, listening on a port.
 import { ADMIN_TOKEN, type Harness, startHarness } from '../../server/test/harness.ts';
 import { verifyCheckpointDirectory } from '../src/audit-checkpoints.ts';

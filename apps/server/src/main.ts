@@ -1,4 +1,4 @@
-import { AuditKeyError } from './audit/signing.ts';
+import { AuditKeyError } from '@clos/audit-signing';
 import { DataDirLockedError } from './runtime/data-dir-lock.ts';
 import { parseServerOptions, USAGE, UsageError } from './runtime/options.ts';
 import { SecretKeyError } from './runtime/secret-key.ts';

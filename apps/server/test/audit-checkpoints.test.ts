@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkpointSignatureProblem, createEd25519Signer, parseAuditPublicKey } from '@clos/audit-signing';
 import { encodeCheckpointToken } from '@clos/contract';
 import {
   type AuditCheckpointPorts,
@@ -17,11 +18,6 @@ import { defaultPolicy, testEngines } from '@clos/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setUpAuditCheckpoints } from '../src/audit/checkpoint-ports.ts';
 import { checkpointFileName, directorySink } from '../src/audit/directory-sink.ts';
-import {
-  checkpointSignatureProblem,
-  createEd25519Signer,
-  parseAuditPublicKey,
-} from '../src/audit/signing.ts';
 import { webhookSink } from '../src/audit/webhook-sink.ts';
 import { type Harness, startHarness } from './harness.ts';
 

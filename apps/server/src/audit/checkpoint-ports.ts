@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { createEd25519Signer, generateAuditSigningKeyPem, parseAuditSigningKey } from '@clos/audit-signing';
 import type { AuditCheckpointPorts, CheckpointSink, Policy } from '@clos/core';
 import { readOrCreateKeyFile } from '../runtime/key-file.ts';
 import { directorySink } from './directory-sink.ts';
-import { createEd25519Signer, generateAuditSigningKeyPem, parseAuditSigningKey } from './signing.ts';
 import { webhookSink } from './webhook-sink.ts';
 
 export const AUDIT_KEY_FILE = 'audit-signing.key';

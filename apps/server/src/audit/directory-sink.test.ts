@@ -2,11 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  createEd25519Signer,
+  parseAuditPublicKey,
+  parseAuditSigningKey,
+  rawPublicKey,
+} from '@clos/audit-signing';
 import { decodeCheckpointToken } from '@clos/contract';
 import { checkpointMessage, type SignedCheckpoint } from '@clos/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkpointFileName, directorySink, PUBLIC_KEY_FILE } from './directory-sink.ts';
-import { createEd25519Signer, parseAuditPublicKey, parseAuditSigningKey, rawPublicKey } from './signing.ts';
 
 const newSigner = () => createEd25519Signer(parseAuditSigningKey(randomBytes(32).toString('base64'), 'k'));
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { auditKeyId, parseAuditPublicKey, publicKeyPem, rawPublicKey } from '@clos/audit-signing';
 import { auditCheckpointSchema, encodeCheckpointToken } from '@clos/contract';
 import type { CheckpointSink, SignedCheckpoint } from '@clos/core';
-import { auditKeyId, parseAuditPublicKey, publicKeyPem, rawPublicKey } from './signing.ts';
 
 /** `000000000042.json`: zero-padded so a listing sorts in sequence order. */
 export function checkpointFileName(sequence: number): string {

@@ -2,11 +2,6 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkpointMessage, type SignedCheckpoint } from '@clos/core';
-import { defaultPolicy } from '@clos/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseServerOptions, UsageError } from '../runtime/options.ts';
-import { AUDIT_KEY_FILE, setUpAuditCheckpoints } from './checkpoint-ports.ts';
 import {
   AuditKeyError,
   auditKeyId,
@@ -17,7 +12,12 @@ import {
   parseAuditSigningKey,
   publicKeyPem,
   rawPublicKey,
-} from './signing.ts';
+} from '@clos/audit-signing';
+import { checkpointMessage, type SignedCheckpoint } from '@clos/core';
+import { defaultPolicy } from '@clos/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseServerOptions, UsageError } from '../runtime/options.ts';
+import { AUDIT_KEY_FILE, setUpAuditCheckpoints } from './checkpoint-ports.ts';
 
 function checkpointBy(signer: ReturnType<typeof createEd25519Signer>, sequence = 3): SignedCheckpoint {
   const claim = { sequence, hash: 'a'.repeat(64), time: '2026-03-02T09:00:00.000Z', keyId: signer.keyId };

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuditKeyError, parseAuditSigningKey } from '../audit/signing.ts';
+import { AuditKeyError, parseAuditSigningKey } from '@clos/audit-signing';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/complexity.ts';
 import {
   DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
