@@ -5,6 +5,7 @@ import { registerAccessCommands } from './commands/access.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDashboardCommands } from './commands/dashboard.ts';
+import { registerGithubCommands } from './commands/github.ts';
 import { registerIdeaCommands } from './commands/idea.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerPodCommands } from './commands/pod.ts';
@@ -32,7 +33,8 @@ Exit codes:
   0  done; the check passed
   1  the check failed: gate not met (stage evaluate|advance, validate), WIP limit reached
      (wip check|acquire), idea not qualified (idea promote), audit chain broken, invalid policy
-     file (config validate), or the server refused the change in the current state (409)
+     file (config validate), a problem reported (github status), or the server refused the
+     change in the current state (409)
   2  usage or input error: bad flags, an unreadable or invalid file, a request the server
      rejected as invalid (400) or naming something that does not exist (404)
   3  cannot reach the server, no server configured, token rejected (401) or not permitted
@@ -69,6 +71,7 @@ export function createProgram(runtime: Runtime): Command {
   registerAuditCommands(program, runtime);
   registerAccessCommands(program, runtime);
   registerConfigCommands(program, runtime);
+  registerGithubCommands(program, runtime);
   registerServerCommand(program, runtime);
   registerSecretsCommands(program, runtime);
   return program;

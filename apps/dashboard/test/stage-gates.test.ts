@@ -116,6 +116,7 @@ const detail: ProjectDetail = {
       stage: 'build',
       data: { spec: 'x' },
       submittedBy: U1,
+      source: null,
       createdAt: '2026-03-02T09:00:00.000Z',
     },
     {
@@ -124,6 +125,7 @@ const detail: ProjectDetail = {
       stage: 'launch',
       data: { review: { url: 'https://r' } },
       submittedBy: U1,
+      source: 'https://github.com/acme/web/pull/7',
       createdAt: '2026-03-04T09:00:00.000Z',
     },
   ],
@@ -250,6 +252,26 @@ describe('buildTimeline', () => {
       ],
     });
     expect(entries[0]).toMatchObject({ kind: 'closed', title: 'Closed (cancelled)', detail: 'no market' });
+  });
+
+  it('links evidence merged from a pull request, and shows the merge itself', () => {
+    const entries = buildTimeline({
+      detail,
+      audit: [
+        audit(10, 'project.pull_request_merged', '2026-03-10T00:00:00.000Z', {
+          after: { repository: 'acme/web', number: 7, title: 'Add evidence', url: 'javascript:alert(1)' },
+        }),
+      ],
+    });
+    expect(entries[0]).toMatchObject({
+      kind: 'merged',
+      title: 'Merged acme/web#7',
+      detail: 'Add evidence',
+      href: null, // only http(s) links are followed
+    });
+    const evidence = entries.filter((e) => e.kind === 'evidence');
+    expect(evidence.map((e) => e.href)).toEqual(['https://github.com/acme/web/pull/7', null]);
+    expect(evidence[0]?.hrefLabel).toBe('Open the pull request');
   });
 });
 

@@ -16439,13 +16439,27 @@ var GateValidators = class {
   }
   /** Each schema violation of `evidence` for entering `stage`, as a field path and a human message. */
   validate(stage, evidence) {
+    return this.locate(stage, evidence).map(({ path, message }) => ({ path, message }));
+  }
+  /**
+   * `validate`, with `at`: the segments of the deepest part of the document that exists and is at
+   * fault (a missing field's object), so an evidence file's problem can point at its line.
+   */
+  locate(stage, evidence) {
     const validate3 = this.byStage.get(stage);
     if (!validate3) return [];
     if (validate3(evidence)) return [];
     return (validate3.errors ?? []).map(describeAjvError);
   }
 };
+var segmentsOf = (pointer) => pointer === "" ? [] : pointer.slice(1).split("/").map((x) => x.replaceAll("~1", "/").replaceAll("~0", "~"));
 function describeAjvError(error62) {
+  const at = segmentsOf(error62.instancePath);
+  if (error62.keyword === "additionalProperties")
+    at.push(error62.params.additionalProperty);
+  return { ...describe(error62), at };
+}
+function describe(error62) {
   const base = error62.instancePath.replace(/^\//, "").replaceAll("/", ".");
   if (error62.keyword === "required") {
     const missing = error62.params.missingProperty;
@@ -16475,6 +16489,7 @@ var DOMAIN_EVENT_TYPES = {
   "project.created": "A project entered the first stage (created directly or promoted from an idea).",
   "project.evidence_submitted": "Evidence was submitted for the next gate of a project.",
   "project.ci_status": "CI reported a status on a project.",
+  "project.pull_request_merged": "A pull request of a repository mapped to the project merged (GitHub App); its checks are in its CI history.",
   "project.closed": "A project was shipped or cancelled; its WIP slot was freed.",
   "gate.approved": "An approver approved the next gate of a project.",
   "gate.rejected": "An approver rejected the next gate of a project.",
@@ -16787,7 +16802,7 @@ __export(external_exports, {
   decode: () => decode2,
   decodeAsync: () => decodeAsync2,
   deepPartial: () => deepPartial,
-  describe: () => describe2,
+  describe: () => describe3,
   discriminatedUnion: () => discriminatedUnion,
   e164: () => e1642,
   email: () => email2,
@@ -17193,7 +17208,7 @@ __export(core_exports2, {
   createToJSONSchemaMethod: () => createToJSONSchemaMethod,
   decode: () => decode,
   decodeAsync: () => decodeAsync,
-  describe: () => describe,
+  describe: () => describe2,
   encode: () => encode,
   encodeAsync: () => encodeAsync,
   extractDefs: () => extractDefs,
@@ -32183,7 +32198,7 @@ function _check(fn, params) {
   return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe(description) {
+function describe2(description) {
   const ch = new $ZodCheck({ check: "describe" });
   ch._zod.onattach = [
     (inst) => {
@@ -33737,7 +33752,7 @@ __export(schemas_exports2, {
   currencyCode: () => currencyCode2,
   custom: () => custom,
   date: () => date2,
-  describe: () => describe2,
+  describe: () => describe3,
   discriminatedUnion: () => discriminatedUnion,
   e164: () => e1642,
   email: () => email2,
@@ -35329,7 +35344,7 @@ function refine(fn, _params = {}) {
 function superRefine(fn, params) {
   return _superRefine(fn, params);
 }
-var describe2 = describe;
+var describe3 = describe2;
 var meta2 = meta;
 var ZodInstanceOf = /* @__PURE__ */ $constructor("ZodInstanceOf", (inst, def) => {
   ZodCustom.init(inst, def);
@@ -36671,6 +36686,7 @@ var evidenceSchema = external_exports.object({
   stage: external_exports.string(),
   data: external_exports.record(external_exports.string(), external_exports.unknown()),
   submittedBy: uuid3.nullable(),
+  source: external_exports.string().nullable().meta({ description: "the pull request an evidence file merged with; null when submitted here" }),
   createdAt: ts
 });
 var approvalBody = external_exports.strictObject({
@@ -37159,7 +37175,10 @@ var deploymentSchema = external_exports.object({
   createdBy: uuid3.nullable(),
   startedAt: ts,
   finishedAt: ts.nullable(),
-  durationSeconds: external_exports.number().nullable()
+  durationSeconds: external_exports.number().nullable(),
+  externalId: external_exports.string().nullable().meta({
+    description: "where it was recorded from outside CI reports: `github:owner/name/deployments/<id>` or `github:owner/name/actions/runs/<id>`"
+  })
 }).meta({ id: "Deployment" });
 var deploymentDetailSchema = deploymentSchema.extend({ steps: external_exports.array(deploymentStepSchema) }).meta({ id: "DeploymentDetail" });
 var deploymentStatsSchema = external_exports.object({
@@ -37303,6 +37322,70 @@ var ideaRoutes = {
     permission: "ideas:decide",
     summary: "Archive the idea (idempotent)",
     tags: ["ideas"]
+  }
+};
+
+// ../../packages/contract/src/routes/integrations.ts
+var pullRequestSlot = {
+  itemId: external_exports.string().meta({ description: "the WIP item, `github:owner/name#123`" }),
+  label: external_exports.string().nullable().meta({ description: "the title and author, `Fix checkout (@ada)`" }),
+  url: external_exports.string().nullable().meta({ description: "the pull request's page" })
+};
+var githubStatusSchema = external_exports.object({
+  configured: external_exports.boolean().meta({
+    description: "whether the App’s variables are set; when false, `problems` says which to set"
+  }),
+  app: external_exports.object({
+    id: external_exports.number().int(),
+    slug: external_exports.string().nullable(),
+    name: external_exports.string(),
+    owner: external_exports.string().nullable().meta({ description: "the account that owns the App" })
+  }).nullable().meta({
+    description: "what GitHub says the App is; null when not configured or GitHub did not answer"
+  }),
+  installations: external_exports.array(
+    external_exports.object({
+      id: external_exports.number().int(),
+      account: external_exports.string().meta({ description: "the organisation or user it is installed on" }),
+      repositorySelection: external_exports.enum(["all", "selected"]),
+      repositories: external_exports.array(external_exports.string()).nullable().meta({ description: "`owner/name` it may reach; null when it may reach all of the account’s" })
+    })
+  ),
+  repositories: external_exports.array(
+    external_exports.object({
+      repository: external_exports.string(),
+      pod: external_exports.string(),
+      project: external_exports.string().nullable(),
+      requireStage: external_exports.string().nullable(),
+      installationId: external_exports.number().int().nullable().meta({
+        description: "the installation covering it; null when none does or GitHub did not answer"
+      }),
+      problem: external_exports.string().nullable().meta({
+        description: "what is wrong with this mapping (several joined with `; `); null when nothing"
+      }),
+      holders: external_exports.array(external_exports.object(pullRequestSlot)).meta({ description: "its pull requests holding a slot" }),
+      queue: external_exports.array(
+        external_exports.object({
+          ...pullRequestSlot,
+          position: external_exports.number().int().meta({ description: "place in the pod's line, 1 next" })
+        })
+      ).meta({ description: "its pull requests waiting in the pod's line, next first" })
+    })
+  ),
+  problems: external_exports.array(external_exports.string()).meta({
+    description: "everything wrong, one sentence each (a repository’s own problems name it); empty when all is well"
+  })
+}).meta({ id: "GithubStatus" });
+var integrationRoutes = {
+  getGithubStatus: {
+    method: "GET",
+    path: "/api/v1/integrations/github/status",
+    responses: { 200: githubStatusSchema },
+    // Read-only, but it shows how the App is set up (installations, accounts, mappings): for those
+    // who run pods (pod leads and admins), as the rotation preview is.
+    permission: "pods:manage",
+    summary: "The GitHub App: its installations, each mapped repository with its installation, problems, and the pull requests holding or waiting for its pod’s slots",
+    tags: ["integrations"]
   }
 };
 
@@ -38200,7 +38283,8 @@ var routes = {
   ...webhookRoutes,
   ...policyRoutes,
   ...sessionRoutes,
-  ...dashboardRoutes
+  ...dashboardRoutes,
+  ...integrationRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -38284,7 +38368,7 @@ function createClosClient(options) {
           cause: error62,
           timedOut: true
         });
-      throw new ClosConnectionError(`${definition.method} ${url2} failed: ${describe3(error62)}`, {
+      throw new ClosConnectionError(`${definition.method} ${url2} failed: ${describe4(error62)}`, {
         url: url2,
         cause: error62
       });
@@ -38345,7 +38429,7 @@ function createClosClient(options) {
       } catch (error62) {
         if (eventOptions.signal?.aborted) return;
         if (eventOptions.reconnect === false)
-          throw new ClosConnectionError(`GET ${url2} failed: ${describe3(error62)}`, { url: url2, cause: error62 });
+          throw new ClosConnectionError(`GET ${url2} failed: ${describe4(error62)}`, { url: url2, cause: error62 });
         await sleep(delay, eventOptions.signal);
         delay = Math.min(delay * 2, 3e4);
         continue;
@@ -38481,7 +38565,7 @@ function apiError(key, response, text2, body, headerRequestId) {
     route: key
   });
 }
-function describe3(error62) {
+function describe4(error62) {
   const cause = error62?.cause;
   if (cause && typeof cause.code === "string")
     return `${cause.code}${cause.message ? ` (${String(cause.message)})` : ""}`;

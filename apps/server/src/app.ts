@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Instrumentation, NO_INSTRUMENTATION, type Services } from '@clos/core';
 import type { Database } from '@clos/db';
-import type { MountedRoute } from '@clos/integrations';
+import type { MountedRoute, StatusReporter } from '@clos/integrations';
 import type { Runtime } from '@clos/workflows';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -32,6 +32,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
+import { integrationRoutes } from './routes/integrations.ts';
 import { podRoutes } from './routes/pods.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -68,6 +69,8 @@ export interface AppOptions {
   stream?: StreamOptions | undefined;
   /** Inbound webhook routes of the configured integrations (`configureIntegrations(…).routes`). */
   inbound?: readonly MountedRoute[] | undefined;
+  /** Status reporters of the configured integrations, by name (`configureIntegrations(…).status`). */
+  integrationStatus?: Readonly<Record<string, StatusReporter>> | undefined;
   /** Told of every answered request and every stream reader (the composition root's). */
   instrumentation?: Instrumentation | undefined;
 }
@@ -163,6 +166,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   policyRoutes(app, deps);
   sessionRoutes(app, deps);
   dashboardRoutes(app, deps);
+  integrationRoutes(app, deps, options.integrationStatus ?? {});
   await registerInboundRoutes(app, {
     routes: options.inbound ?? [],
     services: options.services,

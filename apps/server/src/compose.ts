@@ -82,5 +82,6 @@ export function composeApp(
     pressure: options.pressure,
     stream: { limits: options.streamLimits },
     inbound: integrations.routes,
+    integrationStatus: integrations.status,
   });
 }

@@ -133,6 +133,55 @@ describe.each(testEngines())('alerts on %s', (engine) => {
     expect(await open()).toEqual([]);
   });
 
+  it('a line at the limit opens the alert; it resolves once the line is empty, unless an acquire was refused', async () => {
+    const queue = (itemId: string) =>
+      h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId, queue: true }, dev.token);
+    const prStatus = async () =>
+      (await h.call('GET', '/api/v1/pods/ratio/wip'))
+        .json()
+        .types.find((t: { itemType: string }) => t.itemType === 'pull-request');
+    await h.call('PUT', '/api/v1/pods/ratio/wip-limits/pull-request', { limit: 2 });
+    const held = [(await acquire('a')).json().id, (await acquire('b')).json().id];
+    expect((await queue('c')).statusCode).toBe(202);
+    // A check (here the scheduler's tick) sees the line: nobody was refused, yet the pod is full with
+    // work waiting.
+    await later(60_000);
+    const [alert] = await open();
+    expect(alert).toMatchObject({
+      key: `wip.limit_exceeded:${ratioId}:pull-request`,
+      severity: 'warning',
+      details: { pod: 'ratio', itemType: 'pull-request', used: 2, limit: 2, queued: 1, refused: false },
+    });
+    expect(alert!.message).toBe(
+      'pod "ratio" is at its pull-request WIP limit (2 of 2) with 1 waiting in line',
+    );
+
+    // Releasing a holder admits "c": at the limit again, nobody waiting, nobody refused.
+    await h.call('DELETE', `/api/v1/wip-locks/${held[0]}`, undefined, dev.token);
+    await h.drain();
+    expect(await prStatus()).toMatchObject({ used: 2, queue: [] });
+    expect(await open()).toEqual([]);
+    expect(await alerts('?status=resolved')).toMatchObject([{ id: alert!.id }]);
+
+    // A line and a refusal: once the line empties, the refusal keeps the alert open at the limit.
+    expect((await queue('d')).statusCode).toBe(202);
+    expect((await acquire('e')).statusCode).toBe(409);
+    await h.drain();
+    const [refused] = await open();
+    expect(refused).toMatchObject({ details: { used: 2, queued: 1, refused: true } });
+    expect(refused!.message).toBe(
+      'pod "ratio" is at its pull-request WIP limit (2 of 2) and refused an acquire, with 1 waiting in line',
+    );
+    await h.call('DELETE', `/api/v1/wip-locks/${held[1]}`, undefined, dev.token);
+    await h.drain();
+    expect(await prStatus()).toMatchObject({ used: 2, queue: [] });
+    expect(await open()).toMatchObject([{ id: refused!.id, details: { used: 2, queued: 0, refused: true } }]);
+    // Below the limit it resolves, as before.
+    await h.call('DELETE', '/api/v1/pods/ratio/wip/pull-request/items/c', undefined, dev.token);
+    await h.drain();
+    expect(await open()).toEqual([]);
+  });
+
   it('a blocked project opens gate.stuck only after 24 h, and it resolves when unblocked', async () => {
     const project = (await h.call('POST', '/api/v1/projects', { name: 'Checkout', pod: 'ratio' })).json();
     // The gate into discovery is met (evidence and an approval): only the block holds the project.

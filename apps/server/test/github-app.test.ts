@@ -1,30 +1,22 @@
 import {
-  configureGitHub,
-  configureIntegrations,
-  type GitHubSettings,
-  type Integration,
-} from '@clos/integrations';
-import {
-  defaultPolicy,
   type FakeGitHub,
   type FakePull,
   fakeSha,
-  generateAppKey,
   pullRequestPayload,
   signedDelivery,
-  startFakeGitHub,
   testEngines,
 } from '@clos/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type GitHubHarness,
+  GITHUB_INSTALLATION as INSTALLATION,
+  GITHUB_SECRET as SECRET,
+  startGitHubHarness,
+  GITHUB_WEBHOOK as URL_PATH,
+} from './github-harness.ts';
 import { type Harness, startHarness } from './harness.ts';
 
-const APP_ID = 4242;
-const INSTALLATION = 77;
 const REPO = 'acme/payments-api';
-const SECRET = 'github-webhook-secret-0123456789';
-const URL_PATH = '/api/v1/integrations/github/webhook';
-const silent = { info() {}, warn() {}, error() {} };
-const keys = generateAppKey();
 
 const POLICY = {
   wip: {
@@ -54,64 +46,27 @@ const pull = (number: number, extra: Partial<FakePull> = {}): FakePull => ({
 describe.each(testEngines())('the GitHub App on %s', (engine) => {
   let gh: FakeGitHub;
   let h: Harness;
+  let github: GitHubHarness;
 
   beforeAll(async () => {
-    gh = await startFakeGitHub({
-      appId: APP_ID,
-      publicKey: keys.publicKey,
-      installations: [
-        {
-          id: INSTALLATION,
-          account: { login: 'acme' },
-          repositories: [REPO, 'acme/web', 'acme/docs', 'acme/ghost'],
-        },
-      ],
-    });
-    const settings: GitHubSettings = {
-      appId: String(APP_ID),
-      privateKey: keys.privateKey,
-      webhookSecret: SECRET,
-      apiUrl: gh.url,
-    };
-    const policy = defaultPolicy(POLICY);
-    // The real integration, with writes not spaced a second apart (GitHub asks it; a local fake does not).
-    const github: Integration = {
-      name: 'github',
-      configSections: ['github'],
-      configure: ({ logger }) => configureGitHub(settings, policy, logger, { spaceWrites: false }),
-    };
-    const on = await configureIntegrations([github], { policy, env: {}, logger: silent });
-    h = await startHarness(engine, {}, policy, {
-      runtime: true,
-      extraModules: on.modules,
-      inbound: on.routes,
-    });
+    github = await startGitHubHarness(engine, POLICY, [REPO, 'acme/web', 'acme/docs', 'acme/ghost']);
+    ({ h, gh } = github);
   });
   afterAll(async () => {
-    await h?.close();
-    await gh?.close();
+    await github?.close();
   });
-  beforeEach(async () => {
-    await h.reset();
-    gh.clearCalls();
-    expect(
-      (await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'UTC' })).statusCode,
-    ).toBe(201);
-  });
+  beforeEach(() => github.reset());
 
   const deliver = async (
     action: Parameters<typeof pullRequestPayload>[0],
     p: FakePull,
     options: { deliveryId?: string; secret?: string } = {},
-  ) => {
-    const d = await signedDelivery(
-      options.secret ?? SECRET,
+  ) =>
+    github.deliver(
       'pull_request',
       pullRequestPayload(action, { repository: REPO, installationId: INSTALLATION, pull: p }),
-      options.deliveryId,
+      options,
     );
-    return h.app.inject({ method: 'POST', url: URL_PATH, payload: d.body, headers: d.headers });
-  };
   const wipCheck = (p: FakePull) => gh.latestCheck(REPO, p.headSha, 'clos/wip');
   const deliveries = async () =>
     (await h.database.query<{ n: number }>('select count(*)::int as n from inbound_deliveries'))[0]!.n;
@@ -248,6 +203,7 @@ describe.each(testEngines())('the GitHub App on %s', (engine) => {
     });
     expect(created.statusCode).toBe(201);
     const open = async (repository: string, p: FakePull) => {
+      gh.putPull(repository, p); // clos/gate lists the pull request's files for evidence
       const d = await signedDelivery(
         SECRET,
         'pull_request',

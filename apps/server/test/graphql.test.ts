@@ -410,7 +410,7 @@ describe.each(testEngines())('GraphQL on %s', (engine) => {
         project(id: $project) {
           ${PROJECT}
           stageHistory { id projectId fromStage toStage evidence approvedBy actorId createdAt }
-          evidence { id projectId stage data submittedBy createdAt }
+          evidence { id projectId stage data submittedBy source createdAt }
           approvals { id projectId stage userId userEmail userRole decision comment createdAt }
           gate { ${GATE} }
         }

@@ -58,6 +58,8 @@ export async function startHarness(
     instrumentation?: import('@clos/core').Instrumentation;
     /** Inbound webhook routes of configured integrations, mounted as the server mounts them. */
     inbound?: readonly import('@clos/integrations').MountedRoute[];
+    /** Status reporters of configured integrations (`configureIntegrations(…).status`). */
+    integrationStatus?: Record<string, import('@clos/integrations').StatusReporter>;
   } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(engine);
@@ -93,6 +95,7 @@ export async function startHarness(
     stream: options.stream,
     instrumentation: core.instrumentation,
     inbound: options.inbound,
+    integrationStatus: options.integrationStatus,
   });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();

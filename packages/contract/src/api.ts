@@ -387,6 +387,10 @@ export const evidenceSchema = z.object({
   stage: z.string(),
   data: z.record(z.string(), z.unknown()),
   submittedBy: uuid.nullable(),
+  source: z
+    .string()
+    .nullable()
+    .meta({ description: 'the pull request an evidence file merged with; null when submitted here' }),
   createdAt: ts,
 });
 export const approvalBody = z.strictObject({

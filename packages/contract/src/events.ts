@@ -100,6 +100,26 @@ const changeEvents = {
       z.object({
         stage: str.meta(d("the gate's stage")),
         evidence: z.record(str, z.unknown()).meta(d('the document')),
+        source: str.optional().meta(d('the pull request an evidence file merged with (evidence as code)')),
+      }),
+    ),
+  },
+  'project.pull_request_merged': {
+    scope: 'pod',
+    subject: 'project',
+    data: change(
+      null,
+      z.object({
+        repository: str.meta(d('owner/name')),
+        number: z.number().int(),
+        title: str,
+        url: str.meta(d('the pull request on GitHub')),
+        author: str.meta(d('GitHub login')),
+        headSha: str.meta(d('the merged head commit')),
+        ci: z
+          .enum(['passed', 'failed', 'running'])
+          .nullable()
+          .meta(d("the other checks on the merged head (CLOS's own aside); null when there were none")),
       }),
     ),
   },

@@ -12,6 +12,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import type { RouteDefinition } from './routes/definition.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
+import { integrationRoutes } from './routes/integrations.ts';
 import { podRoutes } from './routes/pods.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -48,6 +49,7 @@ export const routes = {
   ...policyRoutes,
   ...sessionRoutes,
   ...dashboardRoutes,
+  ...integrationRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

@@ -55,6 +55,8 @@ export interface EvidenceRecord {
   stage: string;
   data: Record<string, unknown>;
   submittedBy: string | null;
+  /** Where it came from when not typed in: the pull request that merged it (evidence as code). */
+  source: string | null;
   createdAt: Date;
 }
 

@@ -6,6 +6,7 @@ import type {
   IntegrationContext,
   IntegrationContribution,
   IntegrationLogger,
+  StatusReporter,
 } from './integration.ts';
 
 /** An inbound route with the URL it is mounted at and the integration it belongs to. */
@@ -26,6 +27,8 @@ export interface ConfiguredIntegrations {
    */
   modules: ((env: RuntimeEnv) => RuntimeModule)[];
   routes: MountedRoute[];
+  /** The status reporters of the integrations that have one, by integration name. */
+  status: Record<string, StatusReporter>;
 }
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -43,7 +46,13 @@ export async function configureIntegrations(
   integrations: readonly Integration[],
   context: Omit<IntegrationContext, 'logger'> & { logger: ContextLogger },
 ): Promise<ConfiguredIntegrations> {
-  const configured: ConfiguredIntegrations = { names: [], notifiers: [], modules: [], routes: [] };
+  const configured: ConfiguredIntegrations = {
+    names: [],
+    notifiers: [],
+    modules: [],
+    routes: [],
+    status: {},
+  };
   const seen = new Set<string>();
   for (const integration of integrations) {
     const { name } = integration;
@@ -68,6 +77,7 @@ function add(configured: ConfiguredIntegrations, name: string, contribution: Int
       ...(subscribers?.length ? { subscribers: [...subscribers] } : {}),
       ...(stop ? { stop } : {}),
     }));
+  if (contribution.status) configured.status[name] = contribution.status;
   for (const route of contribution.routes ?? []) {
     if (!ROUTE_PATH.test(route.path))
       throw new Error(

@@ -3,6 +3,7 @@ export * from './github/checks.ts';
 export * from './github/github-integration.ts';
 export * from './github/github-module.ts';
 export * from './github/settings.ts';
+export * from './github/status.ts';
 export * from './integration.ts';
 export * from './log/log-integration.ts';
 export * from './log/log-notifier.ts';

@@ -96,7 +96,16 @@ export interface IntegrationContribution {
   routes?: readonly InboundRoute[];
   /** Releases what it holds (pooled connections) when the job runner stops. */
   stop?: () => Promise<void>;
+  /**
+   * Reports how the integration stands (the GitHub App: its installations, mapped repositories and
+   * their pull requests), for `GET /api/v1/integrations/<name>/status`. It should answer even when the
+   * service it talks to does not, with the failure in the report rather than thrown.
+   */
+  status?: StatusReporter;
 }
+
+/** An integration's status report, built on request with the use cases. */
+export type StatusReporter = (services: Services) => Promise<unknown>;
 
 /**
  * One thing CLOS connects to. `configure` reads its section of the policy and its secrets from the

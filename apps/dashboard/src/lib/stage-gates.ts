@@ -115,7 +115,8 @@ export type TimelineKind =
   | 'blocked'
   | 'unblocked'
   | 'closed'
-  | 'ci';
+  | 'ci'
+  | 'merged';
 
 export interface TimelineEntry {
   /** Unique across sources: `<kind>:<record id>`. */
@@ -126,8 +127,10 @@ export interface TimelineEntry {
   detail: string | null;
   /** Who did it, when known (an email or the audit log's label). */
   actor: string | null;
-  /** A link to follow (a CI run), http(s) only. */
+  /** A link to follow (a CI run, a pull request), http(s) only. */
   href: string | null;
+  /** What the link opens, in words; "Open the CI run" when absent. */
+  hrefLabel?: string;
 }
 
 // The audit log is the only record of blocks and closes; everything else has its own table, so only
@@ -136,6 +139,7 @@ const AUDIT_ONLY: Record<string, TimelineKind> = {
   'stage.blocked': 'blocked',
   'stage.unblocked': 'unblocked',
   'project.closed': 'closed',
+  'project.pull_request_merged': 'merged',
 };
 
 /** Orders by time, newest first; ties keep their source order so a merge is stable. */
@@ -198,7 +202,9 @@ export function buildTimeline(input: {
       title: `Evidence submitted for ${e.stage}`,
       detail: summariseEvidence(e.data),
       actor: who(e.submittedBy),
-      href: null,
+      // Evidence as code: the pull request it merged with.
+      href: safeHref(e.source),
+      hrefLabel: 'Open the pull request',
     });
   }
   for (const a of detail.approvals) {
@@ -222,12 +228,32 @@ export function buildTimeline(input: {
       detail: null,
       actor: who(c.reportedBy),
       href: safeHref(c.url),
+      ...(c.context === 'github/merges' ? { hrefLabel: 'Open the pull request' } : {}),
     });
   }
   for (const a of audit) {
     const kind = AUDIT_ONLY[a.action];
     if (!kind) continue;
-    const after = (a.after ?? {}) as { outcome?: string };
+    const after = (a.after ?? {}) as {
+      outcome?: string;
+      repository?: string;
+      number?: number;
+      title?: string;
+      url?: string;
+    };
+    if (kind === 'merged') {
+      entries.push({
+        key: `audit:${a.id}`,
+        at: a.occurredAt,
+        kind,
+        title: `Merged ${after.repository}#${after.number}`,
+        detail: after.title ?? null,
+        actor: a.actorLabel,
+        href: safeHref(after.url ?? null),
+        hrefLabel: 'Open the pull request',
+      });
+      continue;
+    }
     entries.push({
       key: `audit:${a.id}`,
       at: a.occurredAt,

@@ -484,6 +484,7 @@ const KIND_TEXT: Record<TimelineKind, { label: string; tone: 'slate' | 'green' |
     unblocked: { label: 'Unblock', tone: 'green' },
     closed: { label: 'Closed', tone: 'slate' },
     ci: { label: 'CI', tone: 'amber' },
+    merged: { label: 'Merge', tone: 'teal' },
   };
 
 function Timeline({ entries }: { entries: TimelineEntry[] }) {
@@ -510,7 +511,7 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
                 rel="noreferrer noopener"
                 className="text-xs text-teal-700 underline dark:text-teal-400"
               >
-                Open the CI run
+                {e.hrefLabel ?? 'Open the CI run'}
               </a>
             ) : null}
           </div>

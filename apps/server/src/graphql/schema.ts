@@ -268,6 +268,8 @@ export const typeDefs = /* GraphQL */ `
     stage: String!
     data: JSON!
     submittedBy: ID
+    "The pull request an evidence file merged with (evidence as code); null when submitted through the API."
+    source: String
     createdAt: DateTime!
   }
   type Approval {

@@ -47,6 +47,10 @@ export const deploymentSchema = z
     startedAt: ts,
     finishedAt: ts.nullable(),
     durationSeconds: z.number().nullable(),
+    externalId: z.string().nullable().meta({
+      description:
+        'where it was recorded from outside CI reports: `github:owner/name/deployments/<id>` or `github:owner/name/actions/runs/<id>`',
+    }),
   })
   .meta({ id: 'Deployment' });
 

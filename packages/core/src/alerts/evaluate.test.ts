@@ -8,6 +8,7 @@ import {
   type PodAlertFacts,
   type ProjectAlertFacts,
   stuckSince,
+  type WipCellFacts,
 } from './evaluate.ts';
 
 const POLICY: AlertsPolicy = {
@@ -47,29 +48,85 @@ const run = (facts: Partial<AlertFacts>, policy: AlertsPolicy = POLICY) =>
 const keys = (facts: Partial<AlertFacts>, policy?: AlertsPolicy) => run(facts, policy).map((c) => c.key);
 
 describe('WIP limit exceeded', () => {
-  const cell = (used: number, limit: number, refused: boolean) =>
-    keys({ pods: [pod({ wip: [{ itemType: 'pr', used, limit, refused }] })] });
+  const wip = (over: Partial<WipCellFacts>): WipCellFacts => ({
+    itemType: 'pr',
+    used: 3,
+    limit: 3,
+    queued: 0,
+    refused: false,
+    exceeded: false,
+    ...over,
+  });
+  const runCell = (over: Partial<WipCellFacts>) => run({ pods: [pod({ wip: [wip(over)] })] });
+  const cell = (used: number, limit: number, refused: boolean, queued = 0, exceeded = false) =>
+    keys({ pods: [pod({ wip: [wip({ used, limit, refused, queued, exceeded })] })] });
   const KEY = alertKey.wip('p1', 'pr');
 
   it.each([
-    ['below the limit, even after a refusal', 2, 3, true, false],
-    ['at the limit without a refusal', 3, 3, false, false],
-    ['at the limit after a refusal', 3, 3, true, true],
-    ['above a lowered limit, without a refusal', 4, 3, false, true],
-    ['a limit of 0 refused', 0, 0, true, true],
-  ])('%s', (_label, used, limit, refused, expected) => {
-    expect(cell(used, limit, refused)).toEqual(expected ? [KEY] : []);
+    ['below the limit, even after a refusal', 2, 3, true, 0, false, false],
+    ['at the limit without a refusal', 3, 3, false, 0, false, false],
+    ['at the limit after a refusal', 3, 3, true, 0, false, true],
+    ['above a lowered limit, without a refusal', 4, 3, false, 0, false, true],
+    ['a limit of 0 refused', 0, 0, true, 0, false, true],
+    ['at the limit with items waiting in line', 3, 3, false, 2, false, true],
+    ['below the limit with items waiting (about to be admitted)', 2, 3, false, 1, false, false],
+    ['a limit of 0 with an item waiting', 0, 0, false, 1, false, true],
+    ['back at the limit after being above it', 3, 3, false, 0, true, true],
+    ['below the limit after being above it', 2, 3, false, 0, true, false],
+  ])('%s', (_label, used, limit, refused, queued, exceeded, expected) => {
+    expect(cell(used, limit, refused, queued, exceeded)).toEqual(expected ? [KEY] : []);
   });
 
   it('is critical above the limit and a warning at it', () => {
-    const [above] = run({ pods: [pod({ wip: [{ itemType: 'pr', used: 4, limit: 3, refused: false }] })] });
-    const [at] = run({ pods: [pod({ wip: [{ itemType: 'pr', used: 3, limit: 3, refused: true }] })] });
-    expect(above).toMatchObject({ kind: 'wip.limit_exceeded', severity: 'critical', subjectId: 'p1' });
-    expect(at).toMatchObject({ severity: 'warning', details: { used: 3, limit: 3, itemType: 'pr' } });
+    const [above] = runCell({ used: 4, limit: 3 });
+    const [at] = runCell({ used: 3, limit: 3, refused: true });
+    expect(above).toMatchObject({
+      kind: 'wip.limit_exceeded',
+      severity: 'critical',
+      subjectId: 'p1',
+      details: { used: 4, limit: 3, queued: 0, refused: false, exceeded: true },
+    });
+    expect(at).toMatchObject({
+      severity: 'warning',
+      details: { used: 3, limit: 3, itemType: 'pr', queued: 0, refused: true, exceeded: false },
+    });
+    expect(at!.message).toBe('pod "ratio" is at its pr WIP limit (3 of 3) and refused an acquire');
+  });
+
+  it('a line at the limit is a warning that says how many wait', () => {
+    const [c] = run({ pods: [pod({ wip: [wip({ itemType: 'pull-request', queued: 7 })] })] });
+    expect(c).toMatchObject({
+      key: alertKey.wip('p1', 'pull-request'),
+      kind: 'wip.limit_exceeded',
+      severity: 'warning',
+      details: {
+        pod: 'ratio',
+        itemType: 'pull-request',
+        used: 3,
+        limit: 3,
+        queued: 7,
+        refused: false,
+        exceeded: false,
+      },
+    });
+    expect(c!.message).toBe('pod "ratio" is at its pull-request WIP limit (3 of 3) with 7 waiting in line');
+  });
+
+  it('counts the line in refused and above-limit alerts too', () => {
+    const [refused] = runCell({ refused: true, queued: 2 });
+    expect(refused!.message).toBe(
+      'pod "ratio" is at its pr WIP limit (3 of 3) and refused an acquire, with 2 waiting in line',
+    );
+    expect(refused!.details).toMatchObject({ queued: 2, refused: true });
+    const [above] = runCell({ used: 5, queued: 1 });
+    expect(above).toMatchObject({ severity: 'critical', details: { used: 5, queued: 1, exceeded: true } });
+    expect(above!.message).toBe('pod "ratio" holds 5 pr slots, above its limit of 3, with 1 waiting in line');
+    const [down] = runCell({ exceeded: true });
+    expect(down!.message).toBe('pod "ratio" is at its pr WIP limit (3 of 3), down from above it');
   });
 
   it('raises nothing when turned off', () => {
-    const facts = { pods: [pod({ wip: [{ itemType: 'pr', used: 9, limit: 3, refused: true }] })] };
+    const facts = { pods: [pod({ wip: [wip({ used: 9, refused: true, queued: 4 })] })] };
     expect(keys(facts, { ...POLICY, wipExceeded: false })).toEqual([]);
   });
 });
@@ -170,7 +227,11 @@ it('reports every condition of every pod and project at once', () => {
   const facts: Partial<AlertFacts> = {
     pods: [
       pod({ healthScore: 50, deployments: { finished: 4, failed: 4 } }),
-      pod({ podId: 'p2', pod: 'atlas', wip: [{ itemType: 'project', used: 5, limit: 2, refused: false }] }),
+      pod({
+        podId: 'p2',
+        pod: 'atlas',
+        wip: [{ itemType: 'project', used: 5, limit: 2, queued: 0, refused: false, exceeded: false }],
+      }),
     ],
     projects: [project({ blockedAt: hoursAgo(48), blockedReason: 'x' })],
   };

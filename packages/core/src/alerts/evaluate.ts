@@ -10,11 +10,15 @@ export interface WipCellFacts {
   itemType: string;
   used: number;
   limit: number;
+  /** Items waiting in the pod's line for this type (the GitHub App queues pull requests, never refuses them). */
+  queued: number;
   /**
    * An acquire was refused since the cell was last below its limit: the refusal being reported now,
-   * or one that opened the alert still open for this cell.
+   * or one recorded on the alert still open for this cell.
    */
   refused: boolean;
+  /** Usage was above the limit since the cell was last below it, as recorded on the open alert. */
+  exceeded: boolean;
 }
 
 export interface PodAlertFacts {
@@ -88,6 +92,41 @@ export function stuckSince(p: ProjectAlertFacts): Date | null {
   return starts.length ? new Date(Math.min(...starts)) : null;
 }
 
+/**
+ * The `wip.limit_exceeded` condition of one cell, or null. Usage above the limit is critical. At the
+ * limit it is a warning once someone was turned away (refused), items wait in line, or usage was above
+ * the limit since it was last below: a full pod nobody is waiting on is not a problem. Refused and
+ * exceeded go into `details` so that the next check keeps the alert open at the limit (see the
+ * service); a line alone does not, so an alert raised only by waiting items resolves once the line
+ * is empty.
+ */
+function wipCondition(pod: PodAlertFacts, cell: WipCellFacts): AlertCondition | null {
+  const { itemType, used, limit, queued } = cell;
+  if (used < limit) return null;
+  const above = used > limit;
+  const exceeded = above || cell.exceeded;
+  if (!exceeded && !cell.refused && queued === 0) return null;
+  const waiting = `${queued} waiting in line`;
+  let message: string;
+  if (above)
+    message = `pod "${pod.pod}" holds ${used} ${itemType} slots, above its limit of ${limit}${queued ? `, with ${waiting}` : ''}`;
+  else {
+    const at = `pod "${pod.pod}" is at its ${itemType} WIP limit (${used} of ${limit})`;
+    const why = cell.refused ? ' and refused an acquire' : exceeded ? ', down from above it' : '';
+    message = `${at}${why}${queued ? `${why ? ',' : ''} with ${waiting}` : ''}`;
+  }
+  return {
+    key: alertKey.wip(pod.podId, itemType),
+    kind: 'wip.limit_exceeded',
+    podId: pod.podId,
+    subjectType: 'pod',
+    subjectId: pod.podId,
+    severity: above ? 'critical' : 'warning',
+    message,
+    details: { pod: pod.pod, itemType, used, limit, queued, refused: cell.refused, exceeded },
+  };
+}
+
 const percent = (rate: number) => `${Math.round(rate * 1000) / 10} %`;
 
 /**
@@ -102,20 +141,8 @@ export function evaluateAlerts(policy: AlertsPolicy, facts: AlertFacts, now: Dat
   for (const pod of facts.pods) {
     if (policy.wipExceeded)
       for (const cell of pod.wip) {
-        const above = cell.used > cell.limit;
-        if (!above && !(cell.refused && cell.used >= cell.limit)) continue;
-        out.push({
-          key: alertKey.wip(pod.podId, cell.itemType),
-          kind: 'wip.limit_exceeded',
-          podId: pod.podId,
-          subjectType: 'pod',
-          subjectId: pod.podId,
-          severity: above ? 'critical' : 'warning',
-          message: above
-            ? `pod "${pod.pod}" holds ${cell.used} ${cell.itemType} slots, above its limit of ${cell.limit}`
-            : `pod "${pod.pod}" is at its ${cell.itemType} WIP limit (${cell.used} of ${cell.limit}) and refused an acquire`,
-          details: { pod: pod.pod, itemType: cell.itemType, used: cell.used, limit: cell.limit },
-        });
+        const condition = wipCondition(pod, cell);
+        if (condition) out.push(condition);
       }
 
     if (pod.healthScore !== null && pod.healthScore < policy.podHealthBelow)

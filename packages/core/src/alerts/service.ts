@@ -47,7 +47,7 @@ async function gatherFacts(
   deps: Deps,
   repos: Repositories,
   now: Date,
-  refused: (podId: string, itemType: string) => boolean,
+  carried: (podId: string, itemType: string) => { refused: boolean; exceeded: boolean },
 ): Promise<AlertFacts> {
   const { policy } = deps;
   const pods = await allPods(repos);
@@ -56,6 +56,7 @@ async function gatherFacts(
   const facts: AlertFacts = { pods: [], projects: [] };
   for (const pod of pods) {
     const used = await repos.wip.countOpen(pod.id);
+    const queued = await repos.wip.countQueued(pod.id);
     const stored = await repos.wip.storedLimits(pod.id);
     const health = await repos.health.latest(pod.id);
     const tally = deployments[pod.id];
@@ -66,7 +67,8 @@ async function gatherFacts(
         itemType: t.name,
         used: used[t.name] ?? 0,
         limit: effectiveLimit(deps, stored, t.name),
-        refused: refused(pod.id, t.name),
+        queued: queued[t.name] ?? 0,
+        ...carried(pod.id, t.name),
       })),
       healthScore: health?.score ?? null,
       deployments: { finished: (tally?.succeeded ?? 0) + (tally?.failed ?? 0), failed: tally?.failed ?? 0 },
@@ -117,13 +119,20 @@ export async function reconcileAlertsInTx(
   const open = await repos.alerts.openAlerts();
   const openByKey = new Map(open.map((a) => [a.key, a]));
   const refusals = new Set((input.refusals ?? []).map((r) => alertKey.wip(r.podId, r.itemType)));
-  // A cell whose alert is open was refused earlier and has not been below its limit since (the alert
-  // would have resolved): it stays "refused" until usage drops.
-  const refused = (podId: string, itemType: string) => {
+  // A cell whose alert is open has not been below its limit since the alert opened (it would have
+  // resolved), so a refusal or an excess recorded on that alert still counts: it keeps the alert open
+  // at the limit until usage drops. A line does not carry over: an alert opened only because items
+  // waited resolves once the line is empty. Alerts written before `refused` was recorded were opened
+  // by a refusal or an excess, so a missing flag counts as refused.
+  const carried = (podId: string, itemType: string) => {
     const key = alertKey.wip(podId, itemType);
-    return refusals.has(key) || openByKey.has(key);
+    const details = openByKey.get(key)?.details;
+    return {
+      refused: refusals.has(key) || (details !== undefined && details.refused !== false),
+      exceeded: details?.exceeded === true,
+    };
   };
-  const conditions = evaluateAlerts(deps.policy.alerts, await gatherFacts(deps, repos, now, refused), now);
+  const conditions = evaluateAlerts(deps.policy.alerts, await gatherFacts(deps, repos, now, carried), now);
 
   const opened: Alert[] = [];
   const envelope = (alert: Alert) => ({

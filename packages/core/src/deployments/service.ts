@@ -34,6 +34,22 @@ export interface StepReport {
   error?: string | null | undefined;
 }
 
+/** A deploy reported by another system (a GitHub deployment or workflow run), by its id there. */
+export interface ExternalDeploymentReport {
+  /** The pod's slug. */
+  pod: string;
+  projectId?: string | null | undefined;
+  /** Unique per deploy where it came from, e.g. `github:acme/api/deployments/42`. */
+  externalId: string;
+  version: string;
+  /** The one step it stands for: `prod` for production, `stage` for any other environment. */
+  step: DeploymentStep;
+  status: DeploymentStepStatus;
+  at?: Date | undefined;
+  url?: string | null | undefined;
+  error?: string | null | undefined;
+}
+
 export interface DeploymentStepView {
   name: DeploymentStep;
   status: WorkflowStep['status'];
@@ -159,6 +175,116 @@ export async function deploymentSuccessRate(
 export function createDeploymentService(deps: Deps) {
   const { uow, clock, ids } = deps;
 
+  /** Opens a deployment and its run, the given steps pending; CI's (or GitHub's) reports drive it. */
+  async function open(
+    repos: Repositories,
+    ctx: Ctx,
+    pod: { id: string; slug: string },
+    input: {
+      projectId: string | null;
+      version: string;
+      url: string | null;
+      steps: DeploymentStep[];
+      externalId: string | null;
+    },
+  ): Promise<Deployment> {
+    const now = clock.now();
+    const id = ids.uuid();
+    const run = await repos.workflows.createRun(
+      {
+        id: ids.uuid(),
+        workflow: DEPLOYMENT_WORKFLOW,
+        key: `deployment:${id}`,
+        podId: pod.id,
+        input: { deploymentId: id, pod: pod.slug, version: input.version, projectId: input.projectId },
+        scheduledFor: null,
+        createdAt: now,
+      },
+      input.steps,
+    );
+    // The key is fresh, so the run is always created; no worker executes it.
+    await repos.workflows.updateRun(run!.id, { status: 'running', startedAt: now, attempts: 1 });
+    const deployment: Deployment = {
+      id,
+      podId: pod.id,
+      projectId: input.projectId,
+      version: input.version,
+      status: 'running',
+      runId: run!.id,
+      url: input.url,
+      createdBy: ctx.actor.userId,
+      startedAt: now,
+      finishedAt: null,
+      externalId: input.externalId,
+    };
+    await repos.deployments.insert(deployment);
+    await record(repos, ctx, now, {
+      podId: pod.id,
+      action: 'deployment.started',
+      subjectType: 'deployment',
+      subjectId: id,
+      after: {
+        pod: pod.slug,
+        version: input.version,
+        projectId: input.projectId,
+        url: deployment.url,
+        runId: run!.id,
+      },
+    });
+    return deployment;
+  }
+
+  /** Ends a deployment: the steps after `step` skipped, the run and the deployment finished, one event. */
+  async function finish(
+    repos: Repositories,
+    ctx: Ctx,
+    deployment: Deployment,
+    pod: { id: string; slug: string },
+    end: {
+      outcome: 'succeeded' | 'failed';
+      step: DeploymentStep;
+      at: Date;
+      error: string | null;
+      url: string | null;
+    },
+    laterSteps: readonly string[],
+  ): Promise<Deployment> {
+    const ended = new Date(Math.max(end.at.getTime(), deployment.startedAt.getTime()));
+    for (const later of laterSteps)
+      await repos.workflows.updateStep(deployment.runId, later, { status: 'skipped' });
+    await repos.workflows.updateRun(deployment.runId, {
+      status: end.outcome,
+      finishedAt: ended,
+      error: end.outcome === 'failed' ? `${end.step}: ${end.error}` : null,
+      output: { deploymentId: deployment.id, status: end.outcome, version: deployment.version },
+    });
+    await repos.deployments.update(deployment.id, { status: end.outcome, finishedAt: ended });
+    await record(repos, ctx, clock.now(), {
+      podId: pod.id,
+      action: 'deployment.finished',
+      subjectType: 'deployment',
+      subjectId: deployment.id,
+      before: { status: 'running' },
+      after: {
+        status: end.outcome,
+        ...(end.outcome === 'failed' ? { failedStep: end.step, error: end.error } : {}),
+        pod: pod.slug,
+        version: deployment.version,
+        url: end.url ?? deployment.url,
+        durationSeconds: seconds(deployment.startedAt, ended),
+      },
+    });
+    return { ...deployment, status: end.outcome, finishedAt: ended };
+  }
+
+  /** The project a deployment names, by id or key, in the pod; the deployment stores the id. */
+  async function projectIn(repos: Repositories, pod: { id: string; slug: string }, ref: string) {
+    const project = await findProjectByRef(repos, ref);
+    if (!project || project.podId !== pod.id)
+      throw new InvalidInputError([{ path: 'projectId', message: `no project ${ref} in pod "${pod.slug}"` }]);
+    return project.id;
+  }
+
   return {
     /** Opens a deployment and its run (steps all pending) in one transaction. */
     async start(ctx: Ctx, input: StartDeploymentInput): Promise<DeploymentDetail> {
@@ -168,51 +294,14 @@ export function createDeploymentService(deps: Deps) {
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, input.pod);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        let projectId: string | null = null;
-        if (input.projectId) {
-          // An id or a key (CI scripts name projects by key); the deployment stores the id.
-          const project = await findProjectByRef(repos, input.projectId);
-          if (!project || project.podId !== pod.id)
-            throw new InvalidInputError([
-              { path: 'projectId', message: `no project ${input.projectId} in pod "${pod.slug}"` },
-            ]);
-          projectId = project.id;
-        }
-        const now = clock.now();
-        const id = ids.uuid();
-        const run = await repos.workflows.createRun(
-          {
-            id: ids.uuid(),
-            workflow: DEPLOYMENT_WORKFLOW,
-            key: `deployment:${id}`,
-            podId: pod.id,
-            input: { deploymentId: id, pod: pod.slug, version: input.version, projectId },
-            scheduledFor: null,
-            createdAt: now,
-          },
-          [...DEPLOYMENT_STEPS],
-        );
-        // The key is fresh, so the run is always created; no worker executes it: CI's reports drive it.
-        await repos.workflows.updateRun(run!.id, { status: 'running', startedAt: now, attempts: 1 });
-        const deployment: Deployment = {
-          id,
-          podId: pod.id,
+        // An id or a key (CI scripts name projects by key).
+        const projectId = input.projectId ? await projectIn(repos, pod, input.projectId) : null;
+        const deployment = await open(repos, ctx, pod, {
           projectId,
           version: input.version,
-          status: 'running',
-          runId: run!.id,
           url: input.url ?? null,
-          createdBy: ctx.actor.userId,
-          startedAt: now,
-          finishedAt: null,
-        };
-        await repos.deployments.insert(deployment);
-        await record(repos, ctx, now, {
-          podId: pod.id,
-          action: 'deployment.started',
-          subjectType: 'deployment',
-          subjectId: id,
-          after: { pod: pod.slug, version: input.version, projectId, url: deployment.url, runId: run!.id },
+          steps: [...DEPLOYMENT_STEPS],
+          externalId: null,
         });
         return detail(repos, deployment, pod.slug);
       });
@@ -296,37 +385,100 @@ export function createDeploymentService(deps: Deps) {
         });
 
         const last = index === DEPLOYMENT_STEPS.length - 1;
-        const outcome: DeploymentStatus | null =
+        const outcome: 'succeeded' | 'failed' | null =
           input.status === 'failed' ? 'failed' : input.status === 'succeeded' && last ? 'succeeded' : null;
-        let current = deployment;
-        if (outcome) {
-          const ended = new Date(Math.max(finishedAt!.getTime(), deployment.startedAt.getTime()));
-          for (const later of DEPLOYMENT_STEPS.slice(index + 1))
-            await repos.workflows.updateStep(deployment.runId, later, { status: 'skipped' });
-          await repos.workflows.updateRun(deployment.runId, {
-            status: outcome,
-            finishedAt: ended,
-            error: outcome === 'failed' ? `${input.step}: ${error}` : null,
-            output: { deploymentId: id, status: outcome, version: deployment.version },
-          });
-          await repos.deployments.update(id, { status: outcome, finishedAt: ended });
-          current = { ...deployment, status: outcome, finishedAt: ended };
-          await record(repos, ctx, now, {
-            podId: pod.id,
-            action: 'deployment.finished',
-            subjectType: 'deployment',
-            subjectId: id,
-            before: { status: 'running' },
-            after: {
-              status: outcome,
-              ...(outcome === 'failed' ? { failedStep: input.step, error } : {}),
-              pod: pod.slug,
-              version: deployment.version,
-              url: url ?? deployment.url,
-              durationSeconds: seconds(deployment.startedAt, ended),
-            },
-          });
-        }
+        const current = outcome
+          ? await finish(
+              repos,
+              ctx,
+              deployment,
+              pod,
+              { outcome, step: input.step, at: finishedAt!, error, url },
+              DEPLOYMENT_STEPS.slice(index + 1),
+            )
+          : deployment;
+        return detail(repos, current, pod.slug);
+      });
+    },
+
+    /**
+     * Records a deploy reported by another system (GitHub's deployment statuses, a workflow run): the
+     * first report opens the deployment with the one step it stands for, later ones move it. Reports
+     * arrive out of order and more than once: one on a finished deployment changes nothing (GitHub
+     * marks superseded deployments `inactive` after they succeeded, and may deliver `in_progress`
+     * after `success`). Two first reports at once: the unique `externalId` refuses the second, whose
+     * job retries and finds the first.
+     */
+    async recordExternal(ctx: Ctx, input: ExternalDeploymentReport): Promise<DeploymentDetail> {
+      assertCan(ctx.actor, 'projects:work');
+      const problems = [
+        ...startProblems(input),
+        ...reportProblems({ step: input.step, status: input.status, url: input.url, error: input.error }),
+      ];
+      if (!input.externalId || input.externalId.length > 300)
+        problems.push({ path: 'externalId', message: 'must be 1–300 characters' });
+      if (problems.length) throw new InvalidInputError(problems);
+      return uow.run(async (repos) => {
+        const pod = await podBySlug(repos, input.pod);
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const deployment =
+          (await repos.deployments.lockByExternalId(input.externalId)) ??
+          (await open(repos, ctx, pod, {
+            projectId: input.projectId ? await projectIn(repos, pod, input.projectId) : null,
+            version: input.version,
+            url: input.url ?? null,
+            steps: [input.step],
+            externalId: input.externalId,
+          }));
+        if (deployment.status !== 'running') return detail(repos, deployment, pod.slug);
+        const [step] = await repos.workflows.steps(deployment.runId);
+        if (!step || step.status === input.status) return detail(repos, deployment, pod.slug);
+        const now = clock.now();
+        const at = input.at ?? now;
+        const finished = input.status !== 'running';
+        const url = input.url ?? deployment.url;
+        const error = input.status === 'failed' ? (input.error ?? 'failed') : null;
+        const startedAt = step.startedAt ?? at;
+        await repos.workflows.updateStep(deployment.runId, step.name, {
+          status: input.status,
+          attempts: Math.max(1, step.attempts),
+          startedAt,
+          finishedAt: finished ? at : null,
+          output: url ? { url } : null,
+          error,
+        });
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'deployment.step_reported',
+          subjectType: 'deployment',
+          subjectId: deployment.id,
+          before: { step: step.name, status: step.status },
+          after: {
+            step: step.name,
+            status: input.status,
+            startedAt: startedAt.toISOString(),
+            finishedAt: finished ? at.toISOString() : null,
+            durationSeconds: finished ? seconds(startedAt, at) : null,
+            url,
+            error,
+          },
+        });
+        const current = finished
+          ? await finish(
+              repos,
+              ctx,
+              deployment,
+              pod,
+              {
+                outcome: input.status as 'succeeded' | 'failed',
+                step: step.name as DeploymentStep,
+                at,
+                error,
+                url,
+              },
+              [],
+            )
+          : deployment;
         return detail(repos, current, pod.slug);
       });
     },

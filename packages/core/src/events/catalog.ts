@@ -11,6 +11,8 @@ export const DOMAIN_EVENT_TYPES = {
   'project.created': 'A project entered the first stage (created directly or promoted from an idea).',
   'project.evidence_submitted': 'Evidence was submitted for the next gate of a project.',
   'project.ci_status': 'CI reported a status on a project.',
+  'project.pull_request_merged':
+    'A pull request of a repository mapped to the project merged (GitHub App); its checks are in its CI history.',
   'project.closed': 'A project was shipped or cancelled; its WIP slot was freed.',
   'gate.approved': 'An approver approved the next gate of a project.',
   'gate.rejected': 'An approver rejected the next gate of a project.',

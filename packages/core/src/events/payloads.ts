@@ -33,7 +33,21 @@ export interface ChangePayloads {
   };
   'project.evidence_submitted': {
     before?: never;
-    after: { stage: string; evidence: Record<string, unknown> };
+    /** `source`: the pull request an evidence file merged with (absent when typed in). */
+    after: { stage: string; evidence: Record<string, unknown>; source?: string };
+  };
+  'project.pull_request_merged': {
+    before?: never;
+    after: {
+      repository: string;
+      number: number;
+      title: string;
+      url: string;
+      author: string;
+      headSha: string;
+      /** The checks on the merged head (CLOS's own aside): passed, failed, running, or null with none. */
+      ci: CiState | null;
+    };
   };
   'project.ci_status': { before?: never; after: { status: CiState; url: string | null; context: string } };
   'project.closed': {

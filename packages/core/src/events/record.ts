@@ -40,6 +40,7 @@ const IS_CHANGE_EVENT: { [K in ChangeEventType]: true } = {
   'project.created': true,
   'project.evidence_submitted': true,
   'project.ci_status': true,
+  'project.pull_request_merged': true,
   'project.closed': true,
   'gate.approved': true,
   'gate.rejected': true,

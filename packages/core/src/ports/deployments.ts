@@ -14,6 +14,11 @@ export interface Deployment {
   createdBy: string | null;
   startedAt: Date;
   finishedAt: Date | null;
+  /**
+   * The deploy's id where it was reported from outside (`github:acme/api/deployments/42`): the same
+   * report arriving twice finds it instead of opening a second one. Null for deploys CI reports.
+   */
+  externalId: string | null;
 }
 
 export interface DeploymentFilter {
@@ -34,6 +39,8 @@ export interface DeploymentRepository {
   byId(id: string): Promise<Deployment | null>;
   /** Reads and row-locks the deployment: concurrent step reports of one deploy queue behind it. */
   lockById(id: string): Promise<Deployment | null>;
+  /** Like `lockById`, by `externalId`. */
+  lockByExternalId(externalId: string): Promise<Deployment | null>;
   update(id: string, patch: Partial<Pick<Deployment, 'status' | 'finishedAt'>>): Promise<void>;
   /** Newest first. */
   list(filter: DeploymentFilter, page: PageRequest): Promise<Page<Deployment>>;

@@ -123,6 +123,8 @@ export interface WipRepository {
   storedLimits(podId: string): Promise<Record<string, number>>;
   setLimit(podId: string, itemType: string, limit: number, at: Date, by: string | null): Promise<void>;
   countOpen(podId: string): Promise<Record<string, number>>;
+  /** How many items wait in the pod's line, per item type (types with none are absent). */
+  countQueued(podId: string): Promise<Record<string, number>>;
   /**
    * Puts an item at the end of the line of (pod, type) and returns it with its arrival `position`.
    * Call under `lockScope`: the line is read and written only while the scope is held.

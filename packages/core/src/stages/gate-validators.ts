@@ -25,6 +25,14 @@ export class GateValidators {
 
   /** Each schema violation of `evidence` for entering `stage`, as a field path and a human message. */
   validate(stage: string, evidence: unknown): { path: string; message: string }[] {
+    return this.locate(stage, evidence).map(({ path, message }) => ({ path, message }));
+  }
+
+  /**
+   * `validate`, with `at`: the segments of the deepest part of the document that exists and is at
+   * fault (a missing field's object), so an evidence file's problem can point at its line.
+   */
+  locate(stage: string, evidence: unknown): EvidenceProblem[] {
     const validate = this.byStage.get(stage);
     if (!validate) return [];
     if (validate(evidence)) return [];
@@ -32,7 +40,30 @@ export class GateValidators {
   }
 }
 
-function describeAjvError(error: ErrorObject): { path: string; message: string } {
+export interface EvidenceProblem {
+  path: string;
+  message: string;
+  at: string[];
+}
+
+/** JSON Pointer segments (RFC 6901: `~1` is `/`, `~0` is `~`). */
+const segmentsOf = (pointer: string) =>
+  pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((x) => x.replaceAll('~1', '/').replaceAll('~0', '~'));
+
+function describeAjvError(error: ErrorObject): EvidenceProblem {
+  const at = segmentsOf(error.instancePath);
+  // An extra field exists in the document: point at it rather than at its object.
+  if (error.keyword === 'additionalProperties')
+    at.push((error.params as { additionalProperty: string }).additionalProperty);
+  return { ...describe(error), at };
+}
+
+function describe(error: ErrorObject): { path: string; message: string } {
   const base = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
   if (error.keyword === 'required') {
     const missing = (error.params as { missingProperty: string }).missingProperty;

@@ -10,7 +10,7 @@ import { CRITERION_REGISTRY, type GateCriterion } from './criteria/registry.ts';
 export { countableDecisions } from './criteria/approvals.ts';
 export type * from './criteria/criterion-kind.ts';
 export * from './criteria/registry.ts';
-export { GateValidators } from './gate-validators.ts';
+export { type EvidenceProblem, GateValidators } from './gate-validators.ts';
 
 export interface GateEvaluation {
   projectId: string;

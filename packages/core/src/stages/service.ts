@@ -26,6 +26,21 @@ export interface GateCriteriaUnmet {
 
 export const PROJECT_WIP_TYPE = 'project';
 
+/** The CI context under which merged pull requests' checks are kept. */
+export const MERGES_CI_CONTEXT = 'github/merges';
+
+export interface PullRequestMerge {
+  /** owner/name */
+  repository: string;
+  number: number;
+  title: string;
+  url: string;
+  author: string;
+  headSha: string;
+  /** The merged head's checks (CLOS's own aside): null when it had none. */
+  ci: CiState | null;
+}
+
 /** The context a CI report files under when the reporter names none. */
 export const DEFAULT_CI_CONTEXT = 'ci';
 
@@ -222,6 +237,36 @@ export function createStageService(deps: Deps) {
       });
     },
 
+    /**
+     * A pull request of a repository mapped to the project merged (the GitHub App): an event, and its
+     * checks' outcome in the CI history under `github/merges` (with the pull request as the link), so
+     * the project's page shows what merged and whether it was green.
+     */
+    async recordMerge(ctx: Ctx, ref: string, merge: PullRequestMerge) {
+      assertCan(ctx.actor, 'projects:work');
+      return uow.run(async (repos) => {
+        const { project } = await openProject(repos, ctx, ref);
+        const now = clock.now();
+        if (merge.ci)
+          await repos.projects.insertCiStatus({
+            id: ids.uuid(),
+            projectId: project.id,
+            status: merge.ci,
+            url: merge.url,
+            context: MERGES_CI_CONTEXT,
+            reportedBy: ctx.actor.userId,
+            createdAt: now,
+          });
+        await record(repos, ctx, now, {
+          podId: project.podId,
+          action: 'project.pull_request_merged',
+          subjectType: 'project',
+          subjectId: project.id,
+          after: { ...merge },
+        });
+      });
+    },
+
     /** CI reports on a project, newest first. */
     async ciStatuses(ctx: Ctx, ref: string, filter: { context?: string | undefined }, page: PageRequest) {
       assertCan(ctx.actor, 'read');
@@ -235,8 +280,17 @@ export function createStageService(deps: Deps) {
       return evaluateProjectGate(deps, uow.read, await projectByRef(uow.read, ref));
     },
 
-    /** Stores evidence for the next stage (the latest submission is the one judged) and re-evaluates. */
-    async submitEvidence(ctx: Ctx, ref: string, evidence: Record<string, unknown>) {
+    /**
+     * Stores evidence for the next stage (the latest submission is the one judged) and re-evaluates.
+     * `stage` may name a later gated stage, whose gate judges it once the project gets there (evidence
+     * as code merges when it is written, not when its gate comes up); `source` says where it came from.
+     */
+    async submitEvidence(
+      ctx: Ctx,
+      ref: string,
+      evidence: Record<string, unknown>,
+      options: { stage?: string | undefined; source?: string | null | undefined } = {},
+    ) {
       assertCan(ctx.actor, 'projects:work');
       return uow.run(async (repos) => {
         const { project } = await openProject(repos, ctx, ref);
@@ -246,13 +300,28 @@ export function createStageService(deps: Deps) {
           throw new ConflictError(
             `project is in the last stage "${project.currentStage}"; there is no gate to submit evidence for`,
           );
+        const stage = options.stage ?? next.name;
+        if (stage !== next.name) {
+          const names = policy.stages.map((s) => s.name);
+          const at = names.indexOf(stage);
+          if (at === -1 || !policy.stages[at]!.gate)
+            throw new InvalidInputError([
+              { path: 'stage', message: `"${stage}" is not a stage with a gate` },
+            ]);
+          if (at <= names.indexOf(project.currentStage))
+            throw new ConflictError(
+              `project is already in "${project.currentStage}"; the gate into "${stage}" is behind it`,
+              { stage, currentStage: project.currentStage },
+            );
+        }
         const now = clock.now();
         const submitted = {
           id: ids.uuid(),
           projectId: id,
-          stage: next.name,
+          stage,
           data: evidence,
           submittedBy: ctx.actor.userId,
+          source: options.source ?? null,
           createdAt: now,
         };
         await repos.projects.insertEvidence(submitted);
@@ -261,7 +330,7 @@ export function createStageService(deps: Deps) {
           action: 'project.evidence_submitted',
           subjectType: 'project',
           subjectId: id,
-          after: { stage: next.name, evidence },
+          after: { stage, evidence, ...(submitted.source ? { source: submitted.source } : {}) },
         });
         return { evidence: submitted, gate: await evaluateProjectGate(deps, repos, project) };
       });

@@ -20,6 +20,10 @@ export function deploymentRepository(db: Db): DeploymentRepository {
       const [row] = await db.select().from(d).where(eq(d.id, id)).for('update');
       return row ? toDeployment(row) : null;
     },
+    async lockByExternalId(externalId) {
+      const [row] = await db.select().from(d).where(eq(d.externalId, externalId)).for('update');
+      return row ? toDeployment(row) : null;
+    },
     async update(id, patch) {
       await db.update(d).set(patch).where(eq(d.id, id));
     },

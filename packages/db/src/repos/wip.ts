@@ -68,6 +68,15 @@ export function wipRepository(db: Db): WipRepository {
         .groupBy(t.wipLocks.itemType);
       return Object.fromEntries(rows.map((r) => [r.itemType, Number(r.n)]));
     },
+    async countQueued(podId) {
+      // Counted, not fetched: the GitHub App queues every pull request of a full pod, so a line can be long.
+      const rows = await db
+        .select({ itemType: t.wipQueue.itemType, n: count() })
+        .from(t.wipQueue)
+        .where(eq(t.wipQueue.podId, podId))
+        .groupBy(t.wipQueue.itemType);
+      return Object.fromEntries(rows.map((r) => [r.itemType, Number(r.n)]));
+    },
     async enqueue(entry) {
       const [row] = await db.insert(t.wipQueue).values(entry).returning();
       return row!;

@@ -23,6 +23,8 @@ export const deployments = pgTable(
     createdBy: uuid('created_by').references(() => users.id),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** A GitHub deployment or workflow run this deploy was recorded from; unique, so a redelivery finds it. */
+    externalId: text('external_id').unique(),
   },
   (t) => [
     index('deployments_pod_idx').on(t.podId, t.startedAt),

@@ -13,6 +13,8 @@ export const evidence = pgTable(
     stage: text('stage').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     submittedBy: uuid('submitted_by').references(() => users.id),
+    /** The pull request a merged evidence file came from; null when submitted through the API. */
+    source: text('source'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('evidence_project_stage_idx').on(t.projectId, t.stage, t.createdAt)],

@@ -137,3 +137,37 @@ export function gateCheck(s: GateState): CheckOutput {
       };
   }
 }
+
+/** An evidence file of the pull request, judged (evidence-files.ts), with what merging it will do. */
+export interface EvidenceFileOutcome {
+  path: string;
+  stage: string;
+  problems: number;
+  /** Where the project stands: a valid file for a gate it already passed is not submitted. */
+  passed: boolean;
+}
+
+/**
+ * `clos/gate` with the pull request's evidence files: any problem fails the check (each is an
+ * annotation on its line); valid files are listed with what merging does with them.
+ */
+export function withEvidence(output: CheckOutput, files: readonly EvidenceFileOutcome[]): CheckOutput {
+  if (files.length === 0) return output;
+  const problems = files.reduce((n, f) => n + f.problems, 0);
+  const line = (f: EvidenceFileOutcome) =>
+    f.problems
+      ? `- \`${f.path}\` (gate into ${f.stage}): ${f.problems} problem${f.problems === 1 ? '' : 's'}, marked on the file`
+      : f.passed
+        ? `- \`${f.path}\` (gate into ${f.stage}): valid, but the project is past that gate, so merging submits nothing`
+        : `- \`${f.path}\` (gate into ${f.stage}): valid; merging submits it as the project's evidence for ${f.stage}`;
+  const summary = [output.summary, '', 'Evidence files in this pull request:', ...files.map(line)].join('\n');
+  if (problems === 0) return { ...output, summary };
+  return {
+    conclusion: 'failure',
+    title:
+      output.conclusion === 'failure'
+        ? `${output.title}; evidence has ${problems} problem${problems === 1 ? '' : 's'}`
+        : `Evidence has ${problems} problem${problems === 1 ? '' : 's'}`,
+    summary,
+  };
+}

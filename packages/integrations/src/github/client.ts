@@ -1,5 +1,6 @@
 import { App } from '@octokit/app';
 import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
@@ -11,7 +12,7 @@ const RATE_LIMIT_RETRIES = 2;
 
 /**
  * The GitHub App through the official SDK: `@octokit/app` signs the App's JWT and fetches and caches
- * installation tokens until they expire; the throttling plugin queues writes and waits out primary
+ * installation tokens until they expire; the paginate plugin follows `Link` headers; the throttling plugin queues writes and waits out primary
  * and secondary rate limits (`Retry-After`); the retry plugin retries server errors. Everything goes
  * to `settings.apiUrl` (GitHub, an Enterprise Server, or a test's fake).
  */
@@ -35,7 +36,7 @@ export function createGitHubApp(
       );
       return retryCount < RATE_LIMIT_RETRIES;
     };
-  const ClosOctokit = Octokit.plugin(throttling, retry).defaults({
+  const ClosOctokit = Octokit.plugin(throttling, retry, paginateRest).defaults({
     baseUrl: settings.apiUrl,
     userAgent: 'CLOS-GitHub-App/2',
     throttle: {

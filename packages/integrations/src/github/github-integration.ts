@@ -3,14 +3,19 @@ import type { Integration, IntegrationContribution, IntegrationLogger } from '..
 import { createGitHubApp } from './client.ts';
 import { githubModule } from './github-module.ts';
 import { GITHUB_ENVIRONMENT, type GitHubSettings, readGitHubSettings } from './settings.ts';
+import { githubStatusReporter } from './status.ts';
 import { githubWebhookRoute } from './webhook-route.ts';
 
-/** The App's contribution from its settings: its webhook route and its job module. */
+/** The App's contribution from its settings: its webhook route, its job module and its status report. */
 export function configureGitHub(
   settings: GitHubSettings,
   policy: Policy,
   logger: IntegrationLogger,
-  options: { spaceWrites?: boolean } = {},
+  options: {
+    spaceWrites?: boolean;
+    /** How long `clos github status` waits for GitHub per call (tests shorten it). */
+    statusDeadlineMs?: number | undefined;
+  } = {},
 ): IntegrationContribution {
   if (policy.github.repositories.length === 0)
     logger.warn(
@@ -18,7 +23,11 @@ export function configureGitHub(
       'the GitHub App is configured but github.repositories maps no repository: it enforces nothing',
     );
   const app = createGitHubApp(settings, logger, options);
-  return { routes: [githubWebhookRoute(app)], modules: [githubModule(app, logger)] };
+  return {
+    routes: [githubWebhookRoute(app, { workflowRuns: policy.github.deployments.workflowRuns })],
+    modules: [githubModule(app, logger)],
+    status: githubStatusReporter(app, policy, { deadlineMs: options.statusDeadlineMs }),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  type CiState,
   type Ctx,
   type GithubPolicy,
   type GithubRepositoryPolicy,
@@ -7,14 +8,45 @@ import {
 } from '@clos/core';
 import type { RuntimeEnv, RuntimeModule } from '@clos/workflows';
 import type { IntegrationLogger } from '../integration.ts';
-import { type CheckOutput, type GateState, gateCheck, wipCheck } from './checks.ts';
+import {
+  type CheckOutput,
+  type EvidenceFileOutcome,
+  type GateState,
+  gateCheck,
+  wipCheck,
+  withEvidence,
+} from './checks.ts';
 import type { GitHubApp } from './client.ts';
 import type { GitHubWork, PullRequestRef } from './deliveries.ts';
+import {
+  checkEvidenceFile,
+  type EvidenceFileCheck,
+  evidenceAnnotations,
+  matchEvidenceFile,
+} from './evidence-files.ts';
 import { leaveSlot, slotStateOf, takeSlot } from './slots.ts';
 import { GITHUB_QUEUE } from './webhook-route.ts';
 
 /** Changes made for GitHub are audited as this actor (`via: github` in the label). */
 const GITHUB_CTX: Ctx = { actor: { ...SYSTEM_ACTOR, label: 'github' }, requestId: null };
+
+/**
+ * The outcome of a commit's check runs: failed if any failed, running while any runs, passed when all
+ * completed otherwise; null without any.
+ */
+export function ciOf(runs: readonly { status: string | null; conclusion: string | null }[]): CiState | null {
+  if (runs.length === 0) return null;
+  if (
+    runs.some((r) =>
+      ['failure', 'timed_out', 'cancelled', 'action_required', 'startup_failure'].includes(
+        r.conclusion ?? '',
+      ),
+    )
+  )
+    return 'failed';
+  if (runs.some((r) => r.status !== 'completed')) return 'running';
+  return 'passed';
+}
 
 /** `github:owner/name#123`: the WIP item a pull request holds or waits with. */
 export const pullRequestItem = (repository: string, number: number) =>
@@ -56,18 +88,12 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
     async function openPulls(repository: string, installationId: number | null) {
       const [owner, repo] = repository.split('/') as [string, string];
       const octokit = await octokitFor(repository, installationId);
-      const pulls = [];
-      for (let page = 1; ; page++) {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', {
-          owner,
-          repo,
-          state: 'open',
-          per_page: 100,
-          page,
-        });
-        pulls.push(...data);
-        if (data.length < 100) return pulls;
-      }
+      return octokit.paginate('GET /repos/{owner}/{repo}/pulls', {
+        owner,
+        repo,
+        state: 'open',
+        per_page: 100,
+      });
     }
 
     async function postCheck(
@@ -76,7 +102,7 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
       headSha: string,
       name: string,
       output: CheckOutput,
-      detailsUrl?: string,
+      annotations: ReturnType<typeof evidenceAnnotations> = [],
     ) {
       const [owner, repo] = repository.split('/') as [string, string];
       const octokit = await octokitFor(repository, installationId);
@@ -87,9 +113,62 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
         head_sha: headSha,
         status: 'completed',
         conclusion: output.conclusion,
-        ...(detailsUrl ? { details_url: detailsUrl } : {}),
-        output: { title: output.title, summary: output.summary },
+        output: {
+          title: output.title,
+          summary: output.summary,
+          ...(annotations.length ? { annotations } : {}),
+        },
       });
+    }
+
+    /**
+     * The pull request's evidence files (added or changed, under `github.evidencePath`), each read at
+     * `sha` through the contents API and judged against its stage's gate schema.
+     */
+    async function evidenceFiles(
+      repository: string,
+      installationId: number | null,
+      number: number,
+      sha: string,
+    ): Promise<EvidenceFileCheck[]> {
+      const [owner, repo] = repository.split('/') as [string, string];
+      const octokit = await octokitFor(repository, installationId);
+      const files = await octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
+        owner,
+        repo,
+        pull_number: number,
+        per_page: 100,
+      });
+      const checks: EvidenceFileCheck[] = [];
+      for (const file of files) {
+        if (file.status === 'removed') continue;
+        const match = matchEvidenceFile(file.filename, policy.evidencePath, env.policy.stages);
+        if (!match) continue;
+        if (match.kind === 'unknown_stage') {
+          const gated = env.policy.stages.filter((st) => st.gate).map((st) => st.name);
+          checks.push({
+            path: match.path,
+            stage: match.stage,
+            data: null,
+            problems: [
+              {
+                line: 1,
+                message: `no stage "${match.stage}" has a gate; evidence files are named after one of: ${gated.join(', ')}`,
+              },
+            ],
+          });
+          continue;
+        }
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+          owner,
+          repo,
+          path: match.path,
+          ref: sha,
+          mediaType: { format: 'raw' },
+        });
+        checks.push(checkEvidenceFile(match, String(data), env.deps.validators));
+      }
+      return checks;
     }
 
     async function postWipCheck(
@@ -147,11 +226,111 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
     async function postGateCheck(
       repository: string,
       installationId: number | null,
-      headSha: string,
+      pr: Pick<PullRequestRef, 'number' | 'headSha'>,
       mapping: GithubRepositoryPolicy,
     ) {
       const state = await gateStateOf(mapping);
-      if (state) await postCheck(repository, installationId, headSha, 'clos/gate', gateCheck(state));
+      if (!state) return;
+      const files = await evidenceFiles(repository, installationId, pr.number, pr.headSha);
+      const stages = env.policy.stages.map((st) => st.name);
+      const at = 'stage' in state ? stages.indexOf(state.stage) : -1;
+      const outcomes: EvidenceFileOutcome[] = files.map((f) => ({
+        path: f.path,
+        stage: f.stage,
+        problems: f.problems.length,
+        passed: at !== -1 && stages.indexOf(f.stage) <= at,
+      }));
+      await postCheck(
+        repository,
+        installationId,
+        pr.headSha,
+        'clos/gate',
+        withEvidence(gateCheck(state), outcomes),
+        evidenceAnnotations(files),
+      );
+    }
+
+    /**
+     * A merged pull request of a repository that names a project: its valid evidence files become the
+     * project's evidence (the pull request as their source), and the merge is recorded with its checks.
+     */
+    async function onMerged(
+      work: Extract<GitHubWork, { kind: 'pull_request' }>,
+      mapping: GithubRepositoryPolicy & { project: string },
+    ) {
+      const pr = work.pullRequest;
+      let project: Awaited<ReturnType<typeof env.services.stages.get>>;
+      try {
+        project = await env.services.stages.get(GITHUB_CTX, mapping.project);
+      } catch (error) {
+        if (error instanceof NotFoundError) return;
+        throw error;
+      }
+      if (project.closedAt) return;
+      const stages = env.policy.stages.map((st) => st.name);
+      for (const file of await evidenceFiles(work.repository, work.installationId, pr.number, pr.headSha)) {
+        if (!file.data || stages.indexOf(file.stage) <= stages.indexOf(project.currentStage)) {
+          if (!file.data)
+            logger.warn(
+              { repository: work.repository, number: pr.number, path: file.path, problems: file.problems },
+              'a merged evidence file does not match its gate schema; it was not submitted',
+            );
+          continue;
+        }
+        await env.services.stages.submitEvidence(GITHUB_CTX, project.id, file.data, {
+          stage: file.stage,
+          source: pr.url,
+        });
+      }
+      const [owner, repo] = work.repository.split('/') as [string, string];
+      const octokit = await octokitFor(work.repository, work.installationId);
+      const runs = await octokit.paginate('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+        owner,
+        repo,
+        ref: pr.headSha,
+        per_page: 100,
+      });
+      await env.services.stages.recordMerge(GITHUB_CTX, project.id, {
+        repository: work.repository,
+        number: pr.number,
+        title: pr.title,
+        url: pr.url,
+        author: pr.author,
+        headSha: pr.headSha,
+        ci: ciOf(runs.filter((r) => !r.name.startsWith('clos/'))),
+      });
+    }
+
+    /** A GitHub deployment's status or a deployment workflow's run, as a CLOS deployment of the pod. */
+    async function onDeployment(work: Extract<GitHubWork, { kind: 'deployment' }>) {
+      const mapping = mappingFor(policy, work.repository);
+      if (!mapping) return;
+      let projectId: string | null = null;
+      if (mapping.project)
+        try {
+          projectId = (await env.services.stages.get(GITHUB_CTX, mapping.project)).id;
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+      try {
+        await env.services.deployments.recordExternal(GITHUB_CTX, {
+          pod: mapping.pod,
+          projectId,
+          externalId: work.externalId,
+          version: work.version,
+          step: work.production ? 'prod' : 'stage',
+          status: work.status,
+          at: new Date(work.at),
+          url: work.url,
+          error:
+            work.status === 'failed'
+              ? (work.description ?? `deployment to ${work.environment} failed`)
+              : null,
+        });
+      } catch (error) {
+        // A pod mapped in the file but not created: nothing to record it on (the status command says so).
+        if (!(error instanceof NotFoundError)) throw error;
+      }
     }
 
     async function onPullRequest(work: Extract<GitHubWork, { kind: 'pull_request' }>) {
@@ -187,11 +366,12 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
           break;
         case 'closed':
           await unlessNoPod(() => leaveSlot(env, GITHUB_CTX, mapping.pod, itemType, itemId));
+          if (pr.merged && mapping.project) await onMerged(work, { ...mapping, project: mapping.project });
           return; // a closed pull request's checks no longer matter
         default:
           break; // synchronize, edited: only the checks are posted again (required checks are per commit)
       }
-      await postGateCheck(work.repository, work.installationId, pr.headSha, mapping);
+      await postGateCheck(work.repository, work.installationId, pr, mapping);
       if (countsAsDraft) {
         await postCheck(
           work.repository,
@@ -217,7 +397,12 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
             { number: pr.number, headSha: pr.head.sha },
             mapping,
           );
-          await postGateCheck(work.repository, work.installationId, pr.head.sha, mapping);
+          await postGateCheck(
+            work.repository,
+            work.installationId,
+            { number: pr.number, headSha: pr.head.sha },
+            mapping,
+          );
         }
     }
 
@@ -295,23 +480,31 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
 
     const everyMs = policy.reconcileMinutes * 60_000;
     let lastReconciled: number | null = null;
+    const warned = new Set<string>();
+
+    /** Says once per process that a mapped project key does not exist (yet): its clos/gate is neutral. */
+    async function warnUnknownProject(mapping: GithubRepositoryPolicy) {
+      if (!mapping.project || warned.has(mapping.project)) return;
+      const state = await gateStateOf(mapping);
+      if (state?.state !== 'no_project') return;
+      warned.add(mapping.project);
+      logger.warn(
+        { repository: mapping.repository, project: mapping.project },
+        `github.repositories maps ${mapping.repository} to project "${mapping.project}", which does not exist: its clos/gate check is neutral until a project with that key is created`,
+      );
+    }
 
     return {
       name: 'github',
-      // Worker processes tick; the first tick after start reconciles, then every reconcileMinutes.
+      // Worker processes tick; the first tick after start queues a reconciliation per repository, then
+      // every reconcileMinutes. Each is a job, so a failure (GitHub down, a rate limit) is retried and
+      // stays on the job's record. Several workers each queue theirs: a reconciliation is idempotent.
       async onTick(now) {
         if (policy.repositories.length === 0) return;
         if (lastReconciled !== null && (everyMs === 0 || now.getTime() - lastReconciled < everyMs)) return;
         lastReconciled = now.getTime();
         for (const repository of policy.repositories)
-          try {
-            await reconcile(repository);
-          } catch (error) {
-            logger.error(
-              { err: error, repository: repository.repository },
-              'GitHub reconciliation failed; retried at the next interval',
-            );
-          }
+          await env.queue.enqueue(GITHUB_QUEUE, { reconcile: repository.repository });
       },
       jobs: [
         {
@@ -322,12 +515,19 @@ export function githubModule(app: GitHubApp, logger: IntegrationLogger) {
             retryBackoff: true,
             expireInSeconds: env.policy.workflows.jobTimeoutSeconds,
           },
-          async handle(data: { work?: GitHubWork; admitted?: string }) {
+          async handle(data: { work?: GitHubWork; admitted?: string; reconcile?: string }) {
             if (data.admitted) return onAdmitted(data.admitted);
+            if (data.reconcile) {
+              const mapping = mappingFor(policy, data.reconcile);
+              if (!mapping) return; // unmapped since the job was queued (a restart with a new file)
+              await warnUnknownProject(mapping);
+              return reconcile(mapping);
+            }
             const work = data.work;
             if (!work) return;
             if (work.kind === 'pull_request') return onPullRequest(work);
             if (work.kind === 'rerequested') return onRerequested(work);
+            if (work.kind === 'deployment') return onDeployment(work);
             logger.info({ work }, 'GitHub delivery recorded; nothing to do for it yet');
           },
         },

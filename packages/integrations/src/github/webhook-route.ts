@@ -1,6 +1,6 @@
 import type { InboundRoute } from '../integration.ts';
 import type { GitHubApp } from './client.ts';
-import { isUsedEvent, workOf } from './deliveries.ts';
+import { type DeliveryOptions, isUsedEvent, workOf } from './deliveries.ts';
 
 /** The queue whose job does a delivery's work (github-module.ts). */
 export const GITHUB_QUEUE = 'clos.github';
@@ -17,7 +17,7 @@ const header = (headers: Record<string, unknown>, name: string): string | null =
  * answer goes out at once: 202 for new work, 200 for a redelivery (nothing changes), 202 with
  * `ignored` for events and actions CLOS does not act on (nothing is written).
  */
-export function githubWebhookRoute(app: GitHubApp): InboundRoute {
+export function githubWebhookRoute(app: GitHubApp, options: DeliveryOptions): InboundRoute {
   return {
     method: 'POST',
     path: '/webhook',
@@ -44,7 +44,7 @@ export function githubWebhookRoute(app: GitHubApp): InboundRoute {
       if (!isUsedEvent(event)) return { status: 202, body: { ignored: event } };
       let work: ReturnType<typeof workOf>;
       try {
-        work = workOf(event, body);
+        work = workOf(event, body, options);
       } catch (error) {
         return invalid(`body: ${(error as Error).message}`);
       }

@@ -9,6 +9,8 @@ export const ALERT_TRIGGERS = [
   'wip.limit_reached',
   'wip.released',
   'wip.limit_set',
+  'wip.queued',
+  'wip.dequeued',
   'pod.health_updated',
   'deployment.finished',
   'stage.advanced',

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { RouteDefinition } from './definition.ts';
+
+const pullRequestSlot = {
+  itemId: z.string().meta({ description: 'the WIP item, `github:owner/name#123`' }),
+  label: z.string().nullable().meta({ description: 'the title and author, `Fix checkout (@ada)`' }),
+  url: z.string().nullable().meta({ description: "the pull request's page" }),
+};
+
+export const githubStatusSchema = z
+  .object({
+    configured: z.boolean().meta({
+      description: 'whether the App’s variables are set; when false, `problems` says which to set',
+    }),
+    app: z
+      .object({
+        id: z.number().int(),
+        slug: z.string().nullable(),
+        name: z.string(),
+        owner: z.string().nullable().meta({ description: 'the account that owns the App' }),
+      })
+      .nullable()
+      .meta({
+        description: 'what GitHub says the App is; null when not configured or GitHub did not answer',
+      }),
+    installations: z.array(
+      z.object({
+        id: z.number().int(),
+        account: z.string().meta({ description: 'the organisation or user it is installed on' }),
+        repositorySelection: z.enum(['all', 'selected']),
+        repositories: z
+          .array(z.string())
+          .nullable()
+          .meta({ description: '`owner/name` it may reach; null when it may reach all of the account’s' }),
+      }),
+    ),
+    repositories: z.array(
+      z.object({
+        repository: z.string(),
+        pod: z.string(),
+        project: z.string().nullable(),
+        requireStage: z.string().nullable(),
+        installationId: z.number().int().nullable().meta({
+          description: 'the installation covering it; null when none does or GitHub did not answer',
+        }),
+        problem: z.string().nullable().meta({
+          description: 'what is wrong with this mapping (several joined with `; `); null when nothing',
+        }),
+        holders: z.array(z.object(pullRequestSlot)).meta({ description: 'its pull requests holding a slot' }),
+        queue: z
+          .array(
+            z.object({
+              ...pullRequestSlot,
+              position: z.number().int().meta({ description: "place in the pod's line, 1 next" }),
+            }),
+          )
+          .meta({ description: "its pull requests waiting in the pod's line, next first" }),
+      }),
+    ),
+    problems: z.array(z.string()).meta({
+      description:
+        'everything wrong, one sentence each (a repository’s own problems name it); empty when all is well',
+    }),
+  })
+  .meta({ id: 'GithubStatus' });
+
+export const integrationRoutes = {
+  getGithubStatus: {
+    method: 'GET',
+    path: '/api/v1/integrations/github/status',
+    responses: { 200: githubStatusSchema },
+    // Read-only, but it shows how the App is set up (installations, accounts, mappings): for those
+    // who run pods (pod leads and admins), as the rotation preview is.
+    permission: 'pods:manage',
+    summary:
+      'The GitHub App: its installations, each mapped repository with its installation, problems, and the pull requests holding or waiting for its pod’s slots',
+    tags: ['integrations'],
+  },
+} as const satisfies Record<string, RouteDefinition>;
