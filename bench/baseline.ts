@@ -4,7 +4,7 @@
  * app — no auth hook, no Zod validation or serialization, no OpenAPI, no use-case layer, no Drizzle.
  * The gap between the two is what those layers cost.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from '@clos/core';
 import { openPglite } from '@clos/db';
 import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite';
@@ -226,8 +226,8 @@ export async function seedBaseline(client: PGlite, policy: BaselinePolicy, s: Ba
       [lockId, podId, projectId, devId, now],
     );
     await client.query(
-      `insert into "projects" ("id", "name", "pod_id", "current_stage", "stage_entered_at", "wip_lock_id", "created_at", "updated_at") values ($1, $2, $3, $4, $5, $6, $5, $5)`,
-      [projectId, `Project ${i}`, podId, policy.stages[0], now, lockId],
+      `insert into "projects" ("id", "key", "name", "pod_id", "current_stage", "stage_entered_at", "wip_lock_id", "created_at", "updated_at") values ($1, $7, $2, $3, $4, $5, $6, $5, $5)`,
+      [projectId, `Project ${i}`, podId, policy.stages[0], now, lockId, `project-${i}`],
     );
   }
   await client.query(
@@ -474,4 +474,36 @@ export async function startBaseline(
       return closing;
     },
   };
+}
+
+/**
+ * The floor for a GitHub webhook (bench/github.ts): a bare Fastify route that takes the raw body,
+ * checks its `X-Hub-Signature-256` (HMAC-SHA256 with node:crypto, compared in constant time), parses
+ * the JSON and answers 202. No database, so the gap to CLOS is what recording the delivery and
+ * enqueueing its job in one transaction costs, plus CLOS's HTTP layers.
+ */
+export function buildWebhookBaselineApp(secret: string, path: string): FastifyInstance {
+  const app: FastifyInstance = Fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.post(path, async (req, reply) => {
+    const raw = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
+    const given = req.headers['x-hub-signature-256'];
+    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
+    const signature = Buffer.from(typeof given === 'string' ? given : '');
+    if (signature.length !== expected.length || !timingSafeEqual(signature, expected))
+      return reply.code(401).send({ error: 'bad signature' });
+    const payload = JSON.parse(raw.toString('utf8')) as { action?: string };
+    return reply.code(202).send({ accepted: req.headers['x-github-delivery'], action: payload.action });
+  });
+  return app;
+}
+
+export async function startWebhookBaseline(
+  secret: string,
+  path: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const app = buildWebhookBaselineApp(secret, path);
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: () => app.close() };
 }

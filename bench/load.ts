@@ -28,6 +28,13 @@ export interface LoadJob {
   uniqueItemPrefix?: string;
   /** Collect `id` from each 201 body (the acquired locks, for the release scenario). */
   captureIds?: boolean;
+  /**
+   * One body per request, in order (wrapping around like `paths`): prepared by the caller, e.g.
+   * signed webhook deliveries, so that building them costs the generator nothing during the run.
+   */
+  bodies?: string[];
+  /** Headers per request, in the same order as `bodies`, over `headers` (e.g. each delivery's id and signature). */
+  headersPerRequest?: Record<string, string>[];
 }
 
 export interface LoadResult {
@@ -53,6 +60,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const ids: string[] = [];
   let n = 0;
   let next = 0;
+  let nextPrepared = 0;
   const path = job.path ?? job.paths?.[0] ?? '/';
   const request: autocannon.Request = {
     method: job.method,
@@ -60,6 +68,12 @@ async function run(job: LoadJob): Promise<LoadResult> {
     setupRequest: (req) => {
       if (job.uniqueItemPrefix) req.body = JSON.stringify({ itemId: `${job.uniqueItemPrefix}-${++n}` });
       if (job.paths?.length) req.path = job.paths[next++ % job.paths.length]!;
+      if (job.bodies?.length || job.headersPerRequest?.length) {
+        const i = nextPrepared++;
+        if (job.bodies?.length) req.body = job.bodies[i % job.bodies.length]!;
+        if (job.headersPerRequest?.length)
+          req.headers = { ...req.headers, ...job.headersPerRequest[i % job.headersPerRequest.length]! };
+      }
       return req;
     },
   };

@@ -112,7 +112,9 @@ export async function startJobQueue(
       });
     },
     async work(job, opts) {
-      const id = await boss.work(
+      // Assigned once pg-boss returns it; a fetch may complete before then, and only misses the nudge.
+      let id: string | undefined;
+      id = await boss.work(
         job.queue,
         {
           pollingIntervalSeconds: opts.pollingIntervalSeconds,
@@ -120,6 +122,9 @@ export async function startJobQueue(
           includeMetadata: true,
         },
         async (jobs: PgBoss.JobWithMetadata<never>[]) => {
+          // A worker that found work looks again at once: pg-boss otherwise waits its polling interval
+          // after every fetch, so a backlog would drain one batch per interval.
+          if (jobs.length > 0 && id) boss.notifyWorker(id);
           for (const j of jobs)
             await job.handle(j.data, { id: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
         },

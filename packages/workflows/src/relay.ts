@@ -82,7 +82,10 @@ export function createRelay(options: {
   }
 
   async function pass(): Promise<number> {
-    return database.db.transaction(async (txDb) => {
+    // The queues this pass enqueued to: their local workers are woken once it commits, so a reaction
+    // starts now rather than at the worker's next poll.
+    const touched = new Set<string>();
+    const dispatched = await database.db.transaction(async (txDb) => {
       const tx = txDb as unknown as Db;
       await tx.execute(sql`select pg_advisory_xact_lock(${RELAY_LOCK})`);
       // One statement numbers the oldest pending events after the highest sequence given so far.
@@ -102,13 +105,19 @@ export function createRelay(options: {
       };
       if (result.rows.length === 0) return 0;
       const events = result.rows.map(fromRaw).sort((a, b) => a.seq - b.seq);
-      const enqueue = queue.enqueueIn(tx);
+      const enqueueInTx = queue.enqueueIn(tx);
+      const enqueue: typeof enqueueInTx = (name, data, opts) => {
+        touched.add(name);
+        return enqueueInTx(name, data, opts);
+      };
       for (const event of events)
         for (const s of subscribers)
           if (s.types === '*' || s.types.includes(event.type)) await s.dispatch(event, { tx, enqueue });
       await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(events[events.length - 1]!.seq)})`);
       return events.length;
-    }) as Promise<number>;
+    });
+    for (const name of touched) queue.wake(name);
+    return dispatched as number;
   }
 
   async function loop(): Promise<void> {

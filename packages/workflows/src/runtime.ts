@@ -147,8 +147,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     queue,
     modules,
     tick: (now) => runTick(now ?? deps.clock.now()),
-    acceptDelivery: (integration, delivery, job) =>
-      database.db.transaction(async (txDb) => {
+    acceptDelivery: async (integration, delivery, job) => {
+      const outcome = await database.db.transaction(async (txDb) => {
         const tx = txDb as unknown as Db;
         const recorded = await createRepositories(tx, randomUUID).inboundDeliveries.record({
           integration,
@@ -159,7 +159,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (!recorded) return 'duplicate' as const;
         await queue.enqueueIn(tx)(job.queue, job.data);
         return 'accepted' as const;
-      }),
+      });
+      // The delivery's job runs now, not at the worker's next poll (seconds away, and a Slack
+      // command's asker is waiting).
+      if (outcome === 'accepted') queue.wake(job.queue);
+      return outcome;
+    },
     async drainJobs() {
       let ran = 0;
       for (;;) {
