@@ -16531,6 +16531,21 @@ var DOMAIN_EVENT_TYPES = {
 };
 var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
 
+// ../../packages/core/src/notify/render.ts
+var NOTIFIABLE_EVENT_TYPES = [
+  "rhythm.digest_ready",
+  "gate.ready",
+  "alert.opened",
+  "alert.resolved",
+  "rotation.completed",
+  "demo.opened",
+  "demo.agenda_ready",
+  "demo.closed",
+  "workflow.run_failed",
+  "deployment.finished",
+  "wip.limit_reached"
+];
+
 // ../../packages/core/src/outbound/address-policy.ts
 var import_ipaddr = __toESM(require_ipaddr(), 1);
 var ALLOW_PRIVATE_NETWORKS_SETTING = "webhooks.allowPrivateNetworks";
@@ -38723,6 +38738,10 @@ var memberSchema2 = external_exports.strictObject({
   podRole: external_exports.enum(["lead", "member"]).default("member")
 });
 var podSlugSchema = external_exports.string().min(2, "must be at least 2 characters").max(40, "must be at most 40 characters").regex(SLUG_PATTERN, "must be lowercase kebab-case (letters, digits and single hyphens)");
+var slackChannelSchema = external_exports.string().regex(
+  /^(?:[CGD][A-Z0-9]{8,}|#?[a-z0-9][a-z0-9._-]{0,79})$/,
+  'must be a Slack channel id (C0123ABCD) or name (#payments: lowercase letters, digits, ".", "_" or "-")'
+);
 var podSchema2 = external_exports.strictObject({
   slug: podSlugSchema,
   name: external_exports.string().min(1, "must not be empty"),
@@ -38730,7 +38749,11 @@ var podSchema2 = external_exports.strictObject({
     if (!isTimeZone(timeZone)) ctx.addIssue({ code: "custom", message: `unknown time zone "${timeZone}"` });
   }),
   members: external_exports.array(memberSchema2).default(() => []),
-  wipLimits: external_exports.record(external_exports.string(), nonNegativeInt()).default(() => ({}))
+  wipLimits: external_exports.record(external_exports.string(), nonNegativeInt()).default(() => ({})),
+  slack: external_exports.strictObject({
+    /** Where the pod's notifications, digests and approval requests are posted. */
+    channel: slackChannelSchema.nullable().default(null)
+  }).prefault({})
 });
 var healthWeightSchema = (value) => external_exports.number().min(0, "must be ≥ 0").default(value);
 var healthSchema = external_exports.strictObject({
@@ -38856,6 +38879,16 @@ var evidencePathSchema = external_exports.string().transform((value) => value.re
   if (segments.some((segment) => segment === "" || segment === "."))
     return fail('must not contain empty or "." segments');
 });
+var slackSchema = external_exports.strictObject({
+  /** For company-wide notifications and pods without a channel of their own; null: those are not posted. */
+  defaultChannel: slackChannelSchema.nullable().default(null),
+  /** The notification kinds posted to Slack (docs/notifications.md); all of them by default. */
+  notifications: external_exports.array(
+    external_exports.string().refine((kind) => NOTIFIABLE_EVENT_TYPES.includes(kind), {
+      message: `must be one of ${NOTIFIABLE_EVENT_TYPES.join(", ")}`
+    })
+  ).default(() => [...NOTIFIABLE_EVENT_TYPES])
+});
 var githubSchema = external_exports.strictObject({
   repositories: external_exports.array(
     external_exports.strictObject({
@@ -38898,7 +38931,8 @@ var closConfigSchema = external_exports.strictObject({
   }).prefault({}),
   notifications: notificationsSchema.prefault({}),
   audit: auditSchema.prefault({}),
-  github: githubSchema.prefault({})
+  github: githubSchema.prefault({}),
+  slack: slackSchema.prefault({})
 }).superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -39699,6 +39733,9 @@ pods: []
 #     # Overrides of wip.types[].defaultLimit for this pod; the keys must be declared in wip.types.
 #     wipLimits:
 #       pull-request: 8
+#     # Where the Slack app posts this pod's notifications (a channel id, or a name); null: slack.defaultChannel.
+#     slack:
+#       channel: "#payments"
 
 # Pod health, 0-100. Weights are relative: only their proportions matter, and a metric a pod has no
 # data for is left out rather than counted as zero.
@@ -39855,6 +39892,25 @@ github:
     workflowRuns: []
   # Where evidence files (<stage>.json or <stage>.yaml) live in a repository.
   evidencePath: .clos/evidence
+
+# The Slack app (docs/slack-app.md; its secrets are environment variables, never this file): /clos and
+# /unblock, and notifications posted to each pod's channel (pods[].slack.channel) or to this one.
+slack:
+  # For company-wide notifications and pods without a channel; null: those are not posted.
+  defaultChannel: null
+  # The notification kinds posted (docs/notifications.md); all of them by default.
+  notifications:
+    - rhythm.digest_ready
+    - gate.ready
+    - alert.opened
+    - alert.resolved
+    - rotation.completed
+    - demo.opened
+    - demo.agenda_ready
+    - demo.closed
+    - workflow.run_failed
+    - deployment.finished
+    - wip.limit_reached
 `;
 
 // src/policy.ts

@@ -52,6 +52,7 @@ describe('clos.config.example.yaml', () => {
           { email: 'alan@example.com', name: 'Alan Turing', role: 'developer', podRole: 'member' },
         ],
         wipLimits: { 'pull-request': 8 },
+        slack: { channel: '#payments' },
       },
     ]);
   });

@@ -174,6 +174,7 @@ describe('defaults', () => {
           { email: 'alan@example.com', role: 'developer', podRole: 'lead' },
         ],
         wipLimits: {},
+        slack: { channel: null },
       },
     ]);
   });
@@ -595,5 +596,28 @@ describe('events and notifications', () => {
       parsed({ notifications: { webhooks: [{ url: 'https://chat.example.com/hook', events: ['*'] }] } })
         .notifications.webhooks[0]!.events,
     ).toEqual(['*']);
+  });
+});
+
+describe('slack', () => {
+  it('takes channel ids or names for pods and the default, and every notification kind by default', () => {
+    const config = parsed({
+      pods: [{ slug: 'ratio', name: 'Ratio', timezone: 'UTC', slack: { channel: 'C0123ABCD' } }],
+      slack: { defaultChannel: '#clos' },
+    });
+    expect(config.pods[0]?.slack).toEqual({ channel: 'C0123ABCD' });
+    expect(config.slack.defaultChannel).toBe('#clos');
+    expect(config.slack.notifications).toContain('rhythm.digest_ready');
+  });
+
+  it('names a malformed channel and an unknown notification kind by path', () => {
+    const found = problems({
+      pods: [{ slug: 'ratio', name: 'Ratio', timezone: 'UTC', slack: { channel: '#Not A Channel' } }],
+      slack: { notifications: ['gate.ready', 'wip.acquired'] },
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^pods\[0\]\.slack\.channel: must be a Slack channel id/),
+      expect.stringMatching(/^slack\.notifications\[1\]: must be one of rhythm\.digest_ready/),
+    ]);
   });
 });

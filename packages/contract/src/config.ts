@@ -12,6 +12,7 @@ import {
   forbiddenRangeLabel,
   isDomainEventType,
   literalHostRefusal,
+  NOTIFIABLE_EVENT_TYPES,
   type Policy,
   ROLES,
   type Role,
@@ -189,6 +190,17 @@ const podSlugSchema = z
   .max(40, 'must be at most 40 characters')
   .regex(SLUG_PATTERN, 'must be lowercase kebab-case (letters, digits and single hyphens)');
 
+/**
+ * A Slack channel as `chat.postMessage` takes it: its id (`C0123ABCD`, what Slack recommends, since
+ * names change) or its name, with or without `#`.
+ */
+const slackChannelSchema = z
+  .string()
+  .regex(
+    /^(?:[CGD][A-Z0-9]{8,}|#?[a-z0-9][a-z0-9._-]{0,79})$/,
+    'must be a Slack channel id (C0123ABCD) or name (#payments: lowercase letters, digits, ".", "_" or "-")',
+  );
+
 const podSchema = z.strictObject({
   slug: podSlugSchema,
   name: z.string().min(1, 'must not be empty'),
@@ -197,6 +209,12 @@ const podSchema = z.strictObject({
   }),
   members: z.array(memberSchema).default(() => []),
   wipLimits: z.record(z.string(), nonNegativeInt()).default(() => ({})),
+  slack: z
+    .strictObject({
+      /** Where the pod's notifications, digests and approval requests are posted. */
+      channel: slackChannelSchema.nullable().default(null),
+    })
+    .prefault({}),
 });
 
 const healthWeightSchema = (value: number) => z.number().min(0, 'must be ≥ 0').default(value);
@@ -383,6 +401,19 @@ const evidencePathSchema = z
       return fail('must not contain empty or "." segments');
   });
 
+const slackSchema = z.strictObject({
+  /** For company-wide notifications and pods without a channel of their own; null: those are not posted. */
+  defaultChannel: slackChannelSchema.nullable().default(null),
+  /** The notification kinds posted to Slack (docs/notifications.md); all of them by default. */
+  notifications: z
+    .array(
+      z.string().refine((kind) => (NOTIFIABLE_EVENT_TYPES as readonly string[]).includes(kind), {
+        message: `must be one of ${NOTIFIABLE_EVENT_TYPES.join(', ')}`,
+      }),
+    )
+    .default(() => [...NOTIFIABLE_EVENT_TYPES]),
+});
+
 const githubSchema = z.strictObject({
   repositories: z
     .array(
@@ -453,6 +484,7 @@ export const closConfigSchema = z
     notifications: notificationsSchema.prefault({}),
     audit: auditSchema.prefault({}),
     github: githubSchema.prefault({}),
+    slack: slackSchema.prefault({}),
   })
   // Runs even when fields above failed (`when`), so one pass reports every problem; the value may
   // therefore still hold raw, unvalidated input in places, and the checks read it defensively.

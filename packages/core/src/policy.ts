@@ -53,6 +53,16 @@ export interface PodPolicy {
   members: PodMemberPolicy[];
   /** Per-pod overrides of `wip.types[].defaultLimit`, by item type. */
   wipLimits: Record<string, number>;
+  /** The pod's Slack channel (an id or a name); null: the default channel, if any. */
+  slack: { channel: string | null };
+}
+
+/** The Slack app's behaviour; its secrets come from the environment (docs/slack-app.md). */
+export interface SlackPolicy {
+  /** Company-wide notifications, and pods without a channel; null: not posted. */
+  defaultChannel: string | null;
+  /** The notification kinds posted (`NOTIFIABLE_EVENT_TYPES` by default). */
+  notifications: string[];
 }
 
 export interface HealthPolicy {
@@ -218,4 +228,5 @@ export interface Policy {
   notifications: NotificationsPolicy;
   audit: AuditPolicy;
   github: GithubPolicy;
+  slack: SlackPolicy;
 }

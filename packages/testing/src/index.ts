@@ -1,4 +1,5 @@
 export * from './clock.ts';
 export * from './databases.ts';
 export * from './fake-github.ts';
+export * from './fake-slack.ts';
 export * from './policy.ts';

@@ -41,6 +41,9 @@ export interface TokenInput {
 }
 
 /** Users, API tokens and authentication. */
+/** A pod id no pod has: the scope of someone who belongs to no pod (an empty scope means all pods). */
+const NO_POD = '00000000-0000-0000-0000-000000000000';
+
 export function createAuthService(deps: Deps) {
   const { uow, clock, ids, secrets } = deps;
   // Every request authenticates; on the embedded database the token row is read once per change.
@@ -197,6 +200,28 @@ export function createAuthService(deps: Deps) {
         role: roleAtLeast(found.user.role, found.role) ? found.role : found.user.role,
         podIds: found.podIds,
         label: found.user.email,
+      };
+    },
+
+    /**
+     * The actor for a person who signs in elsewhere (a Slack user, matched by email), or null when no
+     * CLOS user has that email. They act with their role, within their pods, as a token of theirs
+     * would: an admin everywhere; a pod lead in the pods they lead (as a pod-lead token must list
+     * them); anyone else in the pods they belong to. `via` marks the audit label (`ada@x.com via
+     * slack`), so the log tells where a change was made.
+     */
+    async actorForEmail(email: string, via: string): Promise<Actor | null> {
+      const user = await uow.read.users.byEmail(email.trim().toLowerCase());
+      if (!user) return null;
+      const memberships = user.role === 'admin' ? [] : await uow.read.pods.membershipsOf(user.id);
+      const scoped = user.role === 'pod-lead' ? memberships.filter((m) => m.podRole === 'lead') : memberships;
+      return {
+        userId: user.id,
+        tokenId: null,
+        role: user.role,
+        // Empty means every pod: only admins get that. Anyone else in no pod acts in none.
+        podIds: user.role === 'admin' ? [] : scoped.length ? scoped.map((m) => m.podId) : [NO_POD],
+        label: `${user.email} via ${via}`,
       };
     },
 

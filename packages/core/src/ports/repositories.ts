@@ -43,6 +43,8 @@ export interface PodRepository {
   /** Active members, and with `withHistory` those who left too. */
   members(podId: string, withHistory?: boolean): Promise<PodMember[]>;
   activeMembership(podId: string, userId: string): Promise<PodMember | null>;
+  /** The pods a user is an active member of, with their role in each. */
+  membershipsOf(userId: string): Promise<{ podId: string; slug: string; podRole: 'lead' | 'member' }[]>;
   addMember(m: {
     id: string;
     podId: string;

@@ -69,6 +69,14 @@ export function podRepository(db: Db, clock: Clock): PodRepository {
         );
       return rows[0] ?? null;
     },
+    async membershipsOf(userId) {
+      return db
+        .select({ podId: t.podMembers.podId, slug: t.pods.slug, podRole: t.podMembers.podRole })
+        .from(t.podMembers)
+        .innerJoin(t.pods, eq(t.pods.id, t.podMembers.podId))
+        .where(and(eq(t.podMembers.userId, userId), isNull(t.podMembers.leftAt)))
+        .orderBy(asc(t.pods.slug));
+    },
     async addMember(m) {
       await db.insert(t.podMembers).values(m);
     },
