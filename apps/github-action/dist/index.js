@@ -37391,6 +37391,16 @@ var githubStatusSchema = external_exports.object({
     description: "everything wrong, one sentence each (a repository’s own problems name it); empty when all is well"
   })
 }).meta({ id: "GithubStatus" });
+var slackUsageSchema = external_exports.object({
+  days: external_exports.array(
+    external_exports.object({
+      day: external_exports.string().meta({ description: "UTC date, YYYY-MM-DD" }),
+      total: external_exports.number().int(),
+      byMetric: external_exports.record(external_exports.string(), external_exports.number().int()).meta({ description: "uses per command, `/clos wip`, `/unblock` …" })
+    })
+  ),
+  total: external_exports.number().int()
+}).meta({ id: "SlackUsage" });
 var integrationRoutes = {
   getGithubStatus: {
     method: "GET",
@@ -37400,6 +37410,17 @@ var integrationRoutes = {
     // who run pods (pod leads and admins), as the rotation preview is.
     permission: "pods:manage",
     summary: "The GitHub App: its installations, each mapped repository with its installation, problems, and the pull requests holding or waiting for its pod’s slots",
+    tags: ["integrations"]
+  },
+  getSlackUsage: {
+    method: "GET",
+    path: "/api/v1/integrations/slack/usage",
+    query: external_exports.strictObject({
+      days: external_exports.coerce.number().int("must be a whole number").min(1, "must be 1–366").max(366, "must be 1–366").default(30).meta({ description: "how many days back, today included (default 30)" })
+    }),
+    responses: { 200: slackUsageSchema },
+    permission: "read",
+    summary: "Slack command use per UTC day, per command (the adoption figure of seed §9); only counts are kept, never what was typed",
     tags: ["integrations"]
   }
 };

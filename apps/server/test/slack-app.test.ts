@@ -1,4 +1,11 @@
-import { APPROVE_ACTION, configureIntegrations, REJECT_ACTION, slackIntegration } from '@clos/integrations';
+import {
+  APPROVE_ACTION,
+  configureIntegrations,
+  DISCUSS_ACTION,
+  REJECT_ACTION,
+  slackIntegration,
+  UNBLOCK_ACTION,
+} from '@clos/integrations';
 import {
   buttonClickPayload,
   defaultPolicy,
@@ -181,6 +188,56 @@ describe.each(testEngines())('the Slack app on %s', (engine) => {
     }
     expect(textOf(await command('status'))).toContain('waiting on legal');
     expect((await command('gate nope')).text).toMatch(/^Not found/);
+  });
+
+  it('starts a discussion of a blocked project in its pod channel, and unblocks it by button', async () => {
+    const lead = await h.userWithToken('pod-lead', { pods: ['ratio'], email: 'lead@example.com' });
+    await h.call('POST', '/api/v1/pods/ratio/members', { email: lead.email, podRole: 'lead' });
+    slack.addUser({ id: 'ULEAD', email: lead.email });
+    await h.call('POST', '/api/v1/projects', { name: 'Payments', pod: 'ratio', key: 'payments' });
+    await h.call('POST', '/api/v1/projects/payments/block', { reason: 'waiting on legal' });
+    const answer = await command('', 'UDEV', '/unblock');
+    // The answer only the asker sees, as the message its buttons are clicked in.
+    const shown = { channel: 'C0GENERAL1', ts: '1700000000.000100', blocks: answer.blocks };
+    const click = async (actionId: string) => {
+      const req = interactionRequest(
+        SECRET,
+        buttonClickPayload(shown, actionId, {
+          userId: 'UDEV',
+          responseUrl: slack.responseUrl(newTriggerId()),
+        }),
+      );
+      expect(
+        (await h.app.inject({ method: 'POST', url: URL_PATH, payload: req.body, headers: req.headers }))
+          .statusCode,
+      ).toBe(200);
+      await h.drain();
+    };
+    await click(DISCUSS_ACTION);
+    const [thread] = fresh.messages();
+    expect(thread?.text).toBe('payments is blocked: waiting on legal');
+    expect(textOf(thread)).toContain('<@ULEAD>');
+    expect(textOf(thread)).toContain('started by <@UDEV>');
+    await click(UNBLOCK_ACTION);
+    expect((await h.call('GET', '/api/v1/projects/payments')).json().blockedReason).toBeNull();
+    const audit = (await h.call('GET', '/api/v1/audit?action=stage.unblocked')).json().items;
+    expect(audit[0]).toMatchObject({ actorLabel: 'dev@example.com via slack' });
+    expect(slack.ephemerals('C0GENERAL1', 'UDEV').at(-1)?.text).toBe('payments is unblocked.');
+  });
+
+  it('counts command use per day and command, without what was typed', async () => {
+    await command('wip');
+    await command('wip ratio');
+    await command('', 'UDEV', '/unblock');
+    await command('launch the rockets');
+    const usage = (await h.call('GET', '/api/v1/integrations/slack/usage?days=2')).json();
+    expect(usage.total).toBe(4);
+    expect(usage.days).toHaveLength(2);
+    expect(usage.days[1].byMetric).toEqual({ '/clos wip': 2, '/unblock': 1, '/clos other': 1 });
+    expect(JSON.stringify(usage)).not.toContain('rockets');
+    const bad = await h.call('GET', '/api/v1/integrations/slack/usage?days=0');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('days');
   });
 
   it('refuses forged and stale requests with 401 and records nothing', async () => {

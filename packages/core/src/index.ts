@@ -58,6 +58,7 @@ export * from './services.ts';
 export * from './stages/gate.ts';
 export * from './stages/project-key.ts';
 export * from './stages/service.ts';
+export * from './usage/service.ts';
 export * from './webhooks/service.ts';
 export * from './wip/queue.ts';
 export * from './wip/service.ts';

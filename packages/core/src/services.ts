@@ -15,6 +15,7 @@ import { createRotationService } from './pods/rotation.ts';
 import { createPodService } from './pods/service.ts';
 import { createRhythmService } from './rhythms/service.ts';
 import { createStageService } from './stages/service.ts';
+import { createUsageService } from './usage/service.ts';
 import { createWebhookService } from './webhooks/service.ts';
 import { createWipService } from './wip/service.ts';
 import { createWorkflowService } from './workflows/service.ts';
@@ -40,6 +41,7 @@ export function createServices(deps: Deps) {
     stream: createEventStreamService(deps),
     webhooks: createWebhookService(deps),
     policyView: createPolicyViewService(deps),
+    usage: createUsageService(deps),
     applyPolicy: () => applyPolicy(deps),
     policy: deps.policy,
   };

@@ -16,6 +16,7 @@ import { podRepository } from './repos/pods.ts';
 import { projectRepository } from './repos/projects.ts';
 import { rhythmRepository } from './repos/rhythms.ts';
 import { tokenRepository } from './repos/tokens.ts';
+import { usageRepository } from './repos/usage.ts';
 import { userRepository } from './repos/users.ts';
 import { webhookRepository } from './repos/webhooks.ts';
 import { wipRepository } from './repos/wip.ts';
@@ -54,6 +55,7 @@ export function createRepositories(
     eventLog: eventLogRepository(db),
     deployments: deploymentRepository(db),
     inboundDeliveries: inboundDeliveryRepository(db),
+    usage: usageRepository(db),
     alerts: alertRepository(db),
     webhooks: webhookRepository(db, secretBox),
     dashboard: dashboardRepository(db),

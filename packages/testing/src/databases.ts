@@ -57,6 +57,7 @@ export async function openTestDatabase(
 
 const TABLES = [
   'inbound_deliveries',
+  'usage_counts',
   'audit_checkpoints',
   'job_keys',
   'alerts',

@@ -1,7 +1,12 @@
 import { type RouteResponse, routes } from '@clos/contract';
-import { type GitHubStatusReport, githubStatusNotConfigured, type StatusReporter } from '@clos/integrations';
+import {
+  type GitHubStatusReport,
+  githubStatusNotConfigured,
+  SLACK_COMMAND_METRIC,
+  type StatusReporter,
+} from '@clos/integrations';
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../http/context.ts';
+import { ctxOf, type RouteDeps } from '../http/context.ts';
 import { route } from './route.ts';
 
 // The report GitHub's integration builds must be what the contract documents; this fails to compile otherwise.
@@ -22,5 +27,11 @@ export function integrationRoutes(
     // The GitHub integration's reporter builds a GitHubStatusReport (github/status.ts); the response
     // serializer checks it against the contract's schema as well.
     return asResponse((await reporter(services)) as GitHubStatusReport);
+  });
+
+  // Counted by the Slack app's job whether or not this process runs it; zeros when Slack is off.
+  route(app, routes.getSlackUsage, async (req) => {
+    const days = await services.usage.daily(ctxOf(req), SLACK_COMMAND_METRIC, req.query.days);
+    return { days, total: days.reduce((n, d) => n + d.total, 0) };
   });
 }

@@ -64,6 +64,21 @@ export const githubStatusSchema = z
   })
   .meta({ id: 'GithubStatus' });
 
+export const slackUsageSchema = z
+  .object({
+    days: z.array(
+      z.object({
+        day: z.string().meta({ description: 'UTC date, YYYY-MM-DD' }),
+        total: z.number().int(),
+        byMetric: z
+          .record(z.string(), z.number().int())
+          .meta({ description: 'uses per command, `/clos wip`, `/unblock` …' }),
+      }),
+    ),
+    total: z.number().int(),
+  })
+  .meta({ id: 'SlackUsage' });
+
 export const integrationRoutes = {
   getGithubStatus: {
     method: 'GET',
@@ -74,6 +89,24 @@ export const integrationRoutes = {
     permission: 'pods:manage',
     summary:
       'The GitHub App: its installations, each mapped repository with its installation, problems, and the pull requests holding or waiting for its pod’s slots',
+    tags: ['integrations'],
+  },
+  getSlackUsage: {
+    method: 'GET',
+    path: '/api/v1/integrations/slack/usage',
+    query: z.strictObject({
+      days: z.coerce
+        .number<number>()
+        .int('must be a whole number')
+        .min(1, 'must be 1–366')
+        .max(366, 'must be 1–366')
+        .default(30)
+        .meta({ description: 'how many days back, today included (default 30)' }),
+    }),
+    responses: { 200: slackUsageSchema },
+    permission: 'read',
+    summary:
+      'Slack command use per UTC day, per command (the adoption figure of seed §9); only counts are kept, never what was typed',
     tags: ['integrations'],
   },
 } as const satisfies Record<string, RouteDefinition>;

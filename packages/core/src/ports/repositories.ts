@@ -217,6 +217,13 @@ export interface ConfigStateRepository {
 }
 
 /** Webhook deliveries received from an integration, kept so that a redelivery has no second effect. */
+/** Daily use counts (adoption figures); days are UTC `YYYY-MM-DD`. */
+export interface UsageRepository {
+  increment(day: string, metric: string): Promise<void>;
+  /** The counts of metrics starting with `prefix`, from `from` to `to` inclusive, by day. */
+  daily(from: string, to: string, prefix: string): Promise<{ day: string; metric: string; count: number }[]>;
+}
+
 export interface InboundDeliveryRepository {
   /** Records a delivery; false when this integration's delivery id was recorded before. */
   record(delivery: {
@@ -248,6 +255,7 @@ export interface Repositories {
   webhooks: WebhookRepository;
   dashboard: DashboardRepository;
   inboundDeliveries: InboundDeliveryRepository;
+  usage: UsageRepository;
 }
 
 export interface RunOptions {

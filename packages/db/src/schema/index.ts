@@ -19,6 +19,7 @@ export * from './project-ci-statuses.ts';
 export * from './projects.ts';
 export * from './rhythms.ts';
 export * from './stage-transitions.ts';
+export * from './usage-counts.ts';
 export * from './users.ts';
 export * from './webhooks.ts';
 export * from './wip-limits.ts';

@@ -140,8 +140,18 @@ export interface BlockedView {
   days: number;
 }
 
-/** `/unblock`: the blocked projects of the caller's pods, what blocks each and for how long. */
-export function unblockMessage(blocked: readonly BlockedView[], pods: readonly string[]): SlackMessage {
+export const DISCUSS_ACTION = 'clos_discuss_block';
+export const UNBLOCK_ACTION = 'clos_unblock';
+
+/**
+ * `/unblock`: the blocked projects of the caller's pods, what blocks each and for how long, each with
+ * "Start discussion" and, for those allowed to unblock, "Unblock".
+ */
+export function unblockMessage(
+  blocked: readonly BlockedView[],
+  pods: readonly string[],
+  canUnblock = false,
+): SlackMessage {
   if (blocked.length === 0)
     return reply(`Nothing is blocked in ${pods.length ? pods.join(', ') : 'your pods'}. :tada:`);
   const title = `${blocked.length} blocked project${blocked.length === 1 ? '' : 's'}`;
@@ -149,13 +159,47 @@ export function unblockMessage(blocked: readonly BlockedView[], pods: readonly s
     text: title,
     blocks: [
       header(title),
-      ...blocked.map((b) =>
+      ...blocked.flatMap((b) => [
         section(
           `*${escapeMrkdwn(b.key ?? b.name)}* (${escapeMrkdwn(b.pod)}, ${escapeMrkdwn(b.stage)}), blocked ${days(b.days)}: ${escapeMrkdwn(b.reason)}`,
         ),
-      ),
+        {
+          type: 'actions',
+          block_id: `blocked_${b.id}`,
+          elements: [
+            {
+              type: 'button',
+              action_id: DISCUSS_ACTION,
+              text: { type: 'plain_text', text: 'Start discussion' },
+              value: b.id,
+            },
+            ...(canUnblock
+              ? [
+                  {
+                    type: 'button',
+                    action_id: UNBLOCK_ACTION,
+                    style: 'primary',
+                    text: { type: 'plain_text', text: 'Unblock' },
+                    value: b.id,
+                  },
+                ]
+              : []),
+          ],
+        },
+      ]),
     ],
   };
+}
+
+/** The thread a "Start discussion" opens in the pod's channel, mentioning who can move the block. */
+export function discussionMessage(
+  b: BlockedView,
+  mentions: readonly string[],
+  startedBy: string,
+): SlackMessage {
+  const who = mentions.length ? `${mentions.map((id) => `<@${id}>`).join(' ')}: ` : '';
+  const text = `${who}*${escapeMrkdwn(b.key ?? b.name)}* has been blocked ${days(b.days)} in ${escapeMrkdwn(b.stage)}: ${escapeMrkdwn(b.reason)}. What would unblock it? (started by <@${startedBy}>; reply in this thread)`;
+  return { text: `${b.key ?? b.name} is blocked: ${b.reason}`, blocks: [section(text)] };
 }
 
 export const HELP = [

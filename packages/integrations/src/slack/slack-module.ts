@@ -1,6 +1,7 @@
 import {
   type Actor,
   type Ctx,
+  can,
   DomainError,
   ForbiddenError,
   NotFoundError,
@@ -16,6 +17,8 @@ import {
   type ApprovalRequestView,
   approvalRequestMessage,
   type BlockedView,
+  DISCUSS_ACTION,
+  discussionMessage,
   gateMessage,
   HELP,
   REJECT_ACTION,
@@ -24,6 +27,7 @@ import {
   reply,
   type SlackMessage,
   statusMessage,
+  UNBLOCK_ACTION,
   unblockMessage,
   wipMessage,
 } from './blocks.ts';
@@ -32,6 +36,9 @@ import { SLACK_QUEUE, type SlackRequest } from './route.ts';
 import type { SlackSettings } from './settings.ts';
 
 const DAY = 86_400_000;
+/** Command use is counted under `slack.command:<command> <subcommand>` (docs/slack-app.md). */
+export const SLACK_COMMAND_METRIC = 'slack.command:';
+const SUBCOMMANDS = new Set(['wip', 'status', 'gate', 'idea', 'unblock', 'help']);
 /** Reads for messages everyone in the channel sees are made as the app, not as whoever clicked. */
 const SLACK_CTX: Ctx = { actor: { ...SYSTEM_ACTOR, label: 'slack' }, requestId: null };
 /** A Slack user's email is looked up once and trusted for a day (an address can change on Slack's side). */
@@ -141,8 +148,10 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
     }
 
     /** The pods a command applies to when it names none: the caller's, or every pod for an admin. */
-    async function podsOf(ctx: Ctx): Promise<string[]> {
-      const all = (await services.pods.list(ctx, { limit: 200 })).items;
+    async function podsOf(ctx: Ctx, onlyId?: string): Promise<string[]> {
+      const all = (await services.pods.list(ctx, { limit: 200 })).items.filter(
+        (p) => !onlyId || p.id === onlyId,
+      );
       if (ctx.actor.podIds.length === 0) return all.map((p) => p.slug);
       return all.filter((p) => ctx.actor.podIds.includes(p.id)).map((p) => p.slug);
     }
@@ -204,7 +213,11 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
         }
         case 'unblock': {
           const pods = await podsOf(ctx);
-          return unblockMessage(await blockedIn(ctx, pods, arg || undefined), pods);
+          return unblockMessage(
+            await blockedIn(ctx, pods, arg || undefined),
+            pods,
+            can(ctx.actor, 'projects:work'),
+          );
         }
         case '':
         case 'help':
@@ -227,6 +240,10 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
 
     for (const command of ['/clos', '/unblock'])
       app.command(command, async ({ command: c, client, respond }) => {
+        const sub = c.command === '/unblock' ? '' : parseCommand(c.text).sub || 'help';
+        await services.usage.count(
+          `${SLACK_COMMAND_METRIC}${c.command}${sub ? ` ${SUBCOMMANDS.has(sub) ? sub : 'other'}` : ''}`,
+        );
         const actor = await actorOf(client, c.user_id);
         let message: SlackMessage;
         if (typeof actor === 'string') message = reply(actor);
@@ -400,6 +417,77 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
         { decision: 'reject', comment },
         meta.channel && meta.ts ? { channel: meta.channel, ts: meta.ts } : null,
       );
+    });
+
+    /** A click on an ephemeral answer: who clicked, the project the button names, where to answer. */
+    const clicked = (body: unknown, action: unknown, client: WebClient) => {
+      const b = body as { user: { id: string }; trigger_id: string; channel?: { id?: string } };
+      const projectId = (action as { value?: string }).value ?? '';
+      const channel = b.channel?.id ?? null;
+      /** Tells the clicker alone. */
+      const tell = async (text: string) => {
+        if (channel) await client.chat.postEphemeral({ channel, user: b.user.id, ...reply(text) });
+      };
+      return { slackUserId: b.user.id, triggerId: b.trigger_id, channel, projectId, tell };
+    };
+
+    /** "Start discussion": a thread in the pod's channel mentioning its leads and whoever blocked it. */
+    app.action(DISCUSS_ACTION, async ({ body, action, client }) => {
+      const c = clicked(body, action, client);
+      const { tell } = c;
+      const actor = await actorOf(client, c.slackUserId);
+      if (typeof actor === 'string') return tell(actor);
+      const ctx: Ctx = { actor, requestId: `slack:${c.triggerId}` };
+      const project = await services.stages.get(ctx, c.projectId);
+      const pod = (await podsOf({ actor: SYSTEM_ACTOR, requestId: null }, project.podId))[0];
+      const [view] = pod ? await blockedIn(ctx, [pod], project.id) : [];
+      if (!view) return tell(`${project.key ?? project.name} is not blocked any more.`);
+      const channel = channelFor(env.policy, view.pod);
+      if (!channel)
+        return tell(`Pod ${view.pod} has no Slack channel (pods[].slack.channel) to discuss it in.`);
+      const leads = (await services.pods.members(ctx, view.pod, false))
+        .filter((m) => m.podRole === 'lead')
+        .map((m) => m.email);
+      const blocks = await services.audit.list(
+        ctx,
+        { subjectType: 'project', subjectId: project.id, action: 'stage.blocked' },
+        { limit: 20 },
+      );
+      const blocker = [...blocks.items].sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime())[0];
+      const blockerEmail = blocker?.actorLabel.replace(/ via \S+$/, '');
+      const mentions: string[] = [];
+      for (const email of new Set([...leads, ...(blockerEmail?.includes('@') ? [blockerEmail] : [])]))
+        try {
+          const found = await client.users.lookupByEmail({ email });
+          if (found.user?.id) mentions.push(found.user.id);
+        } catch {
+          // Not in this workspace: the discussion goes ahead without them.
+        }
+      const posted = await client.chat.postMessage({
+        channel,
+        ...discussionMessage(view, mentions, c.slackUserId),
+      });
+      await tell(`Started a discussion of ${view.key ?? view.name} in ${channel} (thread ${posted.ts}).`);
+    });
+
+    /** "Unblock": as the clicking user, exactly as `POST …/unblock`. */
+    app.action(UNBLOCK_ACTION, async ({ body, action, client }) => {
+      const c = clicked(body, action, client);
+      const { tell } = c;
+      const actor = await actorOf(client, c.slackUserId);
+      if (typeof actor === 'string') return tell(actor);
+      try {
+        const project = await services.stages.unblock(
+          { actor, requestId: `slack:${c.triggerId}` },
+          c.projectId,
+          'unblocked from Slack',
+        );
+        await tell(`${project.key ?? project.name} is unblocked.`);
+      } catch (error) {
+        const words = refusal(error);
+        if (!words) throw error;
+        await tell(words);
+      }
     });
 
     return {
