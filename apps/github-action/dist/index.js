@@ -38908,7 +38908,12 @@ var slackSchema = external_exports.strictObject({
     external_exports.string().refine((kind) => NOTIFIABLE_EVENT_TYPES.includes(kind), {
       message: `must be one of ${NOTIFIABLE_EVENT_TYPES.join(", ")}`
     })
-  ).default(() => [...NOTIFIABLE_EVENT_TYPES])
+  ).default(() => [...NOTIFIABLE_EVENT_TYPES]),
+  /**
+   * A channel per notification kind, for every pod (alerts to #ops, say): it takes the place of the
+   * pod's channel and the default for that kind.
+   */
+  channels: external_exports.record(external_exports.string(), slackChannelSchema).default(() => ({}))
 });
 var githubSchema = external_exports.strictObject({
   repositories: external_exports.array(
@@ -38976,6 +38981,17 @@ function checkCrossFieldRules(config2, ctx) {
   checkNotificationEvents(config2.notifications, add);
   checkNotificationTargets(config2.notifications, config2.webhooks, add);
   checkGithub(config2, add);
+  checkSlack(config2, add);
+}
+function checkSlack(config2, add) {
+  const slack = config2.slack;
+  if (!isRecord(slack) || !isRecord(slack.channels)) return;
+  for (const kind of Object.keys(slack.channels))
+    if (!NOTIFIABLE_EVENT_TYPES.includes(kind))
+      add(
+        ["slack", "channels", kind],
+        `unknown notification kind (one of ${NOTIFIABLE_EVENT_TYPES.join(", ")})`
+      );
 }
 function namesOf(items, key) {
   if (!Array.isArray(items)) return void 0;
@@ -39932,6 +39948,11 @@ slack:
     - workflow.run_failed
     - deployment.finished
     - wip.limit_reached
+  # A channel per notification kind, for every pod, in place of the pod's and the default. None by default.
+  channels: {}
+  # channels:
+  #   alert.opened: "#ops"
+  #   alert.resolved: "#ops"
 `;
 
 // src/policy.ts

@@ -269,15 +269,20 @@ describe.each(testEngines())('the Slack app on %s', (engine) => {
   });
 
   it('applies an event retried by Slack once, and answers url_verification with its challenge', async () => {
-    const event = { type: 'app_mention', user: 'UDEV', text: '<@UBOT> hello', channel: 'C1', ts: '1.000' };
-    const first = eventRequest(SECRET, event, { eventId: 'Ev0001' });
-    const retry = eventRequest(SECRET, event, { eventId: 'Ev0001', retryNum: 1 });
+    // `@clos wip` in a channel: answered in the mention's thread, once though Slack sent it twice.
+    const ts = `${Date.now()}.000100`;
+    const event = { type: 'app_mention', user: 'UDEV', text: '<@UBOT> wip', channel: 'C0MENTION1', ts };
+    const first = eventRequest(SECRET, event, { eventId: `Ev${ts}` });
+    const retry = eventRequest(SECRET, event, { eventId: `Ev${ts}`, retryNum: 1 });
     for (const req of [first, retry])
       expect(
         (await h.app.inject({ method: 'POST', url: URL_PATH, payload: req.body, headers: req.headers }))
           .statusCode,
       ).toBe(200);
     expect(await deliveries()).toBe(1);
+    await h.drain();
+    const replies = slack.messages('C0MENTION1').filter((m) => m.thread_ts === ts);
+    expect(replies.map((m) => m.text)).toEqual(['WIP in ratio']);
     const challenge = urlVerificationRequest(SECRET, 'the-challenge');
     const res = await h.app.inject({
       method: 'POST',
@@ -342,10 +347,24 @@ describe.each(testEngines())('the Slack app on %s', (engine) => {
         expect.objectContaining({ userId: lead.userId, decision: 'approve', stage: 'discovery' }),
       ]);
       const updated = slack.message('#ratio', message.ts)!;
-      expect(updated.updates).toBe(1);
+      expect(updated.updates).toBeGreaterThan(0); // by the click, and again by the approval's event
       expect(updated.text).toBe('payments: the gate into discovery: approved');
       expect(textOf(updated)).toContain('Approved by lead@example.com');
       expect(textOf(updated)).not.toContain(APPROVE_ACTION);
+      // Advanced through the API: the request says so, in place.
+      expect((await h.call('POST', '/api/v1/projects/payments/advance')).statusCode).toBe(200);
+      await h.drain();
+      expect(slack.message('#ratio', message.ts)!.text).toBe('payments: the gate into discovery: advanced');
+    });
+
+    it('updates the request in place when the gate is decided outside Slack', async () => {
+      const { lead, message } = await awaitingApproval();
+      expect(
+        (await h.call('POST', '/api/v1/projects/payments/approvals', { decision: 'approve' }, lead.token))
+          .statusCode,
+      ).toBe(201);
+      await h.drain();
+      expect(slack.message('#ratio', message.ts)!.text).toBe('payments: the gate into discovery: approved');
     });
 
     it('refuses a viewer’s click in a message only they see, and records nothing', async () => {

@@ -613,11 +613,15 @@ describe('slack', () => {
   it('names a malformed channel and an unknown notification kind by path', () => {
     const found = problems({
       pods: [{ slug: 'ratio', name: 'Ratio', timezone: 'UTC', slack: { channel: '#Not A Channel' } }],
-      slack: { notifications: ['gate.ready', 'wip.acquired'] },
+      slack: {
+        notifications: ['gate.ready', 'wip.acquired'],
+        channels: { 'alert.opened': '#ops', 'alert.open': '#ops' },
+      },
     });
     expect(found).toEqual([
       expect.stringMatching(/^pods\[0\]\.slack\.channel: must be a Slack channel id/),
       expect.stringMatching(/^slack\.notifications\[1\]: must be one of rhythm\.digest_ready/),
+      expect.stringMatching(/^slack\.channels\["alert\.open"\]: unknown notification kind/),
     ]);
   });
 });

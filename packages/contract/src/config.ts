@@ -412,6 +412,11 @@ const slackSchema = z.strictObject({
       }),
     )
     .default(() => [...NOTIFIABLE_EVENT_TYPES]),
+  /**
+   * A channel per notification kind, for every pod (alerts to #ops, say): it takes the place of the
+   * pod's channel and the default for that kind.
+   */
+  channels: z.record(z.string(), slackChannelSchema).default(() => ({})),
 });
 
 const githubSchema = z.strictObject({
@@ -533,6 +538,19 @@ function checkCrossFieldRules(config: Record<string, unknown>, ctx: z.Refinement
   checkNotificationEvents(config.notifications, add);
   checkNotificationTargets(config.notifications, config.webhooks, add);
   checkGithub(config, add);
+  checkSlack(config, add);
+}
+
+/** `slack.channels` is keyed by notification kind: a misspelt kind would route nothing, silently. */
+function checkSlack(config: Record<string, unknown>, add: AddIssue): void {
+  const slack = config.slack;
+  if (!isRecord(slack) || !isRecord(slack.channels)) return;
+  for (const kind of Object.keys(slack.channels))
+    if (!(NOTIFIABLE_EVENT_TYPES as readonly string[]).includes(kind))
+      add(
+        ['slack', 'channels', kind],
+        `unknown notification kind (one of ${NOTIFIABLE_EVENT_TYPES.join(', ')})`,
+      );
 }
 
 /** Names of the entries of a list in the file (the strings only: malformed entries are reported elsewhere). */

@@ -63,6 +63,8 @@ export interface SlackPolicy {
   defaultChannel: string | null;
   /** The notification kinds posted (`NOTIFIABLE_EVENT_TYPES` by default). */
   notifications: string[];
+  /** A channel per notification kind, for every pod, in place of the pod's and the default. */
+  channels: Record<string, string>;
 }
 
 export interface HealthPolicy {

@@ -12,6 +12,7 @@ import { eventRepository } from './repos/events.ts';
 import { healthRepository } from './repos/health.ts';
 import { ideaRepository } from './repos/ideas.ts';
 import { inboundDeliveryRepository } from './repos/inbound-deliveries.ts';
+import { integrationMessageRepository } from './repos/integration-messages.ts';
 import { podRepository } from './repos/pods.ts';
 import { projectRepository } from './repos/projects.ts';
 import { rhythmRepository } from './repos/rhythms.ts';
@@ -56,6 +57,7 @@ export function createRepositories(
     deployments: deploymentRepository(db),
     inboundDeliveries: inboundDeliveryRepository(db),
     usage: usageRepository(db),
+    integrationMessages: integrationMessageRepository(db),
     alerts: alertRepository(db),
     webhooks: webhookRepository(db, secretBox),
     dashboard: dashboardRepository(db),

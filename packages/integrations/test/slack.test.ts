@@ -122,9 +122,11 @@ describe('messages', () => {
         { slug: 'ratio', name: 'R', timezone: 'UTC', slack: { channel: 'C0RATIO001' } },
         { slug: 'quiet', name: 'Q', timezone: 'UTC' },
       ],
-      slack: { defaultChannel: '#clos' },
+      slack: { defaultChannel: '#clos', channels: { 'alert.opened': '#ops' } },
     });
     expect(channelFor(policy, 'ratio')).toBe('C0RATIO001');
+    expect(channelFor(policy, 'ratio', 'alert.opened')).toBe('#ops');
+    expect(channelFor(policy, 'ratio', 'gate.ready')).toBe('C0RATIO001');
     expect(channelFor(policy, 'quiet')).toBe('#clos');
     expect(channelFor(policy, null)).toBe('#clos');
     expect(channelFor(defaultPolicy(), null)).toBeNull();

@@ -58,6 +58,7 @@ export async function openTestDatabase(
 const TABLES = [
   'inbound_deliveries',
   'usage_counts',
+  'integration_messages',
   'audit_checkpoints',
   'job_keys',
   'alerts',

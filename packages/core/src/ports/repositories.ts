@@ -217,6 +217,18 @@ export interface ConfigStateRepository {
 }
 
 /** Webhook deliveries received from an integration, kept so that a redelivery has no second effect. */
+/** Messages an integration posted about something that changes later, to update them in place. */
+export interface IntegrationMessageRepository {
+  remember(message: {
+    integration: string;
+    key: string;
+    channel: string;
+    ref: string;
+    createdAt: Date;
+  }): Promise<void>;
+  find(integration: string, key: string): Promise<{ channel: string; ref: string } | null>;
+}
+
 /** Daily use counts (adoption figures); days are UTC `YYYY-MM-DD`. */
 export interface UsageRepository {
   increment(day: string, metric: string): Promise<void>;
@@ -256,6 +268,7 @@ export interface Repositories {
   dashboard: DashboardRepository;
   inboundDeliveries: InboundDeliveryRepository;
   usage: UsageRepository;
+  integrationMessages: IntegrationMessageRepository;
 }
 
 export interface RunOptions {

@@ -254,7 +254,7 @@ const evidenceLines = (evidence: Record<string, unknown> | null) =>
 export function approvalRequestMessage(v: ApprovalRequestView): SlackMessage {
   const title = `${v.project}: the gate into ${v.stage}`;
   const status = v.passed
-    ? `:white_check_mark: *Passed*: the project is past this gate.`
+    ? `:white_check_mark: *Advanced*: the project went through this gate into ${escapeMrkdwn(v.stage)}.`
     : v.ready
       ? `:white_check_mark: *Approved*: every criterion is met; it can advance to ${escapeMrkdwn(v.stage)}.`
       : `:hourglass: ${escapeMrkdwn(v.approvals)}`;
@@ -264,7 +264,7 @@ export function approvalRequestMessage(v: ApprovalRequestView): SlackMessage {
     : '';
   const value = JSON.stringify({ projectId: v.projectId, stage: v.stage });
   return {
-    text: `${title}: ${v.passed ? 'passed' : v.ready ? 'approved' : 'awaiting approval'}`,
+    text: `${title}: ${v.passed ? 'advanced' : v.ready ? 'approved' : 'awaiting approval'}`,
     blocks: [
       header(title),
       section(`*Evidence* (${escapeMrkdwn(v.pod)})\n${evidenceLines(v.evidence)}`),

@@ -2,8 +2,17 @@ import type { Notifier, Policy } from '@clos/core';
 import type { WebClient } from '@slack/web-api';
 import { notificationMessage } from './blocks.ts';
 
-/** The channel a pod's notification goes to: the pod's own, else the default; null: not posted. */
-export function channelFor(policy: Pick<Policy, 'pods' | 'slack'>, pod: string | null): string | null {
+/**
+ * The channel a pod's message goes to: the channel set for its kind (`slack.channels`), else the
+ * pod's own, else the default; null: not posted.
+ */
+export function channelFor(
+  policy: Pick<Policy, 'pods' | 'slack'>,
+  pod: string | null,
+  kind?: string,
+): string | null {
+  const forKind = kind ? policy.slack.channels[kind] : undefined;
+  if (forKind) return forKind;
   const own = pod ? policy.pods.find((p) => p.slug === pod)?.slack.channel : null;
   return own ?? policy.slack.defaultChannel;
 }
@@ -20,7 +29,7 @@ export function slackNotifier(client: WebClient, policy: Pick<Policy, 'pods' | '
     name: 'slack',
     async send(notification) {
       if (!kinds.has(notification.kind)) return;
-      const channel = channelFor(policy, notification.pod);
+      const channel = channelFor(policy, notification.pod, notification.kind);
       if (!channel) return;
       await client.chat.postMessage({ channel, ...notificationMessage(notification), unfurl_links: false });
     },

@@ -38,6 +38,7 @@ import type { SlackSettings } from './settings.ts';
 const DAY = 86_400_000;
 /** Command use is counted under `slack.command:<command> <subcommand>` (docs/slack-app.md). */
 export const SLACK_COMMAND_METRIC = 'slack.command:';
+const approvalKey = (projectId: string, stage: string) => `approval:${projectId}:${stage}`;
 const SUBCOMMANDS = new Set(['wip', 'status', 'gate', 'idea', 'unblock', 'help']);
 /** Reads for messages everyone in the channel sees are made as the app, not as whoever clicked. */
 const SLACK_CTX: Ctx = { actor: { ...SYSTEM_ACTOR, label: 'slack' }, requestId: null };
@@ -238,27 +239,52 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
       return null;
     }
 
+    /**
+     * One command, counted and answered as the Slack user: `/clos …`, `/unblock`, or `@clos …` in a
+     * channel. A refusal or an unknown user is an answer too.
+     */
+    async function run(
+      client: WebClient,
+      slackUserId: string,
+      command: string,
+      text: string,
+      requestId: string,
+    ): Promise<SlackMessage> {
+      const sub = command === '/unblock' ? '' : parseCommand(text).sub || 'help';
+      await services.usage.count(
+        `${SLACK_COMMAND_METRIC}${command}${sub ? ` ${SUBCOMMANDS.has(sub) ? sub : 'other'}` : ''}`,
+      );
+      const actor = await actorOf(client, slackUserId);
+      if (typeof actor === 'string') return reply(actor);
+      try {
+        return await answer({ actor, requestId }, command === '@clos' ? '/clos' : command, text);
+      } catch (error) {
+        const words = refusal(error);
+        if (!words) throw error;
+        return reply(words);
+      }
+    }
+
     for (const command of ['/clos', '/unblock'])
       app.command(command, async ({ command: c, client, respond }) => {
-        const sub = c.command === '/unblock' ? '' : parseCommand(c.text).sub || 'help';
-        await services.usage.count(
-          `${SLACK_COMMAND_METRIC}${c.command}${sub ? ` ${SUBCOMMANDS.has(sub) ? sub : 'other'}` : ''}`,
-        );
-        const actor = await actorOf(client, c.user_id);
-        let message: SlackMessage;
-        if (typeof actor === 'string') message = reply(actor);
-        else
-          try {
-            message = await answer({ actor, requestId: `slack:${c.trigger_id}` }, c.command, c.text);
-          } catch (error) {
-            const words = refusal(error);
-            if (!words) throw error;
-            message = reply(words);
-          }
+        const message = await run(client, c.user_id, c.command, c.text, `slack:${c.trigger_id}`);
         if (isSlackResponseUrl(c.response_url, settings.apiUrl))
           await respond({ response_type: 'ephemeral', replace_original: false, ...message });
         else await client.chat.postEphemeral({ channel: c.channel_id, user: c.user_id, ...message });
       });
+
+    // `@clos wip` in a channel (seed §3.2): the same commands, answered in the mention's thread.
+    app.event('app_mention', async ({ event, client, body }) => {
+      if (!event.user) return;
+      const text = event.text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, '').trim();
+      const eventId = (body as { event_id?: string }).event_id ?? event.ts;
+      const message = await run(client, event.user, '@clos', text, `slack:${eventId}`);
+      await client.chat.postMessage({
+        channel: event.channel,
+        thread_ts: event.thread_ts ?? event.ts,
+        ...message,
+      });
+    });
 
     /** Where a gate stands now, for its approval request. */
     async function approvalView(projectId: string, stage: string): Promise<ApprovalRequestView> {
@@ -295,7 +321,34 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
       if (view.passed || view.ready) return;
       const channel = channelFor(env.policy, view.pod);
       if (!channel) return;
-      await app.client.chat.postMessage({ channel, ...approvalRequestMessage(view), unfurl_links: false });
+      const posted = await app.client.chat.postMessage({
+        channel,
+        ...approvalRequestMessage(view),
+        unfurl_links: false,
+      });
+      // Kept so a decision or an advance made elsewhere (API, dashboard) updates it in place too.
+      if (posted.ts)
+        await env.deps.uow.read.integrationMessages.remember({
+          integration: 'slack',
+          key: approvalKey(projectId, stage),
+          channel: posted.channel ?? channel,
+          ref: posted.ts,
+          createdAt: env.deps.clock.now(),
+        });
+    }
+
+    /** Brings a gate's approval request up to date after a decision or a move, wherever it was made. */
+    async function refreshApprovalRequest(projectId: string, stage: string) {
+      const message = await env.deps.uow.read.integrationMessages.find(
+        'slack',
+        approvalKey(projectId, stage),
+      );
+      if (!message) return;
+      await app.client.chat.update({
+        channel: message.channel,
+        ts: message.ref,
+        ...approvalRequestMessage(await approvalView(projectId, stage)),
+      });
     }
 
     const gateOf = (value: string | undefined): { projectId: string; stage: string } | null => {
@@ -504,6 +557,17 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
             });
           },
         },
+        {
+          name: 'slack-approval-updates',
+          types: ['gate.approved', 'gate.rejected', 'stage.advanced'],
+          async dispatch(event, { enqueue }) {
+            const after = (event.data as { after?: { stage?: unknown } }).after;
+            if (!event.subjectId || typeof after?.stage !== 'string') return;
+            await enqueue(SLACK_QUEUE, {
+              approvalRefresh: { projectId: event.subjectId, stage: after.stage },
+            });
+          },
+        },
       ],
       jobs: [
         {
@@ -518,7 +582,10 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
             request?: SlackRequest;
             retryNum?: number;
             approvalRequest?: { projectId: string; stage: string };
+            approvalRefresh?: { projectId: string; stage: string };
           }) {
+            if (data.approvalRefresh)
+              return refreshApprovalRequest(data.approvalRefresh.projectId, data.approvalRefresh.stage);
             if (data.approvalRequest)
               return postApprovalRequest(data.approvalRequest.projectId, data.approvalRequest.stage);
             if (!data.request) return;
