@@ -45,22 +45,13 @@ import { verify } from '@octokit/webhooks-methods';
 import { auditCheckpointsFor } from '../apps/server/src/audit/checkpoint-ports.ts';
 import { composeApp } from '../apps/server/src/compose.ts';
 import { createLogger } from '../apps/server/src/http/log.ts';
-import type { ServerOptions } from '../apps/server/src/runtime/options.ts';
 import { prepareSecrets } from '../apps/server/src/runtime/secret-key.ts';
 import type { RunningServer } from '../apps/server/src/server.ts';
 import { startWebhookBaseline } from './baseline.ts';
 import { type LoadGenerator, type LoadResult, startLoadGenerator } from './load.ts';
-import { type Contention, contention, cpuSnapshot } from './machine.ts';
-import { ADMIN_TOKEN, api, startClos } from './seed.ts';
+import { type Contention, contention, cpuSnapshot, envNumber, printMachine } from './machine.ts';
+import { ADMIN_TOKEN, api, benchServerOptions, startClos } from './seed.ts';
 import { markdownTable, ms, percentile, ratio } from './stats.ts';
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: must be a positive number, got "${raw}"`);
-  return n;
-}
 
 const DURATION = envNumber('BENCH_GITHUB_DURATION', 20);
 const RATE = Math.round(envNumber('BENCH_GITHUB_RATE', 200));
@@ -249,19 +240,7 @@ async function serveChild(kind: ServerKind, dataDir: string, cwd: string) {
  * GitHub asks integrations to space writes. The tests configure it the same way.
  */
 async function startUnspaced(dataDir: string, cwd: string): Promise<Server> {
-  const options: ServerOptions = {
-    config: undefined,
-    dataDir,
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: undefined,
-    poolMax: 1,
-    adminToken: ADMIN_TOKEN,
-    adminEmail: 'admin@bench.local',
-    logLevel: 'warn',
-    demo: false,
-    mode: 'all',
-  };
+  const options = benchServerOptions(dataDir);
   const logger = createLogger(options.logLevel);
   const loaded = await loadConfigFile(undefined, { cwd });
   if (!loaded.ok) throw new Error(`config: ${loaded.problems.join('; ')}`);
@@ -714,15 +693,8 @@ function report(
   } | null,
   elapsedMs: number,
 ) {
-  const cpus = os.cpus();
-  console.log('\n## Machine\n');
-  console.log(`- CPU: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`);
-  console.log(`- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
-  console.log(`- OS: ${os.type()} ${os.release()} (${os.arch()})`);
-  console.log(`- Node.js: ${process.version}`);
-  console.log(`- Date: ${new Date().toISOString()}`);
-  console.log(
-    `- Settings: ${RATE} deliveries/s for ${DURATION} s over ${CONNECTIONS} connections; ${ROUNDS} admissions per variant; run took ${(elapsedMs / 1000).toFixed(0)} s`,
+  printMachine(
+    `${RATE} deliveries/s for ${DURATION} s over ${CONNECTIONS} connections; ${ROUNDS} admissions per variant; run took ${(elapsedMs / 1000).toFixed(0)} s`,
   );
 
   if (part1) {

@@ -3,6 +3,7 @@
  * or test run next door halves the numbers, so the report says how much of the CPU was taken.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 
 /** Jiffies are 1/100 s on Linux (USER_HZ); that is fixed by the kernel ABI, not by CONFIG_HZ. */
 const MS_PER_JIFFY = 10;
@@ -65,4 +66,25 @@ export function contention(before: CpuSnapshot, after: CpuSnapshot, childCpuMs: 
     benchCores: own / wall,
     serverCpuMs: server,
   };
+}
+
+/** A positive number from the environment, or `fallback`; anything else stops the benchmark, naming it. */
+export function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: must be a positive number, got "${raw}"`);
+  return n;
+}
+
+/** The report's "Machine" section: what the figures were measured on, and with which settings. */
+export function printMachine(settings: string): void {
+  const cpus = os.cpus();
+  console.log('\n## Machine\n');
+  console.log(`- CPU: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`);
+  console.log(`- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
+  console.log(`- OS: ${os.type()} ${os.release()} (${os.arch()})`);
+  console.log(`- Node.js: ${process.version}`);
+  console.log(`- Date: ${new Date().toISOString()}`);
+  console.log(`- Settings: ${settings}`);
 }

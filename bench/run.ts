@@ -13,19 +13,11 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { startBaseline } from './baseline.ts';
 import { type LoadGenerator, type LoadJob, type LoadResult, startLoadGenerator } from './load.ts';
-import { type Contention, contention, cpuSnapshot } from './machine.ts';
+import { type Contention, contention, cpuSnapshot, envNumber, printMachine } from './machine.ts';
 import { checkSqlParity, type ParityReport } from './parity.ts';
 import { formatSummary, startProfile, summarizeProfile } from './profile.ts';
 import { API_MAX_LIMIT, builtInPolicy, MEMBERS, PROJECTS, seedClos, startClos } from './seed.ts';
 import { type LatencySummary, markdownTable, ms, ratio, rps, summarize } from './stats.ts';
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: must be a positive number, got "${raw}"`);
-  return n;
-}
 
 const ACQUIRE_SECONDS = envNumber('BENCH_DURATION', 20);
 const STATUS_SECONDS = envNumber('BENCH_STATUS_DURATION', 15);
@@ -244,15 +236,8 @@ function report(
   parity: ParityReport,
   elapsedMs: number,
 ) {
-  const cpus = os.cpus();
-  console.log('\n## Machine\n');
-  console.log(`- CPU: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`);
-  console.log(`- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
-  console.log(`- OS: ${os.type()} ${os.release()} (${os.arch()})`);
-  console.log(`- Node.js: ${process.version}`);
-  console.log(`- Date: ${new Date().toISOString()}`);
-  console.log(
-    `- Settings: acquire/release ${RATE} req/s × ${ACQUIRE_SECONDS} s over ${ACQUIRE_CONNECTIONS} connections; status ${STATUS_SECONDS} s over ${STATUS_CONNECTIONS} connections; run took ${(elapsedMs / 1000).toFixed(0)} s`,
+  printMachine(
+    `acquire/release ${RATE} req/s × ${ACQUIRE_SECONDS} s over ${ACQUIRE_CONNECTIONS} connections; status ${STATUS_SECONDS} s over ${STATUS_CONNECTIONS} connections; run took ${(elapsedMs / 1000).toFixed(0)} s`,
   );
 
   const rows: string[][] = [];

@@ -1,6 +1,7 @@
 /** The CLOS side of the benchmark: a server on a fresh data directory, seeded through its API. */
 import { loadConfigFile } from '@clos/config';
 import type { ClosConfig } from '@clos/contract';
+import type { ServerOptions } from '../apps/server/src/runtime/options.ts';
 import { type RunningServer, startServer } from '../apps/server/src/server.ts';
 import type { BaselinePolicy } from './baseline.ts';
 
@@ -10,24 +11,26 @@ export const PROJECTS = 5;
 /** The API's maximum WIP limit (setLimitBody); run.ts raises it in the database when it needs more. */
 export const API_MAX_LIMIT = 10_000;
 
+/** The options every benchmark's server starts with: embedded database, a free port, the fixed admin token. */
+export function benchServerOptions(dataDir: string): ServerOptions {
+  return {
+    config: undefined,
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    poolMax: 1,
+    adminToken: ADMIN_TOKEN,
+    adminEmail: 'admin@bench.local',
+    logLevel: 'warn',
+    demo: false,
+    mode: 'all',
+  };
+}
+
 /** In this process, on a free port of 127.0.0.1; `cwd` holds no config file, so the built-in policy applies. */
 export function startClos(dataDir: string, cwd: string): Promise<RunningServer> {
-  return startServer(
-    {
-      config: undefined,
-      dataDir,
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: undefined,
-      poolMax: 1,
-      adminToken: ADMIN_TOKEN,
-      adminEmail: 'admin@bench.local',
-      logLevel: 'warn',
-      demo: false,
-      mode: 'all',
-    },
-    cwd,
-  );
+  return startServer(benchServerOptions(dataDir), cwd);
 }
 
 export async function api<T>(

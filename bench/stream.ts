@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { cpuSnapshot } from './machine.ts';
+import { cpuSnapshot, envNumber, printMachine } from './machine.ts';
 import { type LatencySummary, markdownTable, ms, ratio, summarize } from './stats.ts';
 import { type ClientLog, type ClientSpec, type EventMeta, forkClients } from './stream-clients.ts';
 import { wallNow } from './stream-ipc.ts';
@@ -26,14 +26,6 @@ import {
   type RelayTimes,
   type Started,
 } from './stream-server.ts';
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: must be a positive number, got "${raw}"`);
-  return n;
-}
 
 const CLIENTS = Math.round(envNumber('STREAM_CLIENTS', 1000));
 const SECONDS = envNumber('STREAM_SECONDS', 20);
@@ -464,15 +456,8 @@ const mb = (v: number) => `${v.toFixed(0)} MB`;
 const cores = (v: number | null) => (v === null ? '–' : v.toFixed(2));
 
 function report(runs: Partial<Record<Kind, SideRun>>, sizes: Map<string, number>, elapsedMs: number) {
-  const cpus = os.cpus();
-  console.log('\n## Machine\n');
-  console.log(`- CPU: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`);
-  console.log(`- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
-  console.log(`- OS: ${os.type()} ${os.release()} (${os.arch()})`);
-  console.log(`- Node.js: ${process.version}`);
-  console.log(`- Date: ${new Date().toISOString()}`);
-  console.log(
-    `- Settings: ${CLIENTS} clients in ${CLIENT_PROCESSES} processes (a third each admin, pod-scoped to the pod changed, pod-scoped to another pod); changes at ${RATES.join(' and ')} per second for ${SECONDS} s each, after ${WARMUP.seconds} s of warm-up; frames ${[...sizes].map(([t, b]) => `${t} ${b} B`).join(', ') || '–'}; run took ${(elapsedMs / 1000).toFixed(0)} s`,
+  printMachine(
+    `${CLIENTS} clients in ${CLIENT_PROCESSES} processes (a third each admin, pod-scoped to the pod changed, pod-scoped to another pod); changes at ${RATES.join(' and ')} per second for ${SECONDS} s each, after ${WARMUP.seconds} s of warm-up; frames ${[...sizes].map(([t, b]) => `${t} ${b} B`).join(', ') || '–'}; run took ${(elapsedMs / 1000).toFixed(0)} s`,
   );
 
   const results = Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, analyse(r)])) as Partial<

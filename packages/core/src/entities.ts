@@ -65,6 +65,19 @@ export type ApprovalDecision = 'approve' | 'reject';
 export const CI_STATES = ['passed', 'failed', 'running'] as const;
 export type CiState = (typeof CI_STATES)[number];
 
+/** A pull request merged in a repository mapped to a project (the GitHub App). */
+export interface PullRequestMerge {
+  /** owner/name */
+  repository: string;
+  number: number;
+  title: string;
+  url: string;
+  author: string;
+  headSha: string;
+  /** The merged head's checks (CLOS's own aside): null when it had none. */
+  ci: CiState | null;
+}
+
 /** One CI report on a project (a workflow run's outcome); the latest per `context` is the current one. */
 export interface CiStatus {
   id: string;

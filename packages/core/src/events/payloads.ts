@@ -9,7 +9,7 @@
  */
 import type { Role } from '../auth/roles.ts';
 import type { DemoAgendaItem, DemoSubmissionFeedback } from '../demos/entities.ts';
-import type { CiState, HealthMetrics } from '../entities.ts';
+import type { CiState, HealthMetrics, PullRequestMerge } from '../entities.ts';
 import type { AlertKind, AlertSeverity } from '../ports/alerts.ts';
 import type { RhythmPhase } from '../rhythms/entities.ts';
 import type { DomainEventType } from './catalog.ts';
@@ -36,19 +36,7 @@ export interface ChangePayloads {
     /** `source`: the pull request an evidence file merged with (absent when typed in). */
     after: { stage: string; evidence: Record<string, unknown>; source?: string };
   };
-  'project.pull_request_merged': {
-    before?: never;
-    after: {
-      repository: string;
-      number: number;
-      title: string;
-      url: string;
-      author: string;
-      headSha: string;
-      /** The checks on the merged head (CLOS's own aside): passed, failed, running, or null with none. */
-      ci: CiState | null;
-    };
-  };
+  'project.pull_request_merged': { before?: never; after: PullRequestMerge };
   'project.ci_status': { before?: never; after: { status: CiState; url: string | null; context: string } };
   'project.closed': {
     before: { stage: string; blockedReason: string | null };

@@ -8,6 +8,7 @@ import {
   type Pod,
   type Project,
   type ProjectOutcome,
+  type PullRequestMerge,
 } from '../entities.ts';
 import { ConflictError, type FieldProblem, ForbiddenError, InvalidInputError } from '../errors.ts';
 import { record } from '../events/record.ts';
@@ -28,18 +29,6 @@ export const PROJECT_WIP_TYPE = 'project';
 
 /** The CI context under which merged pull requests' checks are kept. */
 export const MERGES_CI_CONTEXT = 'github/merges';
-
-export interface PullRequestMerge {
-  /** owner/name */
-  repository: string;
-  number: number;
-  title: string;
-  url: string;
-  author: string;
-  headSha: string;
-  /** The merged head's checks (CLOS's own aside): null when it had none. */
-  ci: CiState | null;
-}
 
 /** The context a CI report files under when the reporter names none. */
 export const DEFAULT_CI_CONTEXT = 'ci';
