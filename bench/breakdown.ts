@@ -102,8 +102,9 @@ async function main() {
     const client = database.client;
     // The same composition the server runs, over the same database.
     const services = composeServices({ database, policy: config });
-    const actor = await services.auth.authenticate(token);
-    if (!actor) throw new Error('bench token does not authenticate');
+    const authenticated = await services.auth.authenticate(token);
+    if (!authenticated.ok) throw new Error('bench token does not authenticate');
+    const { actor } = authenticated;
     const ctx: Ctx = { actor, requestId: 'breakdown' };
     const baselineActor: BaselineActor = { userId: actor.userId!, label: actor.label };
     const baselineApp = buildBaselineApp(client, policy, baselineActor);

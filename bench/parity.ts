@@ -26,8 +26,9 @@ export async function checkSqlParity(cwd: string): Promise<ParityReport> {
     const services = composeServices({ database, policy: (await builtInPolicy(cwd)).config });
     const token = `parity_${'x'.repeat(24)}`;
     await services.auth.bootstrap({ email: 'parity@bench.local', tokenValue: token });
-    const actor = await services.auth.authenticate(token);
-    if (!actor) throw new Error('parity: bootstrap token does not authenticate');
+    const authenticated = await services.auth.authenticate(token);
+    if (!authenticated.ok) throw new Error('parity: bootstrap token does not authenticate');
+    const { actor } = authenticated;
     const ctx: Ctx = { actor, requestId: 'parity' };
     await services.pods.register(ctx, { slug: 'bench', name: 'Bench', timezone: 'UTC' });
 

@@ -12,6 +12,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import type { OidcClient } from './auth/oidc-client.ts';
 import type { QueryLimits } from './graphql/complexity.ts';
 import { registerGraphql } from './graphql/register.ts';
 import { registerAuth } from './http/auth.ts';
@@ -39,6 +40,7 @@ import { projectRoutes } from './routes/projects.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { signInRoutes } from './routes/sign-in.ts';
 import { type StreamOptions, streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -71,6 +73,10 @@ export interface AppOptions {
   inbound?: readonly MountedRoute[] | undefined;
   /** Status reporters of the configured integrations, by name (`configureIntegrations(…).status`). */
   integrationStatus?: Readonly<Record<string, StatusReporter>> | undefined;
+  /** The SSO relying party when `CLOS_OIDC_*` is set; people sign in with API tokens only without it. */
+  oidc?: OidcClient | undefined;
+  /** Peers whose X-Forwarded-For is believed (`server.trustProxy`); nobody's when absent. */
+  trustProxy?: readonly string[] | undefined;
   /** Told of every answered request and every stream reader (the composition root's). */
   instrumentation?: Instrumentation | undefined;
 }
@@ -92,6 +98,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler,
+    // request.ip is the peer's address unless the peer is a listed proxy: a client cannot pick its own
+    // address (for token allowlists and per-address limits) by sending X-Forwarded-For.
+    ...(options.trustProxy?.length ? { trustProxy: [...options.trustProxy] } : {}),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -165,6 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   webhookRoutes(app, deps);
   policyRoutes(app, deps);
   sessionRoutes(app, deps);
+  signInRoutes(app, options.services, options.oidc);
   dashboardRoutes(app, deps);
   integrationRoutes(app, deps, options.integrationStatus ?? {});
   await registerInboundRoutes(app, {

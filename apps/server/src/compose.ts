@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { buildApp } from './app.ts';
 import { auditCheckpointsFor } from './audit/checkpoint-ports.ts';
+import { createOidcClient } from './auth/oidc-client.ts';
 import type { ServerOptions } from './runtime/options.ts';
 import { logSecrets, prepareSecrets } from './runtime/secret-key.ts';
 
@@ -83,5 +84,7 @@ export function composeApp(
     stream: { limits: options.streamLimits },
     inbound: integrations.routes,
     integrationStatus: integrations.status,
+    oidc: options.oidc ? createOidcClient(options.oidc) : undefined,
+    trustProxy: core.policy.server.trustProxy,
   });
 }

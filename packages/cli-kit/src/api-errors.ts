@@ -58,6 +58,8 @@ const EXIT_FOR_CODE: Record<ErrorCode, ExitCode> = {
   conflict: EXIT.failed,
   unauthorized: EXIT.unreachable,
   forbidden: EXIT.unreachable,
+  address_not_allowed: EXIT.unreachable,
+  csrf_token_invalid: EXIT.unreachable,
   rate_limited: EXIT.unreachable,
   request_timeout: EXIT.unreachable,
   internal_error: EXIT.unreachable,

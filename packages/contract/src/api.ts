@@ -17,11 +17,12 @@ import type {
   Project,
   PromotionCriteriaUnmet,
   User,
+  UserSession,
   WipLimitExceeded,
   WipLock,
   WipQueueItem,
 } from '@clos/core';
-import { CRITERION_KINDS, type GateCriterion, ROLES } from '@clos/core';
+import { allowListEntryProblem, CRITERION_KINDS, type GateCriterion, ROLES } from '@clos/core';
 import { z } from 'zod';
 import {
   email,
@@ -60,6 +61,8 @@ export const ERROR_CODES = [
   'invalid_request',
   'unauthorized',
   'forbidden',
+  'address_not_allowed',
+  'csrf_token_invalid',
   'not_found',
   'conflict',
   'wip_limit_exceeded',
@@ -154,9 +157,58 @@ export const podStatusSchema = z
   .meta({ id: 'PodStatus' });
 
 export const userSchema = z
-  .object({ id: uuid, email: z.string(), name: z.string(), role: roleSchema, createdAt: ts })
+  .object({
+    id: uuid,
+    email: z.string(),
+    name: z.string(),
+    role: roleSchema,
+    createdAt: ts,
+    active: z.boolean().meta({ description: 'false once deactivated: no token, session or sign-in works' }),
+    deactivatedAt: ts.nullable(),
+    oidcSubject: z
+      .string()
+      .nullable()
+      .meta({ description: '`<issuer> <sub>` of their SSO account; null before their first SSO sign-in' }),
+    lastSignInAt: ts.nullable(),
+  })
   .meta({ id: 'User' });
 export const createUserBody = z.strictObject({ email: email, name: nonEmpty(200), role: roleSchema });
+export const updateUserBody = z
+  .strictObject({
+    name: nonEmpty(200).optional(),
+    role: roleSchema.optional().meta({ description: "ends the user's sessions" }),
+    pods: z
+      .array(z.string().min(1).max(60))
+      .max(100)
+      .optional()
+      .meta({ description: 'pod slugs the user is a member of (joins the new ones, leaves the rest)' }),
+    active: z
+      .boolean()
+      .optional()
+      .meta({ description: 'false deactivates (tokens revoked, sessions ended); true reactivates' }),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one of name, role, pods, active' });
+
+export const userSessionSchema = z
+  .object({
+    id: uuid,
+    userId: uuid,
+    role: roleSchema.meta({ description: 'the role in force' }),
+    mappedRole: roleSchema.meta({ description: "the role the provider's claims map to" }),
+    podIds: z.array(uuid),
+    mfa: z.boolean(),
+    amr: z.array(z.string()),
+    acr: z.string().nullable(),
+    downgradeReason: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    createdAt: ts,
+    lastSeenAt: ts,
+    expiresAt: ts,
+    endedAt: ts.nullable(),
+    endReason: z.string().nullable(),
+  })
+  .meta({ id: 'UserSession' });
 
 export const tokenSchema = z
   .object({
@@ -166,6 +218,9 @@ export const tokenSchema = z
     role: roleSchema,
     podIds: z.array(uuid),
     prefix: z.string(),
+    allowedCidrs: z
+      .array(z.string())
+      .meta({ description: 'where the token may be used from; empty: anywhere' }),
     expiresAt: ts.nullable(),
     revokedAt: ts.nullable(),
     lastUsedAt: ts.nullable(),
@@ -178,6 +233,18 @@ export const createTokenBody = z.strictObject({
   role: roleSchema,
   pods: z.array(z.string().min(1).max(60)).max(100).optional(),
   expiresAt: ts.nullable().optional(),
+  allowedCidrs: z
+    .array(
+      z.string().superRefine((entry, ctx) => {
+        const problem = allowListEntryProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    )
+    .max(50)
+    .optional()
+    .meta({
+      description: 'IPv4/IPv6 CIDR ranges (or addresses) the token may be used from; anywhere when absent',
+    }),
   user: z
     .email()
     .optional()
@@ -608,6 +675,7 @@ export type _ContractChecks = [
   Check<Same<z.infer<typeof ideaSchema>, Json<Idea>>>,
   Check<Same<z.infer<typeof evaluationSchema>, Json<IdeaEvaluation>>>,
   Check<Same<z.infer<typeof tokenSchema>, Json<ApiToken>>>,
+  Check<Same<z.infer<typeof userSessionSchema>, Json<UserSession>>>,
   Check<Same<z.infer<typeof auditEventSchema>['sequence'], Json<AuditEvent>['sequence']>>,
   Check<Same<z.infer<typeof healthSnapshotSchema>['score'], Json<HealthSnapshot>['score']>>,
   Check<Same<z.infer<typeof gateEvaluationSchema>['nextStage'], Json<GateEvaluation>['nextStage']>>,

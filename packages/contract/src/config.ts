@@ -419,6 +419,78 @@ const slackSchema = z.strictObject({
   channels: z.record(z.string(), slackChannelSchema).default(() => ({})),
 });
 
+/** An IP address or CIDR range, checked here so a typo fails start-up naming its index. */
+const cidrSchema = z.string().superRefine((entry, ctx) => {
+  const problem = allowListEntryProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Second-factor `amr` values of RFC 8176 (a one-time code, a hardware or software key, biometrics…). */
+const defaultMfaAmr = () => [
+  'mfa',
+  'mca',
+  'otp',
+  'hwk',
+  'swk',
+  'sms',
+  'tel',
+  'fpt',
+  'face',
+  'iris',
+  'retina',
+  'vbm',
+  'sc',
+];
+
+const authSchema = z.strictObject({
+  oidc: z
+    .strictObject({
+      /** Shown on the sign-in button: "Sign in with <name>". */
+      name: z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(40, 'must be at most 40 characters')
+        .default('SSO'),
+      /** The claim carrying group or role values (`groups`, or a namespaced one such as Auth0's). */
+      claim: z.string().min(1, 'must not be empty').default('groups'),
+      scopes: z
+        .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope name (no spaces or quotes)'))
+        .refine((s) => s.includes('openid'), { message: 'must include "openid"' })
+        .default(() => ['openid', 'email', 'profile']),
+      roles: z.record(z.string(), roleSchema).default(() => ({})),
+      pods: z
+        .record(
+          z.string(),
+          z.union([podSlugSchema, z.array(podSlugSchema)]).transform((v) => (Array.isArray(v) ? v : [v])),
+        )
+        .default(() => ({})),
+    })
+    .prefault({}),
+  session: z
+    .strictObject({
+      absoluteHours: z
+        .number()
+        .positive('must be > 0')
+        .max(24 * 30, 'must be at most 720 (30 days)')
+        .default(8),
+      idleMinutes: z.number().positive('must be > 0').default(60),
+    })
+    .prefault({}),
+  requireMfa: z.array(roleSchema).default(() => ['admin' as const]),
+  mfa: z
+    .strictObject({
+      amr: z.array(z.string().min(1)).default(defaultMfaAmr),
+      acr: z.array(z.string().min(1)).default(() => []),
+    })
+    .prefault({}),
+});
+
+const serverSchema = z.strictObject({
+  /** Peers whose X-Forwarded-For is believed (load balancers); nobody's by default. */
+  trustProxy: z.array(cidrSchema).default(() => []),
+});
+
 const githubSchema = z.strictObject({
   repositories: z
     .array(
@@ -490,6 +562,8 @@ export const closConfigSchema = z
     audit: auditSchema.prefault({}),
     github: githubSchema.prefault({}),
     slack: slackSchema.prefault({}),
+    auth: authSchema.prefault({}),
+    server: serverSchema.prefault({}),
   })
   // Runs even when fields above failed (`when`), so one pass reports every problem; the value may
   // therefore still hold raw, unvalidated input in places, and the checks read it defensively.

@@ -15,6 +15,39 @@ export interface User {
   name: string;
   role: Role;
   createdAt: Date;
+  /** False once deactivated: no token, session or sign-in works for them until reactivated. */
+  active: boolean;
+  deactivatedAt: Date | null;
+  /** `<issuer> <sub>` of the identity provider account they sign in with; null before their first SSO sign-in. */
+  oidcSubject: string | null;
+  lastSignInAt: Date | null;
+}
+
+/** A person's signed-in browser session (SSO), stored server-side; the cookie holds only a random value. */
+export interface UserSession {
+  id: string;
+  userId: string;
+  /** The role in force: the mapped role, or the next one down when MFA was required and missing. */
+  role: Role;
+  /** The role the identity provider's claims map to. */
+  mappedRole: Role;
+  /** Pods the session may act on (pod-scoped permissions); empty means every pod (admins). */
+  podIds: string[];
+  /** Whether the ID token showed a second factor (`amr`) or a sufficient `acr`. */
+  mfa: boolean;
+  amr: string[];
+  acr: string | null;
+  /** Why the role in force is lower than the mapped one; null when it is not. */
+  downgradeReason: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** The absolute end (`auth.session.absoluteHours` after sign-in). */
+  expiresAt: Date;
+  endedAt: Date | null;
+  /** `signed_out`, `ended_by_admin`, `deactivated`, `role_changed`, `expired`, `idle`. */
+  endReason: string | null;
 }
 
 export interface PodMember {
@@ -209,6 +242,8 @@ export interface ApiToken {
   /** Pod ids the token may act on; empty means every pod. */
   podIds: string[];
   prefix: string;
+  /** Addresses the token may be used from (CIDR ranges, IPv4 or IPv6); empty means anywhere. */
+  allowedCidrs: string[];
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;

@@ -231,4 +231,36 @@ export interface Policy {
   audit: AuditPolicy;
   github: GithubPolicy;
   slack: SlackPolicy;
+  auth: AuthPolicy;
+  server: ServerPolicy;
+}
+
+/** Sign-in (SSO), sessions and MFA (docs/auth.md). */
+export interface AuthPolicy {
+  oidc: {
+    /** Shown on the sign-in button ("Sign in with Okta"). */
+    name: string;
+    /** The ID token claim whose values (a string or a list) map to roles and pods. */
+    claim: string;
+    scopes: string[];
+    /** Claim value → role; a user mapped to several takes the highest. */
+    roles: Record<string, Role>;
+    /** Claim value → pod slugs the user acts in. */
+    pods: Record<string, string[]>;
+  };
+  session: { absoluteHours: number; idleMinutes: number };
+  /** Roles that need a second factor; without one such a session acts with the next role down. */
+  requireMfa: Role[];
+  mfa: {
+    /** `amr` values (RFC 8176) that show a second factor. */
+    amr: string[];
+    /** When set, `acr` decides instead: the values at or above the required assurance level. */
+    acr: string[];
+  };
+}
+
+/** How the HTTP server sits in the network. */
+export interface ServerPolicy {
+  /** Peers (CIDR ranges) whose `X-Forwarded-For` is believed; empty: nobody's. */
+  trustProxy: string[];
 }

@@ -3,6 +3,7 @@ import { createAuditCheckpointService } from './audit/checkpoints.ts';
 import { createAuditService } from './audit/service.ts';
 import { createAuthService } from './auth/service.ts';
 import { createSessionService } from './auth/session.ts';
+import { createSignInService } from './auth/sign-in.ts';
 import { applyPolicy } from './config/apply.ts';
 import { createPolicyViewService } from './config/policy-view.ts';
 import type { Deps } from './context.ts';
@@ -30,6 +31,7 @@ export function createServices(deps: Deps) {
     rotation: createRotationService(deps),
     auth: createAuthService(deps),
     session: createSessionService(deps),
+    signIn: createSignInService(deps),
     dashboard: createDashboardService(deps),
     audit: createAuditService(deps),
     auditCheckpoints: createAuditCheckpointService(deps),

@@ -16,6 +16,7 @@ import { integrationMessageRepository } from './repos/integration-messages.ts';
 import { podRepository } from './repos/pods.ts';
 import { projectRepository } from './repos/projects.ts';
 import { rhythmRepository } from './repos/rhythms.ts';
+import { loginAttemptRepository, sessionRepository } from './repos/sessions.ts';
 import { tokenRepository } from './repos/tokens.ts';
 import { usageRepository } from './repos/usage.ts';
 import { userRepository } from './repos/users.ts';
@@ -42,6 +43,8 @@ export function createRepositories(
     events,
     pods: podRepository(db, clock),
     users: userRepository(db),
+    sessions: sessionRepository(db),
+    loginAttempts: loginAttemptRepository(db),
     projects: projectRepository(db),
     wip: wipRepository(db),
     ideas: ideaRepository(db),

@@ -88,6 +88,8 @@ const TABLES = [
   'project_ci_statuses',
   'projects',
   'pod_members',
+  'user_sessions',
+  'login_attempts',
   'users',
   'pods',
 ];

@@ -1,5 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
 import { type Actor, can, type Permission, type Services } from '@clos/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CSRF_COOKIE, CSRF_HEADER, readCookie, SESSION_COOKIE } from './cookies.ts';
 import { sendError } from './errors.ts';
 
 declare module 'fastify' {
@@ -22,9 +24,22 @@ export interface RouteEntry {
   permission: Permission;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /**
  * Authentication and the role check run in `onRequest`, before the body is even read: an
  * unauthenticated or unauthorised caller learns nothing from validation errors.
+ *
+ * Two ways in: an API token (`Authorization: Bearer`), checked against its address allowlist with the
+ * client address Fastify derives (`X-Forwarded-For` only from `server.trustProxy` peers); or a
+ * browser session cookie (SSO), whose state-changing requests must echo the session's CSRF token in
+ * `X-CSRF-Token` — a cookie is sent by the browser on its own, a header only by our script.
  */
 export function registerAuth(app: FastifyInstance, services: Services) {
   app.decorateRequest('actor', null);
@@ -40,18 +55,55 @@ export function registerAuth(app: FastifyInstance, services: Services) {
     const permission = request.routeOptions.config.permission;
     if (permission === undefined || permission === 'public') return;
     const header = request.headers.authorization;
-    const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-    if (!match)
-      return sendError(
-        reply,
-        request,
-        401,
-        'unauthorized',
-        'send an API token as "Authorization: Bearer <token>"',
-      );
-    const actor = await services.auth.authenticate(match[1]!);
-    if (!actor)
-      return sendError(reply, request, 401, 'unauthorized', 'the API token is unknown, revoked or expired');
+    const cookie = header === undefined ? readCookie(request, SESSION_COOKIE) : undefined;
+    let actor: Actor;
+    if (cookie !== undefined) {
+      const signedIn = await services.signIn.authenticate(cookie);
+      if (!signedIn)
+        return sendError(
+          reply,
+          request,
+          401,
+          'unauthorized',
+          'your session has ended (signed out, expired, idle too long, or ended by an administrator); sign in again',
+        );
+      if (!SAFE_METHODS.has(request.method)) {
+        const given = request.headers[CSRF_HEADER];
+        if (typeof given !== 'string' || !sameToken(given, services.signIn.csrfToken(cookie)))
+          return sendError(
+            reply,
+            request,
+            403,
+            'csrf_token_invalid',
+            `a request that changes something and is signed in by cookie must send the session's CSRF token (the ${CSRF_COOKIE} cookie) in the ${CSRF_HEADER} header`,
+          );
+      }
+      actor = signedIn.actor;
+    } else {
+      const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+      if (!match)
+        return sendError(
+          reply,
+          request,
+          401,
+          'unauthorized',
+          'send an API token as "Authorization: Bearer <token>" (or sign in to the dashboard)',
+        );
+      const outcome = await services.auth.authenticate(match[1]!, { address: request.ip });
+      if (!outcome.ok) {
+        if (outcome.reason === 'address_not_allowed')
+          return sendError(
+            reply,
+            request,
+            403,
+            'address_not_allowed',
+            `this API token may only be used from ${outcome.allowedCidrs.join(', ')}; this request came from ${outcome.address}`,
+            { address: outcome.address, allowedCidrs: outcome.allowedCidrs },
+          );
+        return sendError(reply, request, 401, 'unauthorized', 'the API token is unknown, revoked or expired');
+      }
+      actor = outcome.actor;
+    }
     request.actor = actor;
     if (!can(actor, permission))
       return sendError(

@@ -10,6 +10,23 @@ export function adminRoutes(app: FastifyInstance, { services }: RouteDeps) {
 
   route(app, routes.listUsers, async (req) => toJson(await services.auth.listUsers(ctxOf(req), req.query)));
 
+  route(app, routes.updateUser, async (req) =>
+    toJson(await services.auth.updateUser(ctxOf(req), req.params.id, req.body)),
+  );
+
+  route(app, routes.listSessions, async (req) => {
+    const { user, active, ...page } = req.query;
+    return toJson(
+      await services.signIn.list(
+        ctxOf(req),
+        { userId: user, active: active === undefined ? undefined : active === 'true' },
+        page,
+      ),
+    );
+  });
+
+  route(app, routes.endSession, async (req) => toJson(await services.signIn.end(ctxOf(req), req.params.id)));
+
   route(app, routes.createToken, async (req) => {
     const { expiresAt, ...rest } = req.body;
     const created = await services.auth.createToken(ctxOf(req), {

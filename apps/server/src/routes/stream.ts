@@ -19,6 +19,7 @@ export interface StreamOptions {
 
 const SYSTEM: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
 const EVENT_ID = /^\d{1,15}$/;
+const SESSION_PREFIX = 'session:';
 
 /** Where a reconnecting client left off: the `Last-Event-ID` header (what EventSource sends) wins. */
 function resumePoint(request: FastifyRequest, fromQuery: number | undefined): number | null {
@@ -55,7 +56,18 @@ export function streamRoutes(
           bounds: () => services.stream.bounds(SYSTEM),
         },
         logger: app.log.child({ component: 'stream' }),
-        activeTokens: (ids) => services.auth.activeTokenIds(ids),
+        // Readers are re-checked by credential: an API token's id, or `session:<id>` for a browser
+        // session, so revoking a token, signing out or deactivating a user ends their streams.
+        activeTokens: async (ids) => {
+          const sessions = ids.filter((id) => id.startsWith(SESSION_PREFIX));
+          const tokens = ids.filter((id) => !id.startsWith(SESSION_PREFIX));
+          const open = await services.signIn.openSessionIds(
+            sessions.map((id) => id.slice(SESSION_PREFIX.length)),
+          );
+          const active = await services.auth.activeTokenIds(tokens);
+          for (const id of open) active.add(`${SESSION_PREFIX}${id}`);
+          return active;
+        },
         ...(streamOptions?.recheckMs ? { recheckMs: streamOptions.recheckMs } : {}),
         onReaders: streamOptions?.onReaders,
       });
@@ -75,9 +87,8 @@ export function streamRoutes(
         'service_unavailable',
         'the event stream needs the job runner, which this process was started without',
       );
-    // The caller is whoever the auth hook authenticated: a bearer token today (browsers use a
-    // fetch-based EventSource that sends the header); the dashboard's cookie session (issue 5) only
-    // needs to set `request.actor` there too. Visibility follows from the actor, not the transport.
+    // The caller is whoever the auth hook authenticated: a bearer token, or the dashboard's session
+    // cookie. Visibility follows from the actor, not the transport.
     const ctx = ctxOf(req);
     const after = resumePoint(req, req.query.lastEventId);
     const selection = await services.stream.select(ctx, { types: req.query.types, pod: req.query.pod });
@@ -114,7 +125,7 @@ export function streamRoutes(
     });
     void hub.connect(reply.raw, {
       accepts: selectionPredicate(selection),
-      tokenId: ctx.actor.tokenId,
+      tokenId: ctx.actor.tokenId ?? (ctx.actor.sessionId ? `${SESSION_PREFIX}${ctx.actor.sessionId}` : null),
       resume:
         after === null
           ? undefined

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditKeyError, parseAuditSigningKey } from '@clos/audit-signing';
+import { type OidcSettings, readOidcSettings } from '../auth/oidc-settings.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/complexity.ts';
 import {
   DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
@@ -40,6 +41,8 @@ export interface ServerOptions {
   pressure?: PressureOptions | undefined;
   /** CLOS_SECRET_KEY and CLOS_SECRET_KEY_PREVIOUS (see secret-key.ts); none when absent. */
   secretKeys?: SecretKeys | undefined;
+  /** CLOS_OIDC_* and CLOS_PUBLIC_URL: single sign-on; people sign in with API tokens only when absent. */
+  oidc?: OidcSettings | undefined;
 }
 
 export const USAGE = `Usage: clos-server [options]
@@ -80,6 +83,9 @@ Environment:
   CLOS_SECRET_KEY   32-byte key (base64 or hex) encrypting stored secrets; required on PostgreSQL
                     once secrets are stored (embedded default: <data-dir>/secret.key, generated)
   CLOS_SECRET_KEY_PREVIOUS  decrypt-only previous key(s), comma-separated, during a rotation
+  CLOS_OIDC_ISSUER  single sign-on: the OIDC provider's issuer URL (https://; http:// only on loopback)
+  CLOS_OIDC_CLIENT_ID, CLOS_OIDC_CLIENT_SECRET  the client registered at the provider
+  CLOS_PUBLIC_URL   the URL people reach CLOS at; the redirect URI is <CLOS_PUBLIC_URL>/auth/callback
 `;
 
 export class UsageError extends Error {}
@@ -163,6 +169,8 @@ export function parseServerOptions(
   const secretKeys = readSecretKeys(env);
   if (typeof secretKeys === 'string') throw new UsageError(secretKeys);
   const auditSigningKey = readAuditSigningKey(env);
+  const oidc = readOidcSettings(env);
+  if (Array.isArray(oidc)) throw new UsageError(oidc.join('\n'));
   const adminToken = env.CLOS_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && !/^[\x21-\x7e]{24,200}$/.test(adminToken))
     throw new UsageError(
@@ -186,6 +194,7 @@ export function parseServerOptions(
     demo: Boolean(v.demo),
     ...(auditSigningKey ? { auditSigningKey } : {}),
     secretKeys,
+    ...(oidc ? { oidc } : {}),
     mode: v['worker-only'] ? 'worker' : v['no-worker'] ? 'api' : 'all',
     rateLimit: {
       perToken: count(env, 'CLOS_RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS.perToken, 0),

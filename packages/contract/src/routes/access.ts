@@ -1,6 +1,29 @@
-/** Users and API tokens (administration). */
-import { createdTokenSchema, createTokenBody, createUserBody, tokenSchema, userSchema } from '../api.ts';
-import { idParam, listQuery, page } from './common.ts';
+/** Users, their sessions and API tokens (administration), and how people sign in. */
+import { z } from 'zod';
+import {
+  createdTokenSchema,
+  createTokenBody,
+  createUserBody,
+  tokenSchema,
+  updateUserBody,
+  userSchema,
+  userSessionSchema,
+} from '../api.ts';
+import { idParam, listQuery, page, uuid } from './common.ts';
+
+export const authMethodsSchema = z
+  .object({
+    sso: z
+      .object({
+        name: z.string().meta({ description: 'the provider, for "Sign in with <name>"' }),
+        loginUrl: z.string().meta({ description: 'where the browser goes to sign in' }),
+      })
+      .nullable()
+      .meta({ description: 'null when SSO is not configured: sign in with an API token' }),
+    tokens: z.literal(true).meta({ description: 'API tokens always work' }),
+  })
+  .meta({ id: 'AuthMethods' });
+
 import type { RouteDefinition } from './definition.ts';
 
 export const accessRoutes = {
@@ -21,6 +44,46 @@ export const accessRoutes = {
     permission: 'users:manage',
     summary: 'List users',
     tags: ['users'],
+  },
+  updateUser: {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    params: idParam,
+    body: updateUserBody,
+    responses: { 200: userSchema },
+    permission: 'users:manage',
+    summary:
+      'Change a user: name, role (ends their sessions), pods, or deactivate (revokes tokens, ends sessions) and reactivate',
+    tags: ['users'],
+  },
+  listSessions: {
+    method: 'GET',
+    path: '/api/v1/sessions',
+    query: listQuery.extend({
+      user: uuid.optional().meta({ description: "only this user's sessions" }),
+      active: z.enum(['true', 'false']).optional().meta({ description: 'true: only open sessions' }),
+    }),
+    responses: { 200: page(userSessionSchema) },
+    permission: 'users:manage',
+    summary: 'List signed-in browser sessions, newest first',
+    tags: ['users'],
+  },
+  endSession: {
+    method: 'DELETE',
+    path: '/api/v1/sessions/:id',
+    params: idParam,
+    responses: { 200: userSessionSchema },
+    permission: 'users:manage',
+    summary: 'End a session (idempotent); people end their own with POST /auth/logout',
+    tags: ['users'],
+  },
+  getAuthMethods: {
+    method: 'GET',
+    path: '/api/v1/auth/methods',
+    responses: { 200: authMethodsSchema },
+    permission: 'public',
+    summary: 'How to sign in here: SSO (with the provider name) and/or API tokens',
+    tags: ['session'],
   },
   createToken: {
     method: 'POST',

@@ -6,7 +6,7 @@
 import type { Permission } from '@clos/core';
 import type { z } from 'zod';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The shape every entry of the route table has. */
 export interface RouteDefinition {

@@ -1,7 +1,7 @@
 import { GRANTABLE_PERMISSIONS, type Permission, type SessionInfo } from '@clos/core';
 import { z } from 'zod';
 import { type Json, roleSchema } from '../api.ts';
-import { uuid } from './common.ts';
+import { ts, uuid } from './common.ts';
 import type { RouteDefinition } from './definition.ts';
 
 type Grantable = (typeof GRANTABLE_PERMISSIONS)[number];
@@ -24,6 +24,20 @@ export const sessionSchema = z
     permissions: z
       .array(z.enum(PERMISSION_VALUES))
       .meta({ description: 'what the token may do; the server checks every request anyway' }),
+    session: z
+      .object({
+        id: uuid,
+        expiresAt: ts.meta({ description: 'the absolute end of the session' }),
+        idleMinutes: z.number().meta({ description: 'the session ends after this long without a request' }),
+        mfa: z.boolean(),
+        mappedRole: roleSchema.meta({ description: "the role the provider's claims map to" }),
+        downgradeReason: z
+          .string()
+          .nullable()
+          .meta({ description: 'why the role in force is below the mapped one (no MFA), and how to fix it' }),
+      })
+      .nullable()
+      .meta({ description: 'the browser session (SSO); null for an API token' }),
   })
   .meta({ id: 'Session' });
 

@@ -26,6 +26,7 @@ const ALL: Permission[] = [
   'users:manage',
   'tokens:manage',
   'webhooks:manage',
+  'reports:read',
 ];
 
 /** Written out by hand, independently of ROLE_PERMISSIONS. `public` needs no role at all. */

@@ -16,9 +16,10 @@ export const PERMISSIONS = {
   'wip:use': 'acquire and release WIP locks (pod-scoped)',
   'ideas:contribute': 'submit and evaluate ideas',
   'ideas:decide': 'promote (pod-scoped) and archive ideas',
-  'users:manage': 'create users',
+  'users:manage': 'create, change and deactivate users; list and end their sessions',
   'tokens:manage': 'create, list and revoke API tokens',
   'webhooks:manage': 'register and inspect outbound webhooks',
+  'reports:read': 'read and export the access and SOC 2 reports',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -57,12 +58,17 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 export interface Actor {
   userId: string | null;
   tokenId: string | null;
+  /** The signed-in browser session the request came with (SSO), when not a token. */
+  sessionId?: string | null | undefined;
   role: Role;
   /** Pods the actor may act on; empty means all (admins, unscoped tokens). */
   podIds: string[];
   /** Shown in the audit log: an email, or `config` / `system`. */
   label: string;
 }
+
+/** A pod id no pod has: the scope of someone who belongs to no pod (an empty scope means all pods). */
+export const NO_POD = '00000000-0000-0000-0000-000000000000';
 
 export const SYSTEM_ACTOR: Actor = {
   userId: null,

@@ -2,9 +2,11 @@ import type { Ctx, Deps } from '../context.ts';
 import type { ApiToken, User } from '../entities.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { record } from '../events/record.ts';
+import { addressInRanges, allowListEntryProblem } from '../outbound/address-policy.ts';
+import { addMemberInTx } from '../pods/service.ts';
 import { createReadCache } from '../ports/read-cache.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
-import { type Actor, assertCan, SYSTEM_ACTOR } from './permissions.ts';
+import { type Actor, assertCan, NO_POD, SYSTEM_ACTOR } from './permissions.ts';
 import { type Role, roleAtLeast } from './roles.ts';
 
 /** `last_used_at` is bookkeeping, not audit: write it at most this often per token. */
@@ -19,7 +21,17 @@ export async function createUserInTx(
   const email = input.email.toLowerCase();
   if (await repos.users.byEmail(email)) throw new ConflictError(`user ${email} already exists`, { email });
   const now = deps.clock.now();
-  const user: User = { id: deps.ids.uuid(), email, name: input.name, role: input.role, createdAt: now };
+  const user: User = {
+    id: deps.ids.uuid(),
+    email,
+    name: input.name,
+    role: input.role,
+    createdAt: now,
+    active: true,
+    deactivatedAt: null,
+    oidcSubject: null,
+    lastSignInAt: null,
+  };
   await repos.users.insert(user);
   await record(repos, ctx, now, {
     action: 'user.created',
@@ -36,13 +48,30 @@ export interface TokenInput {
   /** Pod slugs; required for pod-leads, optional for developers and viewers, ignored for admins. */
   pods?: string[] | undefined;
   expiresAt?: Date | null | undefined;
+  /** CIDR ranges (or addresses) the token may be used from; anywhere when empty or absent. */
+  allowedCidrs?: string[] | undefined;
   /** Email of the user the token acts as; defaults to the caller. */
   user?: string | undefined;
 }
 
+/** What a user may change about another (`PATCH /api/v1/users/:id`). */
+export interface UserChange {
+  name?: string | undefined;
+  role?: Role | undefined;
+  /** Pod slugs the user is an active member of afterwards. */
+  pods?: string[] | undefined;
+  active?: boolean | undefined;
+}
+
+/** Why a bearer token did not authenticate. */
+export type TokenRefusal =
+  | { reason: 'invalid' }
+  | { reason: 'address_not_allowed'; tokenId: string; address: string; allowedCidrs: string[] };
+
+/** How often a refused address is audited per token and address: a client retrying in a loop is one finding. */
+const ADDRESS_REFUSAL_AUDIT_MS = 60_000;
+
 /** Users, API tokens and authentication. */
-/** A pod id no pod has: the scope of someone who belongs to no pod (an empty scope means all pods). */
-const NO_POD = '00000000-0000-0000-0000-000000000000';
 
 export function createAuthService(deps: Deps) {
   const { uow, clock, ids, secrets } = deps;
@@ -63,6 +92,11 @@ export function createAuthService(deps: Deps) {
       problems.push({ path: 'pods', message: 'a pod-lead token must list the pods it leads' });
     if (input.expiresAt && input.expiresAt.getTime() <= clock.now().getTime())
       problems.push({ path: 'expiresAt', message: 'must be in the future' });
+    (input.allowedCidrs ?? []).forEach((entry, i) => {
+      const problem = allowListEntryProblem(entry);
+      if (problem) problems.push({ path: `allowedCidrs.${i}`, message: problem });
+    });
+    if (!user.active) problems.push({ path: 'user', message: `${user.email} is deactivated` });
     if (problems.length) throw new InvalidInputError(problems);
     const slugs = input.role === 'admin' ? [] : [...new Set(input.pods ?? [])];
     const pods = [];
@@ -80,6 +114,7 @@ export function createAuthService(deps: Deps) {
       role: input.role,
       podIds: pods.map((p) => p.id),
       prefix: tokenValue.slice(0, 12),
+      allowedCidrs: [...new Set((input.allowedCidrs ?? []).map((c) => c.trim()))],
       expiresAt: input.expiresAt ?? null,
       revokedAt: null,
       lastUsedAt: null,
@@ -95,11 +130,49 @@ export function createAuthService(deps: Deps) {
         user: user.email,
         role: token.role,
         pods: slugs,
+        allowedCidrs: token.allowedCidrs,
         expiresAt: token.expiresAt,
       },
     });
     return { token, value: tokenValue };
   }
+
+  /** Joins the user to the listed pods they are not in and ends their other memberships. */
+  async function setPods(repos: Repositories, ctx: Ctx, user: User, slugs: string[], now: Date) {
+    const wanted = [];
+    const unknown = [];
+    for (const slug of new Set(slugs)) {
+      const pod = await repos.pods.bySlug(slug);
+      if (pod) wanted.push(pod);
+      else unknown.push(slug);
+    }
+    if (unknown.length)
+      throw new InvalidInputError(
+        unknown.map((slug) => ({ path: `pods.${slugs.indexOf(slug)}`, message: `unknown pod "${slug}"` })),
+      );
+    const current = await repos.pods.membershipsOf(user.id);
+    const wantedIds = new Set(wanted.map((p) => p.id));
+    const left = current.filter((m) => !wantedIds.has(m.podId));
+    const joined = wanted.filter((p) => !current.some((m) => m.podId === p.id));
+    if (!left.length && !joined.length) return;
+    for (const m of left) await repos.pods.endMembership(m.podId, user.id, now);
+    // A pod lead joins as the pod's lead, anyone else as a member (the pod page can change it).
+    for (const pod of joined)
+      await addMemberInTx(deps, repos, ctx, pod, {
+        email: user.email,
+        podRole: user.role === 'pod-lead' ? 'lead' : 'member',
+      });
+    await record(repos, ctx, now, {
+      action: 'user.pods_changed',
+      subjectType: 'user',
+      subjectId: user.id,
+      before: { pods: current.map((m) => m.slug).sort() },
+      after: { pods: wanted.map((p) => p.slug).sort() },
+    });
+  }
+
+  /** Last audited address refusal per token and address (in this process). */
+  const addressRefusals = new Map<string, number>();
 
   return {
     async createUser(ctx: Ctx, input: { email: string; name: string; role: Role }): Promise<User> {
@@ -181,26 +254,144 @@ export function createAuthService(deps: Deps) {
       });
     },
 
-    /** The actor a bearer token stands for, or null if it is unknown, revoked or expired. */
-    async authenticate(value: string): Promise<Actor | null> {
+    /**
+     * The actor a bearer token stands for, or why not: unknown, revoked, expired or its user deactivated
+     * (`invalid`), or used from an address outside its `allowedCidrs` (`address_not_allowed`, audited
+     * at most once a minute per token and address). `address` is the client's, as the server believes
+     * it (`server.trustProxy`); absent, an address-bound token is refused.
+     */
+    async authenticate(
+      value: string,
+      client: { address?: string | undefined } = {},
+    ): Promise<{ ok: true; actor: Actor } | ({ ok: false } & TokenRefusal)> {
       const hash = secrets.hashToken(value);
       const found = await tokenCache.get(hash, () => uow.read.tokens.byHash(hash));
       const now = clock.now();
-      if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= now.getTime()))
-        return null;
+      if (
+        !found ||
+        found.revokedAt ||
+        !found.user.active ||
+        (found.expiresAt && found.expiresAt.getTime() <= now.getTime())
+      )
+        return { ok: false, reason: 'invalid' };
+      if (
+        found.allowedCidrs.length &&
+        !(client.address && addressInRanges(client.address, found.allowedCidrs))
+      ) {
+        const address = client.address ?? 'unknown';
+        const key = `${found.id} ${address}`;
+        const last = addressRefusals.get(key);
+        if (last === undefined || now.getTime() - last >= ADDRESS_REFUSAL_AUDIT_MS) {
+          if (addressRefusals.size > 10_000) addressRefusals.clear();
+          addressRefusals.set(key, now.getTime());
+          await uow.run((repos) =>
+            record(repos, { actor: { ...SYSTEM_ACTOR, label: found.user.email }, requestId: null }, now, {
+              action: 'token.address_refused',
+              subjectType: 'token',
+              subjectId: found.id,
+              after: { name: found.name, user: found.user.email, address, allowedCidrs: found.allowedCidrs },
+            }),
+          );
+        }
+        return {
+          ok: false,
+          reason: 'address_not_allowed',
+          tokenId: found.id,
+          address,
+          allowedCidrs: found.allowedCidrs,
+        };
+      }
       if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
         // Bookkeeping only: it changes nothing a cached read depends on, so it does not count as a write.
         await uow.read.tokens.touch(found.id, now);
         found.lastUsedAt = now;
       }
       return {
-        userId: found.userId,
-        tokenId: found.id,
-        // A token never carries more than its user has now: lowering a user's role takes effect at once.
-        role: roleAtLeast(found.user.role, found.role) ? found.role : found.user.role,
-        podIds: found.podIds,
-        label: found.user.email,
+        ok: true,
+        actor: {
+          userId: found.userId,
+          tokenId: found.id,
+          // A token never carries more than its user has now: lowering a user's role takes effect at once.
+          role: roleAtLeast(found.user.role, found.role) ? found.role : found.user.role,
+          podIds: found.podIds,
+          label: found.user.email,
+        },
       };
+    },
+
+    /**
+     * Changes a user (admins): name, role, pod memberships, or deactivation and reactivation. A role
+     * change ends the user's sessions (they sign in again with the new role); deactivation also revokes
+     * every token of theirs. The last active admin can be neither demoted nor deactivated. One
+     * transaction, one audit event per kind of change.
+     */
+    async updateUser(ctx: Ctx, id: string, change: UserChange): Promise<User> {
+      assertCan(ctx.actor, 'users:manage');
+      return uow.run(async (repos) => {
+        const user = await repos.users.byId(id);
+        if (!user) throw new NotFoundError('user', id);
+        const now = clock.now();
+        const losesAdmin =
+          user.role === 'admin' &&
+          user.active &&
+          ((change.role !== undefined && change.role !== 'admin') || change.active === false);
+        if (losesAdmin) {
+          // Serialised with other access changes so two admins cannot each demote the other.
+          await repos.configState.lockStartup();
+          if ((await repos.users.activeAdminCount()) <= 1)
+            throw new ConflictError(
+              `${user.email} is the last active admin; make another user admin before ${change.active === false ? 'deactivating' : 'demoting'} them`,
+              { user: user.email },
+            );
+        }
+        let updated = { ...user };
+        if (change.name !== undefined && change.name !== user.name) {
+          await repos.users.update(id, { name: change.name });
+          await record(repos, ctx, now, {
+            action: 'user.updated',
+            subjectType: 'user',
+            subjectId: id,
+            before: { name: user.name },
+            after: { name: change.name },
+          });
+          updated = { ...updated, name: change.name };
+        }
+        if (change.role !== undefined && change.role !== user.role) {
+          await repos.users.update(id, { role: change.role });
+          const ended = await repos.sessions.endForUser(id, now, 'role_changed');
+          await record(repos, ctx, now, {
+            action: 'user.role_changed',
+            subjectType: 'user',
+            subjectId: id,
+            before: { email: user.email, role: user.role },
+            after: { email: user.email, role: change.role, sessionsEnded: ended.length },
+          });
+          updated = { ...updated, role: change.role };
+        }
+        if (change.pods !== undefined) await setPods(repos, ctx, updated, change.pods, now);
+        if (change.active === false && user.active) {
+          await repos.users.update(id, { active: false, deactivatedAt: now });
+          const revoked = await repos.tokens.revokeForUser(id, now);
+          const ended = await repos.sessions.endForUser(id, now, 'deactivated');
+          await record(repos, ctx, now, {
+            action: 'user.deactivated',
+            subjectType: 'user',
+            subjectId: id,
+            after: { email: user.email, tokensRevoked: revoked.length, sessionsEnded: ended.length },
+          });
+          updated = { ...updated, active: false, deactivatedAt: now };
+        } else if (change.active === true && !user.active) {
+          await repos.users.update(id, { active: true, deactivatedAt: null });
+          await record(repos, ctx, now, {
+            action: 'user.reactivated',
+            subjectType: 'user',
+            subjectId: id,
+            after: { email: user.email },
+          });
+          updated = { ...updated, active: true, deactivatedAt: null };
+        }
+        return updated;
+      });
     },
 
     /**
@@ -212,7 +403,7 @@ export function createAuthService(deps: Deps) {
      */
     async actorForEmail(email: string, via: string): Promise<Actor | null> {
       const user = await uow.read.users.byEmail(email.trim().toLowerCase());
-      if (!user) return null;
+      if (!user?.active) return null;
       const memberships = user.role === 'admin' ? [] : await uow.read.pods.membershipsOf(user.id);
       const scoped = user.role === 'pod-lead' ? memberships.filter((m) => m.podRole === 'lead') : memberships;
       return {

@@ -14,6 +14,16 @@ export interface SessionInfo {
   pods: { id: string; slug: string; name: string }[];
   /** What the role may do, in the order of `PERMISSIONS` (`public` is implied and not listed). */
   permissions: Exclude<Permission, 'public'>[];
+  /** The browser session (SSO) the caller signed in with; null for an API token. */
+  session: {
+    id: string;
+    expiresAt: Date;
+    idleMinutes: number;
+    mfa: boolean;
+    mappedRole: Role;
+    /** Why the role in force is below the mapped one, and how to fix it; null when it is not. */
+    downgradeReason: string | null;
+  } | null;
 }
 
 /** The caller's identity (`GET /api/v1/me`). */
@@ -27,6 +37,7 @@ export function createSessionService(deps: Deps) {
       const user = actor.userId ? await uow.read.users.byId(actor.userId) : null;
       const pods = actor.podIds.length ? await uow.read.pods.byIds(actor.podIds) : [];
       const granted = ROLE_PERMISSIONS[actor.role];
+      const session = actor.sessionId ? await uow.read.sessions.byId(actor.sessionId) : null;
       return {
         user: user ? { id: user.id, email: user.email, name: user.name, role: user.role } : null,
         tokenId: actor.tokenId,
@@ -37,6 +48,16 @@ export function createSessionService(deps: Deps) {
         permissions: (Object.keys(PERMISSIONS) as Permission[]).filter(
           (p): p is Exclude<Permission, 'public'> => p !== 'public' && granted.has(p),
         ),
+        session: session
+          ? {
+              id: session.id,
+              expiresAt: session.expiresAt,
+              idleMinutes: deps.policy.auth.session.idleMinutes,
+              mfa: session.mfa,
+              mappedRole: session.mappedRole,
+              downgradeReason: session.downgradeReason,
+            }
+          : null,
       };
     },
   };

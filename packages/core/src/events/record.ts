@@ -11,8 +11,18 @@ import type { ChangeEventData, ChangeEventType, ChangePayloads } from './payload
 export const AUDIT_ONLY_ACTIONS = [
   'user.created',
   'user.updated',
+  'user.role_changed',
+  'user.pods_changed',
+  'user.deactivated',
+  'user.reactivated',
+  'session.started',
+  'session.ended',
+  'session.refused',
+  'session.mfa_downgraded',
   'token.created',
   'token.revoked',
+  'token.address_refused',
+  'report.generated',
   'webhook.created',
   'webhook.disabled',
 ] as const;

@@ -268,3 +268,21 @@ export function allowPrivateNetworksAdvice(range: ForbiddenRange): string {
     ? `it stays closed unless a range listed in ${ALLOW_PRIVATE_NETWORKS_SETTING} contains it`
     : `set ${ALLOW_PRIVATE_NETWORKS_SETTING} in clos.config.yaml to allow it`;
 }
+
+/**
+ * Whether `address` (as a socket reports it) lies in one of `ranges` (CIDR ranges or addresses, as
+ * {@link allowListEntryProblem} accepts them). An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, what a
+ * dual-stack socket reports for an IPv4 peer) is judged as the IPv4 address it carries. Text that is
+ * not an address matches nothing.
+ */
+export function addressInRanges(address: string, ranges: readonly string[]): boolean {
+  const parsed = parseIpAddress(address.split('%')[0]!);
+  if (!parsed) return false;
+  const candidates: Address[] = [parsed];
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    candidates.push((parsed as ipaddr.IPv6).toIPv4Address());
+  return ranges.some((entry) => {
+    const cidr = parseCidrOrAddress(entry.trim());
+    return cidr !== null && candidates.some((c) => inCidr(c, cidr));
+  });
+}

@@ -18,6 +18,7 @@ import type {
   Project,
   StageTransition,
   User,
+  UserSession,
   WipLock,
   WipQueueEntry,
 } from '../entities.ts';
@@ -59,11 +60,57 @@ export interface PodRepository {
 
 export interface UserRepository {
   insert(user: User): Promise<void>;
-  update(id: string, patch: Partial<Pick<User, 'name' | 'role'>>): Promise<void>;
+  update(
+    id: string,
+    patch: Partial<Pick<User, 'name' | 'role' | 'active' | 'deactivatedAt' | 'oidcSubject' | 'lastSignInAt'>>,
+  ): Promise<void>;
   byEmail(email: string): Promise<User | null>;
   byId(id: string): Promise<User | null>;
+  byOidcSubject(subject: string): Promise<User | null>;
   list(page: PageRequest): Promise<Page<User>>;
+  /** Every user, by email (reports). */
+  all(): Promise<User[]>;
   count(): Promise<number>;
+  /** Active users whose role is admin. */
+  activeAdminCount(): Promise<number>;
+}
+
+export interface SessionFilter {
+  userId?: string | undefined;
+  /** Only sessions not ended and not past their absolute end at this time. */
+  activeAt?: Date | undefined;
+}
+
+/** Signed-in browser sessions; only a hash of each cookie value is stored. */
+export interface SessionRepository {
+  insert(session: UserSession & { tokenHash: string }): Promise<void>;
+  byHash(hash: string): Promise<(UserSession & { user: User }) | null>;
+  byId(id: string): Promise<UserSession | null>;
+  list(filter: SessionFilter, page: PageRequest): Promise<Page<UserSession>>;
+  touch(id: string, at: Date): Promise<void>;
+  /** Ends one session; false when it had ended already. */
+  end(id: string, at: Date, reason: string): Promise<boolean>;
+  /** Ends every open session of a user; the ids ended. */
+  endForUser(userId: string, at: Date, reason: string): Promise<string[]>;
+  /** Which of these sessions are open at `now` (not ended, not past their absolute end). */
+  openIds(ids: readonly string[], now: Date): Promise<Set<string>>;
+}
+
+/** A sign-in under way: what the callback must check, kept server-side and used once. */
+export interface LoginAttempt {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+  createdAt: Date;
+}
+
+export interface LoginAttemptRepository {
+  insert(bindingHash: string, attempt: LoginAttempt): Promise<void>;
+  /** Reads and deletes the attempt (one use). */
+  take(bindingHash: string): Promise<LoginAttempt | null>;
+  /** Deletes attempts started before `before`. */
+  prune(before: Date): Promise<void>;
 }
 
 export interface ProjectFilter {
@@ -198,7 +245,11 @@ export interface TokenRepository {
   byHash(hash: string): Promise<(ApiToken & { user: User }) | null>;
   byId(id: string): Promise<ApiToken | null>;
   list(page: PageRequest): Promise<Page<ApiToken>>;
+  /** Every token, newest first (reports). */
+  all(): Promise<ApiToken[]>;
   revoke(id: string, at: Date): Promise<void>;
+  /** Revokes every unrevoked token of a user; the ids revoked. */
+  revokeForUser(userId: string, at: Date): Promise<string[]>;
   /** Admin tokens neither revoked nor expired at `now`, held by users who are still admins. */
   activeAdminCount(now: Date): Promise<number>;
   touch(id: string, at: Date): Promise<void>;
@@ -249,6 +300,8 @@ export interface InboundDeliveryRepository {
 export interface Repositories {
   pods: PodRepository;
   users: UserRepository;
+  sessions: SessionRepository;
+  loginAttempts: LoginAttemptRepository;
   projects: ProjectRepository;
   wip: WipRepository;
   ideas: IdeaRepository;

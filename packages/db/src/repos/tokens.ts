@@ -12,6 +12,7 @@ export function tokenRepository(db: Db): TokenRepository {
     role: t.apiTokens.role,
     podIds: t.apiTokens.podIds,
     prefix: t.apiTokens.prefix,
+    allowedCidrs: t.apiTokens.allowedCidrs,
     expiresAt: t.apiTokens.expiresAt,
     revokedAt: t.apiTokens.revokedAt,
     lastUsedAt: t.apiTokens.lastUsedAt,
@@ -43,6 +44,17 @@ export function tokenRepository(db: Db): TokenRepository {
         .limit(limit + 1);
       return pageOf(rows, limit, (r) => [r.createdAt.toISOString(), r.id]);
     },
+    async all() {
+      return db.select(columns).from(t.apiTokens).orderBy(desc(t.apiTokens.createdAt), desc(t.apiTokens.id));
+    },
+    async revokeForUser(userId, at) {
+      const rows = await db
+        .update(t.apiTokens)
+        .set({ revokedAt: at })
+        .where(and(eq(t.apiTokens.userId, userId), isNull(t.apiTokens.revokedAt)))
+        .returning({ id: t.apiTokens.id });
+      return rows.map((r) => r.id);
+    },
     async revoke(id, at) {
       await db.update(t.apiTokens).set({ revokedAt: at }).where(eq(t.apiTokens.id, id));
     },
@@ -61,6 +73,7 @@ export function tokenRepository(db: Db): TokenRepository {
           and(
             eq(t.apiTokens.role, 'admin'),
             eq(t.users.role, 'admin'),
+            eq(t.users.active, true),
             isNull(t.apiTokens.revokedAt),
             or(isNull(t.apiTokens.expiresAt), gt(t.apiTokens.expiresAt, now)),
           ),

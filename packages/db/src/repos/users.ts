@@ -1,5 +1,5 @@
 import type { UserRepository } from '@clos/core';
-import { asc, count, eq, gt } from 'drizzle-orm';
+import { and, asc, count, eq, gt } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
@@ -27,6 +27,19 @@ export function userRepository(db: Db): UserRepository {
         .orderBy(asc(t.users.email))
         .limit(limit + 1);
       return pageOf(rows, limit, (u) => [u.email]);
+    },
+    async byOidcSubject(subject) {
+      return (await db.select().from(t.users).where(eq(t.users.oidcSubject, subject)))[0] ?? null;
+    },
+    async all() {
+      return db.select().from(t.users).orderBy(asc(t.users.email));
+    },
+    async activeAdminCount() {
+      const rows = await db
+        .select({ n: count() })
+        .from(t.users)
+        .where(and(eq(t.users.role, 'admin'), eq(t.users.active, true)));
+      return Number(rows[0]!.n);
     },
     async count() {
       return Number((await db.select({ n: count() }).from(t.users))[0]!.n);

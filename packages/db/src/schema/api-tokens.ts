@@ -13,6 +13,8 @@ export const apiTokens = pgTable('api_tokens', {
     .references(() => users.id),
   role: text('role', { enum: ROLES }).notNull(),
   podIds: uuid('pod_ids').array().notNull(),
+  /** CIDR ranges the token may be used from; empty: anywhere. */
+  allowedCidrs: text('allowed_cidrs').array().notNull().default([]),
   expiresAt: timestamp('expires_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),

@@ -21,6 +21,7 @@ export * from './projects.ts';
 export * from './rhythms.ts';
 export * from './stage-transitions.ts';
 export * from './usage-counts.ts';
+export * from './user-sessions.ts';
 export * from './users.ts';
 export * from './webhooks.ts';
 export * from './wip-limits.ts';
