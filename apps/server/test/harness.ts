@@ -60,6 +60,10 @@ export async function startHarness(
     inbound?: readonly import('@clos/integrations').MountedRoute[];
     /** Status reporters of configured integrations (`configureIntegrations(…).status`). */
     integrationStatus?: Record<string, import('@clos/integrations').StatusReporter>;
+    /** The SSO relying party (as the server builds it from CLOS_OIDC_*). */
+    oidc?: import('../src/auth/oidc-client.ts').OidcClient;
+    /** `server.trustProxy`, as the server passes it to the app (defaults to the policy's). */
+    trustProxy?: readonly string[];
   } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(engine);
@@ -96,6 +100,8 @@ export async function startHarness(
     instrumentation: core.instrumentation,
     inbound: options.inbound,
     integrationStatus: options.integrationStatus,
+    oidc: options.oidc,
+    trustProxy: options.trustProxy ?? resolved.server.trustProxy,
   });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();

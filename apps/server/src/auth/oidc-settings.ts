@@ -62,7 +62,6 @@ export function readOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | null | 
   if (typeof publicUrl !== 'string' && (publicUrl.search || publicUrl.hash))
     problems.push('CLOS_PUBLIC_URL: must not have a query or fragment');
   if (problems.length || typeof issuer === 'string' || typeof publicUrl === 'string') return problems;
-  publicUrl.pathname = publicUrl.pathname.replace(/\/+$/, '');
   return {
     issuer,
     clientId: env.CLOS_OIDC_CLIENT_ID!,
@@ -75,5 +74,5 @@ export function readOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | null | 
 
 /** `${publicUrl}${path}`, for the redirect URI and post-logout URI. */
 export function publicHref(settings: OidcSettings, path: string): string {
-  return `${settings.publicUrl.origin}${settings.publicUrl.pathname}${path}`;
+  return `${settings.publicUrl.href.replace(/\/+$/, '')}${path}`;
 }
