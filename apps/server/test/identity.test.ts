@@ -364,6 +364,10 @@ describe.each(testEngines())('signing in with an identity provider on %s', { tim
     const deeId = (await asBrowser(dee, 'GET', '/api/v1/me')).json().user.id;
     expect((await h.call('PATCH', `/api/v1/users/${deeId}`, { role: 'viewer' })).statusCode).toBe(200);
     expect((await asBrowser(dee, 'GET', '/api/v1/me')).statusCode).toBe(401);
+    // Pods fixed at sign-in: a change of pods ends the session too.
+    const dee2 = (await signIn('dee@example.com')).browser!;
+    expect((await h.call('PATCH', `/api/v1/users/${deeId}`, { pods: ['ratio'] })).statusCode).toBe(200);
+    expect((await asBrowser(dee2, 'GET', '/api/v1/me')).statusCode).toBe(401);
 
     const open = (await h.call('GET', '/api/v1/sessions?active=true')).json().items as {
       id: string;

@@ -46,7 +46,7 @@ export interface UserSession {
   /** The absolute end (`auth.session.absoluteHours` after sign-in). */
   expiresAt: Date;
   endedAt: Date | null;
-  /** `signed_out`, `ended_by_admin`, `deactivated`, `role_changed`, `expired`, `idle`. */
+  /** `signed_out`, `ended_by_admin`, `deactivated`, `role_changed`, `pods_changed`, `expired`, `idle`. */
   endReason: string | null;
 }
 

@@ -162,12 +162,14 @@ export function createAuthService(deps: Deps) {
         email: user.email,
         podRole: user.role === 'pod-lead' ? 'lead' : 'member',
       });
+    // A session's pods were fixed at sign-in: it ends, and the next sign-in acts in the new pods.
+    const ended = await repos.sessions.endForUser(user.id, now, 'pods_changed');
     await record(repos, ctx, now, {
       action: 'user.pods_changed',
       subjectType: 'user',
       subjectId: user.id,
       before: { pods: current.map((m) => m.slug).sort() },
-      after: { pods: wanted.map((p) => p.slug).sort() },
+      after: { pods: wanted.map((p) => p.slug).sort(), sessionsEnded: ended.length },
     });
   }
 
