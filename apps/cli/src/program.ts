@@ -12,6 +12,7 @@ import { registerPodCommands } from './commands/pod.ts';
 import { registerProjectCommands } from './commands/project.ts';
 import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerServerCommand } from './commands/server.ts';
+import { registerSessionCommands } from './commands/session.ts';
 import { registerStageCommands } from './commands/stage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 import { registerWipCommands } from './commands/wip.ts';
@@ -70,6 +71,7 @@ export function createProgram(runtime: Runtime): Command {
   registerDashboardCommands(program, runtime);
   registerAuditCommands(program, runtime);
   registerAccessCommands(program, runtime);
+  registerSessionCommands(program, runtime);
   registerConfigCommands(program, runtime);
   registerGithubCommands(program, runtime);
   registerServerCommand(program, runtime);
