@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -121,14 +122,44 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-/** `demo`: start with the sample organisation (`--demo`), for screenshots with something in them. */
-export async function startE2e(options: { demo?: boolean } = {}): Promise<E2e> {
+/** A TCP port free on 127.0.0.1 right now, for a server whose URL must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export interface E2eOptions {
+  /** Start with the sample organisation (`--demo`), for screenshots with something in them. */
+  demo?: boolean;
+  /** Listen on this port (default: any free one), e.g. when the server's public URL must be known first. */
+  port?: number;
+  /** More environment for the server (`CLOS_OIDC_*`, say). */
+  env?: Record<string, string>;
+  /** The text of a `clos.config.yaml` in the server's working directory; none by default. */
+  config?: string;
+}
+
+export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
   await ensureDashboardBuilt();
   const dirs = tempDirs('clos-e2e-');
   const dir = dirs.make();
-  // The temp dir as the working directory: no clos.config.yaml there, so the built-in model applies.
+  // The temp dir as the working directory: no clos.config.yaml there unless given, so the built-in
+  // model applies.
+  if (options.config !== undefined) writeFileSync(join(dir, 'clos.config.yaml'), options.config);
   const server = spawnServer(
-    ['--data-dir', join(dir, 'data'), '--port', '0', ...(options.demo ? ['--demo'] : [])],
+    [
+      '--data-dir',
+      join(dir, 'data'),
+      '--port',
+      String(options.port ?? 0),
+      ...(options.demo ? ['--demo'] : []),
+    ],
     {
       cwd: dir,
       // Load shedding is tested on its own (pressure tests); here a busy CI machine (two cores, the
@@ -137,6 +168,7 @@ export async function startE2e(options: { demo?: boolean } = {}): Promise<E2e> {
         CLOS_ADMIN_TOKEN: ADMIN_TOKEN,
         CLOS_LOG_LEVEL: 'info',
         CLOS_PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
+        ...options.env,
       },
     },
   );

@@ -10,6 +10,7 @@ import { registerIdeaCommands } from './commands/idea.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerPodCommands } from './commands/pod.ts';
 import { registerProjectCommands } from './commands/project.ts';
+import { registerReportCommands } from './commands/report.ts';
 import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerServerCommand } from './commands/server.ts';
 import { registerSessionCommands } from './commands/session.ts';
@@ -71,6 +72,7 @@ export function createProgram(runtime: Runtime): Command {
   registerDashboardCommands(program, runtime);
   registerAuditCommands(program, runtime);
   registerAccessCommands(program, runtime);
+  registerReportCommands(program, runtime);
   registerSessionCommands(program, runtime);
   registerConfigCommands(program, runtime);
   registerGithubCommands(program, runtime);

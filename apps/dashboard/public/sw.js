@@ -19,7 +19,9 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith('/api/') || url.pathname === '/graphql') return;
+  // Sign-in redirects and the API always go to the server, never to a cached copy.
+  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/auth/') || url.pathname === '/graphql')
+    return;
   // Hashed assets never change: cache first. Pages: network first, the cached shell when offline.
   if (url.pathname.startsWith('/assets/')) {
     event.respondWith(

@@ -25,13 +25,15 @@ const router = createBrowserRouter([
       { path: '/runs', lazy: view(() => import('./views/runs.tsx'), 'Runs') },
       { path: '/runs/:id', lazy: view(() => import('./views/run.tsx'), 'RunDetail') },
       { path: '/audit', lazy: view(() => import('./views/audit.tsx'), 'Audit') },
+      { path: '/access', lazy: view(() => import('./views/access.tsx'), 'Access') },
+      { path: '/compliance', lazy: view(() => import('./views/compliance.tsx'), 'Compliance') },
       { path: '*', element: <Navigate to="/" replace /> },
     ],
   },
 ]);
 
 export function App() {
-  const { token } = useSession();
-  if (!token) return <SignIn />;
+  const { method } = useSession();
+  if (!method) return <SignIn />;
   return <RouterProvider router={router} />;
 }

@@ -19,6 +19,7 @@ export const ALL_PERMISSIONS = [
   'users:manage',
   'tokens:manage',
   'webhooks:manage',
+  'reports:read',
 ];
 
 /** A signed-in identity for tests: an admin over every pod unless told otherwise. */
@@ -34,6 +35,7 @@ export function fakeMe(overrides: Partial<Me> = {}): Me {
     role: 'admin',
     pods: [],
     permissions: ALL_PERMISSIONS,
+    session: null,
     ...overrides,
   };
 }
@@ -65,13 +67,16 @@ const POD_SCOPED = new Set([
   'ideas:decide',
 ]);
 
-function sessionFor(client: ClosClient, me: Me): Session {
+function sessionFor(client: ClosClient, me: Me, download?: Session['download']): Session {
   return {
-    token: 'test-token',
+    token: me.session ? null : 'test-token',
+    method: me.session ? 'sso' : 'token',
     client,
     me,
+    notice: null,
     signIn: async () => {},
-    signOut: () => {},
+    signOut: async () => {},
+    download: download ?? (async (path) => Promise.reject(new Error(`fake session: download ${path}`))),
     can: (permission, podId) => {
       if (!me.permissions.includes(permission)) return false;
       if (!POD_SCOPED.has(permission) || me.pods.length === 0 || !podId) return true;
@@ -86,12 +91,12 @@ function sessionFor(client: ClosClient, me: Me): Session {
  */
 export function renderView(
   ui: ReactNode,
-  options: { client: ClosClient; me?: Me; url?: string; path?: string },
+  options: { client: ClosClient; me?: Me; url?: string; path?: string; download?: Session['download'] },
 ) {
   const queryClient = new QueryClient({
     defaultOptions: { queries: { retry: false }, mutations: { retry: false } },
   });
-  const session = sessionFor(options.client, options.me ?? fakeMe());
+  const session = sessionFor(options.client, options.me ?? fakeMe(), options.download);
   const url = options.url ?? '/';
   const result = render(
     <QueryClientProvider client={queryClient}>

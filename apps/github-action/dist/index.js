@@ -2227,20 +2227,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema) {
-      let count2 = 0;
+      let count3 = 0;
       for (const key in schema) {
         if (key === "$ref")
           return Infinity;
-        count2++;
+        count3++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema[key] == "object") {
-          (0, util_1.eachItem)(schema[key], (sch) => count2 += countKeys(sch));
+          (0, util_1.eachItem)(schema[key], (sch) => count3 += countKeys(sch));
         }
-        if (count2 === Infinity)
+        if (count3 === Infinity)
           return Infinity;
       }
-      return count2;
+      return count3;
     }
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
@@ -4679,10 +4679,10 @@ var require_core = __commonJS({
         return this;
       }
       // Add format
-      addFormat(name, format) {
-        if (typeof format == "string")
-          format = new RegExp(format);
-        this.formats[name] = format;
+      addFormat(name, format2) {
+        if (typeof format2 == "string")
+          format2 = new RegExp(format2);
+        this.formats[name] = format2;
         return this;
       }
       errorsText(errors = this.errors, { separator = ", ", dataVar = "data" } = {}) {
@@ -4800,9 +4800,9 @@ var require_core = __commonJS({
     }
     function addInitialFormats() {
       for (const name in this.opts.formats) {
-        const format = this.opts.formats[name];
-        if (format)
-          this.addFormat(name, format);
+        const format2 = this.opts.formats[name];
+        if (format2)
+          this.addFormat(name, format2);
       }
     }
     function addInitialKeywords(defs) {
@@ -5778,8 +5778,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count2 = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count2)));
+          const count3 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count3)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i) => {
@@ -5792,16 +5792,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count2) {
-          gen.code((0, codegen_1._)`${count2}++`);
+        function checkLimits(count3) {
+          gen.code((0, codegen_1._)`${count3}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count2} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count3} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -6804,18 +6804,18 @@ var require_format = __commonJS({
           });
           const fDef = gen.const("fDef", (0, codegen_1._)`${fmts}[${schemaCode}]`);
           const fType = gen.let("fType");
-          const format = gen.let("format");
-          gen.if((0, codegen_1._)`typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0, codegen_1._)`${fDef}.type || "string"`).assign(format, (0, codegen_1._)`${fDef}.validate`), () => gen.assign(fType, (0, codegen_1._)`"string"`).assign(format, fDef));
+          const format2 = gen.let("format");
+          gen.if((0, codegen_1._)`typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0, codegen_1._)`${fDef}.type || "string"`).assign(format2, (0, codegen_1._)`${fDef}.validate`), () => gen.assign(fType, (0, codegen_1._)`"string"`).assign(format2, fDef));
           cxt.fail$data((0, codegen_1.or)(unknownFmt(), invalidFmt()));
           function unknownFmt() {
             if (opts.strictSchema === false)
               return codegen_1.nil;
-            return (0, codegen_1._)`${schemaCode} && !${format}`;
+            return (0, codegen_1._)`${schemaCode} && !${format2}`;
           }
           function invalidFmt() {
-            const callFormat = schemaEnv.$async ? (0, codegen_1._)`(${fDef}.async ? await ${format}(${data}) : ${format}(${data}))` : (0, codegen_1._)`${format}(${data})`;
-            const validData = (0, codegen_1._)`(typeof ${format} == "function" ? ${callFormat} : ${format}.test(${data}))`;
-            return (0, codegen_1._)`${format} && ${format} !== true && ${fType} === ${ruleType} && !${validData}`;
+            const callFormat = schemaEnv.$async ? (0, codegen_1._)`(${fDef}.async ? await ${format2}(${data}) : ${format2}(${data}))` : (0, codegen_1._)`${format2}(${data})`;
+            const validData = (0, codegen_1._)`(typeof ${format2} == "function" ? ${callFormat} : ${format2}.test(${data}))`;
+            return (0, codegen_1._)`${format2} && ${format2} !== true && ${fType} === ${ruleType} && !${validData}`;
           }
         }
         function validateFormat() {
@@ -6826,7 +6826,7 @@ var require_format = __commonJS({
           }
           if (formatDef === true)
             return;
-          const [fmtType, format, fmtRef] = getFormat(formatDef);
+          const [fmtType, format2, fmtRef] = getFormat(formatDef);
           if (fmtType === ruleType)
             cxt.pass(validCondition());
           function unknownFormat() {
@@ -6853,7 +6853,7 @@ var require_format = __commonJS({
                 throw new Error("async format in sync schema");
               return (0, codegen_1._)`await ${fmtRef}(${data})`;
             }
-            return typeof format == "function" ? (0, codegen_1._)`${fmtRef}(${data})` : (0, codegen_1._)`${fmtRef}.test(${data})`;
+            return typeof format2 == "function" ? (0, codegen_1._)`${fmtRef}(${data})` : (0, codegen_1._)`${fmtRef}.test(${data})`;
           }
         }
       }
@@ -6868,8 +6868,8 @@ var require_format2 = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var format_1 = require_format();
-    var format = [format_1.default];
-    exports.default = format;
+    var format2 = [format_1.default];
+    exports.default = format2;
   }
 });
 
@@ -7418,7 +7418,7 @@ var require_json_schema_2020_12 = __commonJS({
     var unevaluated = require_unevaluated2();
     var content = require_content();
     var core = require_core3();
-    var format = require_format_annotation();
+    var format2 = require_format_annotation();
     var metadata = require_meta_data();
     var validation = require_validation2();
     var META_SUPPORT_DATA = ["/properties"];
@@ -7430,7 +7430,7 @@ var require_json_schema_2020_12 = __commonJS({
         unevaluated,
         content,
         core,
-        with$data(this, format),
+        with$data(this, format2),
         metadata,
         with$data(this, validation)
       ].forEach((sch) => this.addMetaSchema(sch, void 0, false));
@@ -8016,17 +8016,17 @@ var require_limit = __commonJS({
           cxt.fail$data((0, codegen_1.or)((0, codegen_1._)`typeof ${fmt} != "object"`, (0, codegen_1._)`${fmt} instanceof RegExp`, (0, codegen_1._)`typeof ${fmt}.compare != "function"`, compareCode(fmt)));
         }
         function validateFormat() {
-          const format = fCxt.schema;
-          const fmtDef = self.formats[format];
+          const format2 = fCxt.schema;
+          const fmtDef = self.formats[format2];
           if (!fmtDef || fmtDef === true)
             return;
           if (typeof fmtDef != "object" || fmtDef instanceof RegExp || typeof fmtDef.compare != "function") {
-            throw new Error(`"${keyword}": format "${format}" does not define "compare" function`);
+            throw new Error(`"${keyword}": format "${format2}" does not define "compare" function`);
           }
           const fmt = gen.scopeValue("formats", {
-            key: format,
+            key: format2,
             ref: fmtDef,
-            code: opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(format)}` : void 0
+            code: opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(format2)}` : void 0
           });
           cxt.fail$data(compareCode(fmt));
         }
@@ -9465,8 +9465,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -9574,13 +9574,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node2)) {
-        let count2 = 0;
+        let count3 = 0;
         for (const item of node2.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count2)
-            count2 = c;
+          if (c > count3)
+            count3 = c;
         }
-        return count2;
+        return count3;
       } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -11239,14 +11239,14 @@ var require_bool = __commonJS({
 var require_stringifyNumber = __commonJS({
   "../../node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
-    function stringifyNumber({ format, minFractionDigits, tag, value }) {
+    function stringifyNumber({ format: format2, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
         return String(value);
       const num = typeof value === "number" ? value : Number(value);
       if (!isFinite(num))
         return isNaN(num) ? ".nan" : num < 0 ? "-.inf" : ".inf";
       let n = Object.is(value, -0) ? "-0" : JSON.stringify(value);
-      if (!format && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
+      if (!format2 && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
         let i = n.indexOf(".");
         if (i < 0) {
           i = n.length;
@@ -12533,8 +12533,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -12611,12 +12611,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count2 = 1;
+        let count3 = 1;
         const end = error62.linePos[1];
         if (end?.line === line && end.col > col) {
-          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count3 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count2);
+        const pointer = " ".repeat(ci) + "^".repeat(count3);
         error62.message += `:
 
 ${lineStr}
@@ -16242,9 +16242,10 @@ var PERMISSIONS = {
   "wip:use": "acquire and release WIP locks (pod-scoped)",
   "ideas:contribute": "submit and evaluate ideas",
   "ideas:decide": "promote (pod-scoped) and archive ideas",
-  "users:manage": "create users",
+  "users:manage": "create, change and deactivate users; list and end their sessions",
   "tokens:manage": "create, list and revoke API tokens",
-  "webhooks:manage": "register and inspect outbound webhooks"
+  "webhooks:manage": "register and inspect outbound webhooks",
+  "reports:read": "read and export the access and SOC 2 reports"
 };
 var GRANTABLE_PERMISSIONS = Object.keys(PERMISSIONS).filter(
   (p) => p !== "public"
@@ -16475,77 +16476,6 @@ function describe(error62) {
   return { path, message: `evidence field "${path}" ${error62.message ?? "is invalid"}` };
 }
 
-// ../../packages/core/src/stages/project-key.ts
-var PROJECT_KEY_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-var PROJECT_KEY_MIN = 2;
-var PROJECT_KEY_MAX = 40;
-var UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function isUuid(ref) {
-  return UUID_SHAPE.test(ref);
-}
-
-// ../../packages/core/src/events/catalog.ts
-var DOMAIN_EVENT_TYPES = {
-  "project.created": "A project entered the first stage (created directly or promoted from an idea).",
-  "project.evidence_submitted": "Evidence was submitted for the next gate of a project.",
-  "project.ci_status": "CI reported a status on a project.",
-  "project.pull_request_merged": "A pull request of a repository mapped to the project merged (GitHub App); its checks are in its CI history.",
-  "project.closed": "A project was shipped or cancelled; its WIP slot was freed.",
-  "gate.approved": "An approver approved the next gate of a project.",
-  "gate.rejected": "An approver rejected the next gate of a project.",
-  "gate.ready": "A gate awaits its approvers (evidence complete, `canAdvance: false`) or is fully met (`canAdvance: true`).",
-  "stage.advanced": "A project passed its gate into the next stage.",
-  "stage.blocked": "A project was marked blocked.",
-  "stage.unblocked": "A project was unblocked.",
-  "wip.acquired": "A WIP slot was taken.",
-  "wip.released": "A WIP slot was released.",
-  "wip.queued": "An item joined the queue of a full pod to wait for a WIP slot.",
-  "wip.dequeued": "An item left the WIP queue without a slot (admission is a `wip.acquired`).",
-  "wip.limit_reached": "An acquire was refused because the pod was at its WIP limit.",
-  "wip.limit_set": "A WIP limit was changed (API or config file).",
-  "idea.submitted": "An idea entered the ledger.",
-  "idea.evaluated": "An idea was scored (or re-scored) by an evaluator.",
-  "idea.promoted": "An idea became a project in a pod.",
-  "idea.archived": "An idea was archived.",
-  "pod.registered": "A pod was created.",
-  "pod.updated": "A pod was renamed or changed time zone.",
-  "pod.member_added": "A member joined a pod.",
-  "pod.member_role_changed": "A member's role in a pod changed.",
-  "pod.health_updated": "A health snapshot was recorded for a pod.",
-  "pod.member_rotated": "A member moved from one pod to another.",
-  "rotation.completed": "A monthly rotation run applied its moves.",
-  "rhythm.digest_ready": "A daily-rhythm phase (unblock, commit, recap) produced its digest.",
-  "commitment.recorded": "A member recorded a commitment for the day.",
-  "commitment.updated": "A commitment was marked done or dropped.",
-  "demo.opened": "A pod's weekly demo started collecting submissions.",
-  "demo.submitted": "A demo was submitted to the weekly demo.",
-  "demo.agenda_ready": "Submissions closed; the ordered agenda is ready to present.",
-  "demo.feedback_recorded": "Feedback was given on a demo.",
-  "demo.closed": "The weekly demo closed with its aggregated feedback.",
-  "deployment.started": "CI reported a new deployment.",
-  "deployment.step_reported": "CI reported a deployment step (build, test, stage, prod).",
-  "deployment.finished": "A deployment succeeded or failed.",
-  "alert.opened": "An alert condition started (opened once per key).",
-  "alert.resolved": "An alert's condition cleared.",
-  "workflow.run_failed": "A workflow run failed after its last retry."
-};
-var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
-
-// ../../packages/core/src/notify/render.ts
-var NOTIFIABLE_EVENT_TYPES = [
-  "rhythm.digest_ready",
-  "gate.ready",
-  "alert.opened",
-  "alert.resolved",
-  "rotation.completed",
-  "demo.opened",
-  "demo.agenda_ready",
-  "demo.closed",
-  "workflow.run_failed",
-  "deployment.finished",
-  "wip.limit_reached"
-];
-
 // ../../packages/core/src/outbound/address-policy.ts
 var import_ipaddr = __toESM(require_ipaddr(), 1);
 var ALLOW_PRIVATE_NETWORKS_SETTING = "webhooks.allowPrivateNetworks";
@@ -16697,6 +16627,77 @@ function literalHostRefusal(url2, policy) {
 function allowPrivateNetworksAdvice(range) {
   return range === "metadata" ? `it stays closed unless a range listed in ${ALLOW_PRIVATE_NETWORKS_SETTING} contains it` : `set ${ALLOW_PRIVATE_NETWORKS_SETTING} in clos.config.yaml to allow it`;
 }
+
+// ../../packages/core/src/stages/project-key.ts
+var PROJECT_KEY_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+var PROJECT_KEY_MIN = 2;
+var PROJECT_KEY_MAX = 40;
+var UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(ref) {
+  return UUID_SHAPE.test(ref);
+}
+
+// ../../packages/core/src/events/catalog.ts
+var DOMAIN_EVENT_TYPES = {
+  "project.created": "A project entered the first stage (created directly or promoted from an idea).",
+  "project.evidence_submitted": "Evidence was submitted for the next gate of a project.",
+  "project.ci_status": "CI reported a status on a project.",
+  "project.pull_request_merged": "A pull request of a repository mapped to the project merged (GitHub App); its checks are in its CI history.",
+  "project.closed": "A project was shipped or cancelled; its WIP slot was freed.",
+  "gate.approved": "An approver approved the next gate of a project.",
+  "gate.rejected": "An approver rejected the next gate of a project.",
+  "gate.ready": "A gate awaits its approvers (evidence complete, `canAdvance: false`) or is fully met (`canAdvance: true`).",
+  "stage.advanced": "A project passed its gate into the next stage.",
+  "stage.blocked": "A project was marked blocked.",
+  "stage.unblocked": "A project was unblocked.",
+  "wip.acquired": "A WIP slot was taken.",
+  "wip.released": "A WIP slot was released.",
+  "wip.queued": "An item joined the queue of a full pod to wait for a WIP slot.",
+  "wip.dequeued": "An item left the WIP queue without a slot (admission is a `wip.acquired`).",
+  "wip.limit_reached": "An acquire was refused because the pod was at its WIP limit.",
+  "wip.limit_set": "A WIP limit was changed (API or config file).",
+  "idea.submitted": "An idea entered the ledger.",
+  "idea.evaluated": "An idea was scored (or re-scored) by an evaluator.",
+  "idea.promoted": "An idea became a project in a pod.",
+  "idea.archived": "An idea was archived.",
+  "pod.registered": "A pod was created.",
+  "pod.updated": "A pod was renamed or changed time zone.",
+  "pod.member_added": "A member joined a pod.",
+  "pod.member_role_changed": "A member's role in a pod changed.",
+  "pod.health_updated": "A health snapshot was recorded for a pod.",
+  "pod.member_rotated": "A member moved from one pod to another.",
+  "rotation.completed": "A monthly rotation run applied its moves.",
+  "rhythm.digest_ready": "A daily-rhythm phase (unblock, commit, recap) produced its digest.",
+  "commitment.recorded": "A member recorded a commitment for the day.",
+  "commitment.updated": "A commitment was marked done or dropped.",
+  "demo.opened": "A pod's weekly demo started collecting submissions.",
+  "demo.submitted": "A demo was submitted to the weekly demo.",
+  "demo.agenda_ready": "Submissions closed; the ordered agenda is ready to present.",
+  "demo.feedback_recorded": "Feedback was given on a demo.",
+  "demo.closed": "The weekly demo closed with its aggregated feedback.",
+  "deployment.started": "CI reported a new deployment.",
+  "deployment.step_reported": "CI reported a deployment step (build, test, stage, prod).",
+  "deployment.finished": "A deployment succeeded or failed.",
+  "alert.opened": "An alert condition started (opened once per key).",
+  "alert.resolved": "An alert's condition cleared.",
+  "workflow.run_failed": "A workflow run failed after its last retry."
+};
+var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
+
+// ../../packages/core/src/notify/render.ts
+var NOTIFIABLE_EVENT_TYPES = [
+  "rhythm.digest_ready",
+  "gate.ready",
+  "alert.opened",
+  "alert.resolved",
+  "rotation.completed",
+  "demo.opened",
+  "demo.agenda_ready",
+  "demo.closed",
+  "workflow.run_failed",
+  "deployment.finished",
+  "wip.limit_reached"
+];
 
 // ../../node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -17925,14 +17926,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count2 = units;
+  let count3 = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count2--;
+      count3--;
       i++;
     }
   }
-  return count2;
+  return count3;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -22315,8 +22316,8 @@ function az_default() {
 }
 
 // ../../node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count2, one, few, many) {
-  const absCount = Math.abs(count2);
+function getBelarusianPlural(count3, one, few, many) {
+  const absCount = Math.abs(count3);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -24963,8 +24964,8 @@ function hu_default() {
 }
 
 // ../../node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count2, one, many) {
-  return Math.abs(count2) === 1 ? one : many;
+function getArmenianPlural(count3, one, many) {
+  return Math.abs(count3) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -27702,8 +27703,8 @@ function ro_default() {
 }
 
 // ../../node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count2, one, few, many) {
-  const absCount = Math.abs(count2);
+function getRussianPlural(count3, one, few, many) {
+  const absCount = Math.abs(count3);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -29960,8 +29961,8 @@ function generateMultipleOfCheck(doc, ctx, def, accessor) {
   }
 }
 function generateNumberFormatCheck(doc, def, accessor) {
-  const format = def.format;
-  switch (format) {
+  const format2 = def.format;
+  switch (format2) {
     case "safeint":
       doc.write(`if (!Number.isSafeInteger(${accessor})) return INVALID;`);
       break;
@@ -29978,16 +29979,16 @@ function generateNumberFormatCheck(doc, def, accessor) {
       doc.write(`if (!Number.isFinite(${accessor})) return INVALID;`);
       break;
     default: {
-      void format;
-      throw new ZodCompileUnsupportedError(`number format ${format}`);
+      void format2;
+      throw new ZodCompileUnsupportedError(`number format ${format2}`);
     }
   }
 }
 function generateBigIntFormatCheck(doc, def, accessor) {
-  const format = def.format;
-  if (!format)
+  const format2 = def.format;
+  if (!format2)
     return;
-  switch (format) {
+  switch (format2) {
     case "int64":
       doc.write(`if (${accessor} < -9223372036854775808n || ${accessor} > 9223372036854775807n) return INVALID;`);
       break;
@@ -29995,8 +29996,8 @@ function generateBigIntFormatCheck(doc, def, accessor) {
       doc.write(`if (${accessor} < 0n || ${accessor} > 18446744073709551615n) return INVALID;`);
       break;
     default: {
-      void format;
-      throw new ZodCompileUnsupportedError(`bigint format ${format}`);
+      void format2;
+      throw new ZodCompileUnsupportedError(`bigint format ${format2}`);
     }
   }
 }
@@ -30177,8 +30178,8 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
     return accessor;
   }
-  const format = def.format;
-  switch (format) {
+  const format2 = def.format;
+  switch (format2) {
     case "regex":
       throw new ZodCompileUnsupportedError("regex format without a pattern");
     case "lowercase":
@@ -30201,8 +30202,8 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
       break;
     }
     default: {
-      void format;
-      throw new ZodCompileUnsupportedError(`string format ${format}`);
+      void format2;
+      throw new ZodCompileUnsupportedError(`string format ${format2}`);
     }
   }
   return accessor;
@@ -32293,12 +32294,12 @@ function _stringbool(Classes, _params) {
   return codec2;
 }
 // @__NO_SIDE_EFFECTS__
-function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
+function _stringFormat(Class2, format2, fnOrRegex, _params = {}) {
   const params = normalizeParams(_params);
   const def = {
     check: "string_format",
     type: "string",
-    format,
+    format: format2,
     fn: typeof fnOrRegex === "function" ? fnOrRegex : (val) => fnOrRegex.test(val),
     ...params
   };
@@ -32864,9 +32865,9 @@ var addPattern = (agg, pattern) => {
 var intersectMime = (agg, mime) => {
   agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
 };
-var setFormat = (agg, format) => {
-  agg.format = format;
-  if (format.includes("int"))
+var setFormat = (agg, format2) => {
+  agg.format = format2;
+  if (format2.includes("int"))
     agg.isInt = true;
 };
 var minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
@@ -32944,16 +32945,16 @@ var exactPattern = (p) => exactPatterns.get(p) ?? p;
 var stringProcessor = (schema, ctx, _json, _params) => {
   const json2 = _json;
   json2.type = "string";
-  const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+  const { minimum, maximum, format: format2, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
   if (typeof minimum === "number")
     json2.minLength = minimum;
   if (typeof maximum === "number")
     json2.maxLength = maximum;
-  if (format) {
-    json2.format = formatMap[format] ?? format;
+  if (format2) {
+    json2.format = formatMap[format2] ?? format2;
     if (json2.format === "")
       delete json2.format;
-    if (format === "time" || laxFormat) {
+    if (format2 === "time" || laxFormat) {
       delete json2.format;
     }
   }
@@ -33331,7 +33332,7 @@ function stringifyKeyNames(bySchema, json2, visited) {
   const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
   if (!numericType && !values?.some((v) => typeof v === "number"))
     return json2;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json2;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id, ...rest } = json2;
   if (rest.enum)
     rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
   else if (typeof rest.const === "number")
@@ -34467,8 +34468,8 @@ var ZodCustomStringFormat = /* @__PURE__ */ $constructor("ZodCustomStringFormat"
   $ZodCustomStringFormat.init(inst, def);
   ZodStringFormat.init(inst, def);
 });
-function stringFormat(format, fnOrRegex, _params = {}) {
-  return _stringFormat(ZodCustomStringFormat, format, fnOrRegex, _params);
+function stringFormat(format2, fnOrRegex, _params = {}) {
+  return _stringFormat(ZodCustomStringFormat, format2, fnOrRegex, _params);
 }
 function hostname2(_params) {
   return _stringFormat(ZodCustomStringFormat, "hostname", hostname, _params);
@@ -34481,11 +34482,11 @@ function currencyCode2(_params) {
 }
 function hash(alg, params) {
   const enc = params?.enc ?? "hex";
-  const format = `${alg}_${enc}`;
-  const regex = regexes_exports[format];
+  const format2 = `${alg}_${enc}`;
+  const regex = regexes_exports[format2];
   if (!regex)
-    throw new Error(`Unrecognized hash format: ${format}`);
-  return _stringFormat(ZodCustomStringFormat, format, regex, params);
+    throw new Error(`Unrecognized hash format: ${format2}`);
+  return _stringFormat(ZodCustomStringFormat, format2, regex, params);
 }
 var ZodNumber = /* @__PURE__ */ $constructor(
   "ZodNumber",
@@ -35850,58 +35851,58 @@ function convertBaseSchema(schema, ctx) {
     case "string": {
       let stringSchema = z.string();
       if (schema.format) {
-        const format = schema.format;
-        if (format === "email") {
+        const format2 = schema.format;
+        if (format2 === "email") {
           stringSchema = stringSchema.check(z.email());
-        } else if (format === "uri" || format === "uri-reference") {
+        } else if (format2 === "uri" || format2 === "uri-reference") {
           stringSchema = stringSchema.check(z.url());
-        } else if (format === "uuid" || format === "guid") {
+        } else if (format2 === "uuid" || format2 === "guid") {
           stringSchema = stringSchema.check(z.uuid());
-        } else if (format === "date-time") {
+        } else if (format2 === "date-time") {
           stringSchema = stringSchema.check(z.iso.datetime({ offset: true }));
-        } else if (format === "date") {
+        } else if (format2 === "date") {
           stringSchema = stringSchema.check(z.iso.date());
-        } else if (format === "time") {
+        } else if (format2 === "time") {
           stringSchema = stringSchema.check(z.regex(fullTime));
-        } else if (format === "duration") {
+        } else if (format2 === "duration") {
           stringSchema = stringSchema.check(z.iso.duration());
-        } else if (format === "hostname") {
+        } else if (format2 === "hostname") {
           stringSchema = stringSchema.check(z.hostname());
-        } else if (format === "ipv4") {
+        } else if (format2 === "ipv4") {
           stringSchema = stringSchema.check(z.ipv4());
-        } else if (format === "ipv6") {
+        } else if (format2 === "ipv6") {
           stringSchema = stringSchema.check(z.ipv6());
-        } else if (format === "mac") {
+        } else if (format2 === "mac") {
           stringSchema = stringSchema.check(z.mac());
-        } else if (format === "cidr") {
+        } else if (format2 === "cidr") {
           stringSchema = stringSchema.check(z.cidrv4());
-        } else if (format === "cidr-v6") {
+        } else if (format2 === "cidr-v6") {
           stringSchema = stringSchema.check(z.cidrv6());
-        } else if (format === "base64") {
+        } else if (format2 === "base64") {
           stringSchema = stringSchema.check(z.base64());
-        } else if (format === "base64url") {
+        } else if (format2 === "base64url") {
           stringSchema = stringSchema.check(z.base64url());
-        } else if (format === "e164") {
+        } else if (format2 === "e164") {
           stringSchema = stringSchema.check(z.e164());
-        } else if (format === "credit_card") {
+        } else if (format2 === "credit_card") {
           stringSchema = stringSchema.check(z.creditCard());
-        } else if (format === "iban") {
+        } else if (format2 === "iban") {
           stringSchema = stringSchema.check(z.iban());
-        } else if (format === "jwt") {
+        } else if (format2 === "jwt") {
           stringSchema = stringSchema.check(z.jwt());
-        } else if (format === "emoji") {
+        } else if (format2 === "emoji") {
           stringSchema = stringSchema.check(z.emoji());
-        } else if (format === "nanoid") {
+        } else if (format2 === "nanoid") {
           stringSchema = stringSchema.check(z.nanoid());
-        } else if (format === "cuid") {
+        } else if (format2 === "cuid") {
           stringSchema = stringSchema.check(z.cuid());
-        } else if (format === "cuid2") {
+        } else if (format2 === "cuid2") {
           stringSchema = stringSchema.check(z.cuid2());
-        } else if (format === "ulid") {
+        } else if (format2 === "ulid") {
           stringSchema = stringSchema.check(z.ulid());
-        } else if (format === "xid") {
+        } else if (format2 === "xid") {
           stringSchema = stringSchema.check(z.xid());
-        } else if (format === "ksuid") {
+        } else if (format2 === "ksuid") {
           stringSchema = stringSchema.check(z.ksuid());
         }
       }
@@ -36455,6 +36456,8 @@ var ERROR_CODES = [
   "invalid_request",
   "unauthorized",
   "forbidden",
+  "address_not_allowed",
+  "csrf_token_invalid",
   "not_found",
   "conflict",
   "wip_limit_exceeded",
@@ -36524,8 +36527,42 @@ var podStatusSchema = external_exports.object({
   projectsPerStage: external_exports.record(external_exports.string(), external_exports.number().int()),
   health: healthSnapshotSchema.nullable()
 }).meta({ id: "PodStatus" });
-var userSchema = external_exports.object({ id: uuid3, email: external_exports.string(), name: external_exports.string(), role: roleSchema, createdAt: ts }).meta({ id: "User" });
+var userSchema = external_exports.object({
+  id: uuid3,
+  email: external_exports.string(),
+  name: external_exports.string(),
+  role: roleSchema,
+  createdAt: ts,
+  active: external_exports.boolean().meta({ description: "false once deactivated: no token, session or sign-in works" }),
+  deactivatedAt: ts.nullable(),
+  oidcSubject: external_exports.string().nullable().meta({ description: "`<issuer> <sub>` of their SSO account; null before their first SSO sign-in" }),
+  lastSignInAt: ts.nullable()
+}).meta({ id: "User" });
 var createUserBody = external_exports.strictObject({ email: email3, name: nonEmpty(200), role: roleSchema });
+var updateUserBody = external_exports.strictObject({
+  name: nonEmpty(200).optional(),
+  role: roleSchema.optional().meta({ description: "ends the user's sessions" }),
+  pods: external_exports.array(external_exports.string().min(1).max(60)).max(100).optional().meta({ description: "pod slugs the user is a member of (joins the new ones, leaves the rest)" }),
+  active: external_exports.boolean().optional().meta({ description: "false deactivates (tokens revoked, sessions ended); true reactivates" })
+}).refine((b) => Object.keys(b).length > 0, { message: "name at least one of name, role, pods, active" });
+var userSessionSchema = external_exports.object({
+  id: uuid3,
+  userId: uuid3,
+  role: roleSchema.meta({ description: "the role in force" }),
+  mappedRole: roleSchema.meta({ description: "the role the provider's claims map to" }),
+  podIds: external_exports.array(uuid3),
+  mfa: external_exports.boolean(),
+  amr: external_exports.array(external_exports.string()),
+  acr: external_exports.string().nullable(),
+  downgradeReason: external_exports.string().nullable(),
+  ip: external_exports.string().nullable(),
+  userAgent: external_exports.string().nullable(),
+  createdAt: ts,
+  lastSeenAt: ts,
+  expiresAt: ts,
+  endedAt: ts.nullable(),
+  endReason: external_exports.string().nullable()
+}).meta({ id: "UserSession" });
 var tokenSchema = external_exports.object({
   id: uuid3,
   name: external_exports.string(),
@@ -36533,6 +36570,7 @@ var tokenSchema = external_exports.object({
   role: roleSchema,
   podIds: external_exports.array(uuid3),
   prefix: external_exports.string(),
+  allowedCidrs: external_exports.array(external_exports.string()).meta({ description: "where the token may be used from; empty: anywhere" }),
   expiresAt: ts.nullable(),
   revokedAt: ts.nullable(),
   lastUsedAt: ts.nullable(),
@@ -36543,6 +36581,14 @@ var createTokenBody = external_exports.strictObject({
   role: roleSchema,
   pods: external_exports.array(external_exports.string().min(1).max(60)).max(100).optional(),
   expiresAt: ts.nullable().optional(),
+  allowedCidrs: external_exports.array(
+    external_exports.string().superRefine((entry, ctx) => {
+      const problem = allowListEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+  ).max(50).optional().meta({
+    description: "IPv4/IPv6 CIDR ranges (or addresses) the token may be used from; anywhere when absent"
+  }),
   user: external_exports.email().optional().meta({ description: "email of the user the token acts as; defaults to the caller" })
 });
 var createdTokenSchema = external_exports.object({
@@ -36869,6 +36915,13 @@ var errorDetailSchemas = {
 };
 
 // ../../packages/contract/src/routes/access.ts
+var authMethodsSchema = external_exports.object({
+  sso: external_exports.object({
+    name: external_exports.string().meta({ description: 'the provider, for "Sign in with <name>"' }),
+    loginUrl: external_exports.string().meta({ description: "where the browser goes to sign in" })
+  }).nullable().meta({ description: "null when SSO is not configured: sign in with an API token" }),
+  tokens: external_exports.literal(true).meta({ description: "API tokens always work" })
+}).meta({ id: "AuthMethods" });
 var accessRoutes = {
   createUser: {
     method: "POST",
@@ -36887,6 +36940,45 @@ var accessRoutes = {
     permission: "users:manage",
     summary: "List users",
     tags: ["users"]
+  },
+  updateUser: {
+    method: "PATCH",
+    path: "/api/v1/users/:id",
+    params: idParam,
+    body: updateUserBody,
+    responses: { 200: userSchema },
+    permission: "users:manage",
+    summary: "Change a user: name, role (ends their sessions), pods, or deactivate (revokes tokens, ends sessions) and reactivate",
+    tags: ["users"]
+  },
+  listSessions: {
+    method: "GET",
+    path: "/api/v1/sessions",
+    query: listQuery.extend({
+      user: uuid3.optional().meta({ description: "only this user's sessions" }),
+      active: external_exports.enum(["true", "false"]).optional().meta({ description: "true: only open sessions" })
+    }),
+    responses: { 200: page(userSessionSchema) },
+    permission: "users:manage",
+    summary: "List signed-in browser sessions, newest first",
+    tags: ["users"]
+  },
+  endSession: {
+    method: "DELETE",
+    path: "/api/v1/sessions/:id",
+    params: idParam,
+    responses: { 200: userSessionSchema },
+    permission: "users:manage",
+    summary: "End a session (idempotent); people end their own with POST /auth/logout",
+    tags: ["users"]
+  },
+  getAuthMethods: {
+    method: "GET",
+    path: "/api/v1/auth/methods",
+    responses: { 200: authMethodsSchema },
+    permission: "public",
+    summary: "How to sign in here: SSO (with the provider name) and/or API tokens",
+    tags: ["session"]
   },
   createToken: {
     method: "POST",
@@ -37669,6 +37761,211 @@ var projectRoutes = {
   }
 };
 
+// ../../packages/contract/src/routes/reports.ts
+var REPORT_FORMATS = ["json", "csv", "pdf"];
+var reportFormatSchema = external_exports.enum(REPORT_FORMATS).meta({ description: "json (default), csv (one file, a block per section) or pdf" });
+var format = reportFormatSchema.optional();
+var accessReportQuery = external_exports.strictObject({
+  format,
+  from: ts.optional().meta({ description: 'start of the "access changes" period; default: 90 days before `to`' }),
+  to: ts.optional().meta({ description: "end of the period; default: now" })
+});
+var soc2ReportQuery = external_exports.strictObject({
+  format,
+  from: ts.meta({ description: "start of the period (inclusive)" }),
+  to: ts.meta({ description: "end of the period (inclusive); at most 1 year after `from`" })
+});
+var count2 = external_exports.number().int().min(0);
+var reportPeriodSchema = external_exports.object({ from: ts, to: ts }).meta({ id: "ReportPeriod" });
+var reportFindingSchema = external_exports.object({
+  kind: external_exports.enum([
+    "token_unused",
+    "admin_token_never_expires",
+    "admin_without_mfa",
+    "deactivated_user_token",
+    "self_approval",
+    "approved_by_submitter",
+    "audit_chain_broken",
+    "audit_checkpoint_failed",
+    "audit_checkpoint_missing"
+  ]),
+  severity: external_exports.enum(["high", "medium", "low"]),
+  subject: external_exports.string().meta({ description: "what the finding is about: a user, a token, a project, the log" }),
+  message: external_exports.string().meta({ description: "the finding in words, with what to do about it" })
+}).meta({ id: "ReportFinding" });
+var reportAccessChangeSchema = external_exports.object({
+  sequence: external_exports.number().int().meta({ description: "the audit event it comes from" }),
+  at: ts,
+  action: external_exports.string(),
+  subjectType: external_exports.string(),
+  subjectId: external_exports.string(),
+  subject: external_exports.string().meta({ description: "the subject in words (an email, a token name, a pod slug)" }),
+  actor: external_exports.string().meta({ description: "who made the change (the audit log’s actor label)" }),
+  summary: external_exports.string().meta({ description: "what changed: `field: before → after`, …" }),
+  reason: external_exports.string().nullable()
+}).meta({ id: "ReportAccessChange" });
+var reportSessionSchema = external_exports.object({
+  id: uuid3,
+  createdAt: ts,
+  lastSeenAt: ts,
+  expiresAt: ts,
+  ip: external_exports.string().nullable(),
+  role: roleSchema.meta({ description: "the role in force in the session" }),
+  mfa: external_exports.boolean()
+}).meta({ id: "ReportSession" });
+var reportTokenSchema = external_exports.object({
+  id: uuid3,
+  name: external_exports.string(),
+  role: roleSchema,
+  pods: external_exports.array(external_exports.string()).meta({ description: "pod slugs the token is limited to; empty: every pod" }),
+  allowedCidrs: external_exports.array(external_exports.string()).meta({ description: "where it may be used from; empty: anywhere" }),
+  status: external_exports.enum(["active", "expired", "revoked"]),
+  createdAt: ts,
+  lastUsedAt: ts.nullable(),
+  expiresAt: ts.nullable(),
+  revokedAt: ts.nullable()
+}).meta({ id: "ReportToken" });
+var accessReportUserSchema = external_exports.object({
+  id: uuid3,
+  email: external_exports.string(),
+  name: external_exports.string(),
+  role: roleSchema,
+  status: external_exports.enum(["active", "deactivated"]),
+  deactivatedAt: ts.nullable(),
+  createdAt: ts,
+  pods: external_exports.array(external_exports.object({ slug: external_exports.string(), podRole: external_exports.enum(["lead", "member"]) })),
+  signInMethod: external_exports.enum(["sso", "token"]).meta({ description: "sso once they have signed in through the identity provider; token otherwise" }),
+  lastSignInAt: ts.nullable(),
+  mfa: external_exports.boolean().nullable().meta({
+    description: "whether their latest SSO session had a second factor; null: never signed in with SSO"
+  }),
+  sessions: external_exports.array(reportSessionSchema).meta({ description: "open SSO sessions" }),
+  tokens: external_exports.array(reportTokenSchema).meta({ description: "every API token they hold or held" })
+}).meta({ id: "AccessReportUser" });
+var accessReportSchema = external_exports.object({
+  report: external_exports.literal("access"),
+  generatedAt: ts,
+  generatedBy: external_exports.string(),
+  period: reportPeriodSchema.meta({
+    description: "the period of `accessChanges`; the rest is as of `generatedAt`"
+  }),
+  summary: external_exports.object({
+    users: count2,
+    activeUsers: count2,
+    deactivatedUsers: count2,
+    admins: count2.meta({ description: "active admins" }),
+    ssoUsers: count2,
+    openSessions: count2,
+    activeTokens: count2,
+    findings: count2,
+    high: count2,
+    medium: count2,
+    low: count2,
+    accessChanges: count2,
+    notes: external_exports.array(external_exports.string())
+  }),
+  findings: external_exports.array(reportFindingSchema).meta({ description: "most severe first" }),
+  users: external_exports.array(accessReportUserSchema),
+  accessChanges: external_exports.array(reportAccessChangeSchema).meta({ description: "oldest first" })
+}).meta({ id: "AccessReport" });
+var sodFlag = external_exports.enum(["self_approval", "approved_by_submitter"]).meta({
+  description: "segregation of duties: the approver also advanced the project, or submitted its evidence"
+});
+var reportProjectSchema = external_exports.object({ id: external_exports.string(), key: external_exports.string().nullable(), name: external_exports.string().nullable() }).meta({ id: "ReportProject" });
+var soc2ApprovalSchema = external_exports.object({
+  approver: external_exports.string().meta({ description: "the approver’s email" }),
+  approverRole: roleSchema.meta({ description: "the approver’s role when the report was generated" }),
+  at: ts,
+  decision: external_exports.enum(["approve", "reject"]),
+  comment: external_exports.string().nullable(),
+  counted: external_exports.boolean().meta({ description: "one of the approvals the gate counted when the project moved" }),
+  flags: external_exports.array(sodFlag)
+}).meta({ id: "Soc2Approval" });
+var soc2TransitionSchema = external_exports.object({
+  id: uuid3,
+  project: reportProjectSchema,
+  from: external_exports.string(),
+  to: external_exports.string(),
+  at: ts,
+  by: external_exports.string().meta({ description: "who advanced the project" }),
+  evidence: external_exports.object({
+    submittedBy: external_exports.string().nullable(),
+    at: ts,
+    source: external_exports.string().nullable().meta({ description: "the pull request it came from, if any" }),
+    valid: external_exports.boolean().meta({ description: "whether it satisfies the gate’s evidence schema (as configured now)" }),
+    problems: external_exports.array(external_exports.string())
+  }).nullable().meta({ description: "the evidence the gate accepted; null when none was submitted" }),
+  approvals: external_exports.array(soc2ApprovalSchema).meta({ description: "every decision on the gate before the move" }),
+  flags: external_exports.array(sodFlag)
+}).meta({ id: "Soc2Transition" });
+var soc2BlockSchema = external_exports.object({
+  sequence: external_exports.number().int(),
+  at: ts,
+  action: external_exports.enum(["stage.blocked", "stage.unblocked"]),
+  project: reportProjectSchema,
+  reason: external_exports.string().nullable(),
+  by: external_exports.string()
+}).meta({ id: "Soc2Block" });
+var soc2AuditChainSchema = external_exports.object({
+  eventsInPeriod: count2,
+  totalEvents: count2,
+  valid: external_exports.boolean().meta({ description: "every hash of the whole chain recomputes" }),
+  brokenAt: external_exports.number().int().nullable().meta({ description: "the first sequence that does not verify" }),
+  reason: external_exports.string().nullable(),
+  checkpoint: external_exports.object({
+    status: external_exports.enum(["verified", "failed", "none_taken", "not_configured"]),
+    sequence: external_exports.number().int().nullable(),
+    time: ts.nullable(),
+    keyId: external_exports.string().nullable(),
+    signatureValid: external_exports.boolean().nullable(),
+    message: external_exports.string()
+  })
+}).meta({ id: "Soc2AuditChain" });
+var soc2ReportSchema = external_exports.object({
+  report: external_exports.literal("soc2"),
+  generatedAt: ts,
+  generatedBy: external_exports.string(),
+  period: reportPeriodSchema,
+  summary: external_exports.object({
+    transitions: count2,
+    approvals: count2,
+    flaggedApprovals: count2,
+    blocks: count2,
+    unblocks: count2,
+    accessChanges: count2,
+    tokenEvents: count2,
+    auditEvents: count2,
+    findings: count2,
+    notes: external_exports.array(external_exports.string()).meta({ description: "what the report cannot show, and why (e.g. overrides)" })
+  }),
+  findings: external_exports.array(reportFindingSchema).meta({ description: "most severe first" }),
+  transitions: external_exports.array(soc2TransitionSchema).meta({ description: "oldest first" }),
+  blocks: external_exports.array(soc2BlockSchema),
+  accessChanges: external_exports.array(reportAccessChangeSchema),
+  tokenLifecycle: external_exports.array(reportAccessChangeSchema),
+  auditChain: soc2AuditChainSchema
+}).meta({ id: "Soc2Report" });
+var reportRoutes = {
+  getAccessReport: {
+    method: "GET",
+    path: "/api/v1/reports/access",
+    query: accessReportQuery,
+    responses: { 200: accessReportSchema },
+    permission: "reports:read",
+    summary: "Access report: every user with role, pods, sign-in method, MFA, sessions and tokens; findings; access changes in the period (format=csv|pdf for a file)",
+    tags: ["reports"]
+  },
+  getSoc2Report: {
+    method: "GET",
+    path: "/api/v1/reports/soc2",
+    query: soc2ReportQuery,
+    responses: { 200: soc2ReportSchema },
+    permission: "reports:read",
+    summary: "SOC 2 report for a period: stage transitions with evidence and approvals (segregation of duties flagged), blocks, access changes, token lifecycle, audit chain verification (format=csv|pdf for a file)",
+    tags: ["reports"]
+  }
+};
+
 // ../../packages/contract/src/routes/rhythms.ts
 var httpUrl3 = external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2e3, "must be at most 2000 characters");
 var commitmentStatus = external_exports.enum(["open", "done", "dropped"]);
@@ -37996,7 +38293,15 @@ var sessionSchema = external_exports.object({
     description: "the role in force: the token's, capped by its user's current role"
   }),
   pods: external_exports.array(external_exports.object({ id: uuid3, slug: external_exports.string(), name: external_exports.string() })).meta({ description: "the pods the token is limited to (pod-scoped permissions); empty: every pod" }),
-  permissions: external_exports.array(external_exports.enum(PERMISSION_VALUES)).meta({ description: "what the token may do; the server checks every request anyway" })
+  permissions: external_exports.array(external_exports.enum(PERMISSION_VALUES)).meta({ description: "what the token may do; the server checks every request anyway" }),
+  session: external_exports.object({
+    id: uuid3,
+    expiresAt: ts.meta({ description: "the absolute end of the session" }),
+    idleMinutes: external_exports.number().meta({ description: "the session ends after this long without a request" }),
+    mfa: external_exports.boolean(),
+    mappedRole: roleSchema.meta({ description: "the role the provider's claims map to" }),
+    downgradeReason: external_exports.string().nullable().meta({ description: "why the role in force is below the mapped one (no MFA), and how to fix it" })
+  }).nullable().meta({ description: "the browser session (SSO); null for an API token" })
 }).meta({ id: "Session" });
 var sessionRoutes = {
   getMe: {
@@ -38320,7 +38625,8 @@ var routes = {
   ...policyRoutes,
   ...sessionRoutes,
   ...dashboardRoutes,
-  ...integrationRoutes
+  ...integrationRoutes,
+  ...reportRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -38915,6 +39221,52 @@ var slackSchema = external_exports.strictObject({
    */
   channels: external_exports.record(external_exports.string(), slackChannelSchema).default(() => ({}))
 });
+var cidrSchema = external_exports.string().superRefine((entry, ctx) => {
+  const problem = allowListEntryProblem(entry);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+var defaultMfaAmr = () => [
+  "mfa",
+  "mca",
+  "otp",
+  "hwk",
+  "swk",
+  "sms",
+  "tel",
+  "fpt",
+  "face",
+  "iris",
+  "retina",
+  "vbm",
+  "sc"
+];
+var authSchema = external_exports.strictObject({
+  oidc: external_exports.strictObject({
+    /** Shown on the sign-in button: "Sign in with <name>". */
+    name: external_exports.string().trim().min(1, "must not be empty").max(40, "must be at most 40 characters").default("SSO"),
+    /** The claim carrying group or role values (`groups`, or a namespaced one such as Auth0's). */
+    claim: external_exports.string().min(1, "must not be empty").default("groups"),
+    scopes: external_exports.array(external_exports.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "must be a scope name (no spaces or quotes)")).refine((s) => s.includes("openid"), { message: 'must include "openid"' }).default(() => ["openid", "email", "profile"]),
+    roles: external_exports.record(external_exports.string(), roleSchema2).default(() => ({})),
+    pods: external_exports.record(
+      external_exports.string(),
+      external_exports.union([podSlugSchema, external_exports.array(podSlugSchema)]).transform((v) => Array.isArray(v) ? v : [v])
+    ).default(() => ({}))
+  }).prefault({}),
+  session: external_exports.strictObject({
+    absoluteHours: external_exports.number().positive("must be > 0").max(24 * 30, "must be at most 720 (30 days)").default(8),
+    idleMinutes: external_exports.number().positive("must be > 0").default(60)
+  }).prefault({}),
+  requireMfa: external_exports.array(roleSchema2).default(() => ["admin"]),
+  mfa: external_exports.strictObject({
+    amr: external_exports.array(external_exports.string().min(1)).default(defaultMfaAmr),
+    acr: external_exports.array(external_exports.string().min(1)).default(() => [])
+  }).prefault({})
+});
+var serverSchema = external_exports.strictObject({
+  /** Peers whose X-Forwarded-For is believed (load balancers); nobody's by default. */
+  trustProxy: external_exports.array(cidrSchema).default(() => [])
+});
 var githubSchema = external_exports.strictObject({
   repositories: external_exports.array(
     external_exports.strictObject({
@@ -38958,7 +39310,9 @@ var closConfigSchema = external_exports.strictObject({
   notifications: notificationsSchema.prefault({}),
   audit: auditSchema.prefault({}),
   github: githubSchema.prefault({}),
-  slack: slackSchema.prefault({})
+  slack: slackSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  server: serverSchema.prefault({})
 }).superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -39305,6 +39659,8 @@ var EXIT_FOR_CODE = {
   conflict: EXIT.failed,
   unauthorized: EXIT.unreachable,
   forbidden: EXIT.unreachable,
+  address_not_allowed: EXIT.unreachable,
+  csrf_token_invalid: EXIT.unreachable,
   rate_limited: EXIT.unreachable,
   request_timeout: EXIT.unreachable,
   internal_error: EXIT.unreachable,
@@ -39953,6 +40309,41 @@ slack:
   # channels:
   #   alert.opened: "#ops"
   #   alert.resolved: "#ops"
+# Signing in (docs/auth.md). Single sign-on is switched on by the CLOS_OIDC_* environment variables;
+# this section says how the provider's claims map to roles and pods, and how long sessions last.
+auth:
+  oidc:
+    # Shown on the sign-in button: "Sign in with <name>".
+    name: SSO
+    # The ID token claim whose values (a string or a list) map to roles and pods: groups, a
+    # namespaced claim (https://example.com/roles) or a dotted path (realm_access.roles).
+    claim: groups
+    scopes: [openid, email, profile]
+    # Claim value → role; someone in several groups takes the highest. Nobody mapped: nobody signs in.
+    roles: {}
+    # roles:
+    #   clos-admins: admin
+    #   payments-leads: pod-lead
+    #   engineering: developer
+    # Claim value → pod slug(s) the person acts in; empty: their pod memberships decide, as for tokens.
+    pods: {}
+  session:
+    # A session ends this long after sign-in however active it is…
+    absoluteHours: 8
+    # …or after this long without a request.
+    idleMinutes: 60
+  # Roles that need a second factor; without one such a session acts with the next role down.
+  requireMfa: [admin]
+  mfa:
+    # amr values (RFC 8176) that show a second factor.
+    amr: [mfa, mca, otp, hwk, swk, sms, tel, fpt, face, iris, retina, vbm, sc]
+    # When set, acr decides instead: the values at or above the level you require.
+    acr: []
+
+server:
+  # Load balancers whose X-Forwarded-For is believed (CIDR ranges); nobody's by default, so a client
+  # cannot choose the address that token allowlists and per-address limits see.
+  trustProxy: []
 `;
 
 // src/policy.ts

@@ -37,6 +37,7 @@ import { integrationRoutes } from './routes/integrations.ts';
 import { podRoutes } from './routes/pods.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -177,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   signInRoutes(app, options.services, options.oidc);
   dashboardRoutes(app, deps);
   integrationRoutes(app, deps, options.integrationStatus ?? {});
+  reportRoutes(app, deps);
   await registerInboundRoutes(app, {
     routes: options.inbound ?? [],
     services: options.services,

@@ -16,6 +16,7 @@ import { integrationRoutes } from './routes/integrations.ts';
 import { podRoutes } from './routes/pods.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -50,6 +51,7 @@ export const routes = {
   ...sessionRoutes,
   ...dashboardRoutes,
   ...integrationRoutes,
+  ...reportRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

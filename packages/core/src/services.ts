@@ -14,6 +14,7 @@ import { createEventStreamService } from './events/stream.ts';
 import { createIdeaService } from './ideas/service.ts';
 import { createRotationService } from './pods/rotation.ts';
 import { createPodService } from './pods/service.ts';
+import { createReportService } from './reports/service.ts';
 import { createRhythmService } from './rhythms/service.ts';
 import { createStageService } from './stages/service.ts';
 import { createUsageService } from './usage/service.ts';
@@ -44,6 +45,7 @@ export function createServices(deps: Deps) {
     webhooks: createWebhookService(deps),
     policyView: createPolicyViewService(deps),
     usage: createUsageService(deps),
+    reports: createReportService(deps),
     applyPolicy: () => applyPolicy(deps),
     policy: deps.policy,
   };

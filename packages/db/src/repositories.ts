@@ -15,6 +15,7 @@ import { inboundDeliveryRepository } from './repos/inbound-deliveries.ts';
 import { integrationMessageRepository } from './repos/integration-messages.ts';
 import { podRepository } from './repos/pods.ts';
 import { projectRepository } from './repos/projects.ts';
+import { reportRepository } from './repos/reports.ts';
 import { rhythmRepository } from './repos/rhythms.ts';
 import { loginAttemptRepository, sessionRepository } from './repos/sessions.ts';
 import { tokenRepository } from './repos/tokens.ts';
@@ -64,5 +65,6 @@ export function createRepositories(
     alerts: alertRepository(db),
     webhooks: webhookRepository(db, secretBox),
     dashboard: dashboardRepository(db),
+    reports: reportRepository(db),
   };
 }

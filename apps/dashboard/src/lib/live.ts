@@ -44,12 +44,12 @@ export function applyEvent(queryClient: QueryClient, event: StreamedEvent | { re
  * the last event received (`Last-Event-ID`), so nothing is missed.
  */
 export function useLiveEvents(): LiveState {
-  const { client, token } = useSession();
+  const { client, method } = useSession();
   const queryClient = useQueryClient();
-  const [state, setState] = useState<LiveState>(token ? 'connecting' : 'off');
+  const [state, setState] = useState<LiveState>(method ? 'connecting' : 'off');
 
   useEffect(() => {
-    if (!token) {
+    if (!method) {
       setState('off');
       return;
     }
@@ -58,7 +58,8 @@ export function useLiveEvents(): LiveState {
     (async () => {
       let opened = 0;
       try {
-        // A fetch-based stream: browsers' EventSource cannot send the Authorization header.
+        // A fetch-based stream: browsers' EventSource cannot send the Authorization header. Signed in
+        // by SSO, the client's same-origin fetch sends the session cookie instead.
         const events = client.events({
           signal: stop.signal,
           onStatus: (status) => {
@@ -84,6 +85,6 @@ export function useLiveEvents(): LiveState {
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('online', onOnline);
     };
-  }, [client, token, queryClient]);
+  }, [client, method, queryClient]);
   return state;
 }

@@ -30,6 +30,7 @@ import type { DeploymentRepository } from './deployments.ts';
 import type { EventLogRepository } from './event-log.ts';
 import type { EventRepository } from './events.ts';
 import type { Page, PageRequest } from './page.ts';
+import type { ReportRepository } from './reports.ts';
 import type { RhythmRepository } from './rhythms.ts';
 import type { WebhookRepository } from './webhooks.ts';
 import type { WorkflowRepository } from './workflows.ts';
@@ -322,6 +323,7 @@ export interface Repositories {
   inboundDeliveries: InboundDeliveryRepository;
   usage: UsageRepository;
   integrationMessages: IntegrationMessageRepository;
+  reports: ReportRepository;
 }
 
 export interface RunOptions {
