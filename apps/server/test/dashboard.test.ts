@@ -345,7 +345,9 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
           'users:manage',
           'tokens:manage',
           'webhooks:manage',
+          'reports:read',
         ],
+        session: null,
       });
     });
 
@@ -370,6 +372,7 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
           'ideas:contribute',
           'ideas:decide',
         ],
+        session: null,
       });
     });
 

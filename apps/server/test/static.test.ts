@@ -127,7 +127,7 @@ describe.each(testEngines())('the dashboard served at / on %s', (engine) => {
 
   it('declares every static route public, outside /api/v1', () => {
     const statics = app.routeCatalog.filter(
-      (r) => !r.url.startsWith('/api/') && !/^\/(healthz|readyz|graphql)/.test(r.url),
+      (r) => !r.url.startsWith('/api/') && !/^\/(healthz|readyz|graphql|auth\/)/.test(r.url),
     );
     expect(statics.map((r) => `${r.method} ${r.url} ${r.permission}`).sort()).toEqual([
       'GET / public',

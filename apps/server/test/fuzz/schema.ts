@@ -100,6 +100,8 @@ export class SchemaArbitraries {
         return this.pick(w.pods, fc.stringMatching(/^[a-z][a-z0-9-]{1,20}[a-z0-9]$/));
       case 'itemType':
         return this.pick(w.itemTypes, word);
+      case 'allowedCidrs':
+        return fc.subarray(['10.0.0.0/8', '127.0.0.1', 'fd00::/8', '192.168.1.0/24'], { maxLength: 3 });
       case 'stage':
         return this.pick(w.stages, word);
       case 'cursor':
