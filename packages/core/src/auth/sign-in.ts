@@ -8,6 +8,7 @@ import type { Ctx, Deps } from '../context.ts';
 import type { User, UserSession } from '../entities.ts';
 import { NotFoundError } from '../errors.ts';
 import { record } from '../events/record.ts';
+import { createReadCache } from '../ports/read-cache.ts';
 import type { LoginAttempt, PageRequest, Repositories } from '../ports/repositories.ts';
 import { claimValues, effectiveRole, hasSecondFactor, mapIdentity } from './claims.ts';
 import { type Actor, assertCan, NO_POD, SYSTEM_ACTOR } from './permissions.ts';
@@ -45,6 +46,9 @@ export interface SessionAuth {
 export function createSignInService(deps: Deps) {
   const { uow, clock, ids, secrets, policy } = deps;
   const auth = policy.auth;
+  // Every request of a signed-in browser looks its session up; on the embedded database the row is
+  // read once per change (ending a session is a write, so it is never served stale).
+  const sessionCache = createReadCache<string, Awaited<ReturnType<typeof uow.read.sessions.byHash>>>(uow);
 
   /** Audit label of a person acting through their browser session. */
   const labelOf = (user: User) => `${user.email} via sso`;
@@ -240,7 +244,8 @@ export function createSignInService(deps: Deps) {
      * lists and reports show why it ended.
      */
     async authenticate(value: string): Promise<SessionAuth | null> {
-      const found = await uow.read.sessions.byHash(secrets.hashToken(value));
+      const hash = secrets.hashToken(value);
+      const found = await sessionCache.get(hash, () => uow.read.sessions.byHash(hash));
       if (!found || found.endedAt || !found.user.active) return null;
       const now = clock.now();
       const idleMs = auth.session.idleMinutes * 60_000;
@@ -268,6 +273,8 @@ export function createSignInService(deps: Deps) {
         found.lastSeenAt = now;
       }
       const { user, ...session } = found;
+      // A copy: the cached row must not be handed out to be changed.
+      session.podIds = [...session.podIds];
       return {
         session,
         actor: {
