@@ -115,21 +115,23 @@ describe.sequential('the dashboard in a browser', { timeout: 120_000 }, () => {
     await work.getByRole('heading', { name: 'Next gate: inception → discovery' }).waitFor({ timeout: WAIT });
     expect(await work.getByRole('button', { name: 'Approve' }).count()).toBe(0);
 
-    // Advancing before the gate is met shows the server's refusal and what is missing.
-    await work.getByRole('button', { name: 'Advance' }).click();
-    await work.getByRole('alert').filter({ hasText: 'Could not advance' }).waitFor({ timeout: WAIT });
-    await work.getByRole('list', { name: 'Why the gate refused' }).waitFor({ timeout: WAIT });
+    // Before the gate is met Advance is disabled, and says why.
+    const advance = work.getByRole('button', { name: 'Advance to discovery' });
+    await advance.waitFor({ timeout: WAIT });
+    expect(await advance.isDisabled()).toBe(true);
 
-    // Evidence the gate's schema does not accept is kept, and the gate says what is still missing.
+    // Evidence the gate's schema does not accept is kept, and the gate says what is still missing
+    // (typed in the JSON tab, as a power user would; the form refuses it before sending).
+    await work.getByRole('tab', { name: 'JSON' }).click();
     const evidence = work.getByLabel('Evidence (JSON)');
     await evidence.fill(JSON.stringify({ problemStatement: 'short', owner: 'not-an-email' }));
     await work.getByRole('button', { name: 'Submit evidence' }).click();
-    await work.getByText('the gate above shows what is still missing').waitFor({ timeout: WAIT });
-    const criteria = work.getByRole('list', { name: 'Gate criteria' });
-    await criteria
-      .locator('li[data-met="false"]')
-      .filter({ hasText: 'problemStatement' })
+    await work
+      .getByText('the gate still finds problems, shown beside their fields.')
       .waitFor({ timeout: WAIT });
+    const criteria = work.getByRole('list', { name: 'Gate criteria' });
+    await criteria.locator('li[data-met="false"]').first().waitFor({ timeout: WAIT });
+    await work.getByRole('tab', { name: 'JSON' }).click();
     await evidence.fill(
       JSON.stringify({ problemStatement: 'Field engineers lose work when offline.', owner: dev.email }),
     );
@@ -147,7 +149,7 @@ describe.sequential('the dashboard in a browser', { timeout: 120_000 }, () => {
     // The developer's open page shows the gate met (through the stream) and advances.
     await work.getByText('Ready to advance').waitFor({ timeout: WAIT });
     await screenshot(work, 'flow-gate-ready');
-    await work.getByRole('button', { name: 'Advance' }).click();
+    await advance.click();
     await expect.poll(() => field(work, 'Stage').textContent(), { timeout: WAIT }).toContain('discovery');
     await work.getByRole('heading', { name: 'Next gate: discovery → build' }).waitFor({ timeout: WAIT });
     // The lead's page follows without a reload.
@@ -165,21 +167,31 @@ describe.sequential('the dashboard in a browser', { timeout: 120_000 }, () => {
     const page = await e.open(ADMIN_TOKEN, '/wip');
     await page.getByRole('button', { name: 'tight pull-request 2/2, full' }).click();
     await page.getByText('This cell is full').waitFor({ timeout: WAIT });
+    // A full cell offers no slot, only the queue; the item waits its turn.
+    expect(await page.getByRole('button', { name: 'Take a slot' }).count()).toBe(0);
     await page.getByLabel('Item id').fill('web#3');
-    await page.getByRole('button', { name: 'Take a slot' }).click();
-    const refusal = page.getByRole('alert').filter({ hasText: 'Refused' });
-    await refusal.waitFor({ timeout: WAIT });
-    expect(await refusal.textContent()).toContain(
+    await page.getByRole('button', { name: 'Join the queue' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'web#3 waits in the queue: place 1.' })
+      .waitFor({ timeout: WAIT });
+    // The holders are named, with who took the slot.
+    for (const text of ['web#1', 'web#2']) await page.getByText(text).first().waitFor({ timeout: WAIT });
+    // Through the API the refusal still names the limit and the holders.
+    const refused = await e.api<{ error: { message: string } }>(
+      'POST',
+      '/api/v1/pods/tight/wip/pull-request/locks',
+      { itemId: 'web#4' },
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(
       'pod "tight" is at its pull-request WIP limit (2 of 2 in use)',
     );
-    const why = page.getByText('2 of 2 slots are held by:').locator('..');
-    for (const text of ['web#1', 'web#2', holder.email])
-      await why.getByText(text).first().waitFor({ timeout: WAIT });
     await screenshot(page, 'flow-wip-refused');
 
     // Promoting an idea into a pod whose project cell is full says why, with the holder.
     await e.ok('PUT', '/api/v1/pods/tight/wip-limits/project', { limit: 1 });
-    const holding = await e.ok<{ id: string }>('POST', '/api/v1/projects', {
+    await e.ok('POST', '/api/v1/projects', {
       name: 'Holding the slot',
       pod: 'tight',
     });
@@ -194,7 +206,7 @@ describe.sequential('the dashboard in a browser', { timeout: 120_000 }, () => {
     const full = page.getByRole('alert').filter({ hasText: 'Not promoted' });
     await full.waitFor({ timeout: WAIT });
     expect(await full.textContent()).toContain('pod "tight" is at its project WIP limit (1 of 1 in use)');
-    await full.getByRole('link', { name: `project ${holding.id.slice(0, 8)}` }).waitFor({ timeout: WAIT });
+    await full.getByRole('link', { name: 'Holding the slot' }).waitFor({ timeout: WAIT });
     await screenshot(page, 'flow-promotion-refused');
   });
 

@@ -1,4 +1,4 @@
-import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
+import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Layout } from './layout.tsx';
 import { useSession } from './lib/auth.tsx';
 import { SignIn } from './views/sign-in.tsx';
@@ -27,7 +27,9 @@ const router = createBrowserRouter([
       { path: '/audit', lazy: view(() => import('./views/audit.tsx'), 'Audit') },
       { path: '/access', lazy: view(() => import('./views/access.tsx'), 'Access') },
       { path: '/compliance', lazy: view(() => import('./views/compliance.tsx'), 'Compliance') },
-      { path: '*', element: <Navigate to="/" replace /> },
+      { path: '/webhooks', lazy: view(() => import('./views/webhooks.tsx'), 'Webhooks') },
+      { path: '/integrations', lazy: view(() => import('./views/integrations.tsx'), 'Integrations') },
+      { path: '*', lazy: view(() => import('./views/not-found.tsx'), 'NotFound') },
     ],
   },
 ]);

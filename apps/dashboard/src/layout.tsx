@@ -25,6 +25,8 @@ export const NAV: readonly NavItem[] = [
   { to: '/audit', label: 'Audit' },
   { to: '/access', label: 'Access', anyOf: ['users:manage', 'tokens:manage'] },
   { to: '/compliance', label: 'Compliance', anyOf: ['reports:read'] },
+  { to: '/webhooks', label: 'Webhooks', anyOf: ['webhooks:manage'] },
+  { to: '/integrations', label: 'Integrations', anyOf: ['users:manage', 'pods:manage'] },
 ];
 
 /** The navigation items `can` allows. */

@@ -4,7 +4,15 @@ import { ClosApiError } from '@clos/contract/client';
 import { ideaScore, weightedScore } from '@clos/core';
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ideaBlockers, initialScores, liveScore, projectedIdeaScore } from '../src/lib/ideas.ts';
+import {
+  completeScores,
+  ideaBlockers,
+  initialScores,
+  liveScore,
+  projectedIdeaScore,
+  sortIdeas,
+  unscored,
+} from '../src/lib/ideas.ts';
 import type { PolicyView } from '../src/lib/policy.ts';
 import { IdeaDetail } from '../src/views/idea.tsx';
 import { Ideas } from '../src/views/ideas.tsx';
@@ -65,12 +73,28 @@ describe('scoring (the server’s rule)', () => {
     });
     expect(projectedIdeaScore(rules, evaluations, null, mine).count).toBe(3);
     expect(initialScores(rules, evaluations, ME)).toEqual(b);
-    expect(initialScores(rules, evaluations, 'someone')).toEqual({
-      impact: 0,
-      confidence: 0,
-      ease: 0,
-      'strategic-fit': 0,
-    });
+    // A first evaluation starts unset, not at 0: nobody judged the idea worth nothing.
+    const fresh = initialScores(rules, evaluations, 'someone');
+    expect(fresh).toEqual({ impact: null, confidence: null, ease: null, 'strategic-fit': null });
+    expect(completeScores(rules, fresh)).toBeNull();
+    expect(unscored(rules, { ...fresh, impact: 0 })).toEqual([
+      'Confidence',
+      'Ease (the inverse of effort)',
+      'Strategic fit',
+    ]);
+    expect(completeScores(rules, { ...mine })).toEqual(mine);
+  });
+
+  it('sorts ideas by score with the unevaluated last, or by evaluations', () => {
+    const ideas = [
+      { id: 'a', score: null, evaluations: 0 },
+      { id: 'b', score: 2, evaluations: 3 },
+      { id: 'c', score: 4.5, evaluations: 1 },
+      { id: 'd', score: 0, evaluations: 1 },
+    ];
+    expect(sortIdeas(ideas, 'score').map((i) => i.id)).toEqual(['c', 'b', 'd', 'a']);
+    expect(sortIdeas(ideas, 'evaluations').map((i) => i.id)).toEqual(['b', 'c', 'd', 'a']);
+    expect(sortIdeas(ideas, 'newest').map((i) => i.id)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('names what keeps an idea from promotion', () => {
@@ -90,6 +114,7 @@ const pipeline = {
       score: 4.25,
       evaluations: 2,
       createdAt: '2026-03-02T09:00:00.000Z',
+      projectId: null,
     },
     {
       id: '00000000-0000-4000-8000-0000000000d2',
@@ -98,6 +123,7 @@ const pipeline = {
       score: null,
       evaluations: 0,
       createdAt: '2026-03-01T09:00:00.000Z',
+      projectId: null,
     },
     {
       id: '00000000-0000-4000-8000-0000000000d3',
@@ -106,6 +132,7 @@ const pipeline = {
       score: 4,
       evaluations: 3,
       createdAt: '2026-02-01T09:00:00.000Z',
+      projectId: '00000000-0000-4000-8000-0000000000b1',
     },
   ],
 };
@@ -137,8 +164,24 @@ describe('Ideas view', () => {
     expect(screen.getByRole('tab', { name: 'Submitted (2)', selected: true })).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'SSO' })).toBeNull();
 
+    // Sorted by score, the unevaluated idea goes last; the sort is kept in the URL with the tab.
+    const titles = () =>
+      within(screen.getByRole('table'))
+        .getAllByRole('row')
+        .slice(1)
+        .map((r) => within(r).getAllByRole('link')[0]!.textContent);
+    expect(titles()).toEqual(['Dark mode', 'Offline sync']);
+    fireEvent.change(screen.getByLabelText('Sort ideas'), { target: { value: 'score' } });
+    expect(titles()).toEqual(['Dark mode', 'Offline sync']);
+    expect(screen.getByRole('columnheader', { name: 'Score' }).getAttribute('aria-sort')).toBe('descending');
+
     fireEvent.click(screen.getByRole('tab', { name: 'Promoted (1)' }));
     expect(await screen.findByRole('link', { name: 'SSO' })).toBeTruthy();
+    expect((screen.getByLabelText('Sort ideas') as HTMLSelectElement).value).toBe('score');
+    // A promoted idea links to the project it became.
+    expect(screen.getByRole('link', { name: '→ its project (SSO)' }).getAttribute('href')).toBe(
+      '/projects/00000000-0000-4000-8000-0000000000b1',
+    );
     fireEvent.keyDown(screen.getByRole('tab', { name: 'Promoted (1)' }), { key: 'ArrowRight' });
     expect(await screen.findByText('No archived ideas.')).toBeTruthy();
 
@@ -213,17 +256,28 @@ describe('Idea page', () => {
     expect(await screen.findByText('needs 2 evaluations, has 1')).toBeTruthy();
     expect(screen.getByText('Yes please')).toBeTruthy();
 
+    // Every slider starts unset, and Submit waits until each criterion has a score.
     const live = await screen.findByTestId('live-score');
-    expect(live.textContent).toBe('0.00');
+    expect(live.textContent).toBe('—');
+    const submit = screen.getByRole('button', { name: 'Submit evaluation' }) as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    expect(screen.getAllByText('not scored')).toHaveLength(4);
     const impact = screen.getByLabelText('Impact') as HTMLInputElement;
     expect(impact.type).toBe('range');
+    expect(impact.getAttribute('aria-valuetext')).toBe('not scored');
     expect([impact.min, impact.max, impact.step]).toEqual(['0', '5', '0.5']);
     fireEvent.change(impact, { target: { value: '4' } });
-    // 3·4 / 8
-    expect(live.textContent).toBe('1.50');
+    expect(impact.getAttribute('aria-valuetext')).toBeNull();
+    expect(live.textContent).toBe('—');
     fireEvent.change(screen.getByLabelText('Confidence'), { target: { value: '3.5' } });
     fireEvent.change(screen.getByLabelText('Ease (the inverse of effort)'), { target: { value: '2' } });
-    fireEvent.change(screen.getByLabelText('Strategic fit'), { target: { value: '5' } });
+    expect(screen.getByText(/Strategic fit is not scored yet/)).toBeTruthy();
+    expect(submit.disabled).toBe(true);
+    // Clicking an unset slider where its thumb sits scores that value too.
+    const fit = screen.getByLabelText('Strategic fit') as HTMLInputElement;
+    fit.value = '5';
+    fireEvent.click(fit);
+    expect(submit.disabled).toBe(false);
     const scores = { impact: 4, confidence: 3.5, ease: 2, 'strategic-fit': 5 };
     expect(live.textContent).toBe(weightedScore(rules, scores).toFixed(2));
     fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Worth it' } });
@@ -245,6 +299,9 @@ describe('Idea page', () => {
           { id: POD, slug: 'ratio', name: 'Ratio', timezone: 'UTC', createdAt: '2026-01-01T00:00:00.000Z' },
         ],
         nextCursor: null,
+      }),
+      getDashboardGates: async () => ({
+        items: [{ projectId: '00000000-0000-4000-8000-0000000000c1', name: 'Checkout revamp' }],
       }),
       promoteIdea: async (input: unknown) => {
         promoted.push(input);
@@ -282,7 +339,8 @@ describe('Idea page', () => {
     expect(promoted).toEqual([{ params: { id: IDEA }, body: { pod: 'ratio' } }]);
     expect(alert.textContent).toContain('ratio is full (3/3 project slots)');
     expect(alert.textContent).toContain('ratio has 3/3 project in progress');
-    expect(within(alert).getByRole('link', { name: 'project 00000000' }).getAttribute('href')).toBe(
+    // Holders by name, never a shortened id.
+    expect((await within(alert).findByRole('link', { name: 'Checkout revamp' })).getAttribute('href')).toBe(
       '/projects/00000000-0000-4000-8000-0000000000c1',
     );
     expect(alert.textContent).toContain('you');

@@ -23,9 +23,6 @@ import { fakeClient, fakeMe, renderView } from './render.tsx';
 vi.mock('../src/components/chart.tsx', () => import('./chart-stub.tsx'));
 afterEach(cleanup);
 
-const notFound = (message: string) =>
-  new ClosApiError({ status: 404, code: 'not_found', message, requestId: null, route: 'getCurrentDemo' });
-
 describe('pod data shaping', () => {
   it('sums WIP over item types and says which is full', () => {
     expect(wipUsage(status().wip)).toEqual({
@@ -171,6 +168,7 @@ function podClient(over: Parameters<typeof fakeClient>[0] = {}) {
   return fakeClient({
     getPodStatus: async () => status(),
     getWipStatus: async () => ({ pod: 'core', types: [] }),
+    getDashboardGates: async () => ({ items: [] }),
     listPodHealth: async () => ({
       items: [health(72, '2026-03-09T12:00:00.000Z'), health(64, '2026-03-02T12:00:00.000Z')],
     }),
@@ -196,7 +194,8 @@ function podClient(over: Parameters<typeof fakeClient>[0] = {}) {
           text: 'review PRs',
         }),
       ]),
-    getCurrentDemo: async () => demo({ submissions: [submission()] }),
+    listDemos: async () => ({ items: [demo()], nextCursor: null }),
+    getDemo: async () => demo({ submissions: [submission()] }),
     ...over,
   });
 }
@@ -208,6 +207,127 @@ const asMember = fakeMe({
 });
 
 describe('Pod page', () => {
+  it('lists the pod’s projects with their gates, and its pull requests holding and waiting', async () => {
+    const gateQueries: unknown[] = [];
+    const gate = (n: number, extra: Record<string, unknown>) => ({
+      projectId: `00000000-0000-4000-8000-0000000000b${n}`,
+      key: `p-${n}`,
+      name: `Project ${n}`,
+      podId: '00000000-0000-4000-8000-0000000000a1',
+      currentStage: 'build',
+      nextStage: 'ship',
+      stageEnteredAt: '2026-03-01T00:00:00.000Z',
+      daysInStage: 12,
+      state: 'ready',
+      unmet: 0,
+      awaitingApprovals: 0,
+      blockedReason: null,
+      ...extra,
+    });
+    const pr = (n: number) => ({
+      label: `PR ${n} title`,
+      url: `https://github.com/acme/web/pull/${n}`,
+    });
+    const client = podClient({
+      getDashboardGates: async (input: unknown) => {
+        gateQueries.push(input);
+        return {
+          items: [
+            gate(1, { state: 'awaiting', unmet: 1, awaitingApprovals: 2 }),
+            gate(2, { state: 'blocked', unmet: 1, blockedReason: 'waiting on legal', daysInStage: 3 }),
+          ],
+        };
+      },
+      getWipStatus: async () => ({
+        pod: 'core',
+        types: [
+          {
+            itemType: 'project',
+            limit: 3,
+            used: 1,
+            available: 2,
+            holders: [
+              {
+                lockId: '00000000-0000-4000-8000-00000000f0b1',
+                itemId: '00000000-0000-4000-8000-0000000000b1',
+                acquiredBy: null,
+                acquiredAt: '2026-03-01T00:00:00.000Z',
+                label: null,
+                url: null,
+              },
+            ],
+            queue: [],
+          },
+          {
+            itemType: 'pull-request',
+            limit: 1,
+            used: 1,
+            available: 0,
+            holders: [
+              {
+                lockId: '00000000-0000-4000-8000-00000000f001',
+                itemId: 'acme/web#1',
+                acquiredBy: null,
+                acquiredAt: '2026-03-02T09:00:00.000Z',
+                ...pr(1),
+              },
+            ],
+            queue: [
+              {
+                itemId: 'acme/web#2',
+                position: 1,
+                enqueuedAt: '2026-03-02T09:05:00.000Z',
+                enqueuedBy: null,
+                ...pr(2),
+              },
+              {
+                itemId: 'acme/web#3',
+                position: 2,
+                enqueuedAt: '2026-03-02T09:06:00.000Z',
+                enqueuedBy: null,
+                label: null,
+                url: null,
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    renderView(<PodDetail />, { client, url: '/pods/core', path: '/pods/:slug' });
+    const projects = (await screen.findByRole('heading', { name: 'Projects' })).closest('section')!;
+    const first = await within(projects).findByRole('row', { name: /Project 1/ });
+    expect(within(first).getByRole('link', { name: 'Project 1' }).getAttribute('href')).toBe(
+      '/projects/00000000-0000-4000-8000-0000000000b1',
+    );
+    expect(first.textContent).toContain('awaiting 2 approvals');
+    expect(first.textContent).toContain('build → ship');
+    expect(first.textContent).toContain('12');
+    const second = within(projects).getByRole('row', { name: /Project 2/ });
+    expect(second.textContent).toContain('blocked');
+    expect(second.textContent).toContain('waiting on legal');
+    expect(gateQueries).toEqual([{ query: { pod: 'core' } }]);
+    expect(
+      within(projects)
+        .getByRole('link', { name: /All of this pod's projects/ })
+        .getAttribute('href'),
+    ).toBe('/projects?pod=core');
+
+    const prs = screen.getByRole('heading', { name: 'Pull requests' }).closest('section')!;
+    const open = await within(prs).findByRole('region', { name: 'In progress (1 of 1)' });
+    expect(within(open).getByRole('link', { name: 'PR 1 title' }).getAttribute('href')).toBe(pr(1).url);
+    const queue = within(prs).getByRole('region', { name: 'Queue (2)' });
+    const waiting = within(queue).getAllByRole('listitem');
+    expect(within(waiting[0]!).getByRole('link', { name: 'PR 2 title' }).getAttribute('href')).toBe(
+      pr(2).url,
+    );
+    expect(waiting[1]!.textContent).toContain('acme/web#3');
+    // The WIP panel names the project holding a slot, never its id.
+    const occupants = await screen.findByRole('region', { name: 'project holders and queue' });
+    expect((await within(occupants).findByRole('link', { name: 'Project 1' })).getAttribute('href')).toBe(
+      '/projects/00000000-0000-4000-8000-0000000000b1',
+    );
+  });
+
   it('shows health, WIP gauges with their numbers, members, rotation, rhythm and demo', async () => {
     renderView(<PodDetail />, { client: podClient(), url: '/pods/core', path: '/pods/:slug' });
     expect(await screen.findByRole('heading', { level: 1, name: 'Core platform' })).toBeTruthy();
@@ -274,8 +394,13 @@ describe('Pod page', () => {
     });
     renderView(<PodDetail />, {
       client: podClient({
-        getCurrentDemo: async () => {
-          throw notFound('no demo this week');
+        // No demo yet, or only last week's closed one: nothing is asked for that would answer 404.
+        listDemos: async () => ({
+          items: [demo({ week: '2020-W01', status: 'closed', closedAt: '2020-01-03T12:00:00.000Z' })],
+          nextCursor: null,
+        }),
+        getDemo: async () => {
+          throw new Error('a closed demo of another week is not this week’s');
         },
         addPodMember,
       }),

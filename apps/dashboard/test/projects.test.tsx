@@ -1,12 +1,19 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { useLocation } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Projects } from '../src/views/projects.tsx';
+import { Projects, rowsCsv } from '../src/views/projects.tsx';
 import { fakeClient, fakeMe, renderView } from './render.tsx';
 
 vi.mock('../src/components/chart.tsx', () => import('./chart-stub.tsx'));
 
 afterEach(cleanup);
+
+/** Shows the page's query string, where the list keeps its search, filters and sort. */
+function Location() {
+  const { search } = useLocation();
+  return <output data-testid="search">{search}</output>;
+}
 
 const ALPHA = {
   id: '00000000-0000-4000-8000-0000000000a1',
@@ -65,6 +72,7 @@ describe('Stage gates', () => {
       client: fakeClient({
         getDashboardFunnel: async () => funnel,
         listPods: async () => ({ items: [ALPHA, BETA], nextCursor: null }),
+        getDashboardGates: async () => ({ items: [] }),
         listProjects,
       }),
     });
@@ -106,6 +114,7 @@ describe('Stage gates', () => {
         getDashboardFunnel: async () => funnel,
         listPods: async () => ({ items: [ALPHA, BETA], nextCursor: null }),
         listProjects: async () => ({ items: [], nextCursor: null }),
+        getDashboardGates: async () => ({ items: [] }),
         createProject,
       }),
     });
@@ -126,9 +135,127 @@ describe('Stage gates', () => {
         getDashboardFunnel: async () => funnel,
         listPods: async () => ({ items: [ALPHA], nextCursor: null }),
         listProjects: async () => ({ items: [project(1)], nextCursor: null }),
+        getDashboardGates: async () => ({ items: [] }),
       }),
     });
     expect(await screen.findByRole('link', { name: 'Project 1' })).toBeTruthy();
     expect(screen.queryByRole('heading', { name: 'New project' })).toBeNull();
+  });
+
+  describe('gates at a glance', () => {
+    const gate = (n: number, extra: Record<string, unknown>) => ({
+      projectId: project(n).id,
+      key: `project-${n}`,
+      name: `Project ${n}`,
+      podId: ALPHA.id,
+      currentStage: 'discovery',
+      nextStage: 'build',
+      stageEnteredAt: '2026-03-01T00:00:00.000Z',
+      daysInStage: 4,
+      state: 'ready',
+      unmet: 0,
+      awaitingApprovals: 0,
+      blockedReason: null,
+      ...extra,
+    });
+    const client = () =>
+      fakeClient({
+        getDashboardFunnel: async () => funnel,
+        listPods: async () => ({ items: [ALPHA, BETA], nextCursor: null }),
+        listProjects: async () => ({
+          items: [
+            project(1, { name: 'Zebra launch' }),
+            project(2, { name: 'Atlas search', key: 'atlas-search', podId: BETA.id }),
+            project(3, { name: 'Mango =cmd', closedAt: '2026-03-02T00:00:00.000Z', outcome: 'shipped' }),
+          ],
+          nextCursor: null,
+        }),
+        getDashboardGates: async () => ({
+          items: [
+            gate(1, { state: 'unmet', unmet: 2, awaitingApprovals: 1, daysInStage: 9 }),
+            gate(2, { state: 'awaiting', unmet: 1, awaitingApprovals: 2, daysInStage: 2 }),
+          ],
+        }),
+      });
+    const names = () =>
+      within(screen.getByRole('table', { name: /^Projects, / }))
+        .getAllByRole('row')
+        .slice(1)
+        .map((r) => within(r).getAllByRole('link')[0]!.textContent);
+
+    it('shows each project’s gate and days in stage, sorts by a column and keeps it in the URL', async () => {
+      renderView(
+        <>
+          <Projects />
+          <Location />
+        </>,
+        { url: '/projects', path: '/projects', client: client() },
+      );
+      const zebra = await screen.findByRole('row', { name: /Zebra launch/ });
+      await waitFor(() => expect(zebra.textContent).toContain('2 unmet'));
+      expect(zebra.textContent).toContain('9');
+      expect(screen.getByRole('row', { name: /Atlas search/ }).textContent).toContain('awaiting 2 approvals');
+      expect(screen.getByRole('row', { name: /Mango/ }).textContent).toContain('shipped');
+
+      fireEvent.click(screen.getByRole('button', { name: /Days in stage/ }));
+      expect(names()).toEqual(['Mango =cmd', 'Atlas search', 'Zebra launch']);
+      expect(screen.getByTestId('search').textContent).toBe('?sort=days');
+      expect(screen.getByRole('columnheader', { name: 'Days in stage' }).getAttribute('aria-sort')).toBe(
+        'ascending',
+      );
+      fireEvent.click(screen.getByRole('button', { name: /Days in stage/ }));
+      expect(names()).toEqual(['Zebra launch', 'Atlas search', 'Mango =cmd']);
+      expect(screen.getByTestId('search').textContent).toBe('?sort=days&dir=desc');
+
+      fireEvent.click(screen.getByRole('button', { name: /^Gate/ }));
+      expect(names()).toEqual(['Atlas search', 'Zebra launch', 'Mango =cmd']);
+    });
+
+    it('searches by name or key and filters by gate state from the query string', async () => {
+      renderView(
+        <>
+          <Projects />
+          <Location />
+        </>,
+        { url: '/projects?q=atlas', path: '/projects', client: client() },
+      );
+      await waitFor(() => expect(names()).toEqual(['Atlas search']));
+      expect((screen.getByLabelText('Search projects') as HTMLInputElement).value).toBe('atlas');
+      fireEvent.change(screen.getByLabelText('Search projects'), { target: { value: '' } });
+      fireEvent.change(screen.getByLabelText('Gate'), { target: { value: 'unmet' } });
+      await waitFor(() => expect(names()).toEqual(['Zebra launch']));
+      expect(screen.getByTestId('search').textContent).toBe('?gate=unmet');
+      fireEvent.change(screen.getByLabelText('Stage'), { target: { value: 'build' } });
+      // The server-side filters and the list's own view share the query string.
+      expect(screen.getByTestId('search').textContent).toBe('?stage=build&gate=unmet');
+    });
+
+    it('exports the rows shown as CSV, quoting commas and defusing formulas', async () => {
+      const created: Blob[] = [];
+      const createObjectURL = vi.fn((blob: Blob) => {
+        created.push(blob);
+        return 'blob:projects';
+      });
+      vi.stubGlobal('URL', Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
+      renderView(<Projects />, { url: '/projects?gate=awaiting', path: '/projects', client: client() });
+      await waitFor(() => expect(names()).toEqual(['Atlas search']));
+      fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+      expect(await created[0]!.text()).toBe(
+        'Project,Key,Pod,Stage,Gate,Days in stage,Status,Blocked reason\r\n' +
+          'Atlas search,atlas-search,Beta,discovery,awaiting 2 approvals,2,open,\r\n',
+      );
+      const csv = rowsCsv([
+        {
+          project: project(3, { name: '=HYPERLINK("x"), y', blockedReason: 'a "b"' }) as never,
+          pod: 'Alpha',
+          gate: null,
+          days: 1,
+        },
+      ]);
+      expect(csv.split('\r\n')[1]).toBe(
+        `"'=HYPERLINK(""x""), y",project-3,Alpha,discovery,,1,blocked,"a ""b"""`,
+      );
+      vi.unstubAllGlobals();
+    });
   });
 });

@@ -149,10 +149,11 @@ describe('the queue on the WIP page', () => {
       expect(left).toEqual([{ params: { slug: 'ratio', itemType: 'pull-request', itemId: PR(2) } }]),
     );
 
-    // Asking for a slot with the box ticked waits in line and says where.
+    // The cell is full: it offers the queue, not a slot, and says where the item waits.
+    expect(screen.queryByRole('button', { name: 'Take a slot' })).toBeNull();
+    expect(screen.queryByLabelText('Wait in the queue when the cell is full')).toBeNull();
     fireEvent.change(screen.getByLabelText('Item id'), { target: { value: PR(4) } });
-    fireEvent.click(screen.getByLabelText('Wait in the queue when the cell is full'));
-    fireEvent.click(screen.getByRole('button', { name: 'Take a slot' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Join the queue' }));
     expect((await screen.findByRole('status')).textContent).toBe(`${PR(4)} waits in the queue: place 3.`);
     expect(taken).toEqual([
       { params: { slug: 'ratio', itemType: 'pull-request' }, body: { itemId: PR(4), queue: true } },

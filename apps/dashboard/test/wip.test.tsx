@@ -166,8 +166,9 @@ describe('WIP view', () => {
     expect(screen.getByRole('img', { name: /WIP heatmap/ })).toBeTruthy();
   });
 
-  it('lets a developer release only their own lock; a full cell refuses a slot with its holders', async () => {
+  it('lets a developer release only their own lock; a full cell offers the queue, not a slot', async () => {
     const released: string[] = [];
+    const acquired: unknown[] = [];
     const client = fakeClient({
       getDashboardWip: async () => heatmap,
       getWipStatus: async () => ratioStatus,
@@ -175,15 +176,16 @@ describe('WIP view', () => {
         released.push(params.id);
         return {} as never;
       },
-      acquireWipLock: async () => {
-        throw new ClosApiError({
-          status: 409,
-          code: 'wip_limit_exceeded',
-          message: 'ratio has 2/2 project in progress',
-          details: { pod: 'ratio', itemType: 'project', limit: 2, used: 2, holders },
-          requestId: 'r1',
-          route: 'acquireWipLock',
-        });
+      getDashboardGates: async () => ({ items: [] }),
+      acquireWipLock: async (input: unknown) => {
+        acquired.push(input);
+        return {
+          queued: true,
+          itemId: 'web#3',
+          position: 1,
+          ahead: 0,
+          enqueuedAt: '2026-03-02T11:00:00.000Z',
+        } as never;
       },
     });
     const me = fakeMe({
@@ -206,11 +208,86 @@ describe('WIP view', () => {
     // Developers do not manage pods: no limit form.
     expect(screen.queryByLabelText('Limit for project')).toBeNull();
 
+    expect(screen.queryByRole('button', { name: 'Take a slot' })).toBeNull();
     fireEvent.change(screen.getByLabelText('Item id'), { target: { value: 'web#3' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Join the queue' }));
+    expect((await screen.findByRole('status')).textContent).toBe('web#3 waits in the queue: place 1.');
+    expect(acquired).toEqual([
+      { params: { slug: 'ratio', itemType: 'project' }, body: { itemId: 'web#3', queue: true } },
+    ]);
+  });
+
+  it('offers a slot in a cell with room, and shows a refusal that raced it with the holders', async () => {
+    const client = fakeClient({
+      getDashboardWip: async () => heatmap,
+      getWipStatus: async () => ratioStatus,
+      listUsers: async () => ({ items: [], nextCursor: null }),
+      acquireWipLock: async () => {
+        throw new ClosApiError({
+          status: 409,
+          code: 'wip_limit_exceeded',
+          message: 'ratio has 5/5 pull-request in progress',
+          details: { pod: 'ratio', itemType: 'pull-request', limit: 5, used: 5, holders },
+          requestId: 'r1',
+          route: 'acquireWipLock',
+        });
+      },
+    });
+    renderView(<Wip />, { client, url: '/wip?pod=ratio&type=pull-request' });
+    fireEvent.change(await screen.findByLabelText('Item id'), { target: { value: 'web#3' } });
+    expect(screen.queryByRole('button', { name: 'Join the queue' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Take a slot' }));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('ratio has 2/2 project in progress');
-    expect(screen.getByText('2 of 2 slots are held by:')).toBeTruthy();
+    expect(alert.textContent).toContain('ratio has 5/5 pull-request in progress');
+    expect(screen.getByText('5 of 5 slots are held by:')).toBeTruthy();
+  });
+
+  it('names project holders and links them; asks before releasing someone else’s slot', async () => {
+    const PROJECT = '00000000-0000-4000-8000-00000000b001';
+    const released: string[] = [];
+    const status = {
+      pod: 'ratio',
+      types: [
+        {
+          itemType: 'project',
+          limit: 2,
+          used: 1,
+          available: 1,
+          holders: [{ ...holders[1]!, itemId: PROJECT }],
+          queue: [],
+        },
+      ],
+    };
+    const client = fakeClient({
+      getDashboardWip: async () => heatmap,
+      getWipStatus: async () => status,
+      listUsers: async () => ({ items: [], nextCursor: null }),
+      getDashboardGates: async () => ({
+        items: [{ projectId: PROJECT, name: 'Checkout revamp' }],
+      }),
+      releaseWipLock: async ({ params }: { params: { id: string } }) => {
+        released.push(params.id);
+        return {} as never;
+      },
+    });
+    renderView(<Wip />, { client, url: '/wip?pod=ratio&type=project' });
+    const link = await screen.findByRole('link', { name: 'Checkout revamp' });
+    expect(link.getAttribute('href')).toBe(`/projects/${PROJECT}`);
+    expect(screen.queryByText(PROJECT)).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Release Checkout revamp' }));
+    const dialog = await screen.findByRole('dialog', { name: "Release someone else's slot?" });
+    expect(dialog.textContent).toContain(`Checkout revamp is held by ${OTHER}`);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(released).toEqual([]);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Release Checkout revamp' }));
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', { name: 'Release their slot' }),
+    );
+    await vi.waitFor(() => expect(released).toEqual([holders[1]!.lockId]));
+    await vi.waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
   it('lets a pod manager set the limit; viewers see holders but no actions', async () => {

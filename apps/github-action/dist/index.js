@@ -2227,20 +2227,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema) {
-      let count3 = 0;
+      let count5 = 0;
       for (const key in schema) {
         if (key === "$ref")
           return Infinity;
-        count3++;
+        count5++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema[key] == "object") {
-          (0, util_1.eachItem)(schema[key], (sch) => count3 += countKeys(sch));
+          (0, util_1.eachItem)(schema[key], (sch) => count5 += countKeys(sch));
         }
-        if (count3 === Infinity)
+        if (count5 === Infinity)
           return Infinity;
       }
-      return count3;
+      return count5;
     }
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
@@ -5778,8 +5778,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count3 = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count3)));
+          const count5 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count5)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i) => {
@@ -5792,16 +5792,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count3) {
-          gen.code((0, codegen_1._)`${count3}++`);
+        function checkLimits(count5) {
+          gen.code((0, codegen_1._)`${count5}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count3} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count5} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -9465,8 +9465,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count3, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count3);
+          for (const { count: count5, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count5);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -9574,13 +9574,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node2)) {
-        let count3 = 0;
+        let count5 = 0;
         for (const item of node2.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count3)
-            count3 = c;
+          if (c > count5)
+            count5 = c;
         }
-        return count3;
+        return count5;
       } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -12533,8 +12533,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count3, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count3);
+          for (const { count: count5, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count5);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -12611,12 +12611,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count3 = 1;
+        let count5 = 1;
         const end = error62.linePos[1];
         if (end?.line === line && end.col > col) {
-          count3 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count5 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count3);
+        const pointer = " ".repeat(ci) + "^".repeat(count5);
         error62.message += `:
 
 ${lineStr}
@@ -16637,6 +16637,21 @@ function isUuid(ref) {
   return UUID_SHAPE.test(ref);
 }
 
+// ../../packages/core/src/dashboard/attention.ts
+var ATTENTION_KINDS = [
+  "alert_critical",
+  "wip_full",
+  "approval_waiting",
+  "gate_stuck",
+  "health_low",
+  "idea_ready"
+];
+
+// ../../packages/core/src/dashboard/trends.ts
+var WEEK_MS = 7 * 864e5;
+var TRENDS_DEFAULT_WEEKS = 12;
+var TRENDS_MAX_WEEKS = 52;
+
 // ../../packages/core/src/events/catalog.ts
 var DOMAIN_EVENT_TYPES = {
   "project.created": "A project entered the first stage (created directly or promoted from an idea).",
@@ -17926,14 +17941,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count3 = units;
+  let count5 = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count3--;
+      count5--;
       i++;
     }
   }
-  return count3;
+  return count5;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -22316,8 +22331,8 @@ function az_default() {
 }
 
 // ../../node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count3, one, few, many) {
-  const absCount = Math.abs(count3);
+function getBelarusianPlural(count5, one, few, many) {
+  const absCount = Math.abs(count5);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -24964,8 +24979,8 @@ function hu_default() {
 }
 
 // ../../node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count3, one, many) {
-  return Math.abs(count3) === 1 ? one : many;
+function getArmenianPlural(count5, one, many) {
+  return Math.abs(count5) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -27703,8 +27718,8 @@ function ro_default() {
 }
 
 // ../../node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count3, one, few, many) {
-  const absCount = Math.abs(count3);
+function getRussianPlural(count5, one, few, many) {
+  const absCount = Math.abs(count5);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -37030,12 +37045,24 @@ var alertSchema = external_exports.object({
   status: alertStatusSchema,
   openedAt: ts,
   lastSeenAt: ts.meta({ description: "when the condition was last found true" }),
-  resolvedAt: ts.nullable()
+  resolvedAt: ts.nullable(),
+  acknowledged: external_exports.object({
+    at: ts,
+    by: uuid3.nullable().meta({ description: "the user; null for an actor without one" }),
+    byLabel: external_exports.string().meta({ description: "as the audit log names the actor, e.g. an email" })
+  }).nullable().meta({ description: "who took the alert on, and when; null until acknowledged" }),
+  snooze: external_exports.object({ until: ts, at: ts, by: uuid3.nullable(), byLabel: external_exports.string() }).nullable().meta({
+    description: "hidden from open lists until `until`, then announced again if still open; null when not snoozed"
+  })
 }).meta({ id: "Alert" });
 var alertListQuery = listQuery.extend({
   status: alertStatusSchema.optional(),
   pod: external_exports.string().max(60).optional(),
-  kind: alertKindSchema.optional()
+  kind: alertKindSchema.optional(),
+  snoozed: external_exports.enum(["true", "false"]).optional().meta({ description: "true: only alerts snoozed now; false: none snoozed now (what needs attention)" })
+});
+var snoozeAlertBody = external_exports.strictObject({
+  until: ts.meta({ description: "when the snooze ends: in the future, at most 90 days ahead" })
 });
 var alertRoutes = {
   listAlerts: {
@@ -37046,6 +37073,71 @@ var alertRoutes = {
     permission: "read",
     summary: "Alerts: open ones first (newest first), then resolved ones (most recently resolved first)",
     tags: ["alerts"]
+  },
+  acknowledgeAlert: {
+    method: "POST",
+    path: "/api/v1/alerts/:id/acknowledge",
+    params: idParam,
+    responses: { 200: alertSchema, 409: errorSchema },
+    permission: "pods:manage",
+    summary: "Acknowledge an open alert (who and when, audited; idempotent). pods:manage on the alert's pod; admin for an alert of no pod. 409 when resolved",
+    tags: ["alerts"]
+  },
+  snoozeAlert: {
+    method: "POST",
+    path: "/api/v1/alerts/:id/snooze",
+    params: idParam,
+    body: snoozeAlertBody,
+    responses: { 200: alertSchema, 409: errorSchema },
+    permission: "pods:manage",
+    summary: "Snooze an open alert until a time (audited): hidden from `snoozed=false` lists, announced again when the snooze ends if still open; resolving ends it. 409 when resolved",
+    tags: ["alerts"]
+  }
+};
+
+// ../../packages/contract/src/routes/attention.ts
+var count = external_exports.number().int();
+var weekChange = external_exports.object({
+  thisWeek: external_exports.number().nullable().meta({ description: "the 7 days up to now; null when nothing to measure" }),
+  lastWeek: external_exports.number().nullable().meta({ description: "the 7 days before those" }),
+  delta: external_exports.number().nullable().meta({ description: "thisWeek − lastWeek; null when either is null" })
+}).meta({ id: "WeekChange" });
+var attentionItemSchema = external_exports.object({
+  kind: external_exports.enum(ATTENTION_KINDS).meta({
+    description: "alert_critical, wip_full (a pod at or over a limit), approval_waiting (a gate the caller may approve), gate_stuck, health_low, idea_ready"
+  }),
+  rank: count.meta({ description: "1 for the most urgent" }),
+  title: external_exports.string().meta({ description: "what needs attention, in words" }),
+  why: external_exports.string().meta({ description: 'why, with its figures: "3 days in build, 2 criteria unmet"' }),
+  link: external_exports.string().meta({ description: "the dashboard path where it is resolved" }),
+  subject: external_exports.object({ type: external_exports.enum(["pod", "project", "idea", "alert"]), id: uuid3 })
+}).meta({ id: "AttentionItem" });
+var attentionOverviewSchema = external_exports.object({
+  items: external_exports.array(attentionItemSchema).meta({ description: "ranked by urgency, most urgent first" }),
+  figures: external_exports.object({
+    windowDays: count,
+    cycleTimeDays: external_exports.array(external_exports.object({ stage: external_exports.string(), ...weekChange.shape })).meta({ description: "median days of stays in each stage that ended in the window, policy order" }),
+    throughput: external_exports.object({
+      advanced: weekChange.meta({ description: "projects moved through a gate" }),
+      shipped: weekChange.meta({ description: "projects shipped" })
+    }),
+    wip: external_exports.array(external_exports.object({ itemType: external_exports.string(), used: count, limit: count, utilisation: weekChange })).meta({
+      description: "per item type over every pod: used ÷ limit now and 7 days ago (today’s limits)"
+    })
+  }),
+  empty: external_exports.object({
+    pods: external_exports.boolean().meta({ description: "no pod is registered yet" }),
+    projects: external_exports.boolean().meta({ description: "no project was ever created" })
+  })
+}).meta({ id: "AttentionOverview" });
+var attentionRoutes = {
+  getDashboardAttention: {
+    method: "GET",
+    path: "/api/v1/dashboard/attention",
+    responses: { 200: attentionOverviewSchema },
+    permission: "read",
+    summary: "What needs the caller today, ranked by urgency with a link to where each is resolved, and headline figures against last week",
+    tags: ["dashboard"]
   }
 };
 
@@ -37126,24 +37218,24 @@ var auditRoutes = {
 };
 
 // ../../packages/contract/src/routes/dashboard.ts
-var count = external_exports.number().int();
+var count2 = external_exports.number().int();
 var share = (description) => external_exports.number().nullable().meta({ description });
 var podRef = { id: uuid3, slug: external_exports.string(), name: external_exports.string() };
-var ideaStatusCounts = external_exports.object({ pending: count, promoted: count, archived: count });
+var ideaStatusCounts = external_exports.object({ pending: count2, promoted: count2, archived: count2 });
 var dashboardOverviewSchema = external_exports.object({
-  projectsPerStage: external_exports.array(external_exports.object({ stage: external_exports.string(), count })).meta({ description: "open projects per stage, in policy order, zeros included" }),
-  blockedProjects: count.meta({ description: "open projects that are blocked" }),
+  projectsPerStage: external_exports.array(external_exports.object({ stage: external_exports.string(), count: count2 })).meta({ description: "open projects per stage, in policy order, zeros included" }),
+  blockedProjects: count2.meta({ description: "open projects that are blocked" }),
   wip: external_exports.object({
-    used: count,
-    limit: count,
+    used: count2,
+    limit: count2,
     utilisation: share("used ÷ limit over every pod and item type; null when no limit is set"),
-    fullCells: count.meta({ description: "(pod, item type) cells at or over their limit" })
+    fullCells: count2.meta({ description: "(pod, item type) cells at or over their limit" })
   }),
   ideas: external_exports.object({
     weekStart: ts.meta({ description: "Monday 00:00 UTC of the current week" }),
-    submittedThisWeek: count,
-    evaluatedThisWeek: count.meta({ description: "evaluations made since weekStart" }),
-    pending: count.meta({ description: "ideas waiting for a decision" })
+    submittedThisWeek: count2,
+    evaluatedThisWeek: count2.meta({ description: "evaluations made since weekStart" }),
+    pending: count2.meta({ description: "ideas waiting for a decision" })
   }),
   health: external_exports.object({
     mean: share("mean of each pod's latest health score (0–100); null when none has one"),
@@ -37151,20 +37243,20 @@ var dashboardOverviewSchema = external_exports.object({
   }),
   deployments: external_exports.object({
     successRate: share("succeeded ÷ finished in the window; null when none finished"),
-    finished: count,
-    windowDays: count.meta({ description: "alerts.deploymentWindowDays" })
+    finished: count2,
+    windowDays: count2.meta({ description: "alerts.deploymentWindowDays" })
   }),
   alerts: external_exports.object({
-    open: count,
-    critical: count.meta({ description: "open alerts of severity critical" })
+    open: count2,
+    critical: count2.meta({ description: "open alerts of severity critical" })
   })
 }).meta({ id: "DashboardOverview" });
 var dashboardFunnelSchema = external_exports.object({
   stages: external_exports.array(
     external_exports.object({
       stage: external_exports.string(),
-      current: count.meta({ description: "open projects in the stage now" }),
-      entered: count.meta({
+      current: count2.meta({ description: "open projects in the stage now" }),
+      entered: count2.meta({
         description: "projects that ever entered it (every project entered the first stage)"
       }),
       conversion: share("entered the next stage ÷ entered this one; null for the last or when 0 entered"),
@@ -37173,7 +37265,7 @@ var dashboardFunnelSchema = external_exports.object({
       )
     })
   ),
-  closed: external_exports.object({ shipped: count, cancelled: count })
+  closed: external_exports.object({ shipped: count2, cancelled: count2 })
 }).meta({ id: "DashboardFunnel" });
 var wipHeatmapSchema = external_exports.object({
   types: external_exports.array(external_exports.string()).meta({ description: "item types in policy order: the columns" }),
@@ -37183,8 +37275,8 @@ var wipHeatmapSchema = external_exports.object({
       cells: external_exports.array(
         external_exports.object({
           itemType: external_exports.string(),
-          used: count,
-          limit: count.meta({ description: "the limit in force: the pod's own, else the type's default" }),
+          used: count2,
+          limit: count2.meta({ description: "the limit in force: the pod's own, else the type's default" }),
           utilisation: share("used ÷ limit (above 1 when a limit was lowered below usage); null when 0")
         })
       )
@@ -37195,7 +37287,7 @@ var podSummariesSchema = external_exports.object({
   types: external_exports.array(external_exports.string()),
   pods: external_exports.array(
     wipHeatmapSchema.shape.pods.element.extend({
-      members: count.meta({ description: "active members" }),
+      members: count2.meta({ description: "active members" }),
       health: external_exports.number().int().nullable().meta({ description: "the latest health score, 0–100" })
     })
   )
@@ -37208,11 +37300,35 @@ var ideaPipelineSchema = external_exports.object({
       title: external_exports.string(),
       status: ideaSchema.shape.status,
       score: external_exports.number().nullable().meta({ description: "weighted score, 0–5; null until evaluated" }),
-      evaluations: count,
-      createdAt: ts
+      evaluations: count2,
+      createdAt: ts,
+      projectId: uuid3.nullable().meta({ description: "the project a promoted idea became" })
     })
   )
 }).meta({ id: "IdeaPipeline" });
+var gateStatusesQuery = external_exports.object({
+  pod: external_exports.string().max(60).optional().meta({ description: "a pod's slug: only its projects" })
+});
+var gateStatusesSchema = external_exports.object({
+  items: external_exports.array(
+    external_exports.object({
+      projectId: uuid3,
+      key: external_exports.string(),
+      name: external_exports.string(),
+      podId: uuid3,
+      currentStage: external_exports.string(),
+      nextStage: external_exports.string().nullable().meta({ description: "where the gate leads; null in the last stage" }),
+      stageEnteredAt: ts,
+      daysInStage: count2.meta({ description: "whole days since the project entered its stage" }),
+      state: external_exports.enum(["ready", "awaiting", "unmet", "blocked", "last"]).meta({
+        description: "ready: every criterion met; awaiting: only approvals missing; unmet: evidence missing or a rejection stands; blocked: the project is blocked; last: no gate ahead"
+      }),
+      unmet: count2.meta({ description: "unmet criteria of the next gate" }),
+      awaitingApprovals: count2.meta({ description: "approvals still needed" }),
+      blockedReason: external_exports.string().nullable()
+    })
+  )
+}).meta({ id: "GateStatuses" });
 var dashboardRoutes = {
   getDashboardOverview: {
     method: "GET",
@@ -37252,6 +37368,15 @@ var dashboardRoutes = {
     responses: { 200: ideaPipelineSchema },
     permission: "read",
     summary: "The idea pipeline: counts by status and the 200 newest ideas with their scores",
+    tags: ["dashboard"]
+  },
+  getDashboardGates: {
+    method: "GET",
+    path: "/api/v1/dashboard/gates",
+    query: gateStatusesQuery,
+    responses: { 200: gateStatusesSchema, 404: errorSchema },
+    permission: "read",
+    summary: "Gates at a glance: every open project's next gate as one status (ready, N unmet, awaiting N approvals, blocked) with days in stage, longest in stage first",
     tags: ["dashboard"]
   }
 };
@@ -37775,7 +37900,7 @@ var soc2ReportQuery = external_exports.strictObject({
   from: ts.meta({ description: "start of the period (inclusive)" }),
   to: ts.meta({ description: "end of the period (inclusive); at most 1 year after `from`" })
 });
-var count2 = external_exports.number().int().min(0);
+var count3 = external_exports.number().int().min(0);
 var reportPeriodSchema = external_exports.object({ from: ts, to: ts }).meta({ id: "ReportPeriod" });
 var reportFindingSchema = external_exports.object({
   kind: external_exports.enum([
@@ -37850,18 +37975,18 @@ var accessReportSchema = external_exports.object({
     description: "the period of `accessChanges`; the rest is as of `generatedAt`"
   }),
   summary: external_exports.object({
-    users: count2,
-    activeUsers: count2,
-    deactivatedUsers: count2,
-    admins: count2.meta({ description: "active admins" }),
-    ssoUsers: count2,
-    openSessions: count2,
-    activeTokens: count2,
-    findings: count2,
-    high: count2,
-    medium: count2,
-    low: count2,
-    accessChanges: count2,
+    users: count3,
+    activeUsers: count3,
+    deactivatedUsers: count3,
+    admins: count3.meta({ description: "active admins" }),
+    ssoUsers: count3,
+    openSessions: count3,
+    activeTokens: count3,
+    findings: count3,
+    high: count3,
+    medium: count3,
+    low: count3,
+    accessChanges: count3,
     notes: external_exports.array(external_exports.string())
   }),
   findings: external_exports.array(reportFindingSchema).meta({ description: "most severe first" }),
@@ -37907,8 +38032,8 @@ var soc2BlockSchema = external_exports.object({
   by: external_exports.string()
 }).meta({ id: "Soc2Block" });
 var soc2AuditChainSchema = external_exports.object({
-  eventsInPeriod: count2,
-  totalEvents: count2,
+  eventsInPeriod: count3,
+  totalEvents: count3,
   valid: external_exports.boolean().meta({ description: "every hash of the whole chain recomputes" }),
   brokenAt: external_exports.number().int().nullable().meta({ description: "the first sequence that does not verify" }),
   reason: external_exports.string().nullable(),
@@ -37927,15 +38052,15 @@ var soc2ReportSchema = external_exports.object({
   generatedBy: external_exports.string(),
   period: reportPeriodSchema,
   summary: external_exports.object({
-    transitions: count2,
-    approvals: count2,
-    flaggedApprovals: count2,
-    blocks: count2,
-    unblocks: count2,
-    accessChanges: count2,
-    tokenEvents: count2,
-    auditEvents: count2,
-    findings: count2,
+    transitions: count3,
+    approvals: count3,
+    flaggedApprovals: count3,
+    blocks: count3,
+    unblocks: count3,
+    accessChanges: count3,
+    tokenEvents: count3,
+    auditEvents: count3,
+    findings: count3,
     notes: external_exports.array(external_exports.string()).meta({ description: "what the report cannot show, and why (e.g. overrides)" })
   }),
   findings: external_exports.array(reportFindingSchema).meta({ description: "most severe first" }),
@@ -38397,6 +38522,80 @@ var systemRoutes = {
   }
 };
 
+// ../../packages/contract/src/routes/trends.ts
+var count4 = external_exports.number().int();
+var perWeek = (description) => external_exports.array(count4).meta({ description });
+var perWeekOrNull = (description) => external_exports.array(external_exports.number().nullable()).meta({ description });
+var trendsQuery = external_exports.strictObject({
+  weeks: external_exports.coerce.number().int("must be a whole number of weeks").min(1, "must be at least 1").max(TRENDS_MAX_WEEKS, `must be at most ${TRENDS_MAX_WEEKS}`).default(TRENDS_DEFAULT_WEEKS)
+});
+var dashboardTrendsSchema = external_exports.object({
+  weeks: external_exports.array(ts).meta({
+    description: "each week’s start (Monday 00:00 UTC), oldest first; the last is the current week"
+  }),
+  cumulativeFlow: external_exports.array(
+    external_exports.object({ stage: external_exports.string(), counts: perWeek("open projects in the stage at each week’s end") })
+  ).meta({
+    description: "per stage, in policy order; the current week is read at the time of the request"
+  }),
+  closed: external_exports.object({
+    shipped: perWeek("projects shipped by each week’s end (running total)"),
+    cancelled: perWeek("projects cancelled by each week’s end (running total)")
+  }),
+  cycleTime: external_exports.array(
+    external_exports.object({
+      stage: external_exports.string(),
+      medianDays: perWeekOrNull(
+        "median days of the stays in the stage that ended that week; null when none"
+      ),
+      meanDays: perWeekOrNull("mean days of the same stays"),
+      stays: perWeek("how many stays each week’s figures are over")
+    })
+  ),
+  throughput: external_exports.object({
+    advanced: perWeek("stage transitions made each week"),
+    shipped: perWeek("projects shipped each week"),
+    cancelled: perWeek("projects cancelled each week")
+  }),
+  wip: external_exports.object({
+    types: external_exports.array(external_exports.string()).meta({ description: "item types in policy order" }),
+    pods: external_exports.array(
+      external_exports.object({
+        id: uuid3,
+        slug: external_exports.string(),
+        name: external_exports.string(),
+        cells: external_exports.array(
+          external_exports.object({
+            itemType: external_exports.string(),
+            limit: count4.meta({
+              description: "the limit in force now (limits are not versioned: past weeks are measured against it)"
+            }),
+            used: perWeek("locks held at each week’s end"),
+            utilisation: perWeekOrNull("used ÷ limit each week; null when the limit is 0")
+          })
+        )
+      })
+    )
+  }),
+  ideas: external_exports.object({
+    submitted: perWeek("ideas submitted each week"),
+    evaluated: perWeek("evaluations made each week (a re-evaluation counts in the week of the latest)"),
+    promoted: perWeek("ideas promoted into projects each week"),
+    archived: perWeek("ideas archived each week")
+  })
+}).meta({ id: "DashboardTrends" });
+var trendsRoutes = {
+  getDashboardTrends: {
+    method: "GET",
+    path: "/api/v1/dashboard/trends",
+    query: trendsQuery,
+    responses: { 200: dashboardTrendsSchema },
+    permission: "read",
+    summary: "Weekly trends: cumulative flow, cycle time per stage, throughput, WIP utilisation per pod and the idea funnel",
+    tags: ["dashboard"]
+  }
+};
+
 // ../../packages/contract/src/routes/webhooks.ts
 var webhookSchema = external_exports.object({
   id: uuid3,
@@ -38625,8 +38824,10 @@ var routes = {
   ...policyRoutes,
   ...sessionRoutes,
   ...dashboardRoutes,
+  ...attentionRoutes,
   ...integrationRoutes,
-  ...reportRoutes
+  ...reportRoutes,
+  ...trendsRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -39045,6 +39246,7 @@ var gateSchema = external_exports.strictObject({
 var stageSchema = external_exports.strictObject({
   name: external_exports.string().regex(NAME_PATTERN, NAME_MESSAGE),
   description: external_exports.string().optional(),
+  expectedDays: external_exports.number().gt(0, "must be > 0").optional(),
   gate: gateSchema.optional()
 });
 var wipTypeSchema = external_exports.strictObject({
@@ -39986,6 +40188,10 @@ stages:
 
   - name: discovery
     description: Understand the problem before committing people to a solution.
+    # Optional on any stage: how many days a project is expected to spend here. With it, a gate that
+    # is still unmet raises a "gate stuck" alert only past this many days (a warning), and a critical
+    # one past twice it; without it, after alerts.gateStuckHours (docs/alerts.md).
+    # expectedDays: 10
     gate:
       # Evidence is one JSON document checked against this JSON Schema (draft 2020-12). Extra fields
       # are allowed so teams can attach more than the minimum without being rejected.

@@ -30,6 +30,7 @@ import { type RateLimitOptions, registerRateLimit } from './http/rate-limit.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { attentionRoutes } from './routes/attention.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
@@ -44,6 +45,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { type StreamOptions, streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
+import { trendsRoutes } from './routes/trends.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { wipRoutes } from './routes/wip.ts';
 import { workflowRoutes } from './routes/workflows.ts';
@@ -177,6 +179,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   sessionRoutes(app, deps);
   signInRoutes(app, options.services, options.oidc);
   dashboardRoutes(app, deps);
+  attentionRoutes(app, deps);
+  trendsRoutes(app, deps);
   integrationRoutes(app, deps, options.integrationStatus ?? {});
   reportRoutes(app, deps);
   await registerInboundRoutes(app, {

@@ -1,4 +1,4 @@
-import { testEngines } from '@clos/testing';
+import { defaultPolicy, testEngines } from '@clos/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.ts';
 
@@ -15,6 +15,8 @@ interface AlertJson {
   openedAt: string;
   lastSeenAt: string;
   resolvedAt: string | null;
+  acknowledged: { at: string; by: string | null; byLabel: string } | null;
+  snooze: { until: string; at: string; by: string | null; byLabel: string } | null;
 }
 
 describe.each(testEngines())('alerts on %s', (engine) => {
@@ -318,5 +320,129 @@ describe.each(testEngines())('alerts on %s', (engine) => {
     const viewer = await h.userWithToken('viewer');
     expect((await h.call('GET', '/api/v1/alerts', undefined, viewer.token)).statusCode).toBe(200);
     expect((await h.call('GET', '/api/v1/alerts', undefined, null)).statusCode).toBe(401);
+  });
+
+  it('acknowledge and snooze: who and until when, audited, scoped to the pod; a snooze hides, ends and re-announces; resolving ends it', async () => {
+    const health = (velocity: number) =>
+      h.call('POST', '/api/v1/pods/ratio/health', { metrics: { velocity } }).then((r) => r.json().score);
+    await health(0.6);
+    await h.drain();
+    const [alert] = await open();
+    expect(alert).toMatchObject({ kind: 'pod.health_low', acknowledged: null, snooze: null });
+    const lead = await h.userWithToken('pod-lead', { pods: ['ratio'] });
+    const otherLead = await h.userWithToken('pod-lead', { pods: ['atlas'] });
+    const ack = (token?: string, id = alert!.id) =>
+      h.call('POST', `/api/v1/alerts/${id}/acknowledge`, undefined, token);
+    const snooze = (until: string, token: string | undefined = lead.token, id = alert!.id) =>
+      h.call('POST', `/api/v1/alerts/${id}/snooze`, { until }, token);
+    const audit = async (action: string) =>
+      (await h.call('GET', `/api/v1/audit?subjectType=alert&subjectId=${alert!.id}&action=${action}`)).json()
+        .items as { actorLabel: string; after: Record<string, unknown> }[];
+
+    // A developer may not; nor the lead of another pod.
+    expect((await ack(dev.token)).statusCode).toBe(403);
+    expect((await ack(otherLead.token)).statusCode).toBe(403);
+    expect((await ack(undefined, '00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+
+    h.clock.advance(60_000);
+    const acked = await ack(lead.token);
+    expect(acked.statusCode, acked.body).toBe(200);
+    expect(acked.json().acknowledged).toEqual({
+      at: h.clock.now().toISOString(),
+      by: lead.userId,
+      byLabel: lead.email,
+    });
+    // A second acknowledgement (here an admin's) keeps the first, and is not audited again.
+    h.clock.advance(60_000);
+    expect((await ack()).json().acknowledged).toMatchObject({ byLabel: lead.email });
+    expect(await audit('alert.acknowledged')).toMatchObject([{ actorLabel: lead.email }]);
+    expect((await open())[0]!.acknowledged).toMatchObject({ byLabel: lead.email });
+
+    // Snoozing: the time must lie ahead, at most 90 days.
+    const now = h.clock.now().getTime();
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    expect((await snooze(at(-1000))).statusCode).toBe(400);
+    expect((await snooze(at(91 * 24 * HOUR))).statusCode).toBe(400);
+    expect((await snooze(at(HOUR), otherLead.token)).statusCode).toBe(403);
+    const snoozed = await snooze(at(HOUR));
+    expect(snoozed.statusCode, snoozed.body).toBe(200);
+    expect(snoozed.json().snooze).toEqual({
+      until: at(HOUR),
+      at: at(0),
+      by: lead.userId,
+      byLabel: lead.email,
+    });
+    expect(await audit('alert.snoozed')).toMatchObject([
+      { actorLabel: lead.email, after: { until: at(HOUR) } },
+    ]);
+    // Still open, listed with its snooze; gone from what needs attention until the snooze ends.
+    expect(await open()).toMatchObject([{ id: alert!.id, snooze: { until: at(HOUR) } }]);
+    expect(await alerts('?status=open&snoozed=false')).toEqual([]);
+    expect(await alerts('?status=open&snoozed=true')).toMatchObject([{ id: alert!.id }]);
+    expect(await events('alert.opened')).toBe(1);
+
+    await later(30 * 60_000); // still snoozed
+    expect(await alerts('?status=open&snoozed=false')).toEqual([]);
+    expect(await events('alert.opened')).toBe(1);
+    await later(31 * 60_000); // the snooze has ended: announced again, once
+    expect(await alerts('?status=open&snoozed=false')).toMatchObject([{ id: alert!.id, snooze: null }]);
+    expect(await events('alert.opened')).toBe(2);
+    await later(60_000);
+    expect(await events('alert.opened')).toBe(2);
+
+    // Resolving ends a snooze; a resolved alert can be neither acknowledged nor snoozed.
+    expect((await snooze(new Date(h.clock.now().getTime() + HOUR).toISOString())).statusCode).toBe(200);
+    await health(0.9);
+    await h.drain();
+    const [resolved] = await alerts('?status=resolved');
+    expect(resolved).toMatchObject({ id: alert!.id, snooze: null, acknowledged: { byLabel: lead.email } });
+    const refused = await ack(lead.token);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('conflict');
+    expect((await snooze(new Date(h.clock.now().getTime() + HOUR).toISOString())).statusCode).toBe(409);
+    // The condition returning opens a new alert, neither acknowledged nor snoozed.
+    await health(0.5);
+    await h.drain();
+    expect(await open()).toMatchObject([{ acknowledged: null, snooze: null }]);
+    expect((await open())[0]!.id).not.toBe(alert!.id);
+    const bad = await h.call('POST', `/api/v1/alerts/${alert!.id}/snooze`, { until: 'tomorrow' });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe.each(testEngines())('gate-stuck severity from stages[].expectedDays on %s', (engine) => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Projects start in inception; it is expected to take 2 days.
+    const stages = defaultPolicy().stages.map((s) =>
+      s.name === 'inception' ? { ...s, expectedDays: 2 } : s,
+    );
+    h = await startHarness(engine, { stages }, undefined, { runtime: true });
+  });
+  afterAll(() => h.close());
+
+  it('an unmet gate is not stuck within the expected days, a warning past them, critical past twice them', async () => {
+    await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' });
+    const project = (await h.call('POST', '/api/v1/projects', { name: 'Search', pod: 'ratio' })).json();
+    await h.drain();
+    const later = async (ms: number) => {
+      h.clock.advance(ms);
+      await h.runtime!.tick();
+      await h.drain();
+    };
+    const open = async () =>
+      (await h.call('GET', '/api/v1/alerts?status=open')).json().items as {
+        id: string;
+        severity: string;
+        details: Record<string, unknown>;
+      }[];
+    await later(25 * HOUR); // past gateStuckHours, within the expected 2 days
+    expect(await open()).toEqual([]);
+    await later(24 * HOUR);
+    const [warning] = await open();
+    expect(warning).toMatchObject({ severity: 'warning', details: { expectedDays: 2, gateMet: false } });
+    await later(48 * HOUR);
+    expect(await open()).toMatchObject([{ id: warning!.id, severity: 'critical' }]);
+    expect(project.id).toBeDefined();
   });
 });

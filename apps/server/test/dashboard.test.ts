@@ -307,6 +307,12 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
       createdAt: '2026-02-25T10:00:00.000Z',
     });
     expect(pipeline.ideas[0]).toMatchObject({ status: 'archived', score: null, evaluations: 0 });
+    // A promoted idea names the project it became; the others none.
+    const promoted = await get(`/api/v1/ideas/${pipeline.ideas[1].id}`);
+    expect(pipeline.ideas[1].projectId).toBe(promoted.promotedToProjectId);
+    expect(pipeline.ideas[1].projectId).toEqual(expect.any(String));
+    expect(pipeline.ideas[0].projectId).toBeNull();
+    expect(pipeline.ideas[2].projectId).toBeNull();
   });
 
   it('any role may read the dashboard; without a token it answers 401', async () => {
@@ -387,5 +393,137 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
       expect((await h.call('GET', '/api/v1/me', undefined, null)).statusCode).toBe(401);
       expect((await h.call('GET', '/api/v1/me', undefined, 'clos_not_a_token')).statusCode).toBe(401);
     });
+  });
+});
+
+// Gates at a glance (issue 14): a gate that needs evidence and two approvals, then an open one.
+const GATED_POLICY = {
+  stages: [
+    { name: 'inception' },
+    {
+      name: 'build',
+      gate: {
+        evidence: {
+          type: 'object',
+          required: ['spec'],
+          properties: { spec: { type: 'string', minLength: 3 } },
+        },
+        approvals: { count: 2, roles: ['admin', 'pod-lead'] },
+      },
+    },
+    { name: 'ship', gate: OPEN_GATE },
+  ],
+  wip: { types: [{ name: 'project', defaultLimit: 10 }] },
+};
+
+describe.each(testEngines())('dashboard gates on %s', (engine) => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness(engine, GATED_POLICY);
+  });
+  afterAll(() => h.close());
+  beforeEach(async () => {
+    await h.reset();
+    for (const slug of ['ratio', 'atlas'])
+      await h.call('POST', '/api/v1/pods', { slug, name: slug.toUpperCase(), timezone: 'UTC' });
+  });
+
+  const ok = async (method: string, url: string, body?: unknown, token?: string) => {
+    const res = await h.call(method, url, body, token);
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+    return res.json();
+  };
+  const project = async (name: string, pod: string) =>
+    (await ok('POST', '/api/v1/projects', { name, pod })).id;
+  const evidence = (id: string, spec: string) =>
+    ok('POST', `/api/v1/projects/${id}/evidence`, { evidence: { spec } });
+  const approve = (id: string, token?: string) =>
+    ok('POST', `/api/v1/projects/${id}/approvals`, { decision: 'approve' }, token);
+
+  it('reduces each open project’s next gate to ready, unmet, awaiting approvals, blocked or last', async () => {
+    const other = await h.userWithToken('admin');
+    h.clock.set('2026-03-02T09:00:00.000Z');
+    const missing = await project('Missing all', 'ratio');
+    const invalid = await project('Invalid evidence', 'ratio');
+    await evidence(invalid, 'no'); // too short: the evidence criterion stays unmet
+    h.clock.advance(HOUR);
+    const awaiting = await project('One approval short', 'ratio');
+    await evidence(awaiting, 'the spec');
+    await approve(awaiting);
+    await approve(awaiting); // the same user twice counts once
+    const ready = await project('Ready to go', 'atlas');
+    await evidence(ready, 'the spec');
+    await approve(ready);
+    await approve(ready, other.token);
+    const blocked = await project('Held up', 'atlas');
+    await ok('POST', `/api/v1/projects/${blocked}/block`, { reason: 'waiting on legal' });
+    const last = await project('Nearly shipped', 'atlas');
+    await evidence(last, 'the spec');
+    await approve(last);
+    await approve(last, other.token);
+    await ok('POST', `/api/v1/projects/${last}/advance`);
+    await ok('POST', `/api/v1/projects/${last}/advance`);
+    const closed = await project('Gone', 'atlas');
+    await ok('POST', `/api/v1/projects/${closed}/close`, { outcome: 'cancelled', reason: 'duplicate' });
+    h.clock.set('2026-03-05T21:00:00.000Z'); // 3.5 days after the first ones
+
+    const { items } = await ok('GET', '/api/v1/dashboard/gates');
+    const byId = new Map(items.map((i: { projectId: string }) => [i.projectId, i]));
+    expect(items).toHaveLength(6);
+    expect(byId.has(closed)).toBe(false);
+    expect(byId.get(missing)).toMatchObject({
+      name: 'Missing all',
+      currentStage: 'inception',
+      nextStage: 'build',
+      state: 'unmet',
+      awaitingApprovals: 2,
+      daysInStage: 3,
+      stageEnteredAt: '2026-03-02T09:00:00.000Z',
+    });
+    expect(byId.get(invalid)).toMatchObject({ state: 'unmet', awaitingApprovals: 2 });
+    // The unmet count is the project's own gate's, criterion by criterion.
+    for (const id of [missing, invalid, awaiting, ready]) {
+      const gate = await ok('GET', `/api/v1/projects/${id}/gate`);
+      expect(byId.get(id)).toMatchObject({
+        unmet: gate.criteria.filter((c: { met: boolean }) => !c.met).length,
+      });
+    }
+    expect(byId.get(awaiting)).toMatchObject({ state: 'awaiting', unmet: 1, awaitingApprovals: 1 });
+    expect(byId.get(ready)).toMatchObject({ state: 'ready', unmet: 0, awaitingApprovals: 0 });
+    expect(byId.get(blocked)).toMatchObject({
+      state: 'blocked',
+      nextStage: 'build',
+      blockedReason: 'waiting on legal',
+    });
+    expect(byId.get(last)).toMatchObject({
+      state: 'last',
+      currentStage: 'ship',
+      nextStage: null,
+      daysInStage: 3,
+    });
+    // Longest in stage first.
+    expect(
+      items
+        .map((i: { name: string }) => i.name)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['Invalid evidence', 'Missing all']);
+  });
+
+  it('answers for one pod, 404 for an unknown pod, and agrees with each project’s own gate', async () => {
+    const a = await project('A', 'atlas');
+    await evidence(a, 'the spec');
+    await approve(a);
+    await project('B', 'ratio');
+    const { items } = await ok('GET', '/api/v1/dashboard/gates?pod=atlas');
+    expect(items.map((i: { name: string }) => i.name)).toEqual(['A']);
+    const gate = await ok('GET', `/api/v1/projects/${a}/gate`);
+    expect(items[0].unmet).toBe(gate.criteria.filter((c: { met: boolean }) => !c.met).length);
+    expect(items[0].state).toBe(gate.ready ? 'ready' : 'awaiting');
+    const unknown = await h.call('GET', '/api/v1/dashboard/gates?pod=nope');
+    expect(unknown.statusCode).toBe(404);
+    const viewer = await h.userWithToken('viewer');
+    expect((await h.call('GET', '/api/v1/dashboard/gates', undefined, viewer.token)).statusCode).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import type { Database } from '@clos/db';
 import { composeServices } from '@clos/db';
 import { defaultPolicy, FakeClock, openTestDatabase, testEngines } from '@clos/testing';
@@ -41,6 +42,12 @@ describe.each(testEngines())('the dashboard served at / on %s', (engine) => {
     mkdirSync(join(dist, 'assets'), { recursive: true });
     writeFileSync(join(dist, 'index.html'), INDEX);
     writeFileSync(join(dist, 'assets', 'app-abc123.js'), SCRIPT);
+    // What the build writes beside each text file (apps/dashboard/vite.config.ts, `precompress`).
+    writeFileSync(join(dist, 'assets', 'app-abc123.js.br'), brotliCompressSync(SCRIPT));
+    writeFileSync(join(dist, 'assets', 'app-abc123.js.gz'), gzipSync(SCRIPT));
+    writeFileSync(join(dist, 'index.html.gz'), gzipSync(INDEX));
+    // A development build's source map, left behind: it must not be published.
+    writeFileSync(join(dist, 'assets', 'app-abc123.js.map'), '{"version":3,"sources":["src/secret.ts"]}');
     writeFileSync(join(dist, 'manifest.webmanifest'), MANIFEST);
     writeFileSync(join(dist, 'sw.js'), 'self.addEventListener("fetch", () => {});');
     writeFileSync(join(dist, '.env'), 'SECRET=1');
@@ -86,6 +93,59 @@ describe.each(testEngines())('the dashboard served at / on %s', (engine) => {
     const worker = await get(app, '/sw.js', '*/*');
     expect(worker.statusCode).toBe(200);
     expect(worker.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('sends the precompressed copy the browser accepts: brotli first, then gzip, else the file', async () => {
+    const as = (encoding: string | undefined, url = '/assets/app-abc123.js') =>
+      app.inject({
+        method: 'GET',
+        url,
+        headers: { accept: '*/*', ...(encoding === undefined ? {} : { 'accept-encoding': encoding }) },
+      });
+    const br = await as('gzip, deflate, br');
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(SCRIPT);
+    // The compressed copy keeps the script's type and caching, and says it depends on the encoding.
+    expect(br.headers['content-type']).toMatch(/^(text|application)\/javascript/);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+
+    const gz = await as('gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(SCRIPT);
+
+    for (const encoding of [undefined, 'identity']) {
+      const plain = await as(encoding);
+      expect(plain.statusCode).toBe(200);
+      expect(plain.headers['content-encoding'], String(encoding)).toBeUndefined();
+      expect(plain.body).toBe(SCRIPT);
+    }
+
+    // No brotli copy of the page: the gzip one, with the page's security headers.
+    const page = await app.inject({
+      method: 'GET',
+      url: '/projects/1',
+      headers: { accept: BROWSER, 'accept-encoding': 'br, gzip' },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(page.rawPayload).toString()).toBe(INDEX);
+    expect(page.headers).toMatchObject(HTML_HEADERS);
+    // A file without copies is sent as it is, whatever the browser accepts.
+    const manifest = await as('br, gzip', '/manifest.webmanifest');
+    expect(manifest.headers['content-encoding']).toBeUndefined();
+    expect(manifest.body).toBe(MANIFEST);
+  });
+
+  it('never serves a source map, nor the compressed copies by their own names', async () => {
+    for (const url of ['/assets/app-abc123.js.map', '/assets/app-abc123.js.br', '/assets/app-abc123.js.gz']) {
+      for (const accept of ['*/*', BROWSER]) {
+        const res = await get(app, url, accept);
+        expect(res.statusCode, `${url} ${accept}`).toBe(404);
+        expect(res.body, url).not.toContain('src/secret.ts');
+      }
+    }
   });
 
   it('answers a missing file with 404, not the page, even to a browser', async () => {

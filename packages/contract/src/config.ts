@@ -161,6 +161,7 @@ const gateSchema = z.strictObject({
 const stageSchema = z.strictObject({
   name: z.string().regex(NAME_PATTERN, NAME_MESSAGE),
   description: z.string().optional(),
+  expectedDays: z.number().gt(0, 'must be > 0').optional(),
   gate: gateSchema.optional(),
 });
 

@@ -7,6 +7,7 @@
 
 import { accessRoutes } from './routes/access.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { attentionRoutes } from './routes/attention.ts';
 import { auditLogRoutes, auditRoutes } from './routes/audit.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import type { RouteDefinition } from './routes/definition.ts';
@@ -22,6 +23,7 @@ import { rotationRoutes } from './routes/rotation.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
+import { trendsRoutes } from './routes/trends.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { wipRoutes } from './routes/wip.ts';
 import { workflowRoutes } from './routes/workflows.ts';
@@ -50,8 +52,10 @@ export const routes = {
   ...policyRoutes,
   ...sessionRoutes,
   ...dashboardRoutes,
+  ...attentionRoutes,
   ...integrationRoutes,
   ...reportRoutes,
+  ...trendsRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

@@ -17,6 +17,11 @@ export interface GatePolicy {
 export interface StagePolicy {
   name: string;
   description?: string;
+  /**
+   * How many days a project is expected to spend in this stage. When set, a gate-stuck alert judges
+   * an unmet gate against it (warning past it, critical past twice it) instead of `gateStuckHours`.
+   */
+  expectedDays?: number;
   /** Absent on the first stage only. */
   gate?: GatePolicy;
 }

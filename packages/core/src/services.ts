@@ -7,7 +7,9 @@ import { createSignInService } from './auth/sign-in.ts';
 import { applyPolicy } from './config/apply.ts';
 import { createPolicyViewService } from './config/policy-view.ts';
 import type { Deps } from './context.ts';
+import { createAttentionService } from './dashboard/attention.ts';
 import { createDashboardService } from './dashboard/service.ts';
+import { createTrendsService } from './dashboard/trends.ts';
 import { createDemoService } from './demos/service.ts';
 import { createDeploymentService } from './deployments/service.ts';
 import { createEventStreamService } from './events/stream.ts';
@@ -34,6 +36,8 @@ export function createServices(deps: Deps) {
     session: createSessionService(deps),
     signIn: createSignInService(deps),
     dashboard: createDashboardService(deps),
+    attention: createAttentionService(deps),
+    trends: createTrendsService(deps),
     audit: createAuditService(deps),
     auditCheckpoints: createAuditCheckpointService(deps),
     workflows: createWorkflowService(deps),

@@ -1,6 +1,7 @@
 import type { Clock, Repositories } from '@clos/core';
 import type { Db } from './database.ts';
 import { alertRepository } from './repos/alerts.ts';
+import { attentionRepository } from './repos/attention.ts';
 import { auditRepository } from './repos/audit.ts';
 import { auditCheckpointRepository } from './repos/audit-checkpoints.ts';
 import { configStateRepository } from './repos/config-state.ts';
@@ -19,6 +20,7 @@ import { reportRepository } from './repos/reports.ts';
 import { rhythmRepository } from './repos/rhythms.ts';
 import { loginAttemptRepository, sessionRepository } from './repos/sessions.ts';
 import { tokenRepository } from './repos/tokens.ts';
+import { trendsRepository } from './repos/trends.ts';
 import { usageRepository } from './repos/usage.ts';
 import { userRepository } from './repos/users.ts';
 import { webhookRepository } from './repos/webhooks.ts';
@@ -65,6 +67,8 @@ export function createRepositories(
     alerts: alertRepository(db),
     webhooks: webhookRepository(db, secretBox),
     dashboard: dashboardRepository(db),
+    attention: attentionRepository(db),
+    trends: trendsRepository(db),
     reports: reportRepository(db),
   };
 }

@@ -1,25 +1,47 @@
-import { BarChart, FunnelChart, GaugeChart, HeatmapChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import type { EChartsCoreOption } from 'echarts/core';
 import { useEffect, useRef } from 'react';
 import { useDarkMode } from '../lib/theme.ts';
 
-// Only the charts the views use: ECharts' full bundle is several times larger.
-echarts.use([
-  BarChart,
-  FunnelChart,
-  GaugeChart,
-  HeatmapChart,
-  LineChart,
-  GridComponent,
-  LegendComponent,
-  TooltipComponent,
-  VisualMapComponent,
-  CanvasRenderer,
-]);
+export type ChartOption = EChartsCoreOption;
 
-export type ChartOption = echarts.EChartsCoreOption;
+type ECharts = typeof import('echarts/core');
+let loading: Promise<ECharts> | undefined;
+
+/**
+ * ECharts is most of the app's code (about 200 KB compressed): it is fetched once, when the first
+ * chart mounts, so a page without charts never loads it and one with charts shows its figures first.
+ * Only the charts the views use are registered: the full bundle is several times larger.
+ */
+function loadECharts(): Promise<ECharts> {
+  // Each import destructured where it resolves: the bundler then keeps only the named parts.
+  loading ??= Promise.all([
+    import('echarts/charts').then(({ BarChart, FunnelChart, GaugeChart, HeatmapChart, LineChart }) => [
+      BarChart,
+      FunnelChart,
+      GaugeChart,
+      HeatmapChart,
+      LineChart,
+    ]),
+    import('echarts/components').then(
+      ({ GridComponent, LegendComponent, TooltipComponent, VisualMapComponent }) => [
+        GridComponent,
+        LegendComponent,
+        TooltipComponent,
+        VisualMapComponent,
+      ],
+    ),
+    import('echarts/renderers').then(({ CanvasRenderer }) => [CanvasRenderer]),
+    import('echarts/core'),
+  ]).then(([charts, components, renderers, core]) => {
+    core.use([...charts, ...components, ...renderers]);
+    return core;
+  });
+  // A failed fetch (a new build replaced the chunk, the network dropped) is tried again next time.
+  loading.catch(() => {
+    loading = undefined;
+  });
+  return loading;
+}
 
 /**
  * An ECharts chart that follows the container's size and the colour scheme. Charts are canvases, so
@@ -37,14 +59,26 @@ export function Chart({
   const ref = useRef<HTMLDivElement>(null);
   const dark = useDarkMode();
   useEffect(() => {
-    if (!ref.current) return;
-    const chart = echarts.init(ref.current, dark ? 'dark' : undefined, { renderer: 'canvas' });
-    chart.setOption({ backgroundColor: 'transparent', ...option });
-    const resize = new ResizeObserver(() => chart.resize());
-    resize.observe(ref.current);
+    let gone = false;
+    let stop = () => {};
+    void loadECharts().then(
+      (echarts) => {
+        if (gone || !ref.current) return;
+        const chart = echarts.init(ref.current, dark ? 'dark' : undefined, { renderer: 'canvas' });
+        chart.setOption({ backgroundColor: 'transparent', ...option });
+        const resize = new ResizeObserver(() => chart.resize());
+        resize.observe(ref.current);
+        stop = () => {
+          resize.disconnect();
+          chart.dispose();
+        };
+      },
+      // The chart stays an empty, labelled frame; the figures beside it still tell the story.
+      () => {},
+    );
     return () => {
-      resize.disconnect();
-      chart.dispose();
+      gone = true;
+      stop();
     };
   }, [option, dark]);
   return <div ref={ref} role="img" aria-label={label} style={{ height, width: '100%' }} />;

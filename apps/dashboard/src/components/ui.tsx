@@ -1,14 +1,26 @@
+import { ClosApiError } from '@clos/contract/client';
 import type { UseQueryResult } from '@tanstack/react-query';
 import type {
   ButtonHTMLAttributes,
+  CSSProperties,
   InputHTMLAttributes,
   ReactNode,
   SelectHTMLAttributes,
   TextareaHTMLAttributes,
 } from 'react';
-import { useId } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { Link } from 'react-router';
 import { errorMessage } from '../lib/api.ts';
+
+/**
+ * Whether TanStack Query should try a failed query again: a 4xx answer (refused, not found, invalid)
+ * is the same on every try, so a bad id shows "not found" at once; a 5xx, a timeout or a network
+ * failure may pass, so those are tried twice more.
+ */
+export function shouldRetry(failureCount: number, error: unknown): boolean {
+  if (error instanceof ClosApiError && error.status >= 400 && error.status < 500) return false;
+  return failureCount < 2;
+}
 
 /** A view's frame: its title (the page's one <h1>), optional actions, and its content. */
 export function Page({
@@ -251,4 +263,140 @@ export function formatDate(value: string | Date | null | undefined): string {
 
 export function formatPercent(value: number | null | undefined, digits = 0): string {
   return value === null || value === undefined ? '—' : `${(value * 100).toFixed(digits)} %`;
+}
+
+/**
+ * Gives every body cell of the tables under `root` a `data-label`: its column's heading. Below 640 px
+ * the styles draw each row as a card and each cell with that label before it (styles.css), so a
+ * phone reads a table top to bottom instead of scrolling it sideways. Idempotent and cheap: only
+ * changed labels are written.
+ */
+export function labelTableCells(root: ParentNode): void {
+  // Plain element lookups rather than `tHead.rows`/`cells`: the same code runs in test DOMs too.
+  const span = (cell: Element) => Math.max(1, Number(cell.getAttribute('colspan')) || 1);
+  for (const table of root.querySelectorAll('table')) {
+    reachScrollFrame(table);
+    const headRows = table.querySelectorAll(':scope > thead > tr');
+    const headRow = headRows[headRows.length - 1];
+    if (!headRow) continue;
+    // Column positions, spans included, so a cell after a wide heading still gets its own label.
+    const labels: string[] = [];
+    for (const th of headRow.children) {
+      const text = (th.getAttribute('aria-label') ?? th.textContent ?? '').trim();
+      for (let i = 0; i < span(th); i++) labels.push(text);
+    }
+    for (const row of table.querySelectorAll(':scope > tbody > tr')) {
+      let column = 0;
+      for (const cell of row.children) {
+        const label = span(cell) > 1 ? '' : (labels[column] ?? '');
+        column += span(cell);
+        if (label && cell.getAttribute('data-label') !== label) cell.setAttribute('data-label', label);
+        else if (!label && cell.hasAttribute('data-label')) cell.removeAttribute('data-label');
+      }
+    }
+  }
+}
+
+const FRAME_MARK = 'data-scroll-frame';
+
+/**
+ * A table wider than its frame scrolls inside it: the frame must then be reachable by keyboard (a
+ * focusable, named region) or its hidden columns are out of a keyboard user's reach (WCAG 2.1.1;
+ * axe's `scrollable-region-focusable`). A frame that does not scroll stays out of the tab order.
+ * Only what was added here is taken away again.
+ */
+function reachScrollFrame(table: HTMLTableElement): void {
+  const frame = table.parentElement;
+  if (!frame || frame.tagName === 'BODY') return;
+  const overflow = getComputedStyle(frame).overflowX;
+  const scrolls = (overflow === 'auto' || overflow === 'scroll') && frame.scrollWidth > frame.clientWidth;
+  const marked = frame.hasAttribute(FRAME_MARK);
+  if (scrolls && !marked && !frame.hasAttribute('tabindex')) {
+    const caption = table.querySelector(':scope > caption')?.textContent?.trim();
+    frame.setAttribute(FRAME_MARK, '');
+    frame.setAttribute('tabindex', '0');
+    frame.setAttribute('role', 'region');
+    frame.setAttribute('aria-label', caption ? `${caption} (scrolls sideways)` : 'Table (scrolls sideways)');
+  } else if (!scrolls && marked) {
+    for (const name of [FRAME_MARK, 'tabindex', 'role', 'aria-label']) frame.removeAttribute(name);
+  }
+}
+
+/**
+ * Keeps the cell labels of every table under `root` current as views render and refresh (a table in
+ * any view becomes cards on a phone without that view doing anything), and the frames of tables that
+ * scroll sideways reachable by keyboard. Returns a function that stops.
+ */
+export function observeTableLabels(root: HTMLElement): () => void {
+  let scheduled = false;
+  const run = () => {
+    scheduled = false;
+    labelTableCells(root);
+  };
+  const observer = new MutationObserver(() => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(run);
+  });
+  labelTableCells(root);
+  // Attribute changes are left out: the labels written here would otherwise wake the observer again.
+  observer.observe(root, { childList: true, subtree: true, characterData: true });
+  // A turned phone or a resized window decides anew which tables scroll.
+  const onResize = () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(run);
+  };
+  window.addEventListener('resize', onResize);
+  return () => {
+    observer.disconnect();
+    window.removeEventListener('resize', onResize);
+  };
+}
+
+/**
+ * A data table: a caption (for screen readers, and shown when `showCaption`), column headings and
+ * rows of `<td>`s. Wide screens scroll it inside its frame; below 640 px each row is a card whose
+ * cells carry their column's heading.
+ */
+export function Table({
+  caption,
+  head,
+  children,
+  showCaption = false,
+  minWidth = '40rem',
+}: {
+  caption: string;
+  head: ReactNode[];
+  children: ReactNode;
+  showCaption?: boolean;
+  minWidth?: string;
+}) {
+  const ref = useRef<HTMLTableElement>(null);
+  useEffect(() => {
+    if (ref.current) labelTableCells(ref.current.parentElement ?? ref.current);
+  });
+  return (
+    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm sm:overflow-x-auto dark:border-slate-800 dark:bg-slate-900">
+      {/* The width as a variable, not an inline `min-width`, so the phone styles can drop it. */}
+      <table
+        ref={ref}
+        className="w-full min-w-(--table-min) text-sm"
+        style={{ '--table-min': minWidth } as CSSProperties}
+      >
+        <caption className={showCaption ? 'p-3 text-left font-semibold' : 'sr-only'}>{caption}</caption>
+        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600 dark:bg-slate-800/60 dark:text-slate-300">
+          <tr>
+            {head.map((h, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: headings are fixed per table
+              <th key={i} scope="col" className="px-3 py-2 font-medium">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">{children}</tbody>
+      </table>
+    </div>
+  );
 }

@@ -48,14 +48,37 @@ export function ideaBlockers(rules: IdeasRules, evaluationCount: number, score: 
   return promotionBlockers(rules, evaluationCount, score).map((b) => b.message);
 }
 
-/** The scores a form starts from: the caller's earlier evaluation, else 0 on every criterion. */
+/** A form's scores: null for a criterion not scored yet. */
+export type DraftScores = Record<string, number | null>;
+
+/**
+ * The scores a form starts from: the caller's earlier evaluation, else unset on every criterion. Not
+ * 0: a slider that starts at a value submits that value when nobody touches it, and an idea scored 0
+ * by default reads as a judgement nobody made.
+ */
 export function initialScores(
   rules: IdeasRules,
   evaluations: { evaluatorId: string; scores: Record<string, number> }[],
   meId: string | null | undefined,
-): Record<string, number> {
+): DraftScores {
   const mine = evaluations.find((e) => e.evaluatorId === meId);
-  return Object.fromEntries(rules.criteria.map((c) => [c.key, mine?.scores[c.key] ?? SCORE_MIN]));
+  return Object.fromEntries(rules.criteria.map((c) => [c.key, mine?.scores[c.key] ?? null]));
+}
+
+/** The criteria still unscored, in the rules' order (their labels). */
+export function unscored(rules: IdeasRules, scores: DraftScores): string[] {
+  return rules.criteria.filter((c) => typeof scores[c.key] !== 'number').map((c) => c.label);
+}
+
+/** The scores once every criterion has one, else null: only then may the form be submitted. */
+export function completeScores(rules: IdeasRules, scores: DraftScores): Record<string, number> | null {
+  const complete: Record<string, number> = {};
+  for (const c of rules.criteria) {
+    const value = scores[c.key];
+    if (typeof value !== 'number') return null;
+    complete[c.key] = value;
+  }
+  return complete;
 }
 
 export function formatScore(score: number | null | undefined): string {
@@ -65,4 +88,24 @@ export function formatScore(score: number | null | undefined): string {
 /** The ideas with `status`, newest first as the server lists them. */
 export function ideasWith(pipeline: IdeaPipeline, status: IdeaStatus) {
   return pipeline.ideas.filter((i) => i.status === status);
+}
+
+export type IdeaSort = 'newest' | 'score' | 'evaluations';
+export const IDEA_SORTS: { sort: IdeaSort; label: string }[] = [
+  { sort: 'newest', label: 'Newest first' },
+  { sort: 'score', label: 'Highest score first' },
+  { sort: 'evaluations', label: 'Most evaluations first' },
+];
+
+/**
+ * Orders a list of ideas. By score, unscored ideas go last (an idea nobody evaluated is not a low
+ * score); ties keep the server's order, newest first.
+ */
+export function sortIdeas<T extends { score: number | null; evaluations: number }>(
+  ideas: readonly T[],
+  sort: IdeaSort,
+): T[] {
+  if (sort === 'score') return [...ideas].sort((a, b) => (b.score ?? -1) - (a.score ?? -1));
+  if (sort === 'evaluations') return [...ideas].sort((a, b) => b.evaluations - a.evaluations);
+  return [...ideas];
 }

@@ -193,3 +193,81 @@ export const DEMO_STATUS_TEXT: Record<WeeklyDemoDetail['status'], string> = {
   feedback: 'Collecting feedback',
   closed: 'Closed',
 };
+
+// ---------------------------------------------------------------- gates at a glance
+
+/** One open project's next gate reduced to a status (GET /api/v1/dashboard/gates). */
+export type GateStatus = RouteResponse<Routes['getDashboardGates']>['items'][number];
+export type GateState = GateStatus['state'];
+
+/** The gate states in the order a lead sorts by: what can move now first, then what waits on people. */
+export const GATE_STATE_ORDER: readonly GateState[] = ['ready', 'awaiting', 'unmet', 'blocked', 'last'];
+
+/** What the filter calls each state. */
+export const GATE_STATE_NAMES: Record<GateState, string> = {
+  ready: 'Ready',
+  awaiting: 'Awaiting approval',
+  unmet: 'Unmet criteria',
+  blocked: 'Blocked',
+  last: 'Last stage',
+};
+
+/** A gate status in words: "ready", "2 unmet", "awaiting 1 approval", "blocked". */
+export function gateLabel(status: Pick<GateStatus, 'state' | 'unmet' | 'awaitingApprovals'>): string {
+  switch (status.state) {
+    case 'ready':
+      return 'ready';
+    case 'awaiting':
+      return `awaiting ${status.awaitingApprovals} approval${status.awaitingApprovals === 1 ? '' : 's'}`;
+    case 'unmet':
+      return `${status.unmet} unmet`;
+    case 'blocked':
+      return 'blocked';
+    case 'last':
+      return 'last stage';
+  }
+}
+
+/** The badge colour of a gate state: green can move, amber waits on people, red is stuck. */
+export function gateTone(state: GateState): 'green' | 'amber' | 'red' | 'slate' {
+  if (state === 'ready') return 'green';
+  if (state === 'awaiting') return 'amber';
+  if (state === 'unmet' || state === 'blocked') return 'red';
+  return 'slate';
+}
+
+/** Whole days from `since` to `now`, never negative. */
+export function daysSince(since: string | Date, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - new Date(since).getTime()) / 86_400_000));
+}
+
+/**
+ * Rows as CSV (RFC 4180): every field quoted when it holds a comma, quote or line break. A field
+ * starting with `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
+ */
+export function toCsv(rows: readonly (readonly (string | number | null)[])[]): string {
+  const field = (value: string | number | null) => {
+    let text = value === null ? '' : String(value);
+    if (/^[=+\-@]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return `${rows.map((row) => row.map(field).join(',')).join('\r\n')}\r\n`;
+}
+
+/** Offers `text` as a file download (the CSV export of a list). */
+export function downloadText(filename: string, text: string, type = 'text/csv;charset=utf-8'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  URL.revokeObjectURL(url);
+}
+
+/**
+ * The item type pull requests take slots of: `github.pullRequests.itemType`'s default. A deployment
+ * that renamed it sees its PRs under that type on the WIP page instead of in the pod's PR panel.
+ */
+export const PR_ITEM_TYPE = 'pull-request';

@@ -131,7 +131,14 @@ export interface TimelineEntry {
   href: string | null;
   /** What the link opens, in words; "Open the CI run" when absent. */
   hrefLabel?: string;
+  /**
+   * Evidence only: why it does not satisfy its gate's schema, in words ([] when it does); absent
+   * when it could not be judged (the policy not loaded).
+   */
+  problems?: string[];
 }
+
+export type Evidence = ProjectDetail['evidence'][number];
 
 // The audit log is the only record of blocks and closes; everything else has its own table, so only
 // these actions are taken from it (the others would appear twice).
@@ -158,11 +165,14 @@ function summariseEvidence(data: Record<string, unknown>): string {
  * The project's history from every source, merged by time (newest first): transitions, evidence
  * and approvals from the project itself, every CI report, and blocks, unblocks and the close from
  * the audit log. `actors` names the ids found in the audit log (transitions carry only an id).
+ * With `judgeEvidence`, each evidence entry says whether it satisfies its gate.
  */
 export function buildTimeline(input: {
   detail: ProjectDetail;
   ciStatuses?: CiStatus[];
   audit?: AuditEvent[];
+  /** Judges each evidence document against its gate: its problems in words, null when unknown. */
+  judgeEvidence?: (evidence: Evidence) => string[] | null;
 }): TimelineEntry[] {
   const { detail } = input;
   const audit = input.audit ?? [];
@@ -195,7 +205,9 @@ export function buildTimeline(input: {
     );
   }
   for (const e of detail.evidence) {
+    const problems = input.judgeEvidence?.(e) ?? null;
     entries.push({
+      ...(problems ? { problems } : {}),
       key: `evidence:${e.id}`,
       at: e.createdAt,
       kind: 'evidence',

@@ -16,8 +16,10 @@ import {
   TextArea,
   TextField,
 } from '../components/ui.tsx';
+import { WipItem } from '../components/wip-item.tsx';
 import { useSession } from '../lib/auth.tsx';
 import {
+  completeScores,
   formatScore,
   type IdeaDetail as Idea,
   type IdeasRules,
@@ -28,6 +30,7 @@ import {
   SCORE_MAX,
   SCORE_MIN,
   SCORE_STEP,
+  unscored,
 } from '../lib/ideas.ts';
 import { usePodList } from '../lib/pod-list.ts';
 import { usePolicy } from '../lib/policy.ts';
@@ -55,23 +58,25 @@ function ScoreSlider({
 }: {
   label: string;
   weight: number;
-  value: number;
+  /** Null until the criterion is scored. */
+  value: number | null;
   onChange(value: number): void;
 }) {
   const id = useId();
+  const unset = value === null;
   return (
     <div>
       <div className="flex items-baseline justify-between gap-2">
         <label htmlFor={id} className="text-sm font-medium">
           {label}
         </label>
-        <span className="text-xs text-slate-500">
+        <span className="text-xs text-slate-600 dark:text-slate-400">
           weight {weight} ·{' '}
           <output
             htmlFor={id}
-            className="text-sm font-semibold tabular-nums text-slate-900 dark:text-slate-100"
+            className={`text-sm tabular-nums ${unset ? 'italic text-slate-600 dark:text-slate-400' : 'font-semibold text-slate-900 dark:text-slate-100'}`}
           >
-            {value.toFixed(1)}
+            {unset ? 'not scored' : value.toFixed(1)}
           </output>
         </span>
       </div>
@@ -81,9 +86,15 @@ function ScoreSlider({
         min={SCORE_MIN}
         max={SCORE_MAX}
         step={SCORE_STEP}
-        value={value}
+        // An unset slider has to sit somewhere: in the middle, drawn faded and read as "not scored".
+        value={value ?? (SCORE_MIN + SCORE_MAX) / 2}
+        aria-valuetext={unset ? 'not scored' : undefined}
         onChange={(e) => onChange(Number(e.target.value))}
-        className="mt-1 w-full accent-teal-700"
+        // A click on the thumb where it already sits changes nothing, yet it is a score: keep it.
+        onClick={(e) => {
+          if (unset) onChange(Number(e.currentTarget.value));
+        }}
+        className={`mt-1 w-full ${unset ? 'accent-slate-400 opacity-60' : 'accent-teal-700'}`}
       />
     </div>
   );
@@ -96,23 +107,26 @@ function Evaluate({ idea, rules }: { idea: Idea; rules: IdeasRules }) {
   const [scores, setScores] = useState(() => initialScores(rules, idea.evaluations, meId));
   const mine = idea.evaluations.find((e) => e.evaluatorId === meId);
   const [comment, setComment] = useState(mine?.comment ?? '');
-  const score = liveScore(rules, scores);
-  const projected = projectedIdeaScore(rules, idea.evaluations, meId, scores);
+  const complete = completeScores(rules, scores);
+  const missing = unscored(rules, scores);
+  const score = complete ? liveScore(rules, complete) : null;
+  const projected = complete ? projectedIdeaScore(rules, idea.evaluations, meId, complete) : null;
   const evaluate = useMutation({
-    mutationFn: () =>
+    mutationFn: (body: Record<string, number>) =>
       client.evaluateIdea({
         params: { id: idea.id },
-        body: { scores, comment: comment.trim() ? comment : null },
+        body: { scores: body, comment: comment.trim() ? comment : null },
       }),
     onSuccess: refresh,
   });
+  const hintId = useId();
   return (
     <Card title={mine ? 'Your evaluation' : 'Evaluate'}>
       <form
         className="space-y-4"
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
-          evaluate.mutate();
+          if (complete) evaluate.mutate(complete);
         }}
       >
         {rules.criteria.map((c) => (
@@ -120,7 +134,7 @@ function Evaluate({ idea, rules }: { idea: Idea; rules: IdeasRules }) {
             key={c.key}
             label={c.label}
             weight={c.weight}
-            value={scores[c.key] ?? SCORE_MIN}
+            value={scores[c.key] ?? null}
             onChange={(v) => setScores((s) => ({ ...s, [c.key]: v }))}
           />
         ))}
@@ -137,16 +151,28 @@ function Evaluate({ idea, rules }: { idea: Idea; rules: IdeasRules }) {
             </output>{' '}
             / 5
           </p>
-          <p className="text-xs text-slate-600 dark:text-slate-300">
-            The idea’s score with this evaluation: {formatScore(projected.score)} over {projected.count}{' '}
-            evaluation
-            {projected.count === 1 ? '' : 's'} (promotion needs {rules.promotionThreshold} and{' '}
-            {rules.minEvaluations}).
-          </p>
+          {projected ? (
+            <p className="text-xs text-slate-600 dark:text-slate-300">
+              The idea’s score with this evaluation: {formatScore(projected.score)} over {projected.count}{' '}
+              evaluation
+              {projected.count === 1 ? '' : 's'} (promotion needs {rules.promotionThreshold} and{' '}
+              {rules.minEvaluations}).
+            </p>
+          ) : null}
         </div>
-        <Button type="submit" disabled={evaluate.isPending}>
+        <Button
+          type="submit"
+          disabled={evaluate.isPending || !complete}
+          aria-describedby={complete ? undefined : hintId}
+        >
           {mine ? 'Update evaluation' : 'Submit evaluation'}
         </Button>
+        {complete ? null : (
+          <p id={hintId} className="text-sm text-slate-600 dark:text-slate-300">
+            Score every criterion to submit: {missing.join(', ')} {missing.length === 1 ? 'is' : 'are'} not
+            scored yet.
+          </p>
+        )}
         {evaluate.isSuccess ? (
           <p role="status" className="text-sm text-green-700 dark:text-green-400">
             Evaluation saved: {formatScore(evaluate.data.evaluation.score)}.
@@ -160,8 +186,19 @@ function Evaluate({ idea, rules }: { idea: Idea; rules: IdeasRules }) {
 
 /** Why a promotion was refused, from the error's details: the unmet criteria, or who fills the pod. */
 function PromotionRefusal({ error }: { error: unknown }) {
-  const { me } = useSession();
+  const { me, client } = useSession();
   const emails = useUserEmails();
+  const full =
+    error instanceof ClosApiError && error.code === 'wip_limit_exceeded' && error.details
+      ? (error.details as { pod: string; itemType: string })
+      : null;
+  // The pod's project slots are held under project ids: name them, from its open projects.
+  const projects = useQuery({
+    queryKey: ['dashboard', 'gates', full?.pod],
+    queryFn: () => client.getDashboardGates({ query: { pod: full!.pod } }),
+    enabled: full?.itemType === 'project',
+  });
+  const names = new Map((projects.data?.items ?? []).map((p) => [p.projectId, p.name]));
   if (error instanceof ClosApiError && error.code === 'promotion_criteria_unmet' && error.details) {
     const { blockers } = error.details as { blockers: { kind: string; message: string }[] };
     return (
@@ -199,14 +236,8 @@ function PromotionRefusal({ error }: { error: unknown }) {
         <ul className="list-disc pl-5">
           {d.holders.map((h) => (
             <li key={h.lockId}>
-              {d.itemType === 'project' ? (
-                <Link to={`/projects/${h.itemId}`} className="underline">
-                  project {h.itemId.slice(0, 8)}
-                </Link>
-              ) : (
-                h.itemId
-              )}{' '}
-              — {holderName(h.acquiredBy, me?.user?.id, emails)}, since {formatDate(h.acquiredAt)}
+              <WipItem itemType={d.itemType} itemId={h.itemId} projectName={names.get(h.itemId)} /> —{' '}
+              {holderName(h.acquiredBy, me?.user?.id, emails)}, since {formatDate(h.acquiredAt)}
             </li>
           ))}
         </ul>

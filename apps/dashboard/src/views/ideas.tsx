@@ -17,12 +17,15 @@ import {
 import { useSession } from '../lib/auth.tsx';
 import {
   formatScore,
+  IDEA_SORTS,
   IDEA_STATUSES,
   type IdeaPipeline,
+  type IdeaSort,
   type IdeaStatus,
   type IdeasRules,
   ideaBlockers,
   ideasWith,
+  sortIdeas,
 } from '../lib/ideas.ts';
 import { usePodList } from '../lib/pod-list.ts';
 import { usePolicy } from '../lib/policy.ts';
@@ -92,16 +95,31 @@ function SubmitIdea() {
   );
 }
 
-function IdeaTable({ ideas, rules }: { ideas: IdeaPipeline['ideas']; rules: IdeasRules | null }) {
+function IdeaTable({
+  ideas,
+  rules,
+  sort,
+}: {
+  ideas: IdeaPipeline['ideas'];
+  rules: IdeasRules | null;
+  sort: IdeaSort;
+}) {
   return (
     <div className="overflow-x-auto">
       <table className="w-full min-w-max text-sm">
+        <caption className="sr-only">
+          Ideas, {IDEA_SORTS.find((s) => s.sort === sort)!.label.toLowerCase()}
+        </caption>
         <thead>
-          <tr className="text-left text-slate-500 dark:text-slate-400">
+          <tr className="text-left text-slate-600 dark:text-slate-400">
             <th scope="col" className="px-2 py-2 font-medium">
               Idea
             </th>
-            <th scope="col" className="px-2 py-2 text-right font-medium">
+            <th
+              scope="col"
+              className="px-2 py-2 text-right font-medium"
+              aria-sort={sort === 'score' ? 'descending' : 'none'}
+            >
               Score
             </th>
             <th scope="col" className="px-2 py-2 text-right font-medium">
@@ -128,6 +146,14 @@ function IdeaTable({ ideas, rules }: { ideas: IdeaPipeline['ideas']; rules: Idea
                     {idea.title}
                   </Link>{' '}
                   {qualifies ? <Badge tone="green">ready to promote</Badge> : null}
+                  {idea.status === 'promoted' && idea.projectId ? (
+                    <Link
+                      to={`/projects/${idea.projectId}`}
+                      className="ml-1 text-sm text-teal-700 underline-offset-2 hover:underline dark:text-teal-400"
+                    >
+                      → its project<span className="sr-only"> ({idea.title})</span>
+                    </Link>
+                  ) : null}
                 </td>
                 <td className="px-2 py-2 text-right tabular-nums">{formatScore(idea.score)}</td>
                 <td className="px-2 py-2 text-right tabular-nums">
@@ -207,6 +233,17 @@ export function Ideas() {
     ? (requested as IdeaStatus)
     : 'pending';
   const label = IDEA_STATUSES.find((s) => s.status === status)!.label.toLowerCase();
+  const requestedSort = params.get('sort');
+  const sort: IdeaSort = IDEA_SORTS.some((s) => s.sort === requestedSort)
+    ? (requestedSort as IdeaSort)
+    : 'newest';
+  // Both live in the query string, so a sorted tab can be bookmarked or shared.
+  const show = (nextStatus: IdeaStatus, nextSort: IdeaSort) => {
+    const next: Record<string, string> = {};
+    if (nextStatus !== 'pending') next.status = nextStatus;
+    if (nextSort !== 'newest') next.sort = nextSort;
+    setParams(next, { replace: true });
+  };
 
   return (
     <Page title="Ideas">
@@ -214,20 +251,31 @@ export function Ideas() {
         <div className="space-y-4 lg:col-span-2">
           <QueryState query={pipeline} what="ideas">
             {(data) => {
-              const shown = ideasWith(data, status);
+              const shown = sortIdeas(ideasWith(data, status), sort);
               return (
                 <Card>
                   <div className="space-y-4">
-                    <StatusTabs
-                      pipeline={data}
-                      current={status}
-                      onChange={(s) => setParams(s === 'pending' ? {} : { status: s }, { replace: true })}
-                    />
+                    <div className="flex flex-wrap items-end justify-between gap-3">
+                      <StatusTabs pipeline={data} current={status} onChange={(s) => show(s, sort)} />
+                      <div className="w-56">
+                        <SelectField
+                          label="Sort ideas"
+                          value={sort}
+                          onChange={(e) => show(status, e.target.value as IdeaSort)}
+                        >
+                          {IDEA_SORTS.map((s) => (
+                            <option key={s.sort} value={s.sort}>
+                              {s.label}
+                            </option>
+                          ))}
+                        </SelectField>
+                      </div>
+                    </div>
                     <div role="tabpanel" id={`panel-${status}`} aria-labelledby={`tab-${status}`}>
                       {shown.length === 0 ? (
                         <Empty>No {label} ideas.</Empty>
                       ) : (
-                        <IdeaTable ideas={shown} rules={policy.data?.ideas ?? null} />
+                        <IdeaTable ideas={shown} rules={policy.data?.ideas ?? null} sort={sort} />
                       )}
                     </div>
                   </div>

@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { EvidenceForm } from '../components/evidence-form.tsx';
 import {
   Badge,
   Button,
@@ -15,22 +17,33 @@ import {
   TextField,
 } from '../components/ui.tsx';
 import { useSession } from '../lib/auth.tsx';
+import {
+  type FieldError,
+  gateFieldErrors,
+  type JsonSchema,
+  problemSentences,
+  schemaAt,
+  serverFieldErrors,
+  validateEvidence,
+  wordsFor,
+} from '../lib/evidence-form.ts';
 import { usePodList } from '../lib/pod-list.ts';
+import { usePolicy } from '../lib/policy.ts';
 import {
   buildTimeline,
   type CiStatus,
   ciSummary,
   criterionLabel,
   type ProjectDetail as Detail,
-  evidenceSkeleton,
+  type Evidence,
   type GateCriterion,
   type GateEvaluation,
   latestEvidence,
-  parseEvidence,
   type TimelineEntry,
   type TimelineKind,
   unmetFromError,
 } from '../lib/stage-gates.ts';
+import { plural } from '../lib/text.ts';
 
 /** After any change to a project: its page, lists, the funnel and overview, and its audit trail. */
 function useInvalidateProject() {
@@ -156,13 +169,19 @@ function Verdict({ met }: { met: boolean }) {
   );
 }
 
-function CriterionItem({ c }: { c: GateCriterion }) {
+/** A criterion's message in words; an evidence problem as the form says it ("needs at least 10 characters"). */
+function criterionWords(c: GateCriterion, schema: JsonSchema | null): string {
+  if (c.kind !== 'evidence' || !c.path || c.path === '(root)' || c.met) return c.message;
+  return wordsFor(c.message, schema ? schemaAt(schema, c.path) : undefined);
+}
+
+function CriterionItem({ c, schema }: { c: GateCriterion; schema: JsonSchema | null }) {
   return (
     <li className="flex flex-col gap-1 py-2 sm:flex-row sm:items-start sm:gap-3" data-met={c.met}>
       <Verdict met={c.met} />
       <div className="min-w-0">
         <div className="font-medium">{criterionLabel(c)}</div>
-        <div className="break-words text-slate-600 dark:text-slate-300">{c.message}</div>
+        <div className="break-words text-slate-600 dark:text-slate-300">{criterionWords(c, schema)}</div>
         {c.kind === 'approvals' ? (
           <div className="text-xs text-slate-500 dark:text-slate-400">
             {c.received ?? 0} of {c.required ?? 0} approvals received
@@ -175,7 +194,7 @@ function CriterionItem({ c }: { c: GateCriterion }) {
   );
 }
 
-function GateCard({ gate }: { gate: GateEvaluation }) {
+function GateCard({ gate, schema }: { gate: GateEvaluation; schema: JsonSchema | null }) {
   if (!gate.nextStage) {
     const closed = gate.criteria.find((c) => c.kind === 'not_closed');
     return (
@@ -200,7 +219,7 @@ function GateCard({ gate }: { gate: GateEvaluation }) {
       </p>
       <ul aria-label="Gate criteria" className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
         {gate.criteria.map((c, i) => (
-          <CriterionItem key={`${c.kind}:${c.path ?? i}:${c.by ?? ''}`} c={c} />
+          <CriterionItem key={`${c.kind}:${c.path ?? i}:${c.by ?? ''}`} c={c} schema={schema} />
         ))}
       </ul>
     </Card>
@@ -209,265 +228,420 @@ function GateCard({ gate }: { gate: GateEvaluation }) {
 
 // ---------------------------------------------------------------- actions
 
-function EvidenceForm({ projectId, initial }: { projectId: string; initial: string }) {
-  const { client } = useSession();
-  const invalidate = useInvalidateProject();
-  const [text, setText] = useState(initial);
-  const [parseError, setParseError] = useState<string | null>(null);
-  const submit = useMutation({
-    mutationFn: (evidence: Record<string, unknown>) =>
-      client.submitEvidence({ params: { id: projectId }, body: { evidence } }),
-    onSuccess: invalidate,
-  });
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const parsed = parseEvidence(text);
-    if (!parsed.ok) {
-      setParseError(parsed.message);
-      return;
-    }
-    setParseError(null);
-    submit.mutate(parsed.value);
+type Notice = { tone: 'ok'; text: string } | { tone: 'error'; title: string; error: unknown };
+
+/** A menu of the less frequent actions, behind one button: arrows move, Escape closes. */
+function ActionMenu({ items }: { items: { label: string; danger?: boolean; onSelect(): void }[] }) {
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    root.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+    const outside = (e: MouseEvent) => {
+      if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', outside);
+    return () => document.removeEventListener('mousedown', outside);
+  }, [open]);
+  if (items.length === 0) return null;
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const entries = [...(root.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+    const at = entries.indexOf(document.activeElement as HTMLButtonElement);
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      setOpen(false);
+      root.current?.querySelector<HTMLButtonElement>('[aria-haspopup="menu"]')?.focus();
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      entries[(at + step + entries.length) % entries.length]?.focus();
+    } else if (e.key === 'Tab') setOpen(false);
   };
   return (
-    <form onSubmit={onSubmit} className="space-y-3">
-      <h3 className="text-sm font-semibold">Evidence</h3>
-      <TextArea
-        label="Evidence (JSON)"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        rows={8}
-        spellCheck={false}
-        aria-invalid={parseError ? true : undefined}
-      />
-      {parseError ? (
+    // biome-ignore lint/a11y/noStaticElementInteractions: the keys act on the menu inside it
+    <div ref={root} className="relative" onKeyDown={onKeyDown}>
+      <Button
+        variant="secondary"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? `${id}-menu` : undefined}
+        onClick={() => setOpen((o) => !o)}
+      >
+        More actions <span aria-hidden="true">▾</span>
+      </Button>
+      {open ? (
         <div
-          role="alert"
-          className="rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+          id={`${id}-menu`}
+          role="menu"
+          aria-label="More actions"
+          className="absolute right-0 z-20 mt-1 min-w-48 rounded-lg border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900"
         >
-          {parseError}
+          {items.map((item) => (
+            <button
+              key={item.label}
+              type="button"
+              role="menuitem"
+              tabIndex={-1}
+              onClick={() => {
+                setOpen(false);
+                item.onSelect();
+              }}
+              className={`block w-full px-3 py-2 text-left text-sm hover:bg-slate-100 focus:bg-slate-100 focus:outline-none dark:hover:bg-slate-800 dark:focus:bg-slate-800 ${
+                item.danger ? 'text-red-700 dark:text-red-400' : ''
+              }`}
+            >
+              {item.label}
+            </button>
+          ))}
         </div>
       ) : null}
-      {submit.isError ? <ErrorNote error={submit.error} title="Evidence was refused" /> : null}
-      {submit.isSuccess && !parseError ? (
-        <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
-          Evidence submitted;{' '}
-          {submit.data.gate.ready ? 'the gate is met.' : 'the gate above shows what is still missing.'}
-        </p>
-      ) : null}
-      <Button type="submit" disabled={submit.isPending}>
-        Submit evidence
-      </Button>
-    </form>
+    </div>
   );
 }
 
-function DecisionForm({ projectId }: { projectId: string }) {
-  const { client } = useSession();
+function NoticeView({ notice }: { notice: Notice | null }) {
+  if (!notice) return null;
+  if (notice.tone === 'error') return <ErrorNote error={notice.error} title={notice.title} />;
+  return (
+    <p role="status" className="text-sm text-slate-700 dark:text-slate-300">
+      {notice.text}
+    </p>
+  );
+}
+
+/** Why Advance is not offered yet, naming the unmet criteria. */
+function advanceReason(gate: GateEvaluation): string | null {
+  if (gate.ready) return null;
+  const unmet = gate.criteria.filter((c) => !c.met && !(c.kind === 'evidence' && c.path === '(root)'));
+  const names = [...new Set(unmet.map((c) => criterionLabel(c)))];
+  const count = gate.criteria.filter((c) => !c.met).length;
+  return `Advance is possible once the gate is met: ${plural(count, 'criterion', 'criteria')} unmet${
+    names.length ? ` (${names.join(', ')})` : ''
+  }.`;
+}
+
+type Dialog = 'block' | 'close' | 'reject' | null;
+
+/**
+ * The project's actions: the primary ones in view (Advance, Submit evidence, Approve), the rest in a
+ * menu; the ones that cannot be taken back (reject, close) asked again in a dialog. One notice for
+ * the whole page, replaced by the next action, so no message outlives the state it described.
+ */
+function Actions({
+  project,
+  gate,
+  schema,
+}: {
+  project: Detail;
+  gate: GateEvaluation | undefined;
+  schema: JsonSchema | null;
+}) {
+  const { client, can } = useSession();
   const invalidate = useInvalidateProject();
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [unmet, setUnmet] = useState<GateCriterion[]>([]);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [reason, setReason] = useState('');
   const [comment, setComment] = useState('');
-  const decide = useMutation({
-    mutationFn: (decision: 'approve' | 'reject') =>
-      client.decideGate({
-        params: { id: projectId },
-        body: { decision, comment: comment.trim() ? comment : null },
-      }),
-    onSuccess: () => {
-      setComment('');
+  const [outcome, setOutcome] = useState<'shipped' | 'cancelled'>('shipped');
+  const [localError, setLocalError] = useState<Error | null>(null);
+  const [evidenceResult, setEvidenceResult] = useState<{ gate: GateEvaluation } | { error: unknown } | null>(
+    null,
+  );
+  // Every action starts by clearing what the previous one said.
+  const begin = () => {
+    setNotice(null);
+    setUnmet([]);
+    setLocalError(null);
+    setEvidenceResult(null);
+  };
+  const openDialog = (which: Dialog) => {
+    begin();
+    setDialog(which);
+  };
+  const closeDialog = () => {
+    setDialog(null);
+    setLocalError(null);
+  };
+
+  const id = project.id;
+  const submit = useMutation({
+    mutationFn: (evidence: Record<string, unknown>) =>
+      client.submitEvidence({ params: { id }, body: { evidence } }),
+    onMutate: begin,
+    onSuccess: (data) => {
+      setEvidenceResult({ gate: data.gate });
+      return invalidate();
+    },
+    onError: (error) => setEvidenceResult({ error }),
+  });
+  const advance = useMutation({
+    mutationFn: () => client.advanceProject({ params: { id } }),
+    onMutate: begin,
+    onSuccess: (data) => {
+      setNotice({ tone: 'ok', text: `Advanced to ${data.project.currentStage}.` });
+      return invalidate();
+    },
+    // A refusal re-evaluates the gate too: the criteria shown above should match what the server said.
+    onError: (error) => {
+      setNotice({ tone: 'error', title: 'Could not advance', error });
+      setUnmet(unmetFromError(error));
       return invalidate();
     },
   });
-  return (
-    <div className="space-y-3">
-      <h3 className="text-sm font-semibold">Decision</h3>
-      <TextArea
-        label="Decision comment"
-        value={comment}
-        onChange={(e) => setComment(e.target.value)}
-        rows={2}
-        maxLength={5000}
-      />
-      {decide.isError ? <ErrorNote error={decide.error} title="The decision was refused" /> : null}
-      {decide.isSuccess ? (
-        <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
-          {decide.data.approval.decision === 'approve' ? 'Approved.' : 'Rejected.'}
-        </p>
-      ) : null}
-      <div className="flex flex-wrap gap-2">
-        <Button onClick={() => decide.mutate('approve')} disabled={decide.isPending}>
-          Approve
-        </Button>
-        <Button variant="danger" onClick={() => decide.mutate('reject')} disabled={decide.isPending}>
-          Reject
-        </Button>
-      </div>
-    </div>
-  );
-}
-
-function AdvanceAction({ projectId, nextStage }: { projectId: string; nextStage: string }) {
-  const { client } = useSession();
-  const invalidate = useInvalidateProject();
-  const advance = useMutation({
-    mutationFn: () => client.advanceProject({ params: { id: projectId } }),
-    onSuccess: invalidate,
-    // A refusal re-evaluates the gate too: the criteria shown above should match what the server said.
-    onError: invalidate,
+  const decide = useMutation({
+    mutationFn: (decision: 'approve' | 'reject') =>
+      client.decideGate({ params: { id }, body: { decision, comment: comment.trim() ? comment : null } }),
+    onMutate: begin,
+    onSuccess: (data) => {
+      setComment('');
+      setDialog(null);
+      setNotice({ tone: 'ok', text: data.approval.decision === 'approve' ? 'Approved.' : 'Rejected.' });
+      return invalidate();
+    },
+    onError: (error, decision) => {
+      if (decision === 'approve') setNotice({ tone: 'error', title: 'The decision was refused', error });
+    },
   });
-  const unmet = unmetFromError(advance.error);
-  return (
-    <div className="space-y-3">
-      <h3 className="text-sm font-semibold">Advance to {nextStage}</h3>
-      {advance.isError ? (
-        <div className="space-y-2">
-          <ErrorNote error={advance.error} title="Could not advance" />
-          {unmet.length ? (
-            <ul aria-label="Why the gate refused" className="list-disc space-y-1 pl-5 text-sm">
-              {unmet.map((c, i) => (
-                <li key={`${c.kind}:${c.path ?? i}`}>
-                  <span className="font-medium">{criterionLabel(c)}</span>: {c.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
-      {advance.isSuccess ? (
-        <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
-          Advanced to {advance.data.project.currentStage}.
-        </p>
-      ) : null}
-      <Button onClick={() => advance.mutate()} disabled={advance.isPending}>
-        Advance
-      </Button>
-    </div>
-  );
-}
-
-function BlockAction({ project }: { project: Detail }) {
-  const { client } = useSession();
-  const invalidate = useInvalidateProject();
-  const [reason, setReason] = useState('');
   const block = useMutation({
-    mutationFn: () => client.blockProject({ params: { id: project.id }, body: { reason } }),
+    mutationFn: () => client.blockProject({ params: { id }, body: { reason } }),
+    onMutate: begin,
     onSuccess: () => {
       setReason('');
+      setDialog(null);
+      setNotice({ tone: 'ok', text: 'Blocked: it cannot advance until it is unblocked.' });
       return invalidate();
     },
   });
   const unblock = useMutation({
-    mutationFn: () => client.unblockProject({ params: { id: project.id }, body: {} }),
-    onSuccess: invalidate,
+    mutationFn: () => client.unblockProject({ params: { id }, body: {} }),
+    onMutate: begin,
+    onSuccess: () => {
+      setNotice({ tone: 'ok', text: 'Unblocked.' });
+      return invalidate();
+    },
+    onError: (error) => setNotice({ tone: 'error', title: 'Could not unblock', error }),
   });
-  if (project.blockedReason)
-    return (
-      <div className="space-y-3">
-        <h3 className="text-sm font-semibold">Blocked</h3>
-        <p className="text-sm">Reason: {project.blockedReason}</p>
-        {unblock.isError ? <ErrorNote error={unblock.error} title="Could not unblock" /> : null}
-        <Button variant="secondary" onClick={() => unblock.mutate()} disabled={unblock.isPending}>
-          Unblock
-        </Button>
-      </div>
-    );
-  return (
-    <form
-      className="space-y-3"
-      onSubmit={(e) => {
-        e.preventDefault();
-        block.mutate();
-      }}
-    >
-      <h3 className="text-sm font-semibold">Block</h3>
-      <TextField
-        label="Block reason"
-        value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        maxLength={2000}
-      />
-      {block.isError ? <ErrorNote error={block.error} title="Could not block" /> : null}
-      <Button type="submit" variant="secondary" disabled={block.isPending}>
-        Block
-      </Button>
-    </form>
-  );
-}
-
-function CloseAction({ projectId }: { projectId: string }) {
-  const { client } = useSession();
-  const invalidate = useInvalidateProject();
-  const [outcome, setOutcome] = useState<'shipped' | 'cancelled'>('shipped');
-  const [reason, setReason] = useState('');
   const close = useMutation({
     mutationFn: () =>
-      client.closeProject({
-        params: { id: projectId },
-        body: { outcome, reason: reason.trim() ? reason : null },
-      }),
-    onSuccess: invalidate,
+      client.closeProject({ params: { id }, body: { outcome, reason: reason.trim() ? reason : null } }),
+    onMutate: begin,
+    onSuccess: () => {
+      setReason('');
+      setDialog(null);
+      setNotice({ tone: 'ok', text: `Closed as ${outcome}.` });
+      return invalidate();
+    },
   });
-  return (
-    <form
-      className="space-y-3"
-      onSubmit={(e) => {
-        e.preventDefault();
-        close.mutate();
-      }}
-    >
-      <h3 className="text-sm font-semibold">Close</h3>
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-        <SelectField
-          label="Outcome"
-          value={outcome}
-          onChange={(e) => setOutcome(e.target.value as 'shipped' | 'cancelled')}
-        >
-          <option value="shipped">Shipped</option>
-          <option value="cancelled">Cancelled</option>
-        </SelectField>
-        <TextField
-          label="Close reason"
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          maxLength={2000}
-        />
-      </div>
-      {close.isError ? <ErrorNote error={close.error} title="Could not close" /> : null}
-      <Button type="submit" variant="danger" disabled={close.isPending}>
-        Close project
-      </Button>
-    </form>
-  );
-}
 
-function Actions({ project, gate }: { project: Detail; gate: GateEvaluation | undefined }) {
-  const { can } = useSession();
-  if (project.closedAt) return null;
   const next = gate?.nextStage ?? null;
+  const evidenceErrors = useMemo(() => {
+    if (evidenceResult && 'error' in evidenceResult)
+      return serverFieldErrors(evidenceResult.error, schema ?? undefined);
+    // The server's verdict on the latest submission, so a fix starts from what it said.
+    if (!gate || !next || !latestEvidence(project, next)) return [];
+    return gateFieldErrors(gate, schema ?? undefined);
+  }, [evidenceResult, gate, next, project, schema]);
+
+  if (project.closedAt) return null;
   const work = can('projects:work', project.podId);
   const approve = can('gates:approve', project.podId) && next !== null;
   const manage = can('projects:manage', project.podId);
   if (!work && !approve && !manage) return null;
-  const sections: ReactNode[] = [];
-  if (work && gate && next)
-    sections.push(
-      <EvidenceForm
-        // A new gate (after advancing) starts from its own skeleton.
-        key={`evidence:${next}`}
-        projectId={project.id}
-        initial={evidenceSkeleton(gate, latestEvidence(project, next))}
-      />,
-    );
-  if (approve) sections.push(<DecisionForm key="decide" projectId={project.id} />);
-  if (work && next)
-    sections.push(<AdvanceAction key={`advance:${next}`} projectId={project.id} nextStage={next} />);
-  if (work) sections.push(<BlockAction key="block" project={project} />);
-  if (manage) sections.push(<CloseAction key="close" projectId={project.id} />);
+
+  const menu: { label: string; danger?: boolean; onSelect(): void }[] = [];
+  if (work && project.blockedReason) menu.push({ label: 'Unblock', onSelect: () => unblock.mutate() });
+  if (work && !project.blockedReason) menu.push({ label: 'Block…', onSelect: () => openDialog('block') });
+  if (manage) menu.push({ label: 'Close project…', danger: true, onSelect: () => openDialog('close') });
+
+  const why = gate && next ? advanceReason(gate) : null;
+  // The next thing to do comes first: the evidence while the gate finds it missing or wrong.
+  const evidenceFirst = gate?.criteria.some((c) => c.kind === 'evidence' && !c.met) ?? false;
+  const evidenceOutcome =
+    evidenceResult && 'gate' in evidenceResult ? (
+      <p role="status" className="text-sm text-slate-700 dark:text-slate-300">
+        Evidence submitted;{' '}
+        {evidenceResult.gate.ready
+          ? 'the gate is met.'
+          : gateFieldErrors(evidenceResult.gate).length
+            ? 'the gate still finds problems, shown beside their fields.'
+            : 'the gate above shows what is still missing.'}
+      </p>
+    ) : evidenceResult && 'error' in evidenceResult ? (
+      <ErrorNote
+        error={
+          serverFieldErrors(evidenceResult.error).length
+            ? new Error('the server found problems, shown beside their fields')
+            : evidenceResult.error
+        }
+        title="Evidence was refused"
+      />
+    ) : null;
+
+  const evidenceCard =
+    work && next ? (
+      // Keyed, so moving above or below the actions keeps what was typed (no remount).
+      <Card key="evidence" title={`Evidence for ${next}`}>
+        <EvidenceForm
+          // A new gate (after advancing) starts from its own fields.
+          key={`evidence:${next}`}
+          schema={schema}
+          stage={next}
+          initial={latestEvidence(project, next)}
+          serverErrors={evidenceErrors}
+          busy={submit.isPending}
+          onSubmit={(evidence) => submit.mutate(evidence)}
+          onEdit={() => {
+            setNotice(null);
+            setUnmet([]);
+            // "Evidence submitted" describes the document before this edit; a refusal's field
+            // errors stay until their own fields are edited.
+            setEvidenceResult((r) => (r && 'gate' in r ? null : r));
+          }}
+        >
+          {evidenceOutcome}
+        </EvidenceForm>
+      </Card>
+    ) : null;
+
   return (
-    <Card title="Actions">
-      <div className="divide-y divide-slate-100 dark:divide-slate-800 [&>*]:py-4 [&>*:first-child]:pt-0 [&>*:last-child]:pb-0">
-        {sections}
-      </div>
-    </Card>
+    <>
+      {evidenceFirst ? evidenceCard : null}
+      <Card key="actions" title="Actions">
+        <div className="space-y-4">
+          <div className="flex flex-wrap items-start gap-2">
+            {work && next ? (
+              <Button
+                onClick={() => advance.mutate()}
+                disabled={advance.isPending || !gate?.ready}
+                aria-describedby={why ? `advance-why-${id}` : undefined}
+              >
+                Advance to {next}
+              </Button>
+            ) : null}
+            {approve ? (
+              <>
+                <Button
+                  variant={work && next ? 'secondary' : 'primary'}
+                  onClick={() => decide.mutate('approve')}
+                  disabled={decide.isPending}
+                >
+                  Approve
+                </Button>
+                <Button variant="secondary" onClick={() => openDialog('reject')} disabled={decide.isPending}>
+                  Reject…
+                </Button>
+              </>
+            ) : null}
+            <div className="ml-auto">
+              <ActionMenu items={menu} />
+            </div>
+          </div>
+          {work && why ? (
+            <p id={`advance-why-${id}`} className="text-sm text-slate-600 dark:text-slate-300">
+              {why}
+            </p>
+          ) : null}
+          {approve ? (
+            <TextArea
+              label="Decision comment (optional for an approval)"
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+              rows={2}
+              maxLength={5000}
+            />
+          ) : null}
+          <div aria-live="polite" className="space-y-2">
+            <NoticeView notice={notice} />
+            {unmet.length ? (
+              <ul aria-label="Why the gate refused" className="list-disc space-y-1 pl-5 text-sm">
+                {unmet.map((c, i) => (
+                  <li key={`${c.kind}:${c.path ?? i}`}>
+                    <span className="font-medium">{criterionLabel(c)}</span>: {criterionWords(c, schema)}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        </div>
+      </Card>
+      {evidenceFirst ? null : evidenceCard}
+      {dialog === 'block' ? (
+        <ConfirmDialog
+          title="Block this project?"
+          confirmLabel="Block"
+          tone="primary"
+          busy={block.isPending}
+          error={localError ?? block.error}
+          onCancel={closeDialog}
+          onConfirm={() => {
+            if (!reason.trim())
+              return setLocalError(new Error('say why: the reason is shown to everyone on this page'));
+            setLocalError(null);
+            block.mutate();
+          }}
+        >
+          <p>A blocked project cannot advance until someone unblocks it.</p>
+          <TextField
+            label="Block reason"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            maxLength={2000}
+          />
+        </ConfirmDialog>
+      ) : null}
+      {dialog === 'close' ? (
+        <ConfirmDialog
+          title={`Close ${project.name}?`}
+          confirmLabel="Close project"
+          busy={close.isPending}
+          error={localError ?? close.error}
+          onCancel={closeDialog}
+          onConfirm={() => close.mutate()}
+        >
+          <p>Closing ends the project for good and frees its WIP slot. It cannot be reopened.</p>
+          <SelectField
+            label="Outcome"
+            value={outcome}
+            onChange={(e) => setOutcome(e.target.value as 'shipped' | 'cancelled')}
+          >
+            <option value="shipped">Shipped</option>
+            <option value="cancelled">Cancelled</option>
+          </SelectField>
+          <TextField
+            label="Close reason"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            maxLength={2000}
+          />
+        </ConfirmDialog>
+      ) : null}
+      {dialog === 'reject' ? (
+        <ConfirmDialog
+          title={`Reject the ${next} gate?`}
+          confirmLabel="Reject"
+          busy={decide.isPending}
+          error={localError ?? (decide.variables === 'reject' ? decide.error : null)}
+          onCancel={closeDialog}
+          onConfirm={() => {
+            if (!comment.trim())
+              return setLocalError(new Error('a rejection needs a comment saying what to change'));
+            setLocalError(null);
+            decide.mutate('reject');
+          }}
+        >
+          <p>A rejection holds the gate until it is answered; the team sees your comment.</p>
+          <TextArea
+            label="Rejection comment"
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            rows={3}
+            maxLength={5000}
+          />
+        </ConfirmDialog>
+      ) : null}
+    </>
   );
 }
 
@@ -503,7 +677,28 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
             <Badge tone={KIND_TEXT[e.kind].tone}>{KIND_TEXT[e.kind].label}</Badge>{' '}
             <span className="font-medium">{e.title}</span>
             {e.actor ? <span className="text-slate-500 dark:text-slate-400"> · {e.actor}</span> : null}
+            {e.problems?.length ? (
+              <>
+                {' '}
+                <Badge tone="red">✗ Invalid</Badge>
+              </>
+            ) : e.problems ? (
+              <>
+                {' '}
+                <Badge tone="green">✓ Valid</Badge>
+              </>
+            ) : null}
             {e.detail ? <p className="break-words text-slate-600 dark:text-slate-300">{e.detail}</p> : null}
+            {e.problems?.length ? (
+              <ul
+                aria-label="Why this evidence does not satisfy the gate"
+                className="mt-1 list-disc pl-5 text-red-700 dark:text-red-400"
+              >
+                {e.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            ) : null}
             {e.href ? (
               <a
                 href={e.href}
@@ -522,6 +717,30 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
 }
 
 // ---------------------------------------------------------------- page
+
+/**
+ * Whether one evidence document satisfies its gate, as problems in words. The latest submission for
+ * the next gate is judged by the server's own evaluation; older ones (and other stages') by the same
+ * rules in the browser, against the gate as configured now. Null: no schema to judge by.
+ */
+function judgeEvidence(
+  e: Evidence,
+  detail: Detail,
+  gate: GateEvaluation | undefined,
+  schema: JsonSchema | null,
+): string[] | null {
+  if (!schema) return null;
+  const latest = detail.evidence
+    .filter((x) => x.stage === e.stage)
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
+  let errors: FieldError[];
+  if (gate && gate.nextStage === e.stage && latest?.id === e.id) {
+    errors = gateFieldErrors(gate, schema);
+    const root = gate.criteria.find((c) => c.kind === 'evidence' && !c.met && c.path === '(root)');
+    if (errors.length === 0 && root) errors = [{ path: '(root)', message: wordsFor(root.message) }];
+  } else errors = validateEvidence(schema, e.data);
+  return problemSentences(schema, errors);
+}
 
 /** One project: header, the next gate criterion by criterion, the actions allowed, and its timeline. */
 export function ProjectDetail() {
@@ -549,14 +768,19 @@ export function ProjectDetail() {
     enabled: project.isSuccess,
   });
   const pods = usePodList();
+  const policy = usePolicy();
+  const schemaFor = (stage: string | null | undefined): JsonSchema | null =>
+    (stage && policy.data?.stages.find((s) => s.name === stage)?.gate?.evidence) || null;
 
   return (
     <Page title={project.data?.name ?? 'Project'}>
       <QueryState query={project} what="the project">
         {(p) => {
           const pod = pods.data?.items.find((x) => x.id === p.podId);
+          const next = gate.data?.nextStage ?? null;
           const timeline = buildTimeline({
             detail: p,
+            judgeEvidence: (e) => judgeEvidence(e, p, gate.data, schemaFor(e.stage)),
             ...(ci.data ? { ciStatuses: ci.data.items } : {}),
             ...(audit.data ? { audit: audit.data.items } : {}),
           });
@@ -566,9 +790,9 @@ export function ProjectDetail() {
               <div className="grid gap-6 lg:grid-cols-2">
                 <div className="space-y-6">
                   <QueryState query={gate} what="the gate">
-                    {(g) => <GateCard gate={g} />}
+                    {(g) => <GateCard gate={g} schema={schemaFor(g.nextStage)} />}
                   </QueryState>
-                  <Actions project={p} gate={gate.data} />
+                  <Actions project={p} gate={gate.data} schema={schemaFor(next)} />
                 </div>
                 <Card title="Timeline" className="self-start">
                   {audit.isError ? (

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { Chart } from '../components/chart.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import {
   Badge,
   Button,
@@ -109,11 +110,13 @@ function HolderRows({
   itemType,
   holders,
   emails,
+  names,
   action,
 }: {
   itemType: string;
   holders: WipHolder[];
   emails: ReadonlyMap<string, string>;
+  names?: ReadonlyMap<string, string>;
   action?: (holder: WipHolder) => ReactNode;
 }) {
   const { me } = useSession();
@@ -142,7 +145,13 @@ function HolderRows({
           {holders.map((h) => (
             <tr key={h.lockId} className="border-t border-slate-200 dark:border-slate-800">
               <td className="px-2 py-1">
-                <WipItem itemType={itemType} itemId={h.itemId} label={h.label} url={h.url} />
+                <WipItem
+                  itemType={itemType}
+                  itemId={h.itemId}
+                  label={h.label}
+                  url={h.url}
+                  projectName={names?.get(h.itemId)}
+                />
               </td>
               <td className="px-2 py-1">{holderName(h.acquiredBy, me?.user?.id, emails)}</td>
               <td className="px-2 py-1">
@@ -162,11 +171,13 @@ function QueueRows({
   itemType,
   queue,
   emails,
+  names,
   action,
 }: {
   itemType: string;
   queue: WipQueueItem[];
   emails: ReadonlyMap<string, string>;
+  names?: ReadonlyMap<string, string>;
   action?: (entry: WipQueueItem) => ReactNode;
 }) {
   const { me } = useSession();
@@ -199,7 +210,13 @@ function QueueRows({
             <tr key={q.itemId} className="border-t border-slate-200 dark:border-slate-800">
               <td className="px-2 py-1 tabular-nums">{q.position}</td>
               <td className="px-2 py-1">
-                <WipItem itemType={itemType} itemId={q.itemId} label={q.label} url={q.url} />
+                <WipItem
+                  itemType={itemType}
+                  itemId={q.itemId}
+                  label={q.label}
+                  url={q.url}
+                  projectName={names?.get(q.itemId)}
+                />
               </td>
               <td className="px-2 py-1">{holderName(q.enqueuedBy, me?.user?.id, emails)}</td>
               <td className="px-2 py-1">
@@ -229,10 +246,25 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
       queryClient.invalidateQueries({ queryKey: ['pods'] }),
     ]);
 
+  // A project's slot is held under its id: its name comes from the pod's open projects (one request).
+  const projects = useQuery({
+    queryKey: ['dashboard', 'gates', pod],
+    queryFn: () => client.getDashboardGates({ query: { pod } }),
+    enabled: itemType === 'project',
+  });
+  const names = useMemo(
+    () => new Map((projects.data?.items ?? []).map((p) => [p.projectId, p.name])),
+    [projects.data],
+  );
+  const [confirming, setConfirming] = useState<WipHolder | null>(null);
   const release = useMutation({
     mutationFn: (lockId: string) => client.releaseWipLock({ params: { id: lockId } }),
-    onSuccess: refresh,
+    onSuccess: async () => {
+      setConfirming(null);
+      await refresh();
+    },
   });
+  const itemName = (h: WipHolder) => names.get(h.itemId) ?? (h.label ? `${h.label} (${h.itemId})` : h.itemId);
   const [limit, setLimit] = useState('');
   const setLimitMutation = useMutation({
     mutationFn: (value: number) =>
@@ -249,10 +281,10 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
   const [itemId, setItemId] = useState('');
   const [wait, setWait] = useState(false);
   const take = useMutation({
-    mutationFn: (id: string) =>
+    mutationFn: ({ id, queue }: { id: string; queue: boolean }) =>
       client.acquireWipLock({
         params: { slug: pod, itemType },
-        body: { itemId: id, ...(wait ? { queue: true } : {}) },
+        body: { itemId: id, ...(queue ? { queue: true } : {}) },
       }),
     onSuccess: async () => {
       setItemId('');
@@ -302,6 +334,7 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                     itemType={itemType}
                     holders={cell.holders}
                     emails={emails}
+                    names={names}
                     action={
                       mayUse
                         ? (h) =>
@@ -309,8 +342,13 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                               <Button
                                 variant="secondary"
                                 disabled={release.isPending}
-                                aria-label={`Release ${h.itemId}`}
-                                onClick={() => release.mutate(h.lockId)}
+                                aria-label={`Release ${itemName(h)}`}
+                                // Someone else's slot is their work in progress: ask first.
+                                onClick={() =>
+                                  h.acquiredBy && h.acquiredBy === me?.user?.id
+                                    ? release.mutate(h.lockId)
+                                    : setConfirming(h)
+                                }
                               >
                                 Release
                               </Button>
@@ -319,7 +357,29 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                     }
                   />
                 )}
-                {release.isError ? <ErrorNote error={release.error} title="Could not release" /> : null}
+                {release.isError && !confirming ? (
+                  <ErrorNote error={release.error} title="Could not release" />
+                ) : null}
+                {confirming ? (
+                  <ConfirmDialog
+                    title="Release someone else's slot?"
+                    confirmLabel="Release their slot"
+                    busy={release.isPending}
+                    error={release.isError ? release.error : undefined}
+                    onConfirm={() => release.mutate(confirming.lockId)}
+                    onCancel={() => {
+                      setConfirming(null);
+                      release.reset();
+                    }}
+                  >
+                    <p>
+                      {itemName(confirming)} is held by{' '}
+                      {holderName(confirming.acquiredBy, me?.user?.id, emails)}. Releasing it frees the slot
+                      for the next in the queue; their work is not stopped, but it no longer counts against
+                      the limit.
+                    </p>
+                  </ConfirmDialog>
+                ) : null}
               </section>
 
               <section aria-labelledby="queue-title" className="space-y-2">
@@ -337,6 +397,7 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                       itemType={itemType}
                       queue={cell.queue}
                       emails={emails}
+                      names={names}
                       action={
                         mayUse
                           ? (q) =>
@@ -365,10 +426,16 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                   className="space-y-2"
                   onSubmit={(e: FormEvent) => {
                     e.preventDefault();
-                    take.mutate(itemId.trim());
+                    take.mutate({ id: itemId.trim(), queue: full || wait });
                   }}
                 >
-                  <h3 className="text-sm font-semibold">Take a slot</h3>
+                  {/* A full cell admits nothing: offering its slot would only earn a refusal. */}
+                  <h3 className="text-sm font-semibold">{full ? 'Join the queue' : 'Take a slot'}</h3>
+                  {full ? (
+                    <p className="text-xs text-slate-600 dark:text-slate-400">
+                      The item waits in line and takes a slot by itself when its turn comes.
+                    </p>
+                  ) : null}
                   <div className="flex flex-wrap items-end gap-2">
                     <div className="min-w-48 flex-1">
                       <TextField
@@ -379,14 +446,16 @@ function CellDetail({ pod, podId, itemType }: { pod: string; podId: string; item
                         required
                       />
                     </div>
-                    <Button type="submit" disabled={take.isPending}>
-                      Take a slot
+                    <Button type="submit" disabled={take.isPending || state === 'closed'}>
+                      {full ? 'Join the queue' : 'Take a slot'}
                     </Button>
                   </div>
-                  <label className="flex items-center gap-2 text-sm">
-                    <input type="checkbox" checked={wait} onChange={(e) => setWait(e.target.checked)} />
-                    Wait in the queue when the cell is full
-                  </label>
+                  {full ? null : (
+                    <label className="flex items-center gap-2 text-sm">
+                      <input type="checkbox" checked={wait} onChange={(e) => setWait(e.target.checked)} />
+                      Wait in the queue when the cell is full
+                    </label>
+                  )}
                   {take.isSuccess ? (
                     <p role="status" className="text-sm text-green-700 dark:text-green-400">
                       {'queued' in take.data

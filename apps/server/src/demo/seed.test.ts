@@ -1,8 +1,10 @@
 import { CHANGE_EVENT_TYPES, eventDefinitions } from '@clos/contract';
-import { type Ctx, type DomainEventType, type Policy, SYSTEM_ACTOR } from '@clos/core';
+import { type Ctx, type DomainEventType, type Policy, SYSTEM_ACTOR, weekStart } from '@clos/core';
 import { composeServices, type Database } from '@clos/db';
 import { defaultPolicy, openTestDatabase } from '@clos/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOYMENTS } from './data/activity.ts';
+import { CLOSED_PROJECTS } from './data/history.ts';
 import { PROJECTS } from './data/projects.ts';
 import { sampleFromSchema, seedDemo } from './seed.ts';
 
@@ -38,8 +40,20 @@ describe('seedDemo with the default policy', () => {
   afterAll(() => database.close());
 
   it('returns what it created', () => {
-    expect(seeded).toMatchObject({ pods: 4, users: 13, projects: 11, ideas: 8, healthSnapshots: 24 });
-    expect(seeded!.locks).toBeGreaterThanOrEqual(seeded!.projects!);
+    expect(seeded).toMatchObject({
+      pods: 4,
+      users: 13,
+      projects: PROJECTS.length + CLOSED_PROJECTS.length,
+      closed: CLOSED_PROJECTS.length,
+      healthSnapshots: 24,
+      deployments: DEPLOYMENTS.length,
+      // Yesterday's recap and today's unblock and commit digest, per pod.
+      digests: 12,
+      demos: 4,
+    });
+    // Three of the ideas are this week's, left out only in the first quarter hour of a week.
+    expect(seeded!.ideas).toBeGreaterThanOrEqual(8);
+    expect(seeded!.locks).toBeGreaterThanOrEqual(PROJECTS.length);
   });
 
   it('does nothing the second time', async () => {
@@ -50,7 +64,9 @@ describe('seedDemo with the default policy', () => {
 
   it('gives every project the key its seed names, promoted ones included', async () => {
     const all = (await services.stages.list(ctx, {}, page)).items;
-    expect(all.map((p) => [p.name, p.key]).sort()).toEqual(PROJECTS.map((p) => [p.name, p.key]).sort());
+    expect(all.map((p) => [p.name, p.key]).sort()).toEqual(
+      [...PROJECTS, ...CLOSED_PROJECTS].map((p) => [p.name, p.key]).sort(),
+    );
     expect((await services.stages.get(ctx, 'refunds')).ideaId).not.toBeNull();
   });
 
@@ -89,20 +105,60 @@ describe('seedDemo with the default policy', () => {
     expect(Math.min(...latest)).toBeLessThan(70);
   });
 
+  it('tells a story on first sight: shipped and cancelled projects, a failed deployment, digests, a demo', async () => {
+    const closed = await services.stages.list(ctx, { closed: true }, page);
+    const outcomes = closed.items.map((p) => p.outcome);
+    expect(outcomes).toContain('shipped');
+    expect(outcomes).toContain('cancelled');
+    const [deploys] = await database.query<{ failed: number; recent: number }>(
+      `select count(*) filter (where status = 'failed')::int as failed,
+              count(*) filter (where status = 'failed' and started_at > now() - interval '3 days')::int as recent
+         from deployments`,
+    );
+    expect(deploys!.failed).toBeGreaterThanOrEqual(2);
+    expect(deploys!.recent).toBeGreaterThanOrEqual(1);
+    const today = await services.rhythms.today(ctx, 'ratio');
+    // The seed ends a quarter hour before now: in the pod's first quarter hour of a day, that was yesterday.
+    if (today.commitments.length > 0) {
+      expect(today.digests.unblock).not.toBeNull();
+      expect(today.digests.commit).not.toBeNull();
+    }
+    const [digests] = await database.query<{ n: number }>('select count(*)::int as n from rhythm_digests');
+    expect(digests!.n).toBe(12);
+    const demo = await services.demos.current(ctx, 'ratio');
+    expect(demo?.status).toBe('collecting');
+    expect(demo?.submissions.map((s) => s.title)).toEqual(['New checkout address form']);
+  });
+
+  it('has ideas of this week, and weeks of history for the trends', async () => {
+    const overview = await services.dashboard.overview(ctx);
+    if (Date.now() - weekStart(new Date()).getTime() > 20 * 60_000)
+      expect(overview.ideas.submittedThisWeek).toBeGreaterThanOrEqual(3);
+    const t = await services.trends.trends(ctx, { weeks: 12 });
+    const open = t.weeks.map((_, i) => t.cumulativeFlow.reduce((n, s) => n + s.counts[i]!, 0));
+    // Nine weeks of history: the last nine weeks of twelve have open projects, the first ones none.
+    expect(open.filter((n) => n > 0).length).toBeGreaterThanOrEqual(8);
+    expect(t.closed.shipped.at(-1)).toBe(CLOSED_PROJECTS.filter((p) => p.end.outcome === 'shipped').length);
+    expect(t.throughput.shipped.filter((n) => n > 0).length).toBeGreaterThanOrEqual(4);
+    expect(t.cycleTime.some((s) => s.medianDays.filter((d) => d !== null).length >= 4)).toBe(true);
+    expect(t.ideas.submitted.filter((n) => n > 0).length).toBeGreaterThanOrEqual(5);
+    expect(t.wip.pods.some((p) => p.cells.some((c) => c.used.filter((n) => n > 0).length >= 8))).toBe(true);
+  });
+
   it('records a member rotation', async () => {
     const atlas = await services.pods.members(ctx, 'atlas', true);
     expect(atlas.some((m) => m.leftAt !== null)).toBe(true);
   });
 
-  it('spreads the history over the six weeks before now, with an intact audit chain', async () => {
+  it('spreads the history over the nine weeks before now, with an intact audit chain', async () => {
     const [span] = await database.query<{ first: Date; last: Date }>(
       'select min(occurred_at) as first, max(occurred_at) as last from audit_events',
     );
     const first = new Date(span!.first).getTime();
     const last = new Date(span!.last).getTime();
     expect(last).toBeLessThanOrEqual(Date.now());
-    expect(first).toBeLessThan(startedAt - 40 * 86_400_000);
-    expect(first).toBeGreaterThan(startedAt - 43 * 86_400_000);
+    expect(first).toBeLessThan(startedAt - 61 * 86_400_000);
+    expect(first).toBeGreaterThan(startedAt - 64 * 86_400_000);
     expect(await services.audit.verify(ctx)).toMatchObject({ ok: true });
   });
 
@@ -114,7 +170,8 @@ describe('seedDemo with the default policy', () => {
       `select count(*)::int as n from audit_events where action = any($1)`,
       [CHANGE_EVENT_TYPES],
     );
-    expect(events.length).toBe(audited!.n);
+    // Signals (a digest produced, a demo opened) are events without an audited change behind them.
+    expect(events.filter((e) => (CHANGE_EVENT_TYPES as string[]).includes(e.type)).length).toBe(audited!.n);
     expect(new Set(events.map((e) => e.type)).size).toBeGreaterThanOrEqual(15);
     for (const e of events) {
       const parsed = eventDefinitions[e.type].data.safeParse(e.data);

@@ -1,8 +1,9 @@
 /**
  * Seeds the demo organisation behind `npm run demo` (the people, pods, projects and ideas in `data/`):
- * four pods with six weeks of history. Everything goes through the use cases, as real callers would,
- * so every row is audited and the audit chain verifies; the only trick is the clock, which walks from
- * six weeks ago up to (just before) now.
+ * four pods with nine weeks of history: projects shipped and cancelled, deployments (one failing the
+ * day before), ideas of this week, today's commitments and digests, and an open weekly demo.
+ * Everything goes through the use cases, as real callers would, so every row is audited and the audit
+ * chain verifies; the only trick is the clock, which walks from nine weeks ago up to (just before) now.
  */
 import {
   type Actor,
@@ -10,15 +11,22 @@ import {
   GateValidators,
   type HealthMetrics,
   ideaScore,
+  openDemoInTx,
   type Policy,
+  podBySlug,
+  podLocalDay,
   type Role,
+  storeDigestInTx,
   type User,
+  weekStart,
 } from '@clos/core';
-import { composeServices, type Database } from '@clos/db';
+import { composeCore, type Database } from '@clos/db';
+import { COMMITMENTS, DEMO_SUBMISSIONS, DEPLOYMENTS, THIS_WEEK_IDEAS } from './data/activity.ts';
+import { CLOSED_PROJECTS } from './data/history.ts';
 import { type EvaluationSeed, IDEAS } from './data/ideas.ts';
 import { ADMIN, USERS, type UserSeed } from './data/people.ts';
 import { FULL_POD, HEALTH, PODS, TIGHT_REVIEW } from './data/pods.ts';
-import { DOCS, PROJECTS } from './data/projects.ts';
+import { DOCS, PROJECTS, type ProjectSeed } from './data/projects.ts';
 import { PULL_REQUESTS } from './data/pull-requests.ts';
 import { type EvidenceContext, isRecord, kebab, sampleFromSchema } from './sample-from-schema.ts';
 
@@ -27,8 +35,15 @@ export { type EvidenceContext, sampleFromSchema } from './sample-from-schema.ts'
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** The history spans this many days and ends half a day before now. */
+/**
+ * Day 0 of the data files is this many days before now; the history ends half a day before now.
+ * Days before 0 (down to `FIRST_DAY`) are the lead-in the trends need: projects shipped and cancelled
+ * before today's ones started.
+ */
 const HISTORY_DAYS = 42;
+const FIRST_DAY = -21;
+/** This week's ideas stop this long before now, so the clock (a second a reading) never passes it. */
+const LAST_STEP_BEFORE_NOW = 15 * 60_000;
 
 const PROJECT_TYPE = 'project';
 const PR_TYPE = 'pull-request';
@@ -58,7 +73,7 @@ interface Step {
 export async function seedDemo(database: Database, policy: Policy): Promise<Record<string, number> | null> {
   const realNow = Date.now();
   const start = Math.floor((realNow - HISTORY_DAYS * DAY) / HOUR) * HOUR;
-  let current = start;
+  let current = start + FIRST_DAY * DAY;
   // Each reading moves a second on, so that events of one step keep a strict order (approvals are
   // judged latest-first by time) while steps stay at the hour the agenda gives them.
   const clock = {
@@ -67,7 +82,8 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
       return new Date(current);
     },
   };
-  const services = composeServices({ database, policy, clock });
+  const core = composeCore({ database, policy, clock });
+  const { services, deps } = core;
   const demoCtx: Ctx = {
     actor: { userId: null, tokenId: null, role: 'admin', podIds: [], label: 'demo' },
     requestId: null,
@@ -101,6 +117,10 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
     evaluations: 0,
     locks: 0,
     healthSnapshots: 0,
+    closed: 0,
+    deployments: 0,
+    digests: 0,
+    demos: 0,
   };
 
   const seedOf = (email: string) => USERS.find((u) => u.email === email)!;
@@ -143,9 +163,9 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
     agenda.push({ day, order: agenda.length, label, run });
   };
 
-  // Day 0: people, pods and membership.
+  // The first day: people, pods and membership.
   for (const u of USERS)
-    at(0, `create user ${u.email}`, async () => {
+    at(FIRST_DAY, `create user ${u.email}`, async () => {
       users.set(
         u.email,
         await services.auth.createUser(demoCtx, { email: u.email, name: u.name, role: u.role }),
@@ -153,14 +173,14 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
       counts.users += 1;
     });
   for (const p of PODS)
-    at(0.02, `register pod ${p.slug}`, async () => {
+    at(FIRST_DAY + 0.02, `register pod ${p.slug}`, async () => {
       podIds.set(p.slug, (await services.pods.register(ctxOf(ADMIN), p)).id);
       counts.pods += 1;
     });
   for (const u of USERS)
     if (u.pod) {
       const pod = u.pod;
-      at(0.04, `add ${u.email} to ${pod}`, async () => {
+      at(FIRST_DAY + 0.04, `add ${u.email} to ${pod}`, async () => {
         await services.pods.addMember(ctxOf(ADMIN), pod, { email: u.email, podRole: u.podRole ?? 'member' });
         counts.members += 1;
       });
@@ -189,10 +209,13 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
     }
   };
   const plannedIn = (items: { pod: string }[], pod: string) => items.filter((x) => x.pod === pod).length;
-  planLimits(PROJECT_TYPE, 0.3, (pod, byDefault) =>
-    pod === FULL_POD ? plannedIn(PROJECTS, pod) : Math.max(byDefault, plannedIn(PROJECTS, pod) + 1),
+  // Room too for the pod's closed projects, which held a slot while they ran (the full pod has none).
+  planLimits(PROJECT_TYPE, FIRST_DAY + 0.3, (pod, byDefault) =>
+    pod === FULL_POD
+      ? plannedIn(PROJECTS, pod)
+      : Math.max(byDefault, plannedIn([...PROJECTS, ...CLOSED_PROJECTS], pod) + 1),
   );
-  planLimits(PR_TYPE, 0.31, (pod, byDefault) =>
+  planLimits(PR_TYPE, FIRST_DAY + 0.31, (pod, byDefault) =>
     pod === TIGHT_REVIEW.pod
       ? Math.max(TIGHT_REVIEW.pullRequestLimit, plannedIn(PULL_REQUESTS, pod))
       : Math.max(byDefault, plannedIn(PULL_REQUESTS, pod)),
@@ -253,7 +276,8 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
 
   // Projects: created, then advanced as far as their rank and the configured gates allow.
   const lastStage = policy.stages.length - 1;
-  PROJECTS.forEach((p, rank) => {
+  /** Plans `p` up to stage `target`; answers the stage it can reach (gates may stop it earlier). */
+  const planProject = (p: ProjectSeed, rank: number, target: number): number => {
     const lead = leadOf(p.pod).email;
     const slug = kebab(p.name);
     if (p.fromIdea && promotable.has(p.fromIdea)) {
@@ -295,7 +319,6 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
       });
     }
 
-    const target = Math.min(lastStage, Math.floor((rank * policy.stages.length) / PROJECTS.length));
     const [first, last] = p.moves;
     const span = target > 1 ? (last - first) / (target - 1) : 1;
     // Sub-steps of one advance must finish before the next advance begins, however many stages.
@@ -375,6 +398,24 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
       // Only once it stands where it stays: a blocked project cannot pass a gate.
       block(Math.max(day, reached > 0 ? last + 0.5 : day), reason, day);
     }
+    return reached;
+  };
+  PROJECTS.forEach((p, rank) => {
+    planProject(p, rank, Math.min(lastStage, Math.floor((rank * policy.stages.length) / PROJECTS.length)));
+  });
+  CLOSED_PROJECTS.forEach((p, i) => {
+    const { end } = p;
+    const target = end.outcome === 'shipped' ? lastStage : Math.min(end.reach, lastStage - 1);
+    const reached = planProject(p, PROJECTS.length + i, target);
+    // A policy whose gates the seed cannot satisfy leaves it open rather than shipping it from midway.
+    if (end.outcome === 'shipped' && reached < lastStage) return;
+    at(end.day, `${end.outcome === 'shipped' ? 'ship' : 'cancel'} "${p.name}"`, async () => {
+      await services.stages.close(ctxOf(leadOf(p.pod).email), projectIds.get(p.name)!, {
+        outcome: end.outcome,
+        reason: end.outcome === 'cancelled' ? end.reason : null,
+      });
+      counts.closed += 1;
+    });
   });
 
   if (prDefault !== undefined)
@@ -406,6 +447,94 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
           counts.healthSnapshots += 1;
         });
       }
+    });
+
+  // Deployments: routine ones as GitHub reports them (one report, prod succeeded), failing ones step
+  // by step from CI, a few minutes apart, so their page shows where they stopped.
+  for (const d of DEPLOYMENTS)
+    at(d.day, `deploy ${d.version} in ${d.pod}`, async () => {
+      const ctx = ctxOf(d.by);
+      counts.deployments += 1;
+      if (!d.fails) {
+        await services.deployments.recordExternal(ctx, {
+          pod: d.pod,
+          externalId: `github:${d.pod}/deployments/${d.version}`,
+          version: d.version,
+          step: 'prod',
+          status: 'succeeded',
+        });
+        return;
+      }
+      const { id } = await services.deployments.start(ctx, { pod: d.pod, version: d.version });
+      for (const step of ['build', 'test', 'stage', 'prod'] as const) {
+        current += 4 * 60_000;
+        const failed = d.fails.step === step;
+        await services.deployments.reportStep(ctx, id, {
+          step,
+          status: failed ? 'failed' : 'succeeded',
+          ...(failed ? { error: d.fails.error } : {}),
+        });
+        if (failed) break;
+      }
+    });
+
+  // The last hours, placed from now backwards: whatever day of the week the demo starts, this week
+  // has ideas, and today has commitments, digests and an open weekly demo.
+  const endDay = (realNow - LAST_STEP_BEFORE_NOW - start) / DAY;
+  const lateDay = (fraction: number) => 41.6 + (endDay - 41.6) * fraction;
+  const thisWeekFrom = (weekStart(new Date(realNow)).getTime() - start) / DAY;
+  if (endDay > thisWeekFrom)
+    for (const idea of THIS_WEEK_IDEAS) {
+      const day = thisWeekFrom + (endDay - thisWeekFrom) * idea.at * 0.9;
+      at(day, `submit idea "${idea.title}"`, async () => {
+        const created = expectOk(
+          await services.ideas.submit(ctxOf(idea.by), { title: idea.title, description: idea.description }),
+        );
+        ideaIds.set(idea.title, created.id);
+        counts.ideas += 1;
+      });
+      idea.evaluatedBy.forEach((by, i) => {
+        at(day + (endDay - day) * 0.05, `evaluate idea "${idea.title}" as ${by}`, async () => {
+          await services.ideas.evaluate(ctxOf(by), ideaIds.get(idea.title)!, {
+            scores: scoresFor(policy, 4, i),
+            comment: null,
+          });
+          counts.evaluations += 1;
+        });
+      });
+    }
+  for (const c of COMMITMENTS)
+    at(lateDay(0.3), `commitment of ${c.by}`, async () => {
+      await services.rhythms.recordCommitment(ctxOf(c.by), c.pod, { text: c.text });
+    });
+  for (const p of PODS)
+    at(lateDay(0.5), `open ${p.slug}'s weekly demo`, async () => {
+      await deps.uow.run(async (repos) => {
+        const pod = await podBySlug(repos, p.slug);
+        const opened = await openDemoInTx(deps, repos, pod, podLocalDay(pod, deps.clock.now()));
+        if (opened.changed) counts.demos += 1;
+      });
+    });
+  for (const d of DEMO_SUBMISSIONS)
+    at(lateDay(0.6), `submit "${d.title}" to ${d.pod}'s demo`, async () => {
+      await services.demos.submit(ctxOf(d.by), d.pod, { title: d.title, description: d.description });
+    });
+  // What the daily rhythm's jobs would have produced: yesterday's recap, and today's unblock and
+  // commit digests (the jobs are not running while the seed walks the clock).
+  for (const p of PODS)
+    at(lateDay(0.8), `produce ${p.slug}'s digests`, async () => {
+      await deps.uow.run(async (repos) => {
+        const pod = await podBySlug(repos, p.slug);
+        const now = deps.clock.now();
+        const today = podLocalDay(pod, now);
+        const yesterday = podLocalDay(pod, new Date(now.getTime() - DAY));
+        for (const [phase, day] of [
+          ['recap', yesterday],
+          ['unblock', today],
+          ['commit', today],
+        ] as const)
+          if ((await storeDigestInTx(deps, repos, pod, phase, day, null)).created) counts.digests += 1;
+      });
     });
 
   agenda.sort((a, b) => a.day - b.day || a.order - b.order);

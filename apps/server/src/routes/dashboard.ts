@@ -12,4 +12,7 @@ export function dashboardRoutes(app: FastifyInstance, { services }: RouteDeps) {
   route(app, routes.getDashboardWip, async (req) => services.dashboard.wip(ctxOf(req)));
   route(app, routes.getDashboardPods, async (req) => services.dashboard.pods(ctxOf(req)));
   route(app, routes.getDashboardIdeas, async (req) => toJson(await services.dashboard.ideas(ctxOf(req))));
+  route(app, routes.getDashboardGates, async (req) =>
+    toJson(await services.dashboard.gates(ctxOf(req), req.query)),
+  );
 }

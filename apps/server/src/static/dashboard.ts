@@ -24,6 +24,8 @@ const REVALIDATE = 'no-cache';
 // Server paths the SPA must never shadow: an unknown API URL answers the API's JSON 404, not a page.
 const SERVER_PATHS = /^\/(?:api|graphql|healthz|readyz)(?:\/|$)/;
 
+const PRIVATE_FILES = /\.(?:map|br|gz)$/i;
+
 const BUILD_COMMAND = 'npm run build -w @clos/dashboard';
 
 const NOT_BUILT_PAGE = `<!doctype html>
@@ -73,8 +75,16 @@ export async function registerDashboard(app: FastifyInstance, options: { dir?: s
     );
 
   // Only the reply decorator (`sendFile`): the routes below decide what is served, and declare their
-  // permission as every route must.
-  await app.register(fastifyStatic, { root, serve: false, dotfiles: 'ignore', cacheControl: false });
+  // permission as every route must. `preCompressed`: the build writes `x.br` and `x.gz` beside each
+  // text file, and the one the browser accepts is sent (with `Vary: Accept-Encoding`), so nothing is
+  // compressed per request.
+  await app.register(fastifyStatic, {
+    root,
+    serve: false,
+    dotfiles: 'ignore',
+    cacheControl: false,
+    preCompressed: true,
+  });
 
   const sendFile = (reply: FastifyReply, path: string) => {
     const html = path.endsWith('.html');
@@ -101,6 +111,9 @@ export async function registerDashboard(app: FastifyInstance, options: { dir?: s
   app.get<{ Params: { '*': string } }>('/*', { config, schema: { hide: true } }, async (request, reply) => {
     const path = `/${request.params['*']}`;
     if (SERVER_PATHS.test(path)) return reply.callNotFound();
+    // Source maps would publish the sources: the build writes none, and one left in `dist/` (a
+    // development build copied over) is not served either. Nor are the compressed copies by name.
+    if (PRIVATE_FILES.test(path)) return reply.callNotFound();
     if (await isFileIn(root, path)) return sendFile(reply, path);
     // A missing script or image must stay a 404: answering it with the page hides the fault.
     if (acceptsHtml(request) && !path.startsWith('/assets/')) return sendIndex(reply);

@@ -1,6 +1,12 @@
-import type { DashboardFunnel, DashboardOverview, IdeaPipeline, WipHeatmap } from '@clos/core';
+import type {
+  DashboardFunnel,
+  DashboardOverview,
+  IdeaPipeline,
+  ProjectGateStatus,
+  WipHeatmap,
+} from '@clos/core';
 import { z } from 'zod';
-import { ideaSchema, type Json } from '../api.ts';
+import { errorSchema, ideaSchema, type Json } from '../api.ts';
 import { ts, uuid } from './common.ts';
 import type { RouteDefinition } from './definition.ts';
 
@@ -104,10 +110,42 @@ export const ideaPipelineSchema = z
         score: z.number().nullable().meta({ description: 'weighted score, 0–5; null until evaluated' }),
         evaluations: count,
         createdAt: ts,
+        projectId: uuid.nullable().meta({ description: 'the project a promoted idea became' }),
       }),
     ),
   })
   .meta({ id: 'IdeaPipeline' });
+
+export const gateStatusesQuery = z.object({
+  pod: z.string().max(60).optional().meta({ description: "a pod's slug: only its projects" }),
+});
+
+export const gateStatusesSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        projectId: uuid,
+        key: z.string(),
+        name: z.string(),
+        podId: uuid,
+        currentStage: z.string(),
+        nextStage: z
+          .string()
+          .nullable()
+          .meta({ description: 'where the gate leads; null in the last stage' }),
+        stageEnteredAt: ts,
+        daysInStage: count.meta({ description: 'whole days since the project entered its stage' }),
+        state: z.enum(['ready', 'awaiting', 'unmet', 'blocked', 'last']).meta({
+          description:
+            'ready: every criterion met; awaiting: only approvals missing; unmet: evidence missing or a rejection stands; blocked: the project is blocked; last: no gate ahead',
+        }),
+        unmet: count.meta({ description: 'unmet criteria of the next gate' }),
+        awaitingApprovals: count.meta({ description: 'approvals still needed' }),
+        blockedReason: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'GateStatuses' });
 
 export const dashboardRoutes = {
   getDashboardOverview: {
@@ -151,6 +189,16 @@ export const dashboardRoutes = {
     summary: 'The idea pipeline: counts by status and the 200 newest ideas with their scores',
     tags: ['dashboard'],
   },
+  getDashboardGates: {
+    method: 'GET',
+    path: '/api/v1/dashboard/gates',
+    query: gateStatusesQuery,
+    responses: { 200: gateStatusesSchema, 404: errorSchema },
+    permission: 'read',
+    summary:
+      "Gates at a glance: every open project's next gate as one status (ready, N unmet, awaiting N approvals, blocked) with days in stage, longest in stage first",
+    tags: ['dashboard'],
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -160,4 +208,5 @@ export type _DashboardContractChecks = [
   Check<Same<z.infer<typeof dashboardFunnelSchema>, Json<DashboardFunnel>>>,
   Check<Same<z.infer<typeof wipHeatmapSchema>, Json<WipHeatmap>>>,
   Check<Same<z.infer<typeof ideaPipelineSchema>, Json<IdeaPipeline>>>,
+  Check<Same<z.infer<typeof gateStatusesSchema>['items'][number], Json<ProjectGateStatus>>>,
 ];

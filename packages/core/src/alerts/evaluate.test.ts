@@ -5,6 +5,7 @@ import {
   alertKey,
   evaluateAlerts,
   gateCheckDue,
+  gateStuckSeverity,
   type PodAlertFacts,
   type ProjectAlertFacts,
   stuckSince,
@@ -41,6 +42,7 @@ const project = (over: Partial<ProjectAlertFacts> = {}): ProjectAlertFacts => ({
   blockedReason: null,
   nextGateMet: null,
   nextStage: 'build',
+  expectedDays: null,
   ...over,
 });
 const run = (facts: Partial<AlertFacts>, policy: AlertsPolicy = POLICY) =>
@@ -220,6 +222,52 @@ describe('gate stuck', () => {
   it('evaluates gates only for projects old enough to be stuck', () => {
     expect(gateCheckDue(POLICY, hoursAgo(24), NOW)).toBe(false);
     expect(gateCheckDue(POLICY, hoursAgo(24.01), NOW)).toBe(true);
+    // A stage with an expected duration: not before it has passed.
+    expect(gateCheckDue(POLICY, hoursAgo(48), NOW, 3)).toBe(false);
+    expect(gateCheckDue(POLICY, hoursAgo(72.01), NOW, 3)).toBe(true);
+  });
+});
+
+describe('gate stuck in a stage with expectedDays', () => {
+  const DAY = 24;
+  const severityOf = (over: Partial<ProjectAlertFacts>) => {
+    const found = run({ projects: [project({ expectedDays: 5, ...over })] });
+    return found.length ? found[0]!.severity : null;
+  };
+
+  it.each([
+    ['gate unmet 2 days of 5: a stage at work, not stuck', 2 * DAY, null],
+    ['gate unmet exactly 5 days', 5 * DAY, null],
+    ['gate unmet 5 days and an hour: warning', 5 * DAY + 1, 'warning'],
+    ['gate unmet exactly 10 days: still a warning', 10 * DAY, 'warning'],
+    ['gate unmet 10 days and an hour: critical', 10 * DAY + 1, 'critical'],
+  ] as [string, number, string | null][])('%s', (_label, hours, expected) => {
+    expect(severityOf({ stageEnteredAt: hoursAgo(hours), nextGateMet: false })).toBe(expected);
+  });
+
+  it('a block is stuck after gateStuckHours whatever the stage expects, and critical past twice it', () => {
+    const blocked = { blockedAt: hoursAgo(25), blockedReason: 'legal', nextGateMet: true };
+    expect(severityOf({ ...blocked, stageEnteredAt: hoursAgo(2 * DAY) })).toBe('warning');
+    expect(severityOf({ ...blocked, stageEnteredAt: hoursAgo(11 * DAY) })).toBe('critical');
+    expect(severityOf({ ...blocked, blockedAt: hoursAgo(23), stageEnteredAt: hoursAgo(11 * DAY) })).toBe(
+      null,
+    );
+  });
+
+  it('says how long against the expected duration', () => {
+    const [c] = run({
+      projects: [project({ expectedDays: 5, stageEnteredAt: hoursAgo(11 * DAY), nextGateMet: false })],
+    });
+    expect(c!.message).toBe(
+      'project "Checkout" has not been able to leave stage "discovery" for 264 h (the gate into "build" is not met, 11 of an expected 5 days in the stage)',
+    );
+    expect(c!.details).toMatchObject({ expectedDays: 5, daysInStage: 11, thresholdHours: 24 });
+  });
+
+  it('severity without expectedDays is always a warning', () => {
+    expect(gateStuckSeverity(100, null)).toBe('warning');
+    expect(gateStuckSeverity(10, 5)).toBe('warning');
+    expect(gateStuckSeverity(10.01, 5)).toBe('critical');
   });
 });
 

@@ -43,6 +43,8 @@ export interface ProjectAlertFacts {
   /** The gate into the next stage, block aside: met, unmet, or null (no next gate, or not evaluated because the project entered its stage too recently to be stuck on it). */
   nextGateMet: boolean | null;
   nextStage: string | null;
+  /** The current stage's `expectedDays`, or null when the stage declares none. */
+  expectedDays: number | null;
 }
 
 export interface AlertFacts {
@@ -72,13 +74,29 @@ export const alertKey = {
 } as const;
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
  * Whether a project that entered its stage at `stageEnteredAt` may already be stuck on its gate: the
- * service evaluates gates only for those, so a thousand fresh projects cost no gate evaluation.
+ * service evaluates gates only for those, so a thousand fresh projects cost no gate evaluation. A
+ * stage with `expectedDays` judges an unmet gate against that duration instead of `gateStuckHours`.
  */
-export function gateCheckDue(policy: AlertsPolicy, stageEnteredAt: Date, now: Date): boolean {
-  return now.getTime() - stageEnteredAt.getTime() > policy.gateStuckHours * HOUR;
+export function gateCheckDue(
+  policy: AlertsPolicy,
+  stageEnteredAt: Date,
+  now: Date,
+  expectedDays: number | null = null,
+): boolean {
+  const threshold = expectedDays === null ? policy.gateStuckHours * HOUR : expectedDays * DAY;
+  return now.getTime() - stageEnteredAt.getTime() > threshold;
+}
+
+/**
+ * The severity of a gate-stuck project in a stage that declares `expectedDays`: critical once the
+ * project has been in the stage more than twice the expected time, a warning before that.
+ */
+export function gateStuckSeverity(daysInStage: number, expectedDays: number | null): AlertSeverity {
+  return expectedDays !== null && daysInStage > 2 * expectedDays ? 'critical' : 'warning';
 }
 
 /**
@@ -182,33 +200,61 @@ export function evaluateAlerts(policy: AlertsPolicy, facts: AlertFacts, now: Dat
   }
 
   for (const p of facts.projects) {
-    const since = stuckSince(p);
-    if (!since) continue;
-    const hours = (now.getTime() - since.getTime()) / HOUR;
-    if (hours <= policy.gateStuckHours) continue;
-    const reasons: string[] = [];
-    if (p.blockedAt) reasons.push(`blocked: ${p.blockedReason ?? 'no reason given'}`);
-    if (p.nextGateMet === false) reasons.push(`the gate into "${p.nextStage}" is not met`);
-    out.push({
-      key: alertKey.gateStuck(p.projectId),
-      kind: 'gate.stuck',
-      podId: p.podId,
-      subjectType: 'project',
-      subjectId: p.projectId,
-      severity: 'warning',
-      message: `project "${p.name}" has not been able to leave stage "${p.stage}" for ${Math.floor(hours)} h (${reasons.join('; ')})`,
-      details: {
-        pod: slugOf.get(p.podId) ?? null,
-        project: p.name,
-        stage: p.stage,
-        nextStage: p.nextStage,
-        blocked: p.blockedAt !== null,
-        blockedReason: p.blockedReason,
-        gateMet: p.nextGateMet,
-        stuckSince: since.toISOString(),
-        thresholdHours: policy.gateStuckHours,
-      },
-    });
+    const condition = gateStuckCondition(policy, p, slugOf.get(p.podId) ?? null, now);
+    if (condition) out.push(condition);
   }
   return out;
+}
+
+/**
+ * The `gate.stuck` condition of one project, or null. A block counts once it has lasted more than
+ * `gateStuckHours`, whatever the stage. An unmet gate counts once the project has been in its stage
+ * more than `gateStuckHours` or, when the stage declares `expectedDays`, more than that: a gate is
+ * expected to be unmet while the stage's work is under way, so a long stage is not stuck on day two.
+ */
+function gateStuckCondition(
+  policy: AlertsPolicy,
+  p: ProjectAlertFacts,
+  pod: string | null,
+  now: Date,
+): AlertCondition | null {
+  const threshold = policy.gateStuckHours * HOUR;
+  const blockedFor = p.blockedAt ? now.getTime() - p.blockedAt.getTime() : 0;
+  const inStage = now.getTime() - p.stageEnteredAt.getTime();
+  const unmetThreshold = p.expectedDays === null ? threshold : p.expectedDays * DAY;
+  const blocked = p.blockedAt !== null && blockedFor > threshold;
+  const unmet = p.nextGateMet === false && inStage > unmetThreshold;
+  if (!blocked && !unmet) return null;
+  const since = stuckSince(p) ?? p.stageEnteredAt;
+  const hours = (now.getTime() - since.getTime()) / HOUR;
+  const daysInStage = inStage / DAY;
+  const reasons: string[] = [];
+  if (p.blockedAt) reasons.push(`blocked: ${p.blockedReason ?? 'no reason given'}`);
+  if (p.nextGateMet === false) reasons.push(`the gate into "${p.nextStage}" is not met`);
+  const expected =
+    p.expectedDays === null
+      ? ''
+      : `, ${Math.floor(daysInStage * 10) / 10} of an expected ${p.expectedDays} days in the stage`;
+  return {
+    key: alertKey.gateStuck(p.projectId),
+    kind: 'gate.stuck',
+    podId: p.podId,
+    subjectType: 'project',
+    subjectId: p.projectId,
+    severity: gateStuckSeverity(daysInStage, p.expectedDays),
+    message: `project "${p.name}" has not been able to leave stage "${p.stage}" for ${Math.floor(hours)} h (${reasons.join('; ')}${expected})`,
+    details: {
+      pod,
+      project: p.name,
+      stage: p.stage,
+      nextStage: p.nextStage,
+      blocked: p.blockedAt !== null,
+      blockedReason: p.blockedReason,
+      gateMet: p.nextGateMet,
+      stuckSince: since.toISOString(),
+      thresholdHours: policy.gateStuckHours,
+      expectedDays: p.expectedDays,
+      daysInStage: Math.round(daysInStage * 100) / 100,
+    },
+  };
 }

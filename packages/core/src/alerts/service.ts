@@ -1,6 +1,8 @@
-import { assertCan } from '../auth/permissions.ts';
+import { assertCan, assertPodScope } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
 import type { Pod } from '../entities.ts';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { record } from '../events/record.ts';
 import type { Alert, AlertKind, AlertStatus } from '../ports/alerts.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { criterionGroup, nextStageOf } from '../stages/gate.ts';
@@ -80,8 +82,9 @@ async function gatherFacts(
     const page = await repos.projects.list({ closed: false }, { limit: PAGE, cursor });
     for (const project of page.items) {
       const next = nextStageOf(policy.stages, project.currentStage);
+      const expectedDays = policy.stages.find((s) => s.name === project.currentStage)?.expectedDays ?? null;
       let nextGateMet: boolean | null = null;
-      if (next?.gate && gateCheckDue(policy.alerts, project.stageEnteredAt, now)) {
+      if (next?.gate && gateCheckDue(policy.alerts, project.stageEnteredAt, now, expectedDays)) {
         const gate = await evaluateProjectGate(deps, repos, project);
         // The block is judged on its own (since blockedAt); here only what the gate asks for counts.
         nextGateMet = gate.criteria.filter((c) => criterionGroup(c.kind) !== 'project').every((c) => c.met);
@@ -96,6 +99,7 @@ async function gatherFacts(
         blockedReason: project.blockedReason,
         nextGateMet,
         nextStage: next?.name ?? null,
+        expectedDays,
       };
       facts.projects.push(p);
     }
@@ -163,6 +167,17 @@ export async function reconcileAlertsInTx(
         details: c.details,
         severity: c.severity,
       });
+      // A snooze that has run out ends here, once: the alert is announced again as if it had just
+      // opened, so whoever is notified of new alerts hears that it is still there.
+      if (existing.snooze && existing.snooze.until.getTime() <= now.getTime()) {
+        const woken = await repos.alerts.setSnooze(existing.id, null);
+        if (woken)
+          await repos.events.emit({
+            type: 'alert.opened',
+            ...envelope(woken),
+            data: alertData({ ...woken, message: c.message, details: c.details, severity: c.severity }),
+          });
+      }
       continue;
     }
     const alert = await repos.alerts.insertOpen(newAlert(deps, c, now));
@@ -200,7 +215,30 @@ const newAlert = (deps: Deps, c: AlertCondition, now: Date): Alert => ({
   openedAt: now,
   lastSeenAt: now,
   resolvedAt: null,
+  acknowledged: null,
+  snooze: null,
 });
+
+/** The longest snooze: an alert nobody looks at for a quarter should be resolved or its rule changed. */
+export const MAX_SNOOZE_DAYS = 90;
+
+/**
+ * Acknowledging and snoozing an alert is the work of whoever manages its pod (`pods:manage` within
+ * the actor's pods); an alert of no pod is company-wide, and only an admin may act on it.
+ */
+async function actionableAlert(repos: Repositories, ctx: Ctx, id: string): Promise<Alert> {
+  assertCan(ctx.actor, 'pods:manage');
+  const alert = await repos.alerts.byId(id);
+  if (!alert) throw new NotFoundError('alert', id);
+  if (alert.podId) {
+    const pod = await repos.pods.byId(alert.podId);
+    assertPodScope(ctx.actor, alert.podId, pod?.slug ?? alert.podId);
+  } else if (ctx.actor.role !== 'admin')
+    throw new ForbiddenError('only an admin may act on a company-wide alert', { alert: id });
+  if (alert.status !== 'open')
+    throw new ConflictError(`alert ${JSON.stringify(id)} is resolved`, { alert: id, status: alert.status });
+  return alert;
+}
 
 /** Alerts (seed §5.1): WIP limit exceeded, gate stuck, pod health low, deployment failure rate. */
 export function createAlertService(deps: Deps) {
@@ -209,12 +247,75 @@ export function createAlertService(deps: Deps) {
     /** Open alerts first (newest first), then resolved ones (most recently resolved first). */
     async list(
       ctx: Ctx,
-      filter: { status?: AlertStatus | undefined; pod?: string | undefined; kind?: AlertKind | undefined },
+      filter: {
+        status?: AlertStatus | undefined;
+        pod?: string | undefined;
+        kind?: AlertKind | undefined;
+        /** true: only alerts snoozed now; false: none snoozed now (what needs attention). */
+        snoozed?: boolean | undefined;
+      },
       page: PageRequest,
     ) {
       assertCan(ctx.actor, 'read');
       const podId = filter.pod ? (await podBySlug(uow.read, filter.pod)).id : undefined;
-      return uow.read.alerts.list({ status: filter.status, podId, kind: filter.kind }, page);
+      const snoozed =
+        filter.snoozed === undefined
+          ? undefined
+          : { at: deps.clock.now(), mode: filter.snoozed ? ('only' as const) : ('exclude' as const) };
+      return uow.read.alerts.list({ status: filter.status, podId, kind: filter.kind, snoozed }, page);
+    },
+
+    /**
+     * Records that the actor has taken an open alert on (who and when, audited). Idempotent: a second
+     * acknowledgement keeps the first. Refused on a resolved alert (conflict).
+     */
+    async acknowledge(ctx: Ctx, id: string): Promise<Alert> {
+      return uow.run(async (repos) => {
+        const alert = await actionableAlert(repos, ctx, id);
+        if (alert.acknowledged) return alert;
+        const now = deps.clock.now();
+        const acknowledged = { at: now, by: ctx.actor.userId, byLabel: ctx.actor.label };
+        const updated = await repos.alerts.acknowledge(id, acknowledged);
+        if (!updated) throw new ConflictError(`alert ${JSON.stringify(id)} is resolved`, { alert: id });
+        await record(repos, ctx, now, {
+          podId: alert.podId,
+          action: 'alert.acknowledged',
+          subjectType: 'alert',
+          subjectId: id,
+          after: { key: alert.key, kind: alert.kind, acknowledgedAt: now.toISOString() },
+        });
+        return updated;
+      });
+    },
+
+    /**
+     * Hides an open alert from open lists until `until` (audited, with who); the next reconciliation
+     * after `until` announces it again if it is still open, and resolving it ends the snooze. A new
+     * snooze replaces the current one. `until` must lie in the future, at most `MAX_SNOOZE_DAYS` ahead.
+     */
+    async snooze(ctx: Ctx, id: string, until: Date): Promise<Alert> {
+      const now = deps.clock.now();
+      const ahead = until.getTime() - now.getTime();
+      if (ahead <= 0) throw new InvalidInputError([{ path: 'until', message: 'must be in the future' }]);
+      if (ahead > MAX_SNOOZE_DAYS * DAY)
+        throw new InvalidInputError([
+          { path: 'until', message: `must be at most ${MAX_SNOOZE_DAYS} days ahead` },
+        ]);
+      return uow.run(async (repos) => {
+        const alert = await actionableAlert(repos, ctx, id);
+        const snooze = { until, at: now, by: ctx.actor.userId, byLabel: ctx.actor.label };
+        const updated = await repos.alerts.setSnooze(id, snooze);
+        if (!updated) throw new ConflictError(`alert ${JSON.stringify(id)} is resolved`, { alert: id });
+        await record(repos, ctx, now, {
+          podId: alert.podId,
+          action: 'alert.snoozed',
+          subjectType: 'alert',
+          subjectId: id,
+          before: alert.snooze ? { until: alert.snooze.until.toISOString() } : null,
+          after: { key: alert.key, kind: alert.kind, until: until.toISOString() },
+        });
+        return updated;
+      });
     },
 
     /** One reconciliation in one transaction (the `clos.alerts` job). */

@@ -1,7 +1,9 @@
 import { assertCan } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
-import type { IdeaStatus } from '../entities.ts';
+import type { ApprovalRecord, IdeaStatus } from '../entities.ts';
+import { NotFoundError } from '../errors.ts';
 import type { Repositories } from '../ports/repositories.ts';
+import { buildGateStatuses, nextStages, type ProjectGateStatus } from './gate-status.ts';
 import {
   buildFunnel,
   buildWipHeatmap,
@@ -51,6 +53,8 @@ export interface IdeaPipelineItem {
   score: number | null;
   evaluations: number;
   createdAt: Date;
+  /** The project a promoted idea became; null otherwise. */
+  projectId: string | null;
 }
 
 export interface IdeaPipeline {
@@ -146,6 +150,34 @@ export function createDashboardService(deps: Deps) {
       });
     },
 
+    /**
+     * Gates at a glance: every open project's next gate as one status (ready, unmet, awaiting
+     * approvals, blocked), of one pod when `pod` (a slug) is given. Three queries however many projects.
+     */
+    async gates(ctx: Ctx, filter: { pod?: string } = {}): Promise<{ items: ProjectGateStatus[] }> {
+      assertCan(ctx.actor, 'read');
+      return snapshot(async (repos) => {
+        let podId: string | undefined;
+        if (filter.pod) {
+          const pod = await repos.pods.bySlug(filter.pod);
+          if (!pod) throw new NotFoundError('pod', filter.pod);
+          podId = pod.id;
+        }
+        const loaded = await repos.dashboard.openGateInputs(nextStages(policy.stages), podId);
+        const evidence = new Map(loaded.evidence.map((e) => [e.projectId, e.data]));
+        // Not Map.groupBy: Node 20 lacks it.
+        const approvals = new Map<string, ApprovalRecord[]>();
+        for (const a of loaded.approvals)
+          approvals.set(a.projectId, [...(approvals.get(a.projectId) ?? []), a]);
+        const inputs = loaded.projects.map((project) => ({
+          project,
+          evidence: evidence.get(project.id) ?? null,
+          approvals: approvals.get(project.id) ?? [],
+        }));
+        return { items: buildGateStatuses(inputs, policy.stages, deps.validators, clock.now()) };
+      });
+    },
+
     async ideas(ctx: Ctx): Promise<IdeaPipeline> {
       assertCan(ctx.actor, 'read');
       return snapshot(async (repos) => {
@@ -160,6 +192,7 @@ export function createDashboardService(deps: Deps) {
             score: i.evaluationScore,
             evaluations: i.evaluationCount,
             createdAt: i.createdAt,
+            projectId: i.promotedToProjectId,
           })),
         };
       });

@@ -25,6 +25,8 @@ export const AUDIT_ONLY_ACTIONS = [
   'report.generated',
   'webhook.created',
   'webhook.disabled',
+  'alert.acknowledged',
+  'alert.snoozed',
 ] as const;
 export type AuditOnlyAction = (typeof AUDIT_ONLY_ACTIONS)[number];
 

@@ -1,4 +1,4 @@
-import type { IdeaStatus } from '../entities.ts';
+import type { ApprovalRecord, EvidenceRecord, IdeaStatus, Project } from '../entities.ts';
 
 /**
  * Company-wide aggregates for the dashboard. Each method is one SQL statement over all pods, so a
@@ -73,4 +73,13 @@ export interface DashboardRepository {
   activeMemberCounts(): Promise<Record<string, number>>;
   ideaTallies(since: Date): Promise<IdeaTallies>;
   openAlertCounts(): Promise<{ open: number; critical: number }>;
+  /**
+   * What open projects' next gates are judged on, in three statements however many projects: the
+   * open projects (of one pod when `podId` is given), the latest evidence of each for the stage after
+   * its current one, and the decisions given for that stage. `nextStages` maps a stage to the next.
+   */
+  openGateInputs(
+    nextStages: Record<string, string>,
+    podId?: string,
+  ): Promise<{ projects: Project[]; evidence: EvidenceRecord[]; approvals: ApprovalRecord[] }>;
 }

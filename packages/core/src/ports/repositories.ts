@@ -23,6 +23,7 @@ import type {
   WipQueueEntry,
 } from '../entities.ts';
 import type { AlertRepository } from './alerts.ts';
+import type { AttentionRepository } from './attention.ts';
 import type { AuditCheckpointRepository } from './audit-checkpoints.ts';
 import type { DashboardRepository } from './dashboard.ts';
 import type { DemoRepository } from './demos.ts';
@@ -32,6 +33,7 @@ import type { EventRepository } from './events.ts';
 import type { Page, PageRequest } from './page.ts';
 import type { ReportRepository } from './reports.ts';
 import type { RhythmRepository } from './rhythms.ts';
+import type { TrendsRepository } from './trends.ts';
 import type { WebhookRepository } from './webhooks.ts';
 import type { WorkflowRepository } from './workflows.ts';
 
@@ -320,6 +322,8 @@ export interface Repositories {
   alerts: AlertRepository;
   webhooks: WebhookRepository;
   dashboard: DashboardRepository;
+  attention: AttentionRepository;
+  trends: TrendsRepository;
   inboundDeliveries: InboundDeliveryRepository;
   usage: UsageRepository;
   integrationMessages: IntegrationMessageRepository;

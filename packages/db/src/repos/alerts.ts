@@ -1,11 +1,37 @@
-import type { Alert, AlertRepository } from '@clos/core';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { Alert, AlertRepository, AlertSnooze } from '@clos/core';
+import { and, asc, desc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
 const a = t.alerts;
-const toAlert = (r: typeof a.$inferSelect): Alert => r;
+type Row = typeof a.$inferSelect;
+const toAlert = ({
+  acknowledgedAt,
+  acknowledgedBy,
+  acknowledgedByLabel,
+  snoozedUntil,
+  snoozedAt,
+  snoozedBy,
+  snoozedByLabel,
+  ...r
+}: Row): Alert => ({
+  ...r,
+  acknowledged:
+    acknowledgedAt && acknowledgedByLabel !== null
+      ? { at: acknowledgedAt, by: acknowledgedBy, byLabel: acknowledgedByLabel }
+      : null,
+  snooze:
+    snoozedUntil && snoozedAt && snoozedByLabel !== null
+      ? { until: snoozedUntil, at: snoozedAt, by: snoozedBy, byLabel: snoozedByLabel }
+      : null,
+});
+const snoozeColumns = (s: AlertSnooze | null) => ({
+  snoozedUntil: s?.until ?? null,
+  snoozedAt: s?.at ?? null,
+  snoozedBy: s?.by ?? null,
+  snoozedByLabel: s?.byLabel ?? null,
+});
 // Any number, as long as nothing else takes it.
 const RECONCILE_LOCK = 7_245_301_203;
 // The list's sort key: open alerts first, each group newest first (opened, or resolved).
@@ -25,12 +51,19 @@ export function alertRepository(db: Db): AlertRepository {
       const rows = await db.select().from(a).where(eq(a.status, 'open')).orderBy(asc(a.openedAt));
       return rows.map(toAlert);
     },
-    async insertOpen(alert) {
+    async insertOpen({ acknowledged, snooze, ...alert }) {
       // No conflict target: the partial unique index on open keys is the one that can fire, and a
       // concurrent duplicate becomes a no-op instead of an error.
       const [row] = await db
         .insert(a)
-        .values({ ...alert, details: JSON.parse(JSON.stringify(alert.details)) })
+        .values({
+          ...alert,
+          details: JSON.parse(JSON.stringify(alert.details)),
+          acknowledgedAt: acknowledged?.at ?? null,
+          acknowledgedBy: acknowledged?.by ?? null,
+          acknowledgedByLabel: acknowledged?.byLabel ?? null,
+          ...snoozeColumns(snooze),
+        })
         .onConflictDoNothing()
         .returning();
       return row ? toAlert(row) : null;
@@ -41,10 +74,30 @@ export function alertRepository(db: Db): AlertRepository {
         .set({ ...patch, details: JSON.parse(JSON.stringify(patch.details)) })
         .where(and(eq(a.id, id), eq(a.status, 'open')));
     },
+    async byId(id) {
+      const [row] = await db.select().from(a).where(eq(a.id, id));
+      return row ? toAlert(row) : null;
+    },
+    async acknowledge(id, ack) {
+      const [row] = await db
+        .update(a)
+        .set({ acknowledgedAt: ack.at, acknowledgedBy: ack.by, acknowledgedByLabel: ack.byLabel })
+        .where(and(eq(a.id, id), eq(a.status, 'open')))
+        .returning();
+      return row ? toAlert(row) : null;
+    },
+    async setSnooze(id, snooze) {
+      const [row] = await db
+        .update(a)
+        .set(snoozeColumns(snooze))
+        .where(and(eq(a.id, id), eq(a.status, 'open')))
+        .returning();
+      return row ? toAlert(row) : null;
+    },
     async resolve(id, at) {
       const rows = await db
         .update(a)
-        .set({ status: 'resolved', resolvedAt: at })
+        .set({ status: 'resolved', resolvedAt: at, ...snoozeColumns(null) })
         .where(and(eq(a.id, id), eq(a.status, 'open')))
         .returning({ id: a.id });
       return rows.length === 1;
@@ -59,6 +112,10 @@ export function alertRepository(db: Db): AlertRepository {
             f.status ? eq(a.status, f.status) : undefined,
             f.podId ? eq(a.podId, f.podId) : undefined,
             f.kind ? eq(a.kind, f.kind) : undefined,
+            f.snoozed?.mode === 'only' ? gt(a.snoozedUntil, f.snoozed.at) : undefined,
+            f.snoozed?.mode === 'exclude'
+              ? or(isNull(a.snoozedUntil), lte(a.snoozedUntil, f.snoozed.at))
+              : undefined,
             after ? afterCursor(...after) : undefined,
           ),
         )

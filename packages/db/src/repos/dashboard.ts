@@ -1,5 +1,5 @@
 import type { DashboardRepository } from '@clos/core';
-import { asc, count, desc, eq, gte, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
@@ -145,6 +145,53 @@ export function dashboardRepository(db: Db): DashboardRepository {
         .from(a)
         .where(eq(a.status, 'open'));
       return { open: n(row?.open), critical: n(row?.critical) };
+    },
+
+    async openGateInputs(nextStages, podId) {
+      const open = and(isNull(p.closedAt), podId ? eq(p.podId, podId) : undefined);
+      const projects = await db.select().from(p).where(open);
+      const pairs = Object.entries(nextStages);
+      if (projects.length === 0 || pairs.length === 0) return { projects, evidence: [], approvals: [] };
+      // Only the evidence and decisions for the stage after each project's current one count.
+      const forNextStage = (stage: typeof t.evidence.stage | typeof t.approvals.stage) =>
+        sql`(${p.currentStage}, ${stage}) in (${sql.join(
+          pairs.map(([from, to]) => sql`(${from}, ${to})`),
+          sql`, `,
+        )})`;
+      const e = t.evidence;
+      const evidence = await db
+        .selectDistinctOn([e.projectId], {
+          id: e.id,
+          projectId: e.projectId,
+          stage: e.stage,
+          data: e.data,
+          submittedBy: e.submittedBy,
+          source: e.source,
+          createdAt: e.createdAt,
+        })
+        .from(e)
+        .innerJoin(p, eq(p.id, e.projectId))
+        .where(and(open, forNextStage(e.stage)))
+        .orderBy(e.projectId, desc(e.createdAt), desc(e.id));
+      const ap = t.approvals;
+      const approvals = await db
+        .select({
+          id: ap.id,
+          projectId: ap.projectId,
+          stage: ap.stage,
+          userId: ap.userId,
+          decision: ap.decision,
+          comment: ap.comment,
+          createdAt: ap.createdAt,
+          userRole: t.users.role,
+          userEmail: t.users.email,
+        })
+        .from(ap)
+        .innerJoin(p, eq(p.id, ap.projectId))
+        .innerJoin(t.users, eq(t.users.id, ap.userId))
+        .where(and(open, forNextStage(ap.stage)))
+        .orderBy(asc(ap.createdAt));
+      return { projects, evidence, approvals };
     },
   };
 }

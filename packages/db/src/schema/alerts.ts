@@ -23,11 +23,29 @@ export const alerts = pgTable(
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    // Who took the alert on: the user (null for an actor without one) and the audit log's label for
+    // them, so the list names them without a join and after the user is gone.
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    acknowledgedBy: uuid('acknowledged_by'),
+    acknowledgedByLabel: text('acknowledged_by_label'),
+    snoozedUntil: timestamp('snoozed_until', { withTimezone: true }),
+    snoozedAt: timestamp('snoozed_at', { withTimezone: true }),
+    snoozedBy: uuid('snoozed_by'),
+    snoozedByLabel: text('snoozed_by_label'),
   },
   (t) => [
     uniqueIndex('alerts_open_key_uq').on(t.key).where(sql`${t.status} = 'open'`),
     index('alerts_list_idx').on(t.status, t.openedAt),
     check('alerts_status_check', sql`${t.status} in ('open', 'resolved')`),
+    // All or nothing: an acknowledgement or a snooze always says when and by whom.
+    check(
+      'alerts_acknowledged_check',
+      sql`(${t.acknowledgedAt} is null) = (${t.acknowledgedByLabel} is null)`,
+    ),
+    check(
+      'alerts_snooze_check',
+      sql`(${t.snoozedUntil} is null) = (${t.snoozedAt} is null) and (${t.snoozedUntil} is null) = (${t.snoozedByLabel} is null)`,
+    ),
   ],
 );
 

@@ -28,7 +28,7 @@ function WipGauge({ cell }: { cell: WipCell }) {
 }
 
 /** Per item type with anyone in it: who holds the slots and who waits in line, next first. */
-function Occupants({ types }: { types: WipStatus['types'] }) {
+function Occupants({ types, names }: { types: WipStatus['types']; names: ReadonlyMap<string, string> }) {
   const busy = types.filter((t) => t.holders.length > 0 || t.queue.length > 0);
   if (busy.length === 0) return null;
   return (
@@ -39,7 +39,13 @@ function Occupants({ types }: { types: WipStatus['types'] }) {
           <ul className="mt-1 space-y-1">
             {t.holders.map((h) => (
               <li key={h.lockId}>
-                <WipItem itemType={t.itemType} itemId={h.itemId} label={h.label} url={h.url} />
+                <WipItem
+                  itemType={t.itemType}
+                  itemId={h.itemId}
+                  label={h.label}
+                  url={h.url}
+                  projectName={names.get(h.itemId)}
+                />
               </li>
             ))}
           </ul>
@@ -49,7 +55,13 @@ function Occupants({ types }: { types: WipStatus['types'] }) {
               <ol className="mt-1 list-decimal space-y-1 pl-5">
                 {t.queue.map((q) => (
                   <li key={q.itemId}>
-                    <WipItem itemType={t.itemType} itemId={q.itemId} label={q.label} url={q.url} />
+                    <WipItem
+                      itemType={t.itemType}
+                      itemId={q.itemId}
+                      label={q.label}
+                      url={q.url}
+                      projectName={names.get(q.itemId)}
+                    />
                   </li>
                 ))}
               </ol>
@@ -70,6 +82,15 @@ export function Wip({ status }: { status: PodStatus }) {
     queryKey: ['wip', slug],
     queryFn: () => client.getWipStatus({ params: { slug } }),
   });
+  // Project slots are held under project ids: the Projects panel's query (shared) names them.
+  const gates = useQuery({
+    queryKey: ['dashboard', 'gates', slug],
+    queryFn: () => client.getDashboardGates({ query: { pod: slug } }),
+  });
+  const names = useMemo(
+    () => new Map((gates.data?.items ?? []).map((p) => [p.projectId, p.name])),
+    [gates.data],
+  );
   return (
     <Card title="WIP per item type">
       {status.wip.length === 0 ? (
@@ -81,7 +102,7 @@ export function Wip({ status }: { status: PodStatus }) {
           ))}
         </div>
       )}
-      {detail.data ? <Occupants types={detail.data.types} /> : null}
+      {detail.data ? <Occupants types={detail.data.types} names={names} /> : null}
       {detail.isError ? <ErrorNote error={detail.error} title="Could not load the holders" /> : null}
       <p className="mt-2 text-sm">
         <Link to="/wip" className="text-teal-700 underline dark:text-teal-400">
