@@ -68,10 +68,10 @@ export function attentionRepository(db: Db): AttentionRepository {
 
     async openCriticalAlerts(limit) {
       const a = t.alerts;
+      // A snoozed alert has been taken on by someone until its snooze ends (the evaluator then clears it).
       return db
         .select({ id: a.id, kind: a.kind, message: a.message, openedAt: a.openedAt })
         .from(a)
-        // A snoozed alert has been taken on by someone until its snooze ends (the evaluator then clears it).
         .where(and(eq(a.status, 'open'), eq(a.severity, 'critical'), isNull(a.snoozedUntil)))
         .orderBy(desc(a.openedAt), asc(a.id))
         .limit(limit);
