@@ -385,6 +385,9 @@ describe('Idea page', () => {
 
     fireEvent.change(screen.getByLabelText('Reason'), { target: { value: 'Duplicate' } });
     fireEvent.click(screen.getByRole('button', { name: 'Archive' }));
+    // Asked once more before it happens.
+    expect(archived).toEqual([]);
+    fireEvent.click(await screen.findByRole('button', { name: 'Archive idea' }));
     await vi.waitFor(() =>
       expect(archived).toEqual([{ params: { id: IDEA }, body: { reason: 'Duplicate' } }]),
     );

@@ -1,6 +1,7 @@
 import { ClosApiError } from '@clos/contract/client';
 import { describe, expect, it } from 'vitest';
 import { errorMessage } from '../src/lib/api.ts';
+import { stageColour } from '../src/lib/palette.ts';
 import {
   type AuditEvent,
   buildTimeline,
@@ -33,6 +34,8 @@ const funnel: Funnel = {
   closed: { shipped: 2, cancelled: 1 },
 };
 
+const ORDER = ['discovery', 'build', 'launch'];
+
 describe('funnel', () => {
   it('names the stage each conversion leads to; the last stage converts into nothing', () => {
     const rows = funnelRows(funnel);
@@ -49,10 +52,12 @@ describe('funnel', () => {
     expect(option.series[0]!.sort).toBe('none');
     expect(option.series[0]!.max).toBe(10);
     expect(option.series[0]!.data).toEqual([
-      { name: 'discovery', value: 10 },
-      { name: 'build', value: 6 },
-      { name: 'launch', value: 3 },
+      { name: 'discovery', value: 10, itemStyle: { color: stageColour('discovery', ORDER) } },
+      { name: 'build', value: 6, itemStyle: { color: stageColour('build', ORDER) } },
+      { name: 'launch', value: 3, itemStyle: { color: stageColour('launch', ORDER) } },
     ]);
+    // The same stage, the same colour as in the trends; a colour of its own per stage.
+    expect(new Set(ORDER.map((s) => stageColour(s, ORDER))).size).toBe(3);
   });
 
   it('formats time in stage in minutes, hours or days', () => {

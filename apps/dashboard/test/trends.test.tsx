@@ -171,6 +171,26 @@ describe('TrendsSection', () => {
     expect(JSON.parse(chart.getAttribute('data-option')!).series[1].data).toEqual([0, 25, 50]);
   });
 
+  it('shows one chart at a time on a phone, chosen from a list', async () => {
+    const matchMedia = vi.fn((query: string) => ({
+      matches: query === '(max-width: 639px)',
+      addEventListener() {},
+      removeEventListener() {},
+    }));
+    vi.stubGlobal('matchMedia', matchMedia);
+    try {
+      renderView(<TrendsSection />, { client: fakeClient({ getDashboardTrends: async () => TRENDS }) });
+      expect(await screen.findByRole('img', { name: /^Cumulative flow over 3 weeks/ })).toBeTruthy();
+      expect(screen.getAllByRole('img')).toHaveLength(1);
+      fireEvent.change(screen.getByLabelText('Chart'), { target: { value: 'ideas' } });
+      expect(await screen.findByRole('heading', { name: 'Idea funnel' })).toBeTruthy();
+      expect(screen.getAllByRole('img')).toHaveLength(1);
+      expect(screen.queryByRole('heading', { name: 'Cumulative flow' })).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('teaches what makes trends appear when there is no history yet', async () => {
     renderView(<TrendsSection />, { client: fakeClient({ getDashboardTrends: async () => EMPTY }) });
     expect(await screen.findByText(/No history yet/)).toBeTruthy();

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { type ReactNode, useMemo, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { useSession } from '../lib/auth.tsx';
 import { useDarkMode } from '../lib/theme.ts';
 import {
@@ -39,9 +39,37 @@ function TrendChart({
   );
 }
 
+/** The charts, in the order the grid shows them; a phone shows the chosen one. */
+const TREND_CHARTS = [
+  ['flow', 'Cumulative flow'],
+  ['cycle', 'Cycle time per stage'],
+  ['throughput', 'Throughput per week'],
+  ['wip', 'WIP utilisation per pod'],
+  ['ideas', 'Idea funnel'],
+] as const;
+type TrendKey = (typeof TREND_CHARTS)[number][0];
+
+const PHONE = '(max-width: 639px)';
+
+/** True below 640 px, following the window as it is resized or turned. */
+function useIsPhone(): boolean {
+  const [phone, setPhone] = useState(
+    () => typeof window !== 'undefined' && !!window.matchMedia?.(PHONE).matches,
+  );
+  useEffect(() => {
+    const query = window.matchMedia?.(PHONE);
+    if (!query) return;
+    const changed = () => setPhone(query.matches);
+    query.addEventListener('change', changed);
+    return () => query.removeEventListener('change', changed);
+  }, []);
+  return phone;
+}
+
 /**
  * The trends (issue 14 §5): cumulative flow, cycle time per stage, throughput, WIP utilisation per
- * pod and the idea funnel, over the last twelve weeks. One column on a phone, two from `lg` up.
+ * pod and the idea funnel, over the last twelve weeks. Two columns from `lg` up, one below; on a
+ * phone one chart at a time, chosen from a list, so the overview is not a page of charts to scroll.
  */
 export function TrendsSection() {
   const { client } = useSession();
@@ -51,6 +79,8 @@ export function TrendsSection() {
     queryFn: () => client.getDashboardTrends({ query: { weeks: TRENDS_WEEKS } }),
   });
   const [chosenType, setChosenType] = useState<string | null>(null);
+  const phone = useIsPhone();
+  const [shown, setShown] = useState<TrendKey>('flow');
   const t = query.data;
   const itemType = chosenType ?? t?.wip.types[0] ?? '';
   const charts = useMemo(
@@ -85,31 +115,64 @@ export function TrendsSection() {
         {(data) =>
           charts ? (
             <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
-              <TrendChart title="Cumulative flow" option={charts.flow} label={charts.words.cumulativeFlow} />
-              <TrendChart title="Cycle time per stage" option={charts.cycle} label={charts.words.cycleTime} />
-              <TrendChart
-                title="Throughput per week"
-                option={charts.throughput}
-                label={charts.words.throughput}
-              />
-              <TrendChart title="WIP utilisation per pod" option={charts.wip} label={charts.words.wip}>
-                {data.wip.types.length > 1 ? (
-                  <div className="mb-2 max-w-xs">
-                    <SelectField
-                      label="Item type"
-                      value={itemType}
-                      onChange={(e) => setChosenType(e.target.value)}
-                    >
-                      {data.wip.types.map((type) => (
-                        <option key={type} value={type}>
-                          {type}
-                        </option>
-                      ))}
-                    </SelectField>
-                  </div>
-                ) : null}
-              </TrendChart>
-              <TrendChart title="Idea funnel" option={charts.ideas} label={charts.words.ideas} />
+              {phone ? (
+                <div className="max-w-xs">
+                  <SelectField
+                    label="Chart"
+                    value={shown}
+                    onChange={(e) => setShown(e.target.value as TrendKey)}
+                  >
+                    {TREND_CHARTS.map(([key, title]) => (
+                      <option key={key} value={key}>
+                        {title}
+                      </option>
+                    ))}
+                  </SelectField>
+                </div>
+              ) : null}
+              {!phone || shown === 'flow' ? (
+                <TrendChart
+                  title="Cumulative flow"
+                  option={charts.flow}
+                  label={charts.words.cumulativeFlow}
+                />
+              ) : null}
+              {!phone || shown === 'cycle' ? (
+                <TrendChart
+                  title="Cycle time per stage"
+                  option={charts.cycle}
+                  label={charts.words.cycleTime}
+                />
+              ) : null}
+              {!phone || shown === 'throughput' ? (
+                <TrendChart
+                  title="Throughput per week"
+                  option={charts.throughput}
+                  label={charts.words.throughput}
+                />
+              ) : null}
+              {!phone || shown === 'wip' ? (
+                <TrendChart title="WIP utilisation per pod" option={charts.wip} label={charts.words.wip}>
+                  {data.wip.types.length > 1 ? (
+                    <div className="mb-2 max-w-xs">
+                      <SelectField
+                        label="Item type"
+                        value={itemType}
+                        onChange={(e) => setChosenType(e.target.value)}
+                      >
+                        {data.wip.types.map((type) => (
+                          <option key={type} value={type}>
+                            {type}
+                          </option>
+                        ))}
+                      </SelectField>
+                    </div>
+                  ) : null}
+                </TrendChart>
+              ) : null}
+              {!phone || shown === 'ideas' ? (
+                <TrendChart title="Idea funnel" option={charts.ideas} label={charts.words.ideas} />
+              ) : null}
             </div>
           ) : null
         }

@@ -5,6 +5,7 @@
 import type { RouteResponse, Routes } from '@clos/contract';
 import { ClosApiError } from '@clos/contract/client';
 import type { ChartOption } from '../components/chart.tsx';
+import { stageColour } from './palette.ts';
 
 export type Funnel = RouteResponse<Routes['getDashboardFunnel']>;
 export type ProjectDetail = RouteResponse<Routes['getProject']>;
@@ -45,8 +46,10 @@ export function funnelRows(funnel: Funnel): FunnelRow[] {
  * The funnel chart: one layer per stage, in policy order (not sorted by size: a later stage may hold
  * more projects than an earlier one), sized by how many projects ever entered it.
  */
-export function funnelOption(funnel: Funnel): ChartOption {
+export function funnelOption(funnel: Funnel, dark = false): ChartOption {
   const max = Math.max(1, ...funnel.stages.map((s) => s.entered));
+  // The funnel lists every stage in policy order: the same colours as the trends (lib/palette.ts).
+  const order = funnel.stages.map((s) => s.stage);
   return {
     tooltip: { trigger: 'item', formatter: '{b}: {c} entered' },
     series: [
@@ -62,21 +65,12 @@ export function funnelOption(funnel: Funnel): ChartOption {
         bottom: 8,
         gap: 2,
         label: { show: true, position: 'inside', formatter: '{b}: {c}' },
-        data: funnel.stages.map((s) => ({ name: s.stage, value: s.entered })),
+        data: funnel.stages.map((s) => ({
+          name: s.stage,
+          value: s.entered,
+          itemStyle: { color: stageColour(s.stage, order, dark) },
+        })),
       },
-    ],
-  };
-}
-
-/** The overview's bar chart of open projects per stage. */
-export function stageBarOption(perStage: { stage: string; count: number }[]): ChartOption {
-  return {
-    tooltip: { trigger: 'axis' },
-    grid: { left: 40, right: 16, top: 16, bottom: 40 },
-    xAxis: { type: 'category', data: perStage.map((s) => s.stage), axisLabel: { interval: 0 } },
-    yAxis: { type: 'value', minInterval: 1 },
-    series: [
-      { type: 'bar', name: 'Projects', data: perStage.map((s) => s.count), itemStyle: { color: '#0f766e' } },
     ],
   };
 }

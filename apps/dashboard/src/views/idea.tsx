@@ -2,6 +2,7 @@ import { ClosApiError } from '@clos/contract/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import {
   Badge,
   Button,
@@ -319,9 +320,13 @@ function Archive({ idea }: { idea: Idea }) {
   const { client } = useSession();
   const refresh = useRefreshIdeas();
   const [reason, setReason] = useState('');
+  const [confirming, setConfirming] = useState(false);
   const archive = useMutation({
     mutationFn: () => client.archiveIdea({ params: { id: idea.id }, body: { reason } }),
-    onSuccess: refresh,
+    onSuccess: () => {
+      setConfirming(false);
+      return refresh();
+    },
   });
   return (
     <Card title="Archive">
@@ -329,15 +334,34 @@ function Archive({ idea }: { idea: Idea }) {
         className="space-y-3"
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
-          archive.mutate();
+          // Archiving takes the idea out of the pipeline for good: asked once more, with the reason.
+          archive.reset();
+          setConfirming(true);
         }}
       >
         <TextField label="Reason" value={reason} onChange={(e) => setReason(e.target.value)} required />
         <Button type="submit" variant="danger" disabled={archive.isPending}>
           Archive
         </Button>
-        {archive.isError ? <ErrorNote error={archive.error} title="Could not archive" /> : null}
+        {archive.isError && !confirming ? (
+          <ErrorNote error={archive.error} title="Could not archive" />
+        ) : null}
       </form>
+      {confirming ? (
+        <ConfirmDialog
+          title={`Archive “${idea.title}”?`}
+          confirmLabel="Archive idea"
+          busy={archive.isPending}
+          error={archive.isError ? archive.error : undefined}
+          onConfirm={() => archive.mutate()}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            It leaves the pipeline and can no longer be evaluated or promoted; archiving cannot be undone.
+            Reason: {reason}
+          </p>
+        </ConfirmDialog>
+      ) : null}
     </Card>
   );
 }

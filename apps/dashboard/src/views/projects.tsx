@@ -36,6 +36,7 @@ import {
   type Project,
   type ProjectFilters,
 } from '../lib/stage-gates.ts';
+import { useDarkMode } from '../lib/theme.ts';
 
 const PAGE_SIZE = 50;
 const TH = 'px-3 py-2 text-left font-medium whitespace-nowrap';
@@ -46,7 +47,8 @@ type PodRef = { id: string; slug: string; name: string };
 const usePods = usePodList;
 
 function FunnelCard({ funnel }: { funnel: Funnel }) {
-  const option = useMemo(() => funnelOption(funnel), [funnel]);
+  const dark = useDarkMode();
+  const option = useMemo(() => funnelOption(funnel, dark), [funnel, dark]);
   const rows = funnelRows(funnel);
   return (
     <Card title="Funnel">
