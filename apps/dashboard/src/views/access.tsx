@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useId, useMemo, useState } from 'react';
+import { type FormEvent, useId, useMemo, useState } from 'react';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import {
   Badge,
@@ -11,6 +11,7 @@ import {
   Page,
   QueryState,
   SelectField,
+  Table,
   TextArea,
   TextField,
 } from '../components/ui.tsx';
@@ -34,7 +35,6 @@ import {
 import { useSession } from '../lib/auth.tsx';
 import { usePodList } from '../lib/pod-list.ts';
 
-const TH = 'px-3 py-2';
 const TD = 'px-3 py-2 align-top';
 
 /** Refreshes everything a change of access may have touched: users, their tokens and sessions, pods. */
@@ -44,26 +44,6 @@ function useRefreshAccess() {
     for (const key of Object.values(ACCESS_KEYS)) void queryClient.invalidateQueries({ queryKey: key });
     void queryClient.invalidateQueries({ queryKey: ['audit'] });
   };
-}
-
-function Table({ caption, head, children }: { caption: string; head: string[]; children: ReactNode }) {
-  return (
-    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-      <table className="w-full min-w-[48rem] text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-800/50">
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col" className={TH}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
-  );
 }
 
 function LoadMore({
@@ -334,6 +314,7 @@ function Users({ tokens }: { tokens: ApiToken[] }) {
         {() => (
           <div className="space-y-2">
             <Table
+              minWidth="48rem"
               caption="Users with their role, pods, status, sign-in method and last sign-in"
               head={['Name', 'Email', 'Role', 'Pods', 'Status', 'Sign-in', 'Last sign-in', 'Access']}
             >
@@ -621,6 +602,7 @@ function Tokens({
           {() => (
             <div className="space-y-2">
               <Table
+                minWidth="48rem"
                 caption="API tokens with their holder, scope, allowed addresses and use"
                 head={[
                   'Name',
@@ -726,6 +708,7 @@ function Sessions({ emails }: { emails: ReadonlyMap<string, string> }) {
         {() => (
           <div className="space-y-2">
             <Table
+              minWidth="48rem"
               caption="Open single sign-on sessions"
               head={['User', 'Role', 'MFA', 'Started', 'Last seen', 'Expires', 'IP address', '']}
             >

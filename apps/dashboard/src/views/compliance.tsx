@@ -11,6 +11,7 @@ import {
   Page,
   QueryState,
   Stat,
+  Table,
   TextField,
 } from '../components/ui.tsx';
 import { useSession } from '../lib/auth.tsx';
@@ -33,7 +34,6 @@ import {
 } from '../lib/compliance.ts';
 import { asSentence, plural } from '../lib/text.ts';
 
-const TH = 'px-3 py-2';
 const TD = 'px-3 py-2 align-top';
 const FORMATS: { format: ReportFormat; label: string }[] = [
   { format: 'pdf', label: 'PDF' },
@@ -156,26 +156,6 @@ function Findings({ findings, none }: { findings: Finding[]; none: string }) {
         </li>
       ))}
     </ul>
-  );
-}
-
-function Table({ caption, head, children }: { caption: string; head: string[]; children: ReactNode }) {
-  return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
-      <table className="w-full min-w-[40rem] text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-800/50">
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col" className={TH}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
   );
 }
 
