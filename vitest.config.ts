@@ -10,6 +10,7 @@ export default defineConfig({
       'apps/*/test/**/*.test.ts',
       'scripts/**/*.test.ts',
       'e2e/**/*.test.ts',
+      'deploy/**/*.test.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

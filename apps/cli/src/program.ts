@@ -11,6 +11,7 @@ import { registerLoginCommands } from './commands/login.ts';
 import { registerPodCommands } from './commands/pod.ts';
 import { registerProjectCommands } from './commands/project.ts';
 import { registerReportCommands } from './commands/report.ts';
+import { registerScorecardCommand } from './commands/scorecard.ts';
 import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerServerCommand } from './commands/server.ts';
 import { registerSessionCommands } from './commands/session.ts';
@@ -73,6 +74,7 @@ export function createProgram(runtime: Runtime): Command {
   registerAuditCommands(program, runtime);
   registerAccessCommands(program, runtime);
   registerReportCommands(program, runtime);
+  registerScorecardCommand(program, runtime);
   registerSessionCommands(program, runtime);
   registerConfigCommands(program, runtime);
   registerGithubCommands(program, runtime);

@@ -79,4 +79,31 @@ describe('clos wip with a queue', { timeout: 180_000 }, () => {
     const holders = (await h.call('GET', '/api/v1/pods/ratio/wip')).json().types[1].holders;
     expect(holders.map((x: { itemId: string }) => x.itemId)).toEqual(['web#3']);
   });
+
+  // In this file for its live server (a harness start is the slow part of a CLI test).
+  it('pod health records the new metrics and lists each snapshot with its source', async () => {
+    const recorded = await clos([
+      '--json',
+      'pod',
+      'health',
+      'ratio',
+      '--blocked-days',
+      '2.5',
+      '--gate-refusals',
+      '0.5',
+      '--demo-participation',
+      '0.75',
+    ]);
+    expect(recorded.code, explain(recorded)).toBe(0);
+    expect(recorded.json()).toMatchObject({
+      source: 'manual',
+      metrics: { blockedDays: 2.5, gateRefusals: 0.5, demoParticipation: 0.75 },
+    });
+    const listed = await clos(['pod', 'health', 'ratio']);
+    expect(listed.stdout).toMatch(/^RECORDED\s+SCORE\s+SOURCE\s+METRICS\n/);
+    expect(listed.stdout).toMatch(/\s+manual\s+blockedDays=2\.5 gateRefusals=0\.5 demoParticipation=0\.75\n/);
+    const wrong = await clos(['pod', 'health', 'ratio', '--demo-participation', '1.5']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('demoParticipation');
+  });
 });

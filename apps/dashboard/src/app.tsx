@@ -22,6 +22,7 @@ const router = createBrowserRouter([
       { path: '/pods', lazy: view(() => import('./views/pods.tsx'), 'Pods') },
       { path: '/pods/:slug', lazy: view(() => import('./views/pod.tsx'), 'PodDetail') },
       { path: '/alerts', lazy: view(() => import('./views/alerts.tsx'), 'Alerts') },
+      { path: '/scorecard', lazy: view(() => import('./views/scorecard.tsx'), 'Scorecard') },
       { path: '/runs', lazy: view(() => import('./views/runs.tsx'), 'Runs') },
       { path: '/runs/:id', lazy: view(() => import('./views/run.tsx'), 'RunDetail') },
       { path: '/audit', lazy: view(() => import('./views/audit.tsx'), 'Audit') },

@@ -21,6 +21,7 @@ export const NAV: readonly NavItem[] = [
   { to: '/ideas', label: 'Ideas' },
   { to: '/pods', label: 'Pods' },
   { to: '/alerts', label: 'Alerts' },
+  { to: '/scorecard', label: 'Scorecard' },
   { to: '/runs', label: 'Workflows' },
   { to: '/audit', label: 'Audit' },
   { to: '/access', label: 'Access', anyOf: ['users:manage', 'tokens:manage'] },

@@ -91,15 +91,22 @@ export function member(over: Partial<PodMember> = {}): PodMember {
   };
 }
 
-export function health(score: number, recordedAt: string): HealthSnapshot {
+export function health(
+  score: number,
+  recordedAt: string,
+  over: Partial<HealthSnapshot> = {},
+): HealthSnapshot {
   return {
     id: `00000000-0000-4000-8000-${String(score).padStart(12, '0')}`,
     podId: POD,
     metrics: {},
     components: {},
     score,
+    source: 'computed',
     recordedBy: null,
     recordedAt,
+    changes: [],
+    ...over,
   };
 }
 

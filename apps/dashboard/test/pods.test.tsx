@@ -2,7 +2,14 @@
 import { ClosApiError } from '@clos/contract/client';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { demoAgenda, healthSeries, membershipEvents, wipGaugeOption, wipUsage } from '../src/lib/pods.ts';
+import {
+  demoAgenda,
+  healthMovers,
+  healthSeries,
+  membershipEvents,
+  wipGaugeOption,
+  wipUsage,
+} from '../src/lib/pods.ts';
 import { PodDetail } from '../src/views/pod.tsx';
 import { Pods } from '../src/views/pods.tsx';
 import {
@@ -33,6 +40,20 @@ describe('pod data shaping', () => {
       full: true,
     });
     expect(wipUsage([])).toMatchObject({ share: null, text: 'no limits set', full: false });
+  });
+
+  it('names the components that moved the score most, signed, biggest first', () => {
+    const moved = health(61, '2026-03-17T06:00:00.000Z', {
+      changes: [
+        { input: 'cycleTime', kind: 'component', from: 1, to: 0.5, points: -14.3 },
+        { input: 'velocity', kind: 'component', from: 0.6, to: 0.9, points: 8 },
+        { input: 'gateRefusals', kind: 'component', from: null, to: 0.5, points: 7.1 },
+        { input: 'cycleTimeDays', kind: 'metric', from: 5, to: 7.5, points: null },
+      ],
+    });
+    expect(healthMovers(moved)).toBe('cycle time −14.3 · velocity +8');
+    expect(healthMovers(moved, 3)).toBe('cycle time −14.3 · velocity +8 · gate refusals +7.1');
+    expect(healthMovers(health(61, '2026-03-17T06:00:00.000Z'))).toBe('');
   });
 
   it('draws health oldest first', () => {
@@ -170,7 +191,13 @@ function podClient(over: Parameters<typeof fakeClient>[0] = {}) {
     getWipStatus: async () => ({ pod: 'core', types: [] }),
     getDashboardGates: async () => ({ items: [] }),
     listPodHealth: async () => ({
-      items: [health(72, '2026-03-09T12:00:00.000Z'), health(64, '2026-03-02T12:00:00.000Z')],
+      items: [
+        health(72, '2026-03-09T12:00:00.000Z', {
+          source: 'manual',
+          changes: [{ input: 'deploymentSuccess', kind: 'component', from: 0.5, to: 0.9, points: 8.2 }],
+        }),
+        health(64, '2026-03-02T12:00:00.000Z'),
+      ],
     }),
     listPodMembers: async () => ({
       items: [
@@ -332,6 +359,20 @@ describe('Pod page', () => {
     renderView(<PodDetail />, { client: podClient(), url: '/pods/core', path: '/pods/:slug' });
     expect(await screen.findByRole('heading', { level: 1, name: 'Core platform' })).toBeTruthy();
     expect(await screen.findByRole('img', { name: 'Health score of the last 2 records' })).toBeTruthy();
+    // The history table says where each score came from and what moved it.
+    const rows = screen
+      .getAllByRole('row')
+      .filter((r) => within(r).queryByText(/^(manual|computed)$/))
+      .map((r) =>
+        within(r)
+          .getAllByRole('cell')
+          .slice(1)
+          .map((c) => c.textContent),
+      );
+    expect(rows).toEqual([
+      ['72', 'manual', 'deployments +8.2'],
+      ['64', 'computed', '—'],
+    ]);
     expect(screen.getByRole('img', { name: 'task: 5 of 5 used' })).toBeTruthy();
     expect(screen.getByText('full')).toBeTruthy();
     // Rotation history: Cy joined, then left.

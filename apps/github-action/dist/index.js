@@ -16245,7 +16245,8 @@ var PERMISSIONS = {
   "users:manage": "create, change and deactivate users; list and end their sessions",
   "tokens:manage": "create, list and revoke API tokens",
   "webhooks:manage": "register and inspect outbound webhooks",
-  "reports:read": "read and export the access and SOC 2 reports"
+  "reports:read": "read and export the access and SOC 2 reports",
+  "metrics:read": "scrape the Prometheus metrics at /metrics"
 };
 var GRANTABLE_PERMISSIONS = Object.keys(PERMISSIONS).filter(
   (p) => p !== "public"
@@ -16256,7 +16257,8 @@ var POD_LEAD = [
   "pods:manage",
   "projects:manage",
   "gates:approve",
-  "ideas:decide"
+  "ideas:decide",
+  "metrics:read"
 ];
 var ROLE_PERMISSIONS = {
   viewer: /* @__PURE__ */ new Set(["read"]),
@@ -16713,6 +16715,11 @@ var NOTIFIABLE_EVENT_TYPES = [
   "deployment.finished",
   "wip.limit_reached"
 ];
+
+// ../../packages/core/src/scorecard/figures.ts
+var DAY_MS = 864e5;
+var WEEK_MS2 = 7 * DAY_MS;
+var SCORECARD_GROUPS = ["technical", "business", "adoption"];
 
 // ../../node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -36523,7 +36530,10 @@ var healthBody = external_exports.strictObject({
     wipUtilisation: metric("WIP in use ÷ WIP limit"),
     blockedItems: metric("items blocked now"),
     cycleTimeDays: metric("mean cycle time in days"),
-    deploymentSuccess: metric("successful ÷ all deployments, 0–1")
+    deploymentSuccess: metric("successful ÷ all deployments, 0–1"),
+    blockedDays: metric("mean days the blocked items have been blocked"),
+    gateRefusals: metric("gate refusals ÷ projects that reached a gate in the period"),
+    demoParticipation: metric("share of the pod's members who took part in its weekly demos, 0–1")
   })
 });
 var healthSnapshotSchema = external_exports.object({
@@ -36532,9 +36542,24 @@ var healthSnapshotSchema = external_exports.object({
   metrics: external_exports.record(external_exports.string(), external_exports.number()),
   components: external_exports.record(external_exports.string(), external_exports.number()),
   score: external_exports.number().int(),
+  source: external_exports.enum(["manual", "computed"]).meta({
+    description: "`manual`: posted to this API; `computed`: derived daily from CLOS’s own data (docs/pods.md)"
+  }),
   recordedBy: uuid3.nullable(),
   recordedAt: ts
 }).meta({ id: "HealthSnapshot" });
+var healthChangeSchema = external_exports.object({
+  input: external_exports.string().meta({ description: "a metric (`cycleTimeDays`) or a component (`cycleTime`)" }),
+  kind: external_exports.enum(["metric", "component"]),
+  from: external_exports.number().nullable().meta({ description: "null: absent from the snapshot before" }),
+  to: external_exports.number().nullable().meta({ description: "null: absent from this snapshot" }),
+  points: external_exports.number().nullable().meta({
+    description: "components only: score points the component's share of the score moved"
+  })
+}).meta({ id: "HealthChange" });
+var healthHistoryItemSchema = healthSnapshotSchema.extend({
+  changes: external_exports.array(healthChangeSchema).meta({ description: "what moved against the snapshot before, biggest movers of the score first" })
+}).meta({ id: "HealthHistoryItem" });
 var podStatusSchema = external_exports.object({
   pod: podSchema,
   members: external_exports.array(memberSchema),
@@ -37715,9 +37740,9 @@ var podRoutes = {
     path: "/api/v1/pods/:slug/health",
     params: slugParam,
     query: external_exports.strictObject({ limit: external_exports.coerce.number().int().min(1).max(500).default(50) }),
-    responses: { 200: external_exports.object({ items: external_exports.array(healthSnapshotSchema) }) },
+    responses: { 200: external_exports.object({ items: external_exports.array(healthHistoryItemSchema) }) },
     permission: "read",
-    summary: "Health history, newest first",
+    summary: "Health history, newest first, each snapshot with what moved against the one before",
     tags: ["pods"]
   },
   rotatePodMember: {
@@ -38296,6 +38321,16 @@ var demoFeedbackBody = external_exports.strictObject({
   score: external_exports.number().int("must be a whole number").min(1, "must be 1–5").max(5, "must be 1–5"),
   comment: external_exports.string().max(2e3, "must be at most 2000 characters").nullable().optional()
 });
+var demoPulseSchema = external_exports.object({
+  id: uuid3,
+  demoId: uuid3,
+  userId: uuid3,
+  score: external_exports.number().int(),
+  createdAt: ts
+}).meta({ id: "DemoPulse" });
+var demoPulseBody = external_exports.strictObject({
+  score: external_exports.number().int("must be a whole number").min(1, "must be 1–10").max(10, "must be 1–10")
+});
 var rhythmRoutes = {
   recordCommitment: {
     method: "POST",
@@ -38383,6 +38418,16 @@ var rhythmRoutes = {
     permission: "projects:work",
     summary: "Score a demo 1–5 with an optional comment while feedback is open; again replaces yours",
     tags: ["demos"]
+  },
+  recordDemoPulse: {
+    method: "POST",
+    path: "/api/v1/demos/:id/pulse",
+    params: idParam,
+    body: demoPulseBody,
+    responses: { 201: demoPulseSchema, 409: errorSchema },
+    permission: "projects:work",
+    summary: 'Answer the weekly demo’s pulse, "how was your week?" (1–10), as a member of its pod until it closes; again replaces yours',
+    tags: ["demos"]
   }
 };
 
@@ -38406,6 +38451,55 @@ var rotationRoutes = {
     permission: "pods:manage",
     summary: "The moves the monthly rotation would make if it ran now (changes nothing)",
     tags: ["pods"]
+  }
+};
+
+// ../../packages/contract/src/routes/scorecard.ts
+var scorecardQuery = external_exports.strictObject({
+  from: ts.optional().meta({ description: "start of the period (inclusive); default: 7 days before `to`" }),
+  to: ts.optional().meta({
+    description: "end of the period (exclusive), not in the future; default: today 00:00 UTC (now when only `from` is given)"
+  })
+});
+var figureValue = external_exports.number().nullable();
+var scorecardTargetSchema = external_exports.object({
+  op: external_exports.enum([">", ">=", "<", "<="]),
+  value: external_exports.number(),
+  unit: external_exports.string(),
+  text: external_exports.string().meta({ description: "the seed’s wording" }),
+  on: external_exports.enum(["value", "change"]).meta({
+    description: "compared with the period’s value, or with its change (%) against the previous period"
+  })
+}).meta({ id: "ScorecardTarget" });
+var scorecardFigureSchema = external_exports.object({
+  key: external_exports.string(),
+  group: external_exports.enum(SCORECARD_GROUPS),
+  label: external_exports.string(),
+  target: scorecardTargetSchema.nullable().meta({ description: "null where the seed sets none" }),
+  value: figureValue.meta({ description: "this period; null without data (see `reason`)" }),
+  previous: figureValue.meta({ description: "the same-length period just before" }),
+  change: figureValue.meta({ description: "value against previous, in %" }),
+  unit: external_exports.string(),
+  met: external_exports.boolean().nullable().meta({ description: "null without a target or a value" }),
+  how: external_exports.string().meta({ description: "how the figure is computed, in one sentence" }),
+  reason: external_exports.string().nullable().meta({ description: "why `value` is null" }),
+  detail: external_exports.array(external_exports.object({ label: external_exports.string(), value: figureValue, previous: figureValue, unit: external_exports.string() })).optional().meta({ description: "the figure’s parts (the cycle time per stage, …)" })
+}).meta({ id: "ScorecardFigure" });
+var scorecardSchema = external_exports.object({
+  from: ts,
+  to: ts,
+  previousFrom: ts.meta({ description: "start of the previous period, which ends at `from`" }),
+  figures: external_exports.array(scorecardFigureSchema)
+}).meta({ id: "Scorecard" });
+var scorecardRoutes = {
+  getScorecard: {
+    method: "GET",
+    path: "/api/v1/scorecard",
+    query: scorecardQuery,
+    responses: { 200: scorecardSchema },
+    permission: "read",
+    summary: "The success scorecard (seed §9): technical, business and adoption figures against their targets, this period and the previous one",
+    tags: ["dashboard"]
   }
 };
 
@@ -38827,6 +38921,7 @@ var routes = {
   ...attentionRoutes,
   ...integrationRoutes,
   ...reportRoutes,
+  ...scorecardRoutes,
   ...trendsRoutes
 };
 
@@ -39291,10 +39386,18 @@ var healthSchema = external_exports.strictObject({
     wipUtilisation: healthWeightSchema(0.2),
     blockedItems: healthWeightSchema(0.2),
     cycleTime: healthWeightSchema(0.15),
-    deploymentSuccess: healthWeightSchema(0.2)
+    deploymentSuccess: healthWeightSchema(0.2),
+    blockedTime: healthWeightSchema(0.1),
+    gateRefusals: healthWeightSchema(0.1),
+    demoParticipation: healthWeightSchema(0.1)
   }).prefault({}),
   cycleTimeTargetDays: external_exports.number().gt(0, "must be > 0").default(5),
-  blockedItemsTolerance: external_exports.number().int("must be an integer").min(1, "must be ≥ 1").default(5)
+  blockedItemsTolerance: external_exports.number().int("must be an integer").min(1, "must be ≥ 1").default(5),
+  blockedDaysTolerance: external_exports.number().gt(0, "must be > 0").default(5),
+  windowDays: external_exports.number().int("must be an integer").min(1, "must be ≥ 1").max(365, "must be ≤ 365").default(14),
+  compute: external_exports.boolean().default(true),
+  // TIME_PATTERN is declared below this schema (and a const is not hoisted).
+  computeAt: external_exports.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time HH:MM (24-hour)").default("06:00")
 });
 var TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 var timeOfDay = (value) => external_exports.string().regex(TIME_PATTERN, "must be a time HH:MM (24-hour)").default(value);
@@ -40345,10 +40448,21 @@ health:
     blockedItems: 0.2
     cycleTime: 0.15
     deploymentSuccess: 0.2
+    # How long blocked items have been blocked (the metric blockedDays).
+    blockedTime: 0.1
+    gateRefusals: 0.1
+    demoParticipation: 0.1
   # Cycle time at or under this many days scores full marks; it falls to zero at twice the target.
   cycleTimeTargetDays: 5
   # Blocked items at which the blocked-items component reaches zero.
   blockedItemsTolerance: 5
+  # Mean days blocked at which the blocked-time component reaches zero.
+  blockedDaysTolerance: 5
+  # A daily job computes each pod's health from CLOS's own data (docs/pods.md#computed-health), at
+  # this HH:MM in each pod's own time zone, over the last windowDays days. false: not computed.
+  compute: true
+  computeAt: "06:00"
+  windowDays: 14
 
 # Operating rhythms (docs/rhythms.md). Times are HH:MM in each pod's own time zone.
 rhythms:

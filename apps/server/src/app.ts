@@ -28,6 +28,7 @@ import { hardenLogger } from './http/log.ts';
 import { type PressureOptions, registerPressure } from './http/pressure.ts';
 import { type RateLimitOptions, registerRateLimit } from './http/rate-limit.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
+import { registerRequestTracing } from './observability/tracing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { attentionRoutes } from './routes/attention.ts';
@@ -35,12 +36,14 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { type MetricsEndpoint, metricsRoute } from './routes/metrics.ts';
 import { podRoutes } from './routes/pods.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
+import { scorecardRoutes } from './routes/scorecard.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { type StreamOptions, streamRoutes } from './routes/stream.ts';
@@ -82,6 +85,15 @@ export interface AppOptions {
   trustProxy?: readonly string[] | undefined;
   /** Told of every answered request and every stream reader (the composition root's). */
   instrumentation?: Instrumentation | undefined;
+  /**
+   * The Prometheus exposition served at `/metrics` (permission `metrics:read`, or `metricsToken`);
+   * absent when metrics are off or served on their own port.
+   */
+  metrics?: MetricsEndpoint | undefined;
+  /** `CLOS_METRICS_TOKEN`: a bearer value that opens `/metrics` only. */
+  metricsToken?: string | undefined;
+  /** A server span per request (OpenTelemetry), continuing a caller's `traceparent`. */
+  tracing?: boolean | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -105,6 +117,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // address (for token allowlists and per-address limits) by sending X-Forwarded-For.
     ...(options.trustProxy?.length ? { trustProxy: [...options.trustProxy] } : {}),
   });
+  // First of all hooks: everything the request does, refusals included, happens inside its span.
+  if (options.tracing) registerRequestTracing(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -136,7 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const pressure = await registerPressure(app, options.pressure);
   // Before registerAuth: its per-IP check must run ahead of authentication (see rate-limit.ts).
   registerRateLimit(app, options.rateLimit);
-  registerAuth(app, options.services);
+  registerAuth(app, options.services, { metricsToken: options.metricsToken });
 
   await app.register(swagger, {
     openapi: {
@@ -156,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   systemRoutes(app, { database: options.database, pressure });
+  if (options.metrics) metricsRoute(app, options.metrics);
   app.get('/api/v1/openapi.json', {
     config: { permission: 'public' },
     schema: { hide: true },
@@ -183,13 +198,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   trendsRoutes(app, deps);
   integrationRoutes(app, deps, options.integrationStatus ?? {});
   reportRoutes(app, deps);
+  scorecardRoutes(app, deps);
   await registerInboundRoutes(app, {
     routes: options.inbound ?? [],
     services: options.services,
     acceptDelivery: options.runtime?.acceptDelivery,
   });
   await registerGraphql(app, { services: options.services, limits: options.graphql });
-  await registerDashboard(app, { dir: options.dashboardDir });
+  await registerDashboard(app, {
+    dir: options.dashboardDir,
+    count: (metric) => options.services.usage.count(metric),
+  });
   await app.ready();
   return app;
 }

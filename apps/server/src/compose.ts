@@ -14,6 +14,7 @@ import type pino from 'pino';
 import { buildApp } from './app.ts';
 import { auditCheckpointsFor } from './audit/checkpoint-ports.ts';
 import { createOidcClient } from './auth/oidc-client.ts';
+import type { Observability } from './observability/index.ts';
 import type { ServerOptions } from './runtime/options.ts';
 import { logSecrets, prepareSecrets } from './runtime/secret-key.ts';
 
@@ -71,6 +72,7 @@ export function composeApp(
   { core, integrations, runtime }: Composed,
   options: ServerOptions,
   logger: pino.Logger,
+  observability?: Observability,
 ): Promise<FastifyInstance> {
   return buildApp({
     services: core.services,
@@ -86,5 +88,9 @@ export function composeApp(
     integrationStatus: integrations.status,
     oidc: options.oidc ? createOidcClient(options.oidc) : undefined,
     trustProxy: core.policy.server.trustProxy,
+    // On the API port unless it has a port of its own (--metrics-port).
+    metrics: observability && options.metrics?.port === undefined ? observability.metrics : undefined,
+    metricsToken: options.metrics?.token,
+    tracing: observability?.tracing,
   });
 }

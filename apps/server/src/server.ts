@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { composeApp, composeProcess } from './compose.ts';
 import { seedDemo } from './demo/seed.ts';
 import { createLogger } from './http/log.ts';
+import { createObservability, type Observability } from './observability/index.ts';
+import { startMetricsServer } from './routes/metrics.ts';
 import { lockDataDir } from './runtime/data-dir-lock.ts';
 import type { ServerOptions } from './runtime/options.ts';
 
@@ -22,6 +24,8 @@ export interface RunningServer {
   database: Database;
   runtime: Runtime;
   url: string;
+  /** Where `/metrics` is served when it has a port of its own (`--metrics-port`). */
+  metricsUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,16 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
   }
 
   let runtime: Runtime | null = null;
+  let observability: Observability | null = null;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   try {
+    observability = await createObservability({
+      database,
+      policy: loaded.config,
+      env: process.env,
+      logger,
+      instance: options.instance,
+    });
     const composed = await composeProcess({
       database,
       policy: loaded.config,
@@ -60,6 +73,7 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
       cwd,
       logger,
       worker: options.mode !== 'api',
+      instrumentation: observability.instrumentation,
     });
     runtime = composed.runtime;
     const services = composed.core.services;
@@ -84,19 +98,33 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 
     const applied = await services.applyPolicy();
     if (applied.applied.length) logger.info({ keys: applied.applied }, 'config file changes applied');
-    const app = await composeApp(composed, options, logger);
+    const app = await composeApp(composed, options, logger, observability);
     const address = await app.listen({ port: options.port, host: options.host });
     logger.info({ url: address, docs: `${address}/api/docs` }, 'CLOS is listening');
+    if (options.metrics?.port !== undefined) {
+      metricsServer = await startMetricsServer(observability.metrics, {
+        port: options.metrics.port,
+        host: options.metrics.host,
+      });
+      logger.info({ url: metricsServer.url }, 'metrics served on their own port, without a token');
+    }
+    observability.startServiceMinutes();
     let closing: Promise<void> | null = null;
     const started = runtime;
+    const observed = observability;
+    const scraped = metricsServer;
     return {
       app,
       database,
       runtime: started,
       url: address,
+      metricsUrl: scraped?.url,
       close: () => {
         closing ??= (async () => {
           await app.close();
+          await scraped?.close();
+          // Before the database closes: the last minute of service is written to it.
+          await observed.close();
           await started.stop();
           await database.close();
           unlock?.();
@@ -105,6 +133,8 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
       },
     };
   } catch (e) {
+    await metricsServer?.close().catch(() => {});
+    await observability?.close().catch(() => {});
     await runtime?.stop().catch(() => {});
     await database.close().catch(() => {});
     unlock?.();
@@ -115,6 +145,7 @@ export async function startServer(options: ServerOptions, cwd: string): Promise<
 export interface RunningWorker {
   database: Database;
   runtime: Runtime;
+  metricsUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -128,7 +159,16 @@ export async function startWorker(options: ServerOptions, cwd: string): Promise<
   if (!loaded.ok) throw new StartupError(`${loaded.source} is invalid:`, loaded.problems);
   if (!options.databaseUrl) throw new StartupError('clos worker needs DATABASE_URL (PostgreSQL)');
   const database = await openPostgres(options.databaseUrl, { poolMax: options.poolMax });
+  let observability: Observability | null = null;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   try {
+    observability = await createObservability({
+      database,
+      policy: loaded.config,
+      env: process.env,
+      logger,
+      instance: options.instance,
+    });
     const { runtime } = await composeProcess({
       database,
       policy: loaded.config,
@@ -136,21 +176,37 @@ export async function startWorker(options: ServerOptions, cwd: string): Promise<
       cwd,
       logger,
       worker: true,
+      instrumentation: observability.instrumentation,
     });
+    // A worker has no API port: its metrics are on their own port, or not served.
+    if (options.metrics?.port !== undefined) {
+      metricsServer = await startMetricsServer(observability.metrics, {
+        port: options.metrics.port,
+        host: options.metrics.host,
+      });
+      logger.info({ url: metricsServer.url }, 'metrics served on their own port, without a token');
+    }
     logger.info({ config: loaded.source }, 'CLOS worker running');
     let closing: Promise<void> | null = null;
+    const observed = observability;
+    const scraped = metricsServer;
     return {
       database,
       runtime,
+      metricsUrl: scraped?.url,
       close: () => {
         closing ??= (async () => {
+          await scraped?.close();
           await runtime.stop();
+          await observed.close();
           await database.close();
         })();
         return closing;
       },
     };
   } catch (e) {
+    await metricsServer?.close().catch(() => {});
+    await observability?.close().catch(() => {});
     await database.close().catch(() => {});
     throw e;
   }

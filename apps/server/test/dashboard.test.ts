@@ -352,6 +352,7 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
           'tokens:manage',
           'webhooks:manage',
           'reports:read',
+          'metrics:read',
         ],
         session: null,
       });
@@ -377,6 +378,7 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
           'wip:use',
           'ideas:contribute',
           'ideas:decide',
+          'metrics:read',
         ],
         session: null,
       });

@@ -372,8 +372,8 @@ describe.each(testEngines())('GraphQL on %s', (engine) => {
 
     const POD = 'id slug name timezone createdAt';
     const MEMBER = 'podId userId email name role podRole joinedAt leftAt';
-    const HEALTH = `id podId score components recordedBy recordedAt
-      metrics { velocity wipUtilisation blockedItems cycleTimeDays deploymentSuccess }`;
+    const HEALTH = `id podId score components source recordedBy recordedAt
+      metrics { velocity wipUtilisation blockedItems cycleTimeDays deploymentSuccess blockedDays gateRefusals demoParticipation }`;
     const PROJECT = `id key name podId currentStage stageEnteredAt blockedReason blockedAt ideaId wipLockId closedAt
       outcome closeReason createdAt updatedAt`;
     const GATE = `projectId currentStage nextStage ready
@@ -398,7 +398,7 @@ describe.each(testEngines())('GraphQL on %s', (engine) => {
             holders { lockId itemId acquiredBy acquiredAt label url }
             queue { itemId label url position enqueuedAt enqueuedBy }
           }
-          health(first: 5) { ${HEALTH} }
+          health(first: 5) { ${HEALTH} changes { input kind from to points } }
           projects(first: 10) { nextCursor items { id } }
         }
         wipLocks(pod: $pod, itemType: "pull-request") {

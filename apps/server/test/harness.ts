@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Policy, Role } from '@clos/core';
+import { combineInstrumentation, type Policy, type Role } from '@clos/core';
 import { composeCore, type composeServices, createSecretBox, type Database } from '@clos/db';
 import { defaultPolicy, type Engine, FakeClock, openTestDatabase, resetDatabase } from '@clos/testing';
 import { type Runtime, type RuntimeEnv, type RuntimeModule, startRuntime } from '@clos/workflows';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../src/app.ts';
+import { API_VERSION, buildApp } from '../src/app.ts';
+import { createMetrics, type Metrics } from '../src/observability/metrics.ts';
 
 export const ADMIN_TOKEN = 'clos_test_admin_token_0123456789abcdef';
 
@@ -16,6 +17,8 @@ export interface Harness {
   services: ReturnType<typeof composeServices>;
   /** The job runner, when started with `{ runtime: true }` (no timers: tests drive it). */
   runtime: Runtime | null;
+  /** The Prometheus registry `/metrics` renders. */
+  metrics: Metrics;
   /** Relays pending events and runs every due job until none is left. */
   drain(): Promise<number>;
   /** Calls the API as the bootstrap admin, or with `token`. */
@@ -64,6 +67,12 @@ export async function startHarness(
     oidc?: import('../src/auth/oidc-client.ts').OidcClient;
     /** `server.trustProxy`, as the server passes it to the app (defaults to the policy's). */
     trustProxy?: readonly string[];
+    /** `CLOS_METRICS_TOKEN`. */
+    metricsToken?: string;
+    /** A span per request (the test registers an OpenTelemetry provider of its own). */
+    tracing?: boolean;
+    /** The Node.js process metrics in `/metrics` (off by default: each adds observers to the process). */
+    processMetrics?: boolean;
   } = {},
 ): Promise<Harness> {
   const database = await openTestDatabase(engine);
@@ -72,13 +81,24 @@ export async function startHarness(
   // Stored secrets are encrypted as the server encrypts them, under a key of this harness's own.
   const secretBox = createSecretBox({ current: randomBytes(32) });
   // Composed as apps/server/src/compose.ts composes a process: one core, handed to the runtime and the app.
+  // Metrics as the server has them: every harness serves `/metrics` and counts what it does.
+  const metrics = createMetrics({
+    database,
+    policy: resolved,
+    version: API_VERSION,
+    now: () => clock.now(),
+    processMetrics: options.processMetrics ?? false,
+  });
   const core = composeCore({
     database,
     policy: resolved,
     clock,
     secretBox,
     auditCheckpoints: options.auditCheckpoints,
-    instrumentation: options.instrumentation,
+    instrumentation: combineInstrumentation(
+      ...(options.instrumentation ? [options.instrumentation] : []),
+      metrics.instrumentation,
+    ),
   });
   const runtime = options.runtime
     ? await startRuntime({
@@ -102,6 +122,9 @@ export async function startHarness(
     integrationStatus: options.integrationStatus,
     oidc: options.oidc,
     trustProxy: options.trustProxy ?? resolved.server.trustProxy,
+    metrics,
+    metricsToken: options.metricsToken,
+    tracing: options.tracing,
   });
   const bootstrap = () => services.auth.bootstrap({ email: 'admin@example.com', tokenValue: ADMIN_TOKEN });
   await bootstrap();
@@ -113,6 +136,7 @@ export async function startHarness(
     clock,
     services,
     runtime,
+    metrics,
     async drain() {
       if (!runtime) throw new Error('started without { runtime: true }');
       return runtime.drainJobs();

@@ -1,4 +1,4 @@
-import type { Instrumentation } from '@clos/core';
+import { type Instrumentation, NO_INSTRUMENTATION } from '@clos/core';
 import { testEngines } from '@clos/testing';
 import type { RuntimeModule } from '@clos/workflows';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +27,7 @@ function recorder() {
       }
     };
   const instrumentation: Instrumentation = {
+    ...NO_INSTRUMENTATION,
     unitOfWork: around((info, outcome) => ({ hook: 'unitOfWork', snapshot: info.snapshot, outcome })),
     relayPass: around((_info, _outcome, dispatched) => ({ hook: 'relayPass', dispatched })),
     job: around((info, outcome) => ({ hook: 'job', queue: info.queue, attempt: info.attempt, outcome })),

@@ -97,7 +97,8 @@ describe('clos worker processes', { timeout: 240_000 }, () => {
           );
           return row?.status === 'succeeded' ? row : null;
         });
-        expect(await stopServer(second)).toBe(0);
+        const code = await stopServer(second);
+        expect(code, second.output()).toBe(0);
         expect(finished.attempts).toBeGreaterThanOrEqual(2);
         expect(await database.query('select phase from rhythm_digests')).toEqual([{ phase: 'unblock' }]);
         const [step] = await database.query<{ status: string; attempts: number }>(

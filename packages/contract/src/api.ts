@@ -131,6 +131,9 @@ export const healthBody = z.strictObject({
     blockedItems: metric('items blocked now'),
     cycleTimeDays: metric('mean cycle time in days'),
     deploymentSuccess: metric('successful ÷ all deployments, 0–1'),
+    blockedDays: metric('mean days the blocked items have been blocked'),
+    gateRefusals: metric('gate refusals ÷ projects that reached a gate in the period'),
+    demoParticipation: metric("share of the pod's members who took part in its weekly demos, 0–1"),
   }),
 });
 
@@ -141,10 +144,34 @@ export const healthSnapshotSchema = z
     metrics: z.record(z.string(), z.number()),
     components: z.record(z.string(), z.number()),
     score: z.number().int(),
+    source: z.enum(['manual', 'computed']).meta({
+      description:
+        '`manual`: posted to this API; `computed`: derived daily from CLOS’s own data (docs/pods.md)',
+    }),
     recordedBy: uuid.nullable(),
     recordedAt: ts,
   })
   .meta({ id: 'HealthSnapshot' });
+
+export const healthChangeSchema = z
+  .object({
+    input: z.string().meta({ description: 'a metric (`cycleTimeDays`) or a component (`cycleTime`)' }),
+    kind: z.enum(['metric', 'component']),
+    from: z.number().nullable().meta({ description: 'null: absent from the snapshot before' }),
+    to: z.number().nullable().meta({ description: 'null: absent from this snapshot' }),
+    points: z.number().nullable().meta({
+      description: "components only: score points the component's share of the score moved",
+    }),
+  })
+  .meta({ id: 'HealthChange' });
+
+export const healthHistoryItemSchema = healthSnapshotSchema
+  .extend({
+    changes: z
+      .array(healthChangeSchema)
+      .meta({ description: 'what moved against the snapshot before, biggest movers of the score first' }),
+  })
+  .meta({ id: 'HealthHistoryItem' });
 
 export const podStatusSchema = z
   .object({

@@ -76,9 +76,16 @@ describe('defaults', () => {
         blockedItems: 0.2,
         cycleTime: 0.15,
         deploymentSuccess: 0.2,
+        blockedTime: 0.1,
+        gateRefusals: 0.1,
+        demoParticipation: 0.1,
       },
       cycleTimeTargetDays: 5,
       blockedItemsTolerance: 5,
+      blockedDaysTolerance: 5,
+      windowDays: 14,
+      compute: true,
+      computeAt: '06:00',
     });
     // The parsed config is the domain's policy, with no conversion.
     const policy: Policy = config;
@@ -151,6 +158,9 @@ describe('defaults', () => {
       blockedItems: 0.2,
       cycleTime: 0.15,
       deploymentSuccess: 0.2,
+      blockedTime: 0.1,
+      gateRefusals: 0.1,
+      demoParticipation: 0.1,
     });
     expect(config.health.cycleTimeTargetDays).toBe(5);
     expect(config.ideas.promotionThreshold).toBe(4);
@@ -427,7 +437,16 @@ describe('health', () => {
     expect(problems({ health: { weights: { velocity: -0.1 } } })).toEqual([
       'health.weights.velocity: must be ≥ 0',
     ]);
-    const zero = { velocity: 0, wipUtilisation: 0, blockedItems: 0, cycleTime: 0, deploymentSuccess: 0 };
+    const zero = {
+      velocity: 0,
+      wipUtilisation: 0,
+      blockedItems: 0,
+      cycleTime: 0,
+      deploymentSuccess: 0,
+      blockedTime: 0,
+      gateRefusals: 0,
+      demoParticipation: 0,
+    };
     expect(problems({ health: { weights: zero } })).toEqual([
       'health.weights: at least one weight must be > 0',
     ]);
@@ -443,6 +462,25 @@ describe('health', () => {
       'health.blockedItemsTolerance: must be an integer',
     ]);
     expect(parsed({ health: { cycleTimeTargetDays: 0.5 } }).health.cycleTimeTargetDays).toBe(0.5);
+  });
+
+  it('checks the computed health settings', () => {
+    expect(
+      problems({
+        health: { windowDays: 0, blockedDaysTolerance: 0, computeAt: '6am', compute: 'yes' },
+      }),
+    ).toEqual([
+      'health.blockedDaysTolerance: must be > 0',
+      'health.windowDays: must be ≥ 1',
+      'health.compute: Invalid input: expected boolean, received string',
+      'health.computeAt: must be a time HH:MM (24-hour)',
+    ]);
+    expect(problems({ health: { windowDays: 7.5 } })).toEqual(['health.windowDays: must be an integer']);
+    expect(parsed({ health: { windowDays: 28, computeAt: '23:30', compute: false } }).health).toMatchObject({
+      windowDays: 28,
+      computeAt: '23:30',
+      compute: false,
+    });
   });
 });
 

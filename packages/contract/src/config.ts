@@ -228,10 +228,26 @@ const healthSchema = z.strictObject({
       blockedItems: healthWeightSchema(0.2),
       cycleTime: healthWeightSchema(0.15),
       deploymentSuccess: healthWeightSchema(0.2),
+      blockedTime: healthWeightSchema(0.1),
+      gateRefusals: healthWeightSchema(0.1),
+      demoParticipation: healthWeightSchema(0.1),
     })
     .prefault({}),
   cycleTimeTargetDays: z.number().gt(0, 'must be > 0').default(5),
   blockedItemsTolerance: z.number().int('must be an integer').min(1, 'must be ≥ 1').default(5),
+  blockedDaysTolerance: z.number().gt(0, 'must be > 0').default(5),
+  windowDays: z
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be ≥ 1')
+    .max(365, 'must be ≤ 365')
+    .default(14),
+  compute: z.boolean().default(true),
+  // TIME_PATTERN is declared below this schema (and a const is not hoisted).
+  computeAt: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM (24-hour)')
+    .default('06:00'),
 });
 
 const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;

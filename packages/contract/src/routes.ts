@@ -20,6 +20,7 @@ import { projectRoutes } from './routes/projects.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { rhythmRoutes } from './routes/rhythms.ts';
 import { rotationRoutes } from './routes/rotation.ts';
+import { scorecardRoutes } from './routes/scorecard.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -55,6 +56,7 @@ export const routes = {
   ...attentionRoutes,
   ...integrationRoutes,
   ...reportRoutes,
+  ...scorecardRoutes,
   ...trendsRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 

@@ -222,7 +222,16 @@ export interface HealthMetrics {
   cycleTimeDays?: number;
   /** Successful deployments ÷ all deployments in the period, 0–1. */
   deploymentSuccess?: number;
+  /** Mean days the currently blocked items have been blocked (0 when none is). */
+  blockedDays?: number;
+  /** Gate refusals in the period ÷ projects that reached a gate in it. */
+  gateRefusals?: number;
+  /** Share of the pod's members who took part in its weekly demos of the period, 0–1. */
+  demoParticipation?: number;
 }
+
+/** `manual`: someone posted the metrics; `computed`: the scheduled job derived them from CLOS's data. */
+export type HealthSource = 'manual' | 'computed';
 
 export interface HealthSnapshot {
   id: string;
@@ -230,6 +239,7 @@ export interface HealthSnapshot {
   metrics: HealthMetrics;
   score: number;
   components: Record<string, number>;
+  source: HealthSource;
   recordedBy: string | null;
   recordedAt: Date;
 }

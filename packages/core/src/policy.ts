@@ -79,11 +79,23 @@ export interface HealthPolicy {
     blockedItems: number;
     cycleTime: number;
     deploymentSuccess: number;
+    /** How long the blocked items have been blocked (metric `blockedDays`). */
+    blockedTime: number;
+    gateRefusals: number;
+    demoParticipation: number;
   };
   /** Cycle time (days) at or under which the cycle-time component scores full marks. */
   cycleTimeTargetDays: number;
   /** Number of blocked items at which the blocked-items component reaches zero. */
   blockedItemsTolerance: number;
+  /** Mean days blocked at which the blocked-time component reaches zero. */
+  blockedDaysTolerance: number;
+  /** The days of history the computed health reads (cycle time, commitments, gates, demos). */
+  windowDays: number;
+  /** Whether the scheduled job computes each pod's health every day. */
+  compute: boolean;
+  /** HH:MM in each pod's own time zone at which the job computes it. */
+  computeAt: string;
 }
 
 export type WeekdayName = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';

@@ -18,6 +18,7 @@ import { createRotationService } from './pods/rotation.ts';
 import { createPodService } from './pods/service.ts';
 import { createReportService } from './reports/service.ts';
 import { createRhythmService } from './rhythms/service.ts';
+import { createScorecardService } from './scorecard/service.ts';
 import { createStageService } from './stages/service.ts';
 import { createUsageService } from './usage/service.ts';
 import { createWebhookService } from './webhooks/service.ts';
@@ -50,6 +51,7 @@ export function createServices(deps: Deps) {
     policyView: createPolicyViewService(deps),
     usage: createUsageService(deps),
     reports: createReportService(deps),
+    scorecard: createScorecardService(deps),
     applyPolicy: () => applyPolicy(deps),
     policy: deps.policy,
   };

@@ -87,7 +87,7 @@ export function composeCore(options: ComposeOptions): Core {
     database: options.database,
     policy: options.policy,
     deps,
-    services: createServices(deps),
+    services: instrumentServices(createServices(deps), options.instrumentation),
     outbox,
     instrumentation: options.instrumentation ?? NO_INSTRUMENTATION,
     secretBox: options.secretBox,
@@ -105,4 +105,32 @@ export function composeServices(options: ComposeOptions): Services {
  */
 export function boundUnitOfWork(repos: Repositories): UnitOfWork {
   return { run: (work) => work(repos), read: repos, writeVersion: () => null };
+}
+
+/**
+ * Every use case called through `services` wrapped in the instrumentation's `useCase` hook, named
+ * `<service>.<method>` (`stages.advance`): one span per use case, and its tagged result seen by the
+ * metrics. Use cases calling each other inside a service are not wrapped again. Without
+ * instrumentation the services are returned as they are.
+ */
+export function instrumentServices(services: Services, instrumentation?: Instrumentation): Services {
+  if (!instrumentation || instrumentation === NO_INSTRUMENTATION) return services;
+  const wrap =
+    (name: string, fn: (...args: unknown[]) => unknown, self: unknown) =>
+    (...args: unknown[]) =>
+      instrumentation.useCase({ name }, () => fn.apply(self, args));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(services)) {
+    if (typeof value === 'function') out[key] = wrap(key, value as (...args: unknown[]) => unknown, services);
+    else if (value && typeof value === 'object' && key !== 'policy') {
+      const methods: Record<string, unknown> = {};
+      for (const [method, fn] of Object.entries(value))
+        methods[method] =
+          typeof fn === 'function'
+            ? wrap(`${key}.${method}`, fn as (...args: unknown[]) => unknown, value)
+            : fn;
+      out[key] = methods;
+    } else out[key] = value;
+  }
+  return out as Services;
 }

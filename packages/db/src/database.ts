@@ -42,6 +42,11 @@ export interface Database {
   exclusive<T>(key: number, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /**
+   * Connections in use and idle, and queries waiting for one (metrics). The embedded engine has one
+   * connection and no queue of its own to report: it says one idle connection, none waiting.
+   */
+  poolStats(): { total: number; idle: number; waiting: number };
+  /**
    * Embedded only: bumped on every transaction and raw statement of this process, which is the only
    * writer of its data directory. Null on PostgreSQL, where other processes write as well.
    */
@@ -126,6 +131,7 @@ export async function openPostgres(
       await Promise.all(open.map((c) => c.end().catch(() => {})));
       await pool.end();
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 
@@ -171,5 +177,6 @@ export async function openPglite(
     },
     exclusive: (_key, work) => work(),
     close: () => client.close(),
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
   };
 }

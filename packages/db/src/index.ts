@@ -1,5 +1,6 @@
 export * from './compose.ts';
 export * from './database.ts';
+export * from './metrics-snapshot.ts';
 export * from './repositories.ts';
 export * as schema from './schema/index.ts';
 export * from './secret-box.ts';

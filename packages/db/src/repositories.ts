@@ -9,7 +9,7 @@ import { dashboardRepository } from './repos/dashboard.ts';
 import { demoRepository } from './repos/demos.ts';
 import { deploymentRepository } from './repos/deployments.ts';
 import { eventLogRepository } from './repos/event-log.ts';
-import { eventRepository } from './repos/events.ts';
+import { eventRepository, type OnEmit } from './repos/events.ts';
 import { healthRepository } from './repos/health.ts';
 import { ideaRepository } from './repos/ideas.ts';
 import { inboundDeliveryRepository } from './repos/inbound-deliveries.ts';
@@ -18,6 +18,8 @@ import { podRepository } from './repos/pods.ts';
 import { projectRepository } from './repos/projects.ts';
 import { reportRepository } from './repos/reports.ts';
 import { rhythmRepository } from './repos/rhythms.ts';
+import { scorecardRepository } from './repos/scorecard.ts';
+import { serviceMinuteRepository } from './repos/service-minutes.ts';
 import { loginAttemptRepository, sessionRepository } from './repos/sessions.ts';
 import { tokenRepository } from './repos/tokens.ts';
 import { trendsRepository } from './repos/trends.ts';
@@ -37,7 +39,7 @@ import { systemClock } from './system-clock.ts';
 export function createRepositories(
   db: Db,
   ids: () => string,
-  onEmit?: () => void,
+  onEmit?: OnEmit,
   secretBox?: SecretBox,
   clock: Clock = systemClock,
 ): Repositories {
@@ -70,5 +72,7 @@ export function createRepositories(
     attention: attentionRepository(db),
     trends: trendsRepository(db),
     reports: reportRepository(db),
+    scorecard: scorecardRepository(db),
+    serviceMinutes: serviceMinuteRepository(db),
   };
 }

@@ -2,6 +2,7 @@ import {
   type Clock,
   ConflictError,
   type Instrumentation,
+  type NewDomainEvent,
   NO_INSTRUMENTATION,
   type Repositories,
   type RunOptions,
@@ -53,15 +54,16 @@ export function createUnitOfWork(
     // Bumped before and after: a read racing this transaction never caches under the final version.
     if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
     try {
-      let emitted = false;
+      const emitted: NewDomainEvent[] = [];
       const result = await database.db.transaction(
         (tx) =>
           work(
             createRepositories(
               tx as unknown as Db,
               ids,
-              () => {
-                emitted = true;
+              (event) => {
+                emitted.push(event);
+                return instrumentation.traceparent();
               },
               options.secretBox,
               options.clock,
@@ -69,7 +71,8 @@ export function createUnitOfWork(
           ),
         runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
       );
-      if (emitted) options.afterCommitWithEvents?.();
+      if (emitted.length) options.afterCommitWithEvents?.();
+      if (!runOptions?.snapshot) instrumentation.committed(emitted);
       return result;
     } catch (error) {
       if (pgCode(error) === UNIQUE_VIOLATION)

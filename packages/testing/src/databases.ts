@@ -56,6 +56,9 @@ export async function openTestDatabase(
 }
 
 const TABLES = [
+  'service_minutes',
+  'active_users',
+  'demo_pulses',
   'inbound_deliveries',
   'usage_counts',
   'integration_messages',

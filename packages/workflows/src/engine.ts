@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   createServices,
   type Deps,
+  type Instrumentation,
+  type NewDomainEvent,
+  NO_INSTRUMENTATION,
   type OutboxBell,
   type Policy,
   type Repositories,
@@ -48,6 +51,8 @@ export interface WorkflowEnv {
   outbox?: OutboxBell | undefined;
   /** Seals and opens stored secrets for the use cases a step calls. */
   secretBox?: SecretBox | undefined;
+  /** Told of each step's transaction and of the events it commits (metrics, tracing). */
+  instrumentation?: Instrumentation | undefined;
 }
 
 export const RUN_QUEUE = 'clos.workflow-run';
@@ -99,6 +104,7 @@ export async function executeRun(
   attempt: { retryCount: number; retryLimit: number },
 ): Promise<void> {
   const { database, deps } = env;
+  const instrumentation = env.instrumentation ?? NO_INSTRUMENTATION;
   const read = deps.uow.read;
   const run = await read.workflows.runById(runId);
   if (!run || run.status === 'succeeded') return;
@@ -120,37 +126,41 @@ export async function executeRun(
       continue;
     }
     // The relay is told once the transaction that wrote events has committed, not when they are written.
-    let emitted = false;
-    const noteEmit = () => {
-      emitted = true;
+    const emitted: NewDomainEvent[] = [];
+    const noteEmit = (event: NewDomainEvent) => {
+      emitted.push(event);
+      return instrumentation.traceparent();
     };
     try {
-      outputs[step.name] = await database.db.transaction(async (tx) => {
-        const repos = createRepositories(tx as unknown as Db, randomUUID, noteEmit, env.secretBox);
-        const row = await repos.workflows.lockStep(runId, step.name);
-        if (row && (row.status === 'succeeded' || row.status === 'skipped')) return row.output;
-        const now = deps.clock.now();
-        const services = createServices({ ...deps, uow: boundUnitOfWork(repos) });
-        const output =
-          (await step.run({
-            run,
-            input: run.input as never,
-            now,
-            repos,
-            services,
-            policy: deps.policy,
-            outputs,
-            enqueue: env.queue.enqueueIn(tx as unknown as Db),
-          })) ?? null;
-        const stored = JSON.parse(JSON.stringify(output));
-        await repos.workflows.updateStep(runId, step.name, {
-          status: 'succeeded',
-          output: stored,
-          finishedAt: deps.clock.now(),
-        });
-        return stored;
-      });
-      if (emitted) env.outbox?.ring();
+      outputs[step.name] = await instrumentation.unitOfWork({ snapshot: false }, () =>
+        database.db.transaction(async (tx) => {
+          const repos = createRepositories(tx as unknown as Db, randomUUID, noteEmit, env.secretBox);
+          const row = await repos.workflows.lockStep(runId, step.name);
+          if (row && (row.status === 'succeeded' || row.status === 'skipped')) return row.output;
+          const now = deps.clock.now();
+          const services = createServices({ ...deps, uow: boundUnitOfWork(repos) });
+          const output =
+            (await step.run({
+              run,
+              input: run.input as never,
+              now,
+              repos,
+              services,
+              policy: deps.policy,
+              outputs,
+              enqueue: env.queue.enqueueIn(tx as unknown as Db),
+            })) ?? null;
+          const stored = JSON.parse(JSON.stringify(output));
+          await repos.workflows.updateStep(runId, step.name, {
+            status: 'succeeded',
+            output: stored,
+            finishedAt: deps.clock.now(),
+          });
+          return stored;
+        }),
+      );
+      if (emitted.length) env.outbox?.ring();
+      instrumentation.committed(emitted);
     } catch (error) {
       await read.workflows.updateStep(runId, step.name, {
         status: 'failed',
@@ -176,7 +186,8 @@ export async function executeRun(
             occurredAt: deps.clock.now(),
           });
       });
-      if (emitted) env.outbox?.ring();
+      if (emitted.length) env.outbox?.ring();
+      instrumentation.committed(emitted);
       throw error;
     }
   }

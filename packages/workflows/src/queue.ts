@@ -63,9 +63,20 @@ export interface JobQueue {
  * cannot open its own pool there; on PostgreSQL it shares ours). `supervise` runs maintenance
  * (expiring jobs of dead workers, archiving); the processes that run workers turn it on.
  */
+/**
+ * The key under which a job carries the trace context of whatever enqueued it (a W3C `traceparent`);
+ * the runner takes it out before the handler sees the data.
+ */
+export const TRACE_KEY = '_traceparent';
+
 export async function startJobQueue(
   database: Database,
-  options: { supervise: boolean; maintenanceIntervalSeconds: number },
+  options: {
+    supervise: boolean;
+    maintenanceIntervalSeconds: number;
+    /** The current trace, stored with each job sent (tracing off: undefined, nothing stored). */
+    traceparent?: () => string | undefined;
+  },
 ): Promise<JobQueue> {
   const boss = new PgBoss({
     db: { executeSql: (text: string, values?: unknown[]) => database.executeSql(text, values) },
@@ -84,7 +95,8 @@ export async function startJobQueue(
   const send =
     (db: PgBoss.ConnectionOptions['db'] | undefined): Enqueue =>
     async (queue, data, opts = {}) => {
-      await boss.send(queue, data, {
+      const trace = options.traceparent?.();
+      await boss.send(queue, trace ? { ...data, [TRACE_KEY]: trace } : data, {
         ...(db ? { db } : {}),
         ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
         ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),

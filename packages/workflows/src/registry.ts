@@ -5,6 +5,7 @@ import { dailyRhythmModule } from './modules/daily-rhythm.ts';
 import { eventRetentionModule } from './modules/event-retention.ts';
 import { monthlyRotationModule } from './modules/monthly-rotation.ts';
 import { notificationsModule } from './modules/notifications.ts';
+import { podHealthModule } from './modules/pod-health.ts';
 import { projectLifecycleModule } from './modules/project-lifecycle.ts';
 import { webhooksModule } from './modules/webhooks.ts';
 import { weeklyDemoModule } from './modules/weekly-demo.ts';
@@ -20,4 +21,5 @@ export const MODULES: ((env: RuntimeEnv) => RuntimeModule)[] = [
   webhooksModule,
   dailyRhythmModule,
   weeklyDemoModule,
+  podHealthModule,
 ];

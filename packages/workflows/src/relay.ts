@@ -39,6 +39,7 @@ interface RawEvent {
   actor_id: string | null;
   data: Record<string, unknown> | string;
   occurred_at: Date | string;
+  trace_context: string | null;
 }
 
 // Written through typed `emit` only: the row's JSON is its type's payload.
@@ -100,19 +101,29 @@ export function createRelay(options: {
         )
         update domain_events d set seq = n.seq, dispatched_at = now()
         from numbered n where d.id = n.id
-        returning d.id, d.seq, d.type, d.pod_id, d.subject_type, d.subject_id, d.actor_id, d.data, d.occurred_at`)) as unknown as {
+        returning d.id, d.seq, d.type, d.pod_id, d.subject_type, d.subject_id, d.actor_id, d.data, d.occurred_at,
+          d.trace_context`)) as unknown as {
         rows: RawEvent[];
       };
       if (result.rows.length === 0) return 0;
+      const traces = new Map(result.rows.map((r) => [r.id, r.trace_context]));
       const events = result.rows.map(fromRaw).sort((a, b) => a.seq - b.seq);
       const enqueueInTx = queue.enqueueIn(tx);
       const enqueue: typeof enqueueInTx = (name, data, opts) => {
         touched.add(name);
         return enqueueInTx(name, data, opts);
       };
-      for (const event of events)
-        for (const s of subscribers)
-          if (s.types === '*' || s.types.includes(event.type)) await s.dispatch(event, { tx, enqueue });
+      for (const event of events) {
+        const interested = subscribers.filter((s) => s.types === '*' || s.types.includes(event.type));
+        if (interested.length === 0) continue;
+        // In the trace of the request that wrote the event: the jobs enqueued here carry it on.
+        await instrumentation.relayDispatch(
+          { type: event.type, traceparent: traces.get(event.id) ?? null },
+          async () => {
+            for (const s of interested) await s.dispatch(event, { tx, enqueue });
+          },
+        );
+      }
       await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(events[events.length - 1]!.seq)})`);
       return events.length;
     });

@@ -6,7 +6,7 @@ import type PgBoss from 'pg-boss';
 import { RUN_QUEUE, runJob, startRun, type WorkflowDefinition } from './engine.ts';
 import type { Logger, RuntimeEnv, RuntimeModule } from './module.ts';
 import type { JobDefinition, JobMeta, JobQueue } from './queue.ts';
-import { startJobQueue } from './queue.ts';
+import { startJobQueue, TRACE_KEY } from './queue.ts';
 import { MODULES } from './registry.ts';
 import { createRelay, type Relay } from './relay.ts';
 import { tick } from './scheduler.ts';
@@ -66,6 +66,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const queue = await startJobQueue(database, {
     supervise: options.worker,
     maintenanceIntervalSeconds: policy.workflows.maintenanceIntervalSeconds,
+    traceparent: instrumentation.traceparent,
   });
   const workflows = new Map<string, WorkflowDefinition<never>>();
   const env: RuntimeEnv = {
@@ -84,7 +85,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const modules = [...MODULES, ...(options.extraModules ?? [])].map((make) => make(env));
   for (const m of modules) for (const w of m.workflows ?? []) workflows.set(w.name, w);
   const jobs: JobDefinition<never>[] = [
-    runJob({ database, deps, queue, workflows, outbox, secretBox: core.secretBox }) as JobDefinition<never>,
+    runJob({
+      database,
+      deps,
+      queue,
+      workflows,
+      outbox,
+      secretBox: core.secretBox,
+      instrumentation,
+    }) as JobDefinition<never>,
     ...modules.flatMap((m) => m.jobs ?? []),
   ];
   await queue.ensureQueues(jobs);
@@ -101,19 +110,46 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Events written before this process started (or by a process that died) go out now.
   relay.poke();
 
+  // Jobs this process is running, so stopping waits for them before the database closes; and once
+  // stopping, a job fetched in the last instant is handed back (failed, to be retried elsewhere or at
+  // the next start) instead of starting on a connection about to close.
+  const inflight = new Set<Promise<unknown>>();
+  let stopping = false;
+
   /** Every job runs through here: instrumented, and logged when it fails. */
-  const handle = (job: JobDefinition<never>, data: never, meta: JobMeta) =>
-    instrumentation.job({ queue: job.queue, id: meta.id, attempt: meta.retryCount + 1 }, async () => {
-      try {
-        await job.handle(data, meta);
-      } catch (error) {
-        logger.warn(
-          { err: error, queue: job.queue, job: meta.id, attempt: meta.retryCount + 1 },
-          'job failed',
-        );
-        throw error;
-      }
-    });
+  const handle = (job: JobDefinition<never>, sent: never, meta: JobMeta) => {
+    if (stopping) return Promise.reject(new Error('the worker is stopping; the job will be retried'));
+    const running = run(job, sent, meta);
+    inflight.add(running);
+    running.then(
+      () => inflight.delete(running),
+      () => inflight.delete(running),
+    );
+    return running;
+  };
+  const run = (job: JobDefinition<never>, sent: never, meta: JobMeta) => {
+    let data: unknown = sent;
+    let traceparent: string | null = null;
+    if (sent && typeof sent === 'object' && TRACE_KEY in sent) {
+      const { [TRACE_KEY]: trace, ...rest } = sent as Record<string, unknown>;
+      data = rest;
+      traceparent = typeof trace === 'string' ? trace : null;
+    }
+    return instrumentation.job(
+      { queue: job.queue, id: meta.id, attempt: meta.retryCount + 1, traceparent },
+      async () => {
+        try {
+          await job.handle(data as never, meta);
+        } catch (error) {
+          logger.warn(
+            { err: error, queue: job.queue, job: meta.id, attempt: meta.retryCount + 1 },
+            'job failed',
+          );
+          throw error;
+        }
+      },
+    );
+  };
   if (options.worker)
     for (const job of jobs)
       await queue.work(
@@ -197,7 +233,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (ticking) await ticking;
       stopListening();
       await relay.stop();
+      stopping = true;
       await queue.stop();
+      // pg-boss's graceful stop gives up after its timeout; ours waits as long for what is still running.
+      await Promise.race([
+        Promise.allSettled([...inflight]),
+        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      ]);
       await Promise.all(modules.map((m) => m.stop?.()));
     },
   };

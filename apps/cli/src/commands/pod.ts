@@ -7,6 +7,13 @@ const METRICS = [
   ['--blocked-items <n>', 'blockedItems', 'items blocked now'],
   ['--cycle-time-days <n>', 'cycleTimeDays', 'mean cycle time in days'],
   ['--deployment-success <n>', 'deploymentSuccess', 'successful ÷ all deployments, 0–1'],
+  ['--blocked-days <n>', 'blockedDays', 'mean days the blocked items have been blocked'],
+  ['--gate-refusals <n>', 'gateRefusals', 'gate rejections ÷ projects that reached a gate'],
+  [
+    '--demo-participation <n>',
+    'demoParticipation',
+    'members who took part in the weekly demo ÷ members, 0–1',
+  ],
 ] as const;
 
 type MetricKey = (typeof METRICS)[number][1];
@@ -153,6 +160,7 @@ export function registerPodCommands(program: Command, runtime: Runtime): void {
       s.out.table(list.items, [
         { header: 'RECORDED', value: (h) => h.recordedAt },
         { header: 'SCORE', value: (h) => h.score },
+        { header: 'SOURCE', value: (h) => h.source },
         {
           header: 'METRICS',
           value: (h) =>

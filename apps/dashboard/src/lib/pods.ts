@@ -55,6 +55,34 @@ export function defaultTimezone(): string {
   }
 }
 
+// ---------------------------------------------------------------- health history
+
+/** Each health component as people name it. */
+export const HEALTH_COMPONENT_LABELS: Record<string, string> = {
+  velocity: 'velocity',
+  wipUtilisation: 'WIP',
+  blockedItems: 'blocked items',
+  cycleTime: 'cycle time',
+  deploymentSuccess: 'deployments',
+  blockedTime: 'time blocked',
+  gateRefusals: 'gate refusals',
+  demoParticipation: 'demo participation',
+};
+
+const signed = (points: number) => `${points > 0 ? '+' : points < 0 ? '−' : '±'}${Math.abs(points)}`;
+
+/**
+ * The components that moved a snapshot's score most against the one before, as read aloud:
+ * "cycle time −14.3 · velocity −13.1" (score points). Empty for the first snapshot or when nothing moved.
+ */
+export function healthMovers(snapshot: HealthSnapshot, count = 2): string {
+  return snapshot.changes
+    .filter((c) => c.kind === 'component' && c.points !== null && c.points !== 0)
+    .slice(0, count)
+    .map((c) => `${HEALTH_COMPONENT_LABELS[c.input] ?? c.input} ${signed(c.points!)}`)
+    .join(' · ');
+}
+
 // ---------------------------------------------------------------- charts
 
 /** Health history arrives newest first; the chart reads left to right, oldest first. */

@@ -126,8 +126,29 @@ describe('seedDemo with the default policy', () => {
     const [digests] = await database.query<{ n: number }>('select count(*)::int as n from rhythm_digests');
     expect(digests!.n).toBe(12);
     const demo = await services.demos.current(ctx, 'ratio');
-    expect(demo?.status).toBe('collecting');
+    // Collecting until its cutoff (Friday 13:00 in the pod's zone), presented after it.
+    expect(demo?.status).toBe(Date.now() < demo!.cutoffAt.getTime() ? 'collecting' : 'feedback');
     expect(demo?.submissions.map((s) => s.title)).toEqual(['New checkout address form']);
+  });
+
+  it('shows a filled scorecard for the default period (the last seven full days)', async () => {
+    const card = await services.scorecard.get(ctx);
+    const byKey = Object.fromEntries(card.figures.map((f) => [f.key, f]));
+    // Last week's demo closes on Friday: from Saturday to Monday's midnight the default week holds
+    // none, and the demo figures are read from the week before.
+    const weekend = [0, 6].includes(new Date().getUTCDay());
+    const demoFigures = ['demo_attendance', 'demo_feedback_score', 'team_satisfaction'];
+    for (const f of card.figures) {
+      const shown = weekend && demoFigures.includes(f.key) ? f.previous : f.value;
+      expect(shown, `${f.key}: ${f.reason}`).not.toBeNull();
+    }
+    // The seeded outage of this week is 4 minutes; the week before, 15.
+    expect(byKey.availability!.value).toBeGreaterThan(99.9);
+    expect(byKey.availability!.previous).toBeLessThan(99.9);
+    expect(byKey.api_p95_ms!.value).toBe(50);
+    expect(byKey.mttr_minutes!.met).toBe(true);
+    expect(byKey.pod_health_mean!.value).toBeGreaterThan(0);
+    expect(byKey.workflow_completion_rate!.value).toBeGreaterThan(90);
   });
 
   it('has ideas of this week, and weeks of history for the trends', async () => {

@@ -1,20 +1,28 @@
 /**
  * Seeds the demo organisation behind `npm run demo` (the people, pods, projects and ideas in `data/`):
  * four pods with nine weeks of history: projects shipped and cancelled, deployments (one failing the
- * day before), ideas of this week, today's commitments and digests, and an open weekly demo.
- * Everything goes through the use cases, as real callers would, so every row is audited and the audit
+ * day before), ideas of this week, today's commitments and digests, an open weekly demo, and the two
+ * closed ones before it with their feedback and pulse. Everything people do goes through the use cases, as real callers would, so every row is audited and the audit
  * chain verifies; the only trick is the clock, which walks from nine weeks ago up to (just before) now.
+ * What a running server records by itself for the scorecard (its minutes, active users, usage counts,
+ * the daily rhythm's runs) is written afterwards, as the server would have written it.
  */
 import {
   type Actor,
   type Ctx,
+  closeDemoInTx,
+  demoCutoffAt,
+  demoOpenDate,
   GateValidators,
   type HealthMetrics,
   ideaScore,
   openDemoInTx,
+  type Pod,
   type Policy,
   podBySlug,
   podLocalDay,
+  presentDemoInTx,
+  type Repositories,
   type Role,
   storeDigestInTx,
   type User,
@@ -28,7 +36,9 @@ import { ADMIN, USERS, type UserSeed } from './data/people.ts';
 import { FULL_POD, HEALTH, PODS, TIGHT_REVIEW } from './data/pods.ts';
 import { DOCS, PROJECTS, type ProjectSeed } from './data/projects.ts';
 import { PULL_REQUESTS } from './data/pull-requests.ts';
+import { PAST_DEMO_SUBMISSIONS, PULSES } from './data/scorecard.ts';
 import { type EvidenceContext, isRecord, kebab, sampleFromSchema } from './sample-from-schema.ts';
+import { seedScorecardRecords } from './scorecard-records.ts';
 
 // The sampler's tests reach it through the seed, whose evidence it makes.
 export { type EvidenceContext, sampleFromSchema } from './sample-from-schema.ts';
@@ -121,6 +131,8 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
     deployments: 0,
     digests: 0,
     demos: 0,
+    pastDemos: 0,
+    pulses: 0,
   };
 
   const seedOf = (email: string) => USERS.find((u) => u.email === email)!;
@@ -228,7 +240,7 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
   const promotable = new Set<string>();
   for (const idea of IDEAS) {
     let evaluations = idea.evaluations;
-    const project = PROJECTS.find((p) => p.fromIdea === idea.title);
+    const project = [...PROJECTS, ...CLOSED_PROJECTS].find((p) => p.fromIdea === idea.title);
     if (project) {
       // Top up to the configured minimum, and score high enough to clear the configured threshold.
       const extra = evaluators
@@ -478,6 +490,62 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
       }
     });
 
+  // The two weekly demos before this week's, run as the weekly-demo workflow runs them: opened on
+  // Monday, demos submitted on Tuesday, the agenda after Friday's cutoff, feedback and the pulse, then
+  // closed. They give the scorecard its demo attendance, feedback score and team satisfaction.
+  const thisWeek = weekStart(new Date(realNow)).getTime();
+  const dayAt = (instant: number) => (instant - start) / DAY;
+  const demoIds = new Map<string, string>();
+  for (const weeksAgo of [2, 1] as const) {
+    const monday = thisWeek - weeksAgo * 7 * DAY;
+    const phase = (hours: number, label: string, run: () => Promise<void>) =>
+      at(dayAt(monday + hours * HOUR), label, run);
+    for (const p of PODS) {
+      const key = `${p.slug}:${weeksAgo}`;
+      // Who may take part: the pod's members that week who can work on projects (not its viewers).
+      const members = USERS.filter((u) => podOf(u, dayAt(monday)) === p.slug && u.role !== 'viewer');
+      const inPod = (run: (repos: Repositories, pod: Pod) => Promise<void>) =>
+        deps.uow.run(async (repos) => run(repos, await podBySlug(repos, p.slug)));
+      phase(12, `open ${p.slug}'s demo of ${weeksAgo} weeks ago`, () =>
+        inPod(async (repos, pod) => {
+          const opened = await openDemoInTx(deps, repos, pod, podLocalDay(pod, deps.clock.now()));
+          demoIds.set(key, opened.demoId);
+          counts.pastDemos += 1;
+        }),
+      );
+      const submitted: { id: string; by: string }[] = [];
+      for (const d of PAST_DEMO_SUBMISSIONS.filter((x) => x.pod === p.slug && x.weeksAgo === weeksAgo))
+        phase(36, `submit "${d.title}" to ${p.slug}'s demo`, async () => {
+          const s = await services.demos.submit(ctxOf(d.by), p.slug, { title: d.title });
+          submitted.push({ id: s.id, by: d.by });
+        });
+      phase(4 * 24 + 23, `present ${p.slug}'s demo of ${weeksAgo} weeks ago`, () =>
+        inPod(async (repos, pod) => {
+          await presentDemoInTx(deps, repos, pod, podLocalDay(pod, deps.clock.now()));
+        }),
+      );
+      phase(4 * 24 + 23.5, `feedback and pulse on ${p.slug}'s demo`, async () => {
+        for (const [i, u] of members.entries()) {
+          for (const s of submitted)
+            if (s.by !== u.email)
+              await services.demos.feedback(ctxOf(u.email), s.id, {
+                score: (i + weeksAgo) % 3 === 0 ? 5 : 4,
+              });
+          const answer = PULSES[u.email]?.[weeksAgo === 2 ? 0 : 1];
+          if (answer) {
+            await services.demos.pulse(ctxOf(u.email), demoIds.get(key)!, { score: answer });
+            counts.pulses += 1;
+          }
+        }
+      });
+      phase(5 * 24 + 10, `close ${p.slug}'s demo of ${weeksAgo} weeks ago`, () =>
+        inPod(async (repos, pod) => {
+          await closeDemoInTx(deps, repos, pod, podLocalDay(pod, deps.clock.now()));
+        }),
+      );
+    }
+  }
+
   // The last hours, placed from now backwards: whatever day of the week the demo starts, this week
   // has ideas, and today has commitments, digests and an open weekly demo.
   const endDay = (realNow - LAST_STEP_BEFORE_NOW - start) / DAY;
@@ -507,18 +575,40 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
     at(lateDay(0.3), `commitment of ${c.by}`, async () => {
       await services.rhythms.recordCommitment(ctxOf(c.by), c.pod, { text: c.text });
     });
-  for (const p of PODS)
-    at(lateDay(0.5), `open ${p.slug}'s weekly demo`, async () => {
+  // This week's demo takes submissions until its cutoff (Friday 13:00 by default): late in the week the
+  // opening and the submissions move before it, and the agenda is presented at the cutoff, as the
+  // weekly-demo workflow would have done; otherwise a seed run on a Friday evening would submit late.
+  const demoPolicy = policy.rhythms.weeklyDemo;
+  const cutoffDay = (slug: string) => {
+    const timezone = PODS.find((p) => p.slug === slug)!.timezone;
+    const opened = demoOpenDate(demoPolicy, podLocalDay({ timezone }, new Date(realNow)));
+    return dayAt(demoCutoffAt(demoPolicy, opened, timezone).getTime());
+  };
+  for (const p of PODS) {
+    const cutoff = cutoffDay(p.slug);
+    at(Math.min(lateDay(0.5), cutoff - 2 / 24), `open ${p.slug}'s weekly demo`, async () => {
       await deps.uow.run(async (repos) => {
         const pod = await podBySlug(repos, p.slug);
         const opened = await openDemoInTx(deps, repos, pod, podLocalDay(pod, deps.clock.now()));
         if (opened.changed) counts.demos += 1;
       });
     });
+    if (cutoff < endDay)
+      at(cutoff + 5 / 1440, `present ${p.slug}'s weekly demo at its cutoff`, async () => {
+        await deps.uow.run(async (repos) => {
+          const pod = await podBySlug(repos, p.slug);
+          await presentDemoInTx(deps, repos, pod, podLocalDay(pod, deps.clock.now()));
+        });
+      });
+  }
   for (const d of DEMO_SUBMISSIONS)
-    at(lateDay(0.6), `submit "${d.title}" to ${d.pod}'s demo`, async () => {
-      await services.demos.submit(ctxOf(d.by), d.pod, { title: d.title, description: d.description });
-    });
+    at(
+      Math.min(lateDay(0.6), cutoffDay(d.pod) - 1 / 24),
+      `submit "${d.title}" to ${d.pod}'s demo`,
+      async () => {
+        await services.demos.submit(ctxOf(d.by), d.pod, { title: d.title, description: d.description });
+      },
+    );
   // What the daily rhythm's jobs would have produced: yesterday's recap, and today's unblock and
   // commit digests (the jobs are not running while the seed walks the clock).
   for (const p of PODS)
@@ -547,6 +637,15 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
     }
   }
   if (current > realNow) throw new Error('demo seed: the history ran past the current time');
+
+  Object.assign(
+    counts,
+    await seedScorecardRecords(database, policy, {
+      now: realNow,
+      users: [...users.values()].map((u) => ({ id: u.id, role: u.role })),
+      pods: PODS.map((p) => ({ id: podIds.get(p.slug)!, slug: p.slug, timezone: p.timezone })),
+    }),
+  );
 
   for (const p of PODS)
     for (const t of (await services.wip.getStatus(demoCtx, p.slug)).types) counts.locks += t.used;

@@ -145,6 +145,9 @@ export const typeDefs = /* GraphQL */ `
     blockedItems: Float
     cycleTimeDays: Float
     deploymentSuccess: Float
+    blockedDays: Float
+    gateRefusals: Float
+    demoParticipation: Float
   }
   input HealthMetricsInput {
     velocity: Float
@@ -152,6 +155,9 @@ export const typeDefs = /* GraphQL */ `
     blockedItems: Float
     cycleTimeDays: Float
     deploymentSuccess: Float
+    blockedDays: Float
+    gateRefusals: Float
+    demoParticipation: Float
   }
   type HealthSnapshot {
     id: ID!
@@ -160,8 +166,22 @@ export const typeDefs = /* GraphQL */ `
     "Each weighted component of the score, by name."
     components: JSON!
     score: Int!
+    "manual (posted) or computed (derived daily from CLOS's own data)."
+    source: String!
     recordedBy: ID
     recordedAt: DateTime!
+    "What moved against the snapshot before, biggest movers of the score first; only in a pod's health history."
+    changes: [HealthChange!]
+  }
+  type HealthChange {
+    "A metric (cycleTimeDays) or a component (cycleTime)."
+    input: String!
+    "metric or component."
+    kind: String!
+    from: Float
+    to: Float
+    "Components only: score points the component's share of the score moved."
+    points: Float
   }
 
   type WipTypeStatus {

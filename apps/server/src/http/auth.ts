@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { type Actor, can, type Permission, type Services } from '@clos/core';
+import { type Actor, can, NO_POD, type Permission, type Services } from '@clos/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CSRF_COOKIE, CSRF_HEADER, readCookie, SESSION_COOKIE } from './cookies.ts';
 import { sendError } from './errors.ts';
@@ -41,7 +41,20 @@ function sameToken(given: string, expected: string): boolean {
  * browser session cookie (SSO), whose state-changing requests must echo the session's CSRF token in
  * `X-CSRF-Token` — a cookie is sent by the browser on its own, a header only by our script.
  */
-export function registerAuth(app: FastifyInstance, services: Services) {
+/** Who scrapes with `CLOS_METRICS_TOKEN`: the token reads `/metrics` and nothing else. */
+const METRICS_SCRAPER: Actor = {
+  userId: null,
+  tokenId: null,
+  role: 'viewer',
+  podIds: [NO_POD],
+  label: 'metrics token',
+};
+
+export function registerAuth(
+  app: FastifyInstance,
+  services: Services,
+  options: { metricsToken?: string | undefined } = {},
+) {
   app.decorateRequest('actor', null);
   const catalog: RouteEntry[] = [];
   app.decorate('routeCatalog', catalog);
@@ -89,6 +102,15 @@ export function registerAuth(app: FastifyInstance, services: Services) {
           'unauthorized',
           'send an API token as "Authorization: Bearer <token>" (or sign in to the dashboard)',
         );
+      // Compared only on the one route it opens, so it is worth nothing anywhere else.
+      if (
+        permission === 'metrics:read' &&
+        options.metricsToken &&
+        sameToken(match[1]!, options.metricsToken)
+      ) {
+        request.actor = METRICS_SCRAPER;
+        return;
+      }
       const outcome = await services.auth.authenticate(match[1]!, { address: request.ip });
       if (!outcome.ok) {
         if (outcome.reason === 'address_not_allowed')
@@ -105,6 +127,11 @@ export function registerAuth(app: FastifyInstance, services: Services) {
       actor = outcome.actor;
     }
     request.actor = actor;
+    if (actor.userId)
+      // Daily active users (seed §9): bookkeeping that must never slow or fail the request itself.
+      services.usage
+        .active(actor.userId, cookie !== undefined ? 'session' : 'api')
+        .catch((err: unknown) => request.log.error({ err }, 'recording the daily active user failed'));
     if (!can(actor, permission))
       return sendError(
         reply,

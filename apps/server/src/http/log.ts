@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { traceFields } from '../observability/tracing.ts';
 
 /**
  * Query parameters whose values are credentials, by name: any name containing one of these (case
@@ -99,7 +100,9 @@ const HARDENING: Pick<LoggerOptions, 'serializers' | 'redact'> = {
 
 /** The process logger: pino at `level`, with the redactions above. */
 export function createLogger(level: string, stream?: DestinationStream): Logger {
-  return pino({ level, ...HARDENING }, stream);
+  // Every line written inside a span names it (trace_id, span_id): a log search finds the trace and
+  // the trace its log lines. Nothing is added when tracing is off.
+  return pino({ level, ...HARDENING, mixin: traceFields }, stream);
 }
 
 /**

@@ -35,4 +35,7 @@ export function rhythmRoutes(app: FastifyInstance, { services }: RouteDeps) {
   route(app, routes.recordDemoFeedback, async (req) =>
     toJson(await services.demos.feedback(ctxOf(req), req.params.id, req.body)),
   );
+  route(app, routes.recordDemoPulse, async (req) =>
+    toJson(await services.demos.pulse(ctxOf(req), req.params.id, req.body)),
+  );
 }

@@ -43,6 +43,19 @@ export interface ServerOptions {
   secretKeys?: SecretKeys | undefined;
   /** CLOS_OIDC_* and CLOS_PUBLIC_URL: single sign-on; people sign in with API tokens only when absent. */
   oidc?: OidcSettings | undefined;
+  /** Who may scrape `/metrics` and where it is served (docs/metrics.md). */
+  metrics?: MetricsOptions | undefined;
+  /** This process's name in per-process records (`service_minutes`): CLOS_INSTANCE, else host:pid. */
+  instance?: string | undefined;
+}
+
+export interface MetricsOptions {
+  /** CLOS_METRICS_TOKEN: a bearer value that may read `/metrics` and nothing else. */
+  token?: string | undefined;
+  /** --metrics-port: serve `/metrics` there, unauthenticated, instead of on the API port. */
+  port?: number | undefined;
+  /** --metrics-host: the address of that port (default 127.0.0.1). */
+  host: string;
 }
 
 export const USAGE = `Usage: clos-server [options]
@@ -55,6 +68,9 @@ Options:
   --demo            load a sample organisation into an empty database
   --no-worker       serve the API only; run jobs and schedules in \`clos worker\` processes
   --worker-only     run jobs and schedules only, no HTTP (what \`clos worker\` runs; needs DATABASE_URL)
+  --metrics-port N  serve /metrics on this port without a token instead of on the API port
+                    (env CLOS_METRICS_PORT; workers serve only this)
+  --metrics-host A  address of the metrics port (default 127.0.0.1; env CLOS_METRICS_HOST)
   -h, --help        show this help
 
 Environment:
@@ -86,6 +102,10 @@ Environment:
   CLOS_OIDC_ISSUER  single sign-on: the OIDC provider's issuer URL (https://; http:// only on loopback)
   CLOS_OIDC_CLIENT_ID, CLOS_OIDC_CLIENT_SECRET  the client registered at the provider
   CLOS_PUBLIC_URL   the URL people reach CLOS at; the redirect URI is <CLOS_PUBLIC_URL>/auth/callback
+  CLOS_METRICS_TOKEN  a bearer value (≥ 32 characters) that may scrape /metrics and read nothing else
+  CLOS_INSTANCE     this process's name in per-process records (default <host name>:<pid>)
+  OTEL_EXPORTER_OTLP_ENDPOINT  send OpenTelemetry traces over OTLP/HTTP there (off when unset);
+                    the other OTEL_* variables of the specification apply
 `;
 
 export class UsageError extends Error {}
@@ -139,6 +159,8 @@ export function parseServerOptions(
         demo: { type: 'boolean', default: false },
         'no-worker': { type: 'boolean', default: false },
         'worker-only': { type: 'boolean', default: false },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -176,7 +198,27 @@ export function parseServerOptions(
     throw new UsageError(
       'CLOS_ADMIN_TOKEN: must be 24–200 printable characters without spaces (≥ 128 bits of randomness)',
     );
+  const metricsToken = env.CLOS_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,200}$/.test(metricsToken))
+    throw new UsageError(
+      'CLOS_METRICS_TOKEN: must be 32–200 printable characters without spaces (≥ 128 bits of randomness)',
+    );
+  const metricsPort =
+    v['metrics-port'] !== undefined
+      ? port(String(v['metrics-port']), '--metrics-port')
+      : env.CLOS_METRICS_PORT
+        ? port(env.CLOS_METRICS_PORT, 'CLOS_METRICS_PORT')
+        : undefined;
+  const instance = env.CLOS_INSTANCE?.trim() || undefined;
+  if (instance !== undefined && instance.length > 100)
+    throw new UsageError('CLOS_INSTANCE: must be at most 100 characters');
   return {
+    metrics: {
+      token: metricsToken,
+      port: metricsPort,
+      host: (v['metrics-host'] as string | undefined) ?? env.CLOS_METRICS_HOST ?? '127.0.0.1',
+    },
+    instance,
     config: typeof v.config === 'string' ? resolve(cwd, v.config) : undefined,
     dataDir: resolve(cwd, (v['data-dir'] as string | undefined) ?? env.CLOS_DATA_DIR ?? '.clos'),
     port:

@@ -26,6 +26,9 @@ const SERVER_PATHS = /^\/(?:api|graphql|healthz|readyz)(?:\/|$)/;
 
 const PRIVATE_FILES = /\.(?:map|br|gz)$/i;
 
+/** The usage metric counted per dashboard page load (docs/scorecard.md). */
+export const DASHBOARD_VIEW_METRIC = 'dashboard.view';
+
 const BUILD_COMMAND = 'npm run build -w @clos/dashboard';
 
 const NOT_BUILT_PAGE = `<!doctype html>
@@ -66,7 +69,14 @@ async function isFileIn(root: string, path: string): Promise<boolean> {
  * page a browser opens (`/projects/123`), so deep links and reloads work. Every route is public: the
  * page itself holds no data; the API it calls checks the token on every request.
  */
-export async function registerDashboard(app: FastifyInstance, options: { dir?: string | undefined } = {}) {
+export async function registerDashboard(
+  app: FastifyInstance,
+  options: {
+    dir?: string | undefined;
+    /** Counts a use (the usage service's `count`): each page load counts `dashboard.view`. */
+    count?: ((metric: string) => Promise<void>) | undefined;
+  } = {},
+) {
   const root = resolve(options.dir ?? DEFAULT_DASHBOARD_DIR);
   if (!existsSync(resolve(root, 'index.html')))
     app.log.warn(
@@ -88,6 +98,11 @@ export async function registerDashboard(app: FastifyInstance, options: { dir?: s
 
   const sendFile = (reply: FastifyReply, path: string) => {
     const html = path.endsWith('.html');
+    // A page load is the page itself, not its scripts, styles or API calls (seed §9 "dashboard views").
+    if (path === '/index.html' && options.count)
+      options
+        .count(DASHBOARD_VIEW_METRIC)
+        .catch((err: unknown) => app.log.error({ err }, 'counting the dashboard view failed'));
     securityHeaders(reply, html);
     reply.header('cache-control', path.startsWith('/assets/') ? IMMUTABLE : REVALIDATE);
     return reply.sendFile(path);

@@ -1,6 +1,7 @@
 import type {
   CommitmentView,
   DemoFeedback,
+  DemoPulse,
   DemoService,
   DemoSubmissionView,
   DigestContent,
@@ -276,6 +277,20 @@ export const demoFeedbackBody = z.strictObject({
   comment: z.string().max(2000, 'must be at most 2000 characters').nullable().optional(),
 });
 
+export const demoPulseSchema = z
+  .object({
+    id: uuid,
+    demoId: uuid,
+    userId: uuid,
+    score: z.number().int(),
+    createdAt: ts,
+  })
+  .meta({ id: 'DemoPulse' });
+
+export const demoPulseBody = z.strictObject({
+  score: z.number().int('must be a whole number').min(1, 'must be 1–10').max(10, 'must be 1–10'),
+});
+
 export const rhythmRoutes = {
   recordCommitment: {
     method: 'POST',
@@ -365,6 +380,17 @@ export const rhythmRoutes = {
     summary: 'Score a demo 1–5 with an optional comment while feedback is open; again replaces yours',
     tags: ['demos'],
   },
+  recordDemoPulse: {
+    method: 'POST',
+    path: '/api/v1/demos/:id/pulse',
+    params: idParam,
+    body: demoPulseBody,
+    responses: { 201: demoPulseSchema, 409: errorSchema },
+    permission: 'projects:work',
+    summary:
+      'Answer the weekly demo’s pulse, "how was your week?" (1–10), as a member of its pod until it closes; again replaces yours',
+    tags: ['demos'],
+  },
 } as const satisfies Record<string, RouteDefinition>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -378,4 +404,5 @@ export type _RhythmContractChecks = [
   Check<Same<z.infer<typeof demoSubmissionSchema>, Json<DemoSubmissionView>>>,
   Check<Same<z.infer<typeof weeklyDemoDetailSchema>, Json<Awaited<ReturnType<DemoService['get']>>>>>,
   Check<Same<z.infer<typeof demoFeedbackSchema>, Json<DemoFeedback>>>,
+  Check<Same<z.infer<typeof demoPulseSchema>, Json<DemoPulse>>>,
 ];

@@ -27,6 +27,7 @@ const ALL: Permission[] = [
   'tokens:manage',
   'webhooks:manage',
   'reports:read',
+  'metrics:read',
 ];
 
 /** Written out by hand, independently of ROLE_PERMISSIONS. `public` needs no role at all. */
@@ -43,6 +44,7 @@ const GRANTED: Record<Role, Permission[]> = {
     'projects:manage',
     'gates:approve',
     'ideas:decide',
+    'metrics:read',
   ],
   admin: ALL,
 };

@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   'tokens:manage': 'create, list and revoke API tokens',
   'webhooks:manage': 'register and inspect outbound webhooks',
   'reports:read': 'read and export the access and SOC 2 reports',
+  'metrics:read': 'scrape the Prometheus metrics at /metrics',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -45,6 +46,7 @@ const POD_LEAD: Permission[] = [
   'projects:manage',
   'gates:approve',
   'ideas:decide',
+  'metrics:read',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {

@@ -72,3 +72,12 @@ export interface DemoFeedback {
   comment: string | null;
   createdAt: Date;
 }
+
+/** One person's answer to the weekly demo's pulse, "how was your week?" (1–10): team satisfaction (seed §9). */
+export interface DemoPulse {
+  id: string;
+  demoId: string;
+  userId: string;
+  score: number;
+  createdAt: Date;
+}

@@ -14,7 +14,7 @@ import { podLocalDay } from '../rhythms/service.ts';
 import { findProjectByRef, isProjectKey, isUuid } from '../stages/project-key.ts';
 import { podBySlug } from '../wip/service.ts';
 import { buildAgenda, demoCutoffAt, demoOpenDate, demoWeek, summariseFeedback } from './agenda.ts';
-import type { DemoFeedback, DemoSubmissionView, WeeklyDemo } from './entities.ts';
+import type { DemoFeedback, DemoPulse, DemoSubmissionView, WeeklyDemo } from './entities.ts';
 
 export interface SubmissionInput {
   title: string;
@@ -44,6 +44,16 @@ function submissionProblems(input: SubmissionInput): FieldProblem[] {
   if (input.projectId != null && !isUuid(input.projectId) && !isProjectKey(input.projectId))
     problems.push({ path: 'projectId', message: 'must be a project id or key' });
   return problems;
+}
+
+export interface PulseInput {
+  score: number;
+}
+
+function pulseProblems(input: PulseInput): FieldProblem[] {
+  return Number.isInteger(input.score) && input.score >= 1 && input.score <= 10
+    ? []
+    : [{ path: 'score', message: 'must be a whole number from 1 to 10' }];
 }
 
 function feedbackProblems(input: FeedbackInput): FieldProblem[] {
@@ -295,6 +305,51 @@ export function createDemoService(deps: Deps) {
           subjectId: submissionId,
           before: before ? { score: before.score, comment: before.comment } : null,
           after: { pod: pod.slug, week: demo.week, score: stored.score, comment: stored.comment },
+        });
+        return stored;
+      });
+    },
+
+    /**
+     * Answers the demo's one-question pulse, "how was your week?" (1–10), the team satisfaction of
+     * seed §9: one answer per member and demo, replaced by answering again, until the demo closes.
+     * Only the pod's members answer: the figure is the pod's own satisfaction.
+     */
+    async pulse(ctx: Ctx, demoId: string, input: PulseInput): Promise<DemoPulse> {
+      assertCan(ctx.actor, 'projects:work');
+      const problems = pulseProblems(input);
+      if (problems.length) throw new InvalidInputError(problems);
+      return uow.run(async (repos) => {
+        // Locked: the close waits for this answer, or this one sees the demo closed.
+        const demo = await repos.demos.demoById(demoId, true);
+        if (!demo) throw new NotFoundError('weekly demo', demoId);
+        const pod = (await repos.pods.byId(demo.podId))!;
+        assertPodScope(ctx.actor, pod.id, pod.slug);
+        const userId = ctx.actor.userId;
+        if (!userId) throw new ForbiddenError('the pulse is answered by a user; this token has none');
+        if (!(await repos.pods.activeMembership(pod.id, userId)))
+          throw new ForbiddenError(`only members of pod "${pod.slug}" answer its weekly demo's pulse`);
+        if (demo.status === 'closed')
+          throw new ConflictError(`the ${demo.week} demo closed; its pulse is no longer accepted`, {
+            week: demo.week,
+            status: demo.status,
+          });
+        const before = await repos.demos.pulseBy(demo.id, userId);
+        const now = clock.now();
+        const stored = await repos.demos.upsertPulse({
+          id: ids.uuid(),
+          demoId: demo.id,
+          userId,
+          score: input.score,
+          createdAt: now,
+        });
+        await record(repos, ctx, now, {
+          podId: pod.id,
+          action: 'demo.pulse_recorded',
+          subjectType: 'weekly_demo',
+          subjectId: demo.id,
+          before: before ? { score: before.score } : null,
+          after: { pod: pod.slug, week: demo.week, score: stored.score },
         });
         return stored;
       });

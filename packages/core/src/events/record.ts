@@ -27,6 +27,8 @@ export const AUDIT_ONLY_ACTIONS = [
   'webhook.disabled',
   'alert.acknowledged',
   'alert.snoozed',
+  // One person's satisfaction is theirs: audited, not broadcast to the pod's streams and webhooks.
+  'demo.pulse_recorded',
 ] as const;
 export type AuditOnlyAction = (typeof AUDIT_ONLY_ACTIONS)[number];
 

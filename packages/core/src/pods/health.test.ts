@@ -10,10 +10,18 @@ const POLICY: HealthPolicy = {
     blockedItems: 0.2,
     cycleTime: 0.15,
     deploymentSuccess: 0.2,
+    blockedTime: 0.1,
+    gateRefusals: 0.1,
+    demoParticipation: 0.1,
   },
   cycleTimeTargetDays: 4,
   blockedItemsTolerance: 5,
+  blockedDaysTolerance: 5,
+  windowDays: 14,
+  compute: true,
+  computeAt: '06:00',
 };
+const NEW_WEIGHTS_OFF = { blockedTime: 0, gateRefusals: 0, demoParticipation: 0 };
 
 const ALL_PERFECT: HealthMetrics = {
   velocity: 1,
@@ -96,6 +104,34 @@ describe('healthComponents', () => {
     expect(component({ deploymentSuccess }, 'deploymentSuccess')).toBeCloseTo(expected, 10);
   });
 
+  it.each([
+    [0, 1],
+    [1, 0.8],
+    [2.5, 0.5],
+    [5, 0],
+    [12, 0],
+  ])('blockedDays %d with tolerance 5 → blockedTime %d', (blockedDays, expected) => {
+    expect(component({ blockedDays }, 'blockedTime')).toBeCloseTo(expected, 10);
+  });
+
+  it.each([
+    [0, 1],
+    [0.25, 0.75],
+    [0.5, 0.5],
+    [1, 0],
+    [3, 0],
+  ])('gateRefusals %d per project → %d', (gateRefusals, expected) => {
+    expect(component({ gateRefusals }, 'gateRefusals')).toBeCloseTo(expected, 10);
+  });
+
+  it.each([
+    [0, 0],
+    [0.4, 0.4],
+    [1, 1],
+  ])('demoParticipation %d → %d', (demoParticipation, expected) => {
+    expect(component({ demoParticipation }, 'demoParticipation')).toBeCloseTo(expected, 10);
+  });
+
   it('has a component only for each metric present, named cycleTime for cycleTimeDays', () => {
     expect(healthComponents(POLICY, {})).toEqual({});
     expect(healthComponents(POLICY, { velocity: 0.5, cycleTimeDays: 6 })).toEqual({
@@ -175,7 +211,14 @@ describe('healthScore', () => {
   it('weighs cycle time by the cycleTime weight', () => {
     const cycleOnly: HealthPolicy = {
       ...POLICY,
-      weights: { velocity: 1, wipUtilisation: 0, blockedItems: 0, cycleTime: 3, deploymentSuccess: 0 },
+      weights: {
+        velocity: 1,
+        wipUtilisation: 0,
+        blockedItems: 0,
+        cycleTime: 3,
+        deploymentSuccess: 0,
+        ...NEW_WEIGHTS_OFF,
+      },
     };
     // (1·0 + 3·1) / 4
     expect(healthScore(cycleOnly, { velocity: 0, cycleTimeDays: 1 }).score).toBe(75);
@@ -222,7 +265,7 @@ describe('checkHealthMetrics', () => {
       {
         path: 'metrics',
         message:
-          'must contain at least one of: velocity, wipUtilisation, blockedItems, cycleTimeDays, deploymentSuccess',
+          'must contain at least one of: velocity, wipUtilisation, blockedItems, cycleTimeDays, deploymentSuccess, blockedDays, gateRefusals, demoParticipation',
       },
     ]);
     expect(HEALTH_METRICS).toEqual([
@@ -231,6 +274,9 @@ describe('checkHealthMetrics', () => {
       'blockedItems',
       'cycleTimeDays',
       'deploymentSuccess',
+      'blockedDays',
+      'gateRefusals',
+      'demoParticipation',
     ]);
   });
 
@@ -239,6 +285,20 @@ describe('checkHealthMetrics', () => {
       { path: 'metrics.deploymentSuccess', message: 'must be a rate from 0 to 1' },
     ]);
     expect(checkHealthMetrics(POLICY, { deploymentSuccess: 95 })).toHaveLength(1);
+  });
+
+  it('refuses a demo participation share above 1, and weighs blockedDays by blockedTime', () => {
+    expect(checkHealthMetrics(POLICY, { demoParticipation: 1.5 })).toEqual([
+      { path: 'metrics.demoParticipation', message: 'must be a rate from 0 to 1' },
+    ]);
+    expect(checkHealthMetrics(POLICY, { gateRefusals: 2, blockedDays: 7.5 })).toEqual([]);
+    const noBlockedTime: HealthPolicy = { ...POLICY, weights: { ...POLICY.weights, blockedTime: 0 } };
+    expect(checkHealthMetrics(noBlockedTime, { blockedDays: 1 })).toEqual([
+      { path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' },
+    ]);
+    expect(checkHealthMetrics(POLICY, { gateRefusals: -1 })).toEqual([
+      { path: 'metrics.gateRefusals', message: 'must be a finite number ≥ 0' },
+    ]);
   });
 
   it('refuses a fractional number of blocked items', () => {
@@ -254,6 +314,7 @@ describe('checkHealthMetrics', () => {
       blockedItems: 0.2,
       cycleTime: 0,
       deploymentSuccess: 0.2,
+      ...NEW_WEIGHTS_OFF,
     };
     const policy: HealthPolicy = { ...POLICY, weights };
     const problem = { path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' };
@@ -268,12 +329,26 @@ describe('checkHealthMetrics', () => {
   it('looks up cycleTimeDays under the cycleTime weight', () => {
     const onlyCycle: HealthPolicy = {
       ...POLICY,
-      weights: { velocity: 0, wipUtilisation: 0, blockedItems: 0, cycleTime: 1, deploymentSuccess: 0 },
+      weights: {
+        velocity: 0,
+        wipUtilisation: 0,
+        blockedItems: 0,
+        cycleTime: 1,
+        deploymentSuccess: 0,
+        ...NEW_WEIGHTS_OFF,
+      },
     };
     expect(checkHealthMetrics(onlyCycle, { cycleTimeDays: 3 })).toEqual([]);
     const allButCycle: HealthPolicy = {
       ...POLICY,
-      weights: { velocity: 1, wipUtilisation: 1, blockedItems: 1, cycleTime: 0, deploymentSuccess: 1 },
+      weights: {
+        velocity: 1,
+        wipUtilisation: 1,
+        blockedItems: 1,
+        cycleTime: 0,
+        deploymentSuccess: 1,
+        ...NEW_WEIGHTS_OFF,
+      },
     };
     expect(checkHealthMetrics(allButCycle, { cycleTimeDays: 3 })).toEqual([
       { path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' },
@@ -283,7 +358,14 @@ describe('checkHealthMetrics', () => {
   it('reports every problem at once', () => {
     const policy: HealthPolicy = {
       ...POLICY,
-      weights: { velocity: 1, wipUtilisation: 1, blockedItems: 0, cycleTime: 1, deploymentSuccess: 0 },
+      weights: {
+        velocity: 1,
+        wipUtilisation: 1,
+        blockedItems: 0,
+        cycleTime: 1,
+        deploymentSuccess: 0,
+        ...NEW_WEIGHTS_OFF,
+      },
     };
     expect(checkHealthMetrics(policy, { blockedItems: 1.5, deploymentSuccess: 2 })).toEqual([
       { path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' },

@@ -10,7 +10,22 @@ export const HEALTH_METRICS = [
   'blockedItems',
   'cycleTimeDays',
   'deploymentSuccess',
+  'blockedDays',
+  'gateRefusals',
+  'demoParticipation',
 ] as const;
+
+/** The weight (and component) each metric feeds. */
+export const HEALTH_COMPONENT_OF = {
+  velocity: 'velocity',
+  wipUtilisation: 'wipUtilisation',
+  blockedItems: 'blockedItems',
+  cycleTimeDays: 'cycleTime',
+  deploymentSuccess: 'deploymentSuccess',
+  blockedDays: 'blockedTime',
+  gateRefusals: 'gateRefusals',
+  demoParticipation: 'demoParticipation',
+} as const satisfies Record<(typeof HEALTH_METRICS)[number], keyof HealthPolicy['weights']>;
 
 /**
  * Each metric mapped to a 0–1 component. The mappings are documented in docs/pods.md; keep them in
@@ -20,6 +35,10 @@ export const HEALTH_METRICS = [
  * - blockedItems: 1 − blocked ÷ tolerance, floored at 0.
  * - cycleTime: full marks at or under the target; falls linearly to 0 at twice the target.
  * - deploymentSuccess: the rate itself.
+ * - blockedTime (metric blockedDays): 1 − mean days blocked ÷ tolerance, floored at 0.
+ * - gateRefusals: 1 − refusals per project at a gate, floored at 0 (one refusal per project on average
+ *   scores 0: every gate passage needed a second attempt).
+ * - demoParticipation: the share itself.
  */
 export function healthComponents(policy: HealthPolicy, m: HealthMetrics): Record<string, number> {
   const c: Record<string, number> = {};
@@ -33,6 +52,9 @@ export function healthComponents(policy: HealthPolicy, m: HealthMetrics): Record
     c.cycleTime = m.cycleTimeDays <= t ? 1 : clamp01(1 - (m.cycleTimeDays - t) / t);
   }
   if (m.deploymentSuccess !== undefined) c.deploymentSuccess = clamp01(m.deploymentSuccess);
+  if (m.blockedDays !== undefined) c.blockedTime = clamp01(1 - m.blockedDays / policy.blockedDaysTolerance);
+  if (m.gateRefusals !== undefined) c.gateRefusals = clamp01(1 - m.gateRefusals);
+  if (m.demoParticipation !== undefined) c.demoParticipation = clamp01(m.demoParticipation);
   return c;
 }
 
@@ -62,22 +84,16 @@ export function checkHealthMetrics(policy: HealthPolicy, m: HealthMetrics): Fiel
   const present = HEALTH_METRICS.filter((k) => m[k] !== undefined);
   if (present.length === 0)
     problems.push({ path: 'metrics', message: `must contain at least one of: ${HEALTH_METRICS.join(', ')}` });
-  const weightOf = {
-    velocity: 'velocity',
-    wipUtilisation: 'wipUtilisation',
-    blockedItems: 'blockedItems',
-    cycleTimeDays: 'cycleTime',
-    deploymentSuccess: 'deploymentSuccess',
-  } as const;
-  if (present.length > 0 && present.every((k) => policy.weights[weightOf[k]] === 0))
+  if (present.length > 0 && present.every((k) => policy.weights[HEALTH_COMPONENT_OF[k]] === 0))
     problems.push({ path: 'metrics', message: 'every submitted metric has weight 0 in the health policy' });
   for (const k of present) {
     const v = m[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
       problems.push({ path: `metrics.${k}`, message: 'must be a finite number ≥ 0' });
   }
-  if (m.deploymentSuccess !== undefined && m.deploymentSuccess > 1)
-    problems.push({ path: 'metrics.deploymentSuccess', message: 'must be a rate from 0 to 1' });
+  for (const k of ['deploymentSuccess', 'demoParticipation'] as const)
+    if (m[k] !== undefined && m[k] > 1)
+      problems.push({ path: `metrics.${k}`, message: 'must be a rate from 0 to 1' });
   if (m.blockedItems !== undefined && !Number.isInteger(m.blockedItems))
     problems.push({ path: 'metrics.blockedItems', message: 'must be a whole number' });
   return problems;

@@ -1,4 +1,4 @@
-import { assertCan, assertPodScope } from '../auth/permissions.ts';
+import { assertCan, assertPodScope, SYSTEM_ACTOR } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
 import { deploymentSuccessRate } from '../deployments/service.ts';
 import type { HealthMetrics, HealthSnapshot, Pod, PodMember } from '../entities.ts';
@@ -6,8 +6,10 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { record } from '../events/record.ts';
 import { createReadCache } from '../ports/read-cache.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
+import { localDateTime } from '../rhythms/schedule.ts';
 import { effectiveLimit, podBySlug } from '../wip/service.ts';
 import { checkHealthMetrics, healthScore } from './health.ts';
+import { type HealthChange, healthChanges, healthInputs, healthWindow } from './health-inputs.ts';
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/;
 
@@ -102,6 +104,88 @@ export async function addMemberInTx(
   return (await repos.pods.activeMembership(pod.id, user.id))!;
 }
 
+/** What computing a pod's health did. */
+export type ComputedHealth =
+  | { pod: string; status: 'recorded'; snapshot: HealthSnapshot }
+  | { pod: string; status: 'skipped'; reason: 'already computed today' | 'no data' };
+
+const SYSTEM: Ctx = { actor: SYSTEM_ACTOR, requestId: null };
+
+/**
+ * Computes the pod's health from CLOS's own data (pods/health-inputs.ts) and records it as a
+ * `computed` snapshot, audited as `pod.health_updated` by the system, in the caller's transaction.
+ * At most one computed snapshot per pod and local day: a retried or repeated run finds today's and
+ * records nothing. A pod with nothing weighted to measure records nothing either.
+ */
+export async function computeHealthInTx(
+  deps: Deps,
+  repos: Repositories,
+  pod: Pod,
+  now: Date,
+  ctx: Ctx = SYSTEM,
+): Promise<ComputedHealth> {
+  const { policy } = deps;
+  const today = localDateTime(now, pod.timezone).date;
+  const last = await repos.health.latest(pod.id, 'computed');
+  if (last && localDateTime(last.recordedAt, pod.timezone).date === today)
+    return { pod: pod.slug, status: 'skipped', reason: 'already computed today' };
+  const window = healthWindow(
+    policy.health,
+    policy.stages.map((s) => s.name),
+    pod.timezone,
+    now,
+  );
+  // One after another: they share the transaction's one connection.
+  const figures = await repos.health.figures(pod.id, window);
+  const open = await repos.wip.countOpen(pod.id);
+  const stored = await repos.wip.storedLimits(pod.id);
+  const deployments = await deploymentSuccessRate(repos, policy, pod.id, now);
+  const wip = policy.wip.types.map((t) => ({
+    itemType: t.name,
+    used: open[t.name] ?? 0,
+    limit: effectiveLimit(deps, stored, t.name),
+  }));
+  const metrics = healthInputs(figures, wip, deployments);
+  if (checkHealthMetrics(policy.health, metrics).length > 0)
+    return { pod: pod.slug, status: 'skipped', reason: 'no data' };
+  const snapshot = await recordHealthInTx(deps, repos, ctx, pod, metrics, 'computed', now);
+  return { pod: pod.slug, status: 'recorded', snapshot };
+}
+
+/** Scores `metrics` and stores the snapshot with its audit entry, in the caller's transaction. */
+async function recordHealthInTx(
+  deps: Pick<Deps, 'ids' | 'policy'>,
+  repos: Repositories,
+  ctx: Ctx,
+  pod: Pod,
+  metrics: HealthMetrics,
+  source: HealthSnapshot['source'],
+  now: Date,
+): Promise<HealthSnapshot> {
+  const before = await repos.health.latest(pod.id);
+  const { score, components } = healthScore(deps.policy.health, metrics);
+  const snapshot: HealthSnapshot = {
+    id: deps.ids.uuid(),
+    podId: pod.id,
+    metrics,
+    score,
+    components,
+    source,
+    recordedBy: source === 'manual' ? ctx.actor.userId : null,
+    recordedAt: now,
+  };
+  await repos.health.insert(snapshot);
+  await record(repos, ctx, now, {
+    podId: pod.id,
+    action: 'pod.health_updated',
+    subjectType: 'pod',
+    subjectId: pod.id,
+    before: before ? { score: before.score } : null,
+    after: { score, metrics },
+  });
+  return snapshot;
+}
+
 /** Pods: registration, members, health and rotation (seed §2.1 `pods`). */
 export function createPodService(deps: Deps) {
   const { uow, clock, ids, policy } = deps;
@@ -176,7 +260,6 @@ export function createPodService(deps: Deps) {
       return uow.run(async (repos) => {
         const pod = await podBySlug(repos, slug);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        const before = await repos.health.latest(pod.id);
         const now = clock.now();
         // Deployments reported by CI feed health (issue 4): when the caller sends no deployment success
         // rate, the pod's deployments finished within `alerts.deploymentWindowDays` supply it, if any.
@@ -185,33 +268,54 @@ export function createPodService(deps: Deps) {
             ? await deploymentSuccessRate(repos, policy, pod.id, now)
             : null;
         const measured = rate === null ? metrics : { ...metrics, deploymentSuccess: rate };
-        const { score, components } = healthScore(policy.health, measured);
-        const snapshot: HealthSnapshot = {
-          id: ids.uuid(),
-          podId: pod.id,
-          metrics: measured,
-          score,
-          components,
-          recordedBy: ctx.actor.userId,
-          recordedAt: now,
-        };
-        await repos.health.insert(snapshot);
-        await record(repos, ctx, now, {
-          podId: pod.id,
-          action: 'pod.health_updated',
-          subjectType: 'pod',
-          subjectId: pod.id,
-          before: before ? { score: before.score } : null,
-          after: { score, metrics: measured },
-        });
+        const snapshot = await recordHealthInTx(deps, repos, ctx, pod, measured, 'manual', now);
         return snapshot;
       });
     },
 
-    async healthHistory(ctx: Ctx, slug: string, limit: number) {
+    /**
+     * Snapshots, newest first, each with what moved against the one before it (the biggest movers of
+     * the score first). One more row than asked is read, so the oldest shown has its changes too.
+     */
+    async healthHistory(
+      ctx: Ctx,
+      slug: string,
+      limit: number,
+    ): Promise<(HealthSnapshot & { changes: HealthChange[] })[]> {
       assertCan(ctx.actor, 'read');
       const pod = await podBySlug(uow.read, slug);
-      return uow.read.health.history(pod.id, limit);
+      const rows = await uow.read.health.history(pod.id, limit + 1);
+      return rows
+        .slice(0, limit)
+        .map((s, i) => ({ ...s, changes: healthChanges(policy.health, s, rows[i + 1] ?? null) }));
+    },
+
+    /**
+     * Computes and records the health of every pod (or of `slug`'s) from CLOS's own data, one
+     * transaction per pod. The scheduled job (workflow `pod-health`) runs the same `computeHealthInTx`
+     * in its step's transaction, one run per pod and local day at `health.computeAt`.
+     */
+    async computeHealth(ctx: Ctx, now: Date = clock.now(), slug?: string): Promise<ComputedHealth[]> {
+      assertCan(ctx.actor, 'pods:manage');
+      const pods: Pod[] = [];
+      if (slug) pods.push(await podBySlug(uow.read, slug));
+      else {
+        let cursor: string | undefined;
+        do {
+          const page = await uow.read.pods.list({ limit: 500, cursor });
+          pods.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      }
+      const results: ComputedHealth[] = [];
+      const scoped = ctx.actor.role !== 'admin' && ctx.actor.podIds.length > 0;
+      for (const pod of pods) {
+        // Asked for every pod, a scoped caller gets the pods it may act on; asked for one, a refusal.
+        if (slug) assertPodScope(ctx.actor, pod.id, pod.slug);
+        else if (scoped && !ctx.actor.podIds.includes(pod.id)) continue;
+        results.push(await uow.run((repos) => computeHealthInTx(deps, repos, pod, now, ctx)));
+      }
+      return results;
     },
 
     /**

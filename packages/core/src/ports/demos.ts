@@ -1,4 +1,10 @@
-import type { DemoFeedback, DemoSubmission, DemoSubmissionView, WeeklyDemo } from '../demos/entities.ts';
+import type {
+  DemoFeedback,
+  DemoPulse,
+  DemoSubmission,
+  DemoSubmissionView,
+  WeeklyDemo,
+} from '../demos/entities.ts';
 import type { Page, PageRequest } from './page.ts';
 
 /** Weekly demos, their submissions and the feedback on them. */
@@ -24,4 +30,7 @@ export interface DemoRepository {
   upsertFeedback(f: DemoFeedback): Promise<DemoFeedback>;
   /** Every feedback on the demo's submissions. */
   feedbackForDemo(demoId: string): Promise<DemoFeedback[]>;
+  pulseBy(demoId: string, userId: string): Promise<DemoPulse | null>;
+  /** Replaces the user's earlier answer to the demo's pulse, if any; returns the stored row (its id is kept). */
+  upsertPulse(p: DemoPulse): Promise<DemoPulse>;
 }

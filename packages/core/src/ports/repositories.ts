@@ -11,6 +11,7 @@ import type {
   CiStatus,
   EvidenceRecord,
   HealthSnapshot,
+  HealthSource,
   Idea,
   IdeaEvaluation,
   Pod,
@@ -22,6 +23,7 @@ import type {
   WipLock,
   WipQueueEntry,
 } from '../entities.ts';
+import type { HealthFigures, HealthWindow } from '../pods/health-inputs.ts';
 import type { AlertRepository } from './alerts.ts';
 import type { AttentionRepository } from './attention.ts';
 import type { AuditCheckpointRepository } from './audit-checkpoints.ts';
@@ -33,6 +35,7 @@ import type { EventRepository } from './events.ts';
 import type { Page, PageRequest } from './page.ts';
 import type { ReportRepository } from './reports.ts';
 import type { RhythmRepository } from './rhythms.ts';
+import type { ScorecardRepository, ServiceMinuteRepository } from './scorecard.ts';
 import type { TrendsRepository } from './trends.ts';
 import type { WebhookRepository } from './webhooks.ts';
 import type { WorkflowRepository } from './workflows.ts';
@@ -207,8 +210,11 @@ export interface IdeaRepository {
 
 export interface HealthRepository {
   insert(s: HealthSnapshot): Promise<void>;
-  latest(podId: string): Promise<HealthSnapshot | null>;
+  /** The newest snapshot, or the newest of one source. */
+  latest(podId: string, source?: HealthSource): Promise<HealthSnapshot | null>;
   history(podId: string, limit: number): Promise<HealthSnapshot[]>;
+  /** The raw figures of the pod's computed health over the window (pods/health-inputs.ts). */
+  figures(podId: string, window: HealthWindow): Promise<HealthFigures>;
 }
 
 export interface NewAuditEvent {
@@ -286,6 +292,8 @@ export interface IntegrationMessageRepository {
 /** Daily use counts (adoption figures); days are UTC `YYYY-MM-DD`. */
 export interface UsageRepository {
   increment(day: string, metric: string): Promise<void>;
+  /** Records that the user used CLOS on `day` (the first use of the day is kept); nothing when already recorded. */
+  recordActive(day: string, userId: string, via: 'api' | 'session' | 'slack'): Promise<void>;
   /** The counts of metrics starting with `prefix`, from `from` to `to` inclusive, by day. */
   daily(from: string, to: string, prefix: string): Promise<{ day: string; metric: string; count: number }[]>;
 }
@@ -328,6 +336,8 @@ export interface Repositories {
   usage: UsageRepository;
   integrationMessages: IntegrationMessageRepository;
   reports: ReportRepository;
+  scorecard: ScorecardRepository;
+  serviceMinutes: ServiceMinuteRepository;
 }
 
 export interface RunOptions {

@@ -101,6 +101,24 @@ export function demoRepository(db: Db): DemoRepository {
         .returning();
       return stored!;
     },
+    async pulseBy(demoId, userId) {
+      const [row] = await db
+        .select()
+        .from(t.demoPulses)
+        .where(and(eq(t.demoPulses.demoId, demoId), eq(t.demoPulses.userId, userId)));
+      return row ?? null;
+    },
+    async upsertPulse(p) {
+      const [stored] = await db
+        .insert(t.demoPulses)
+        .values(p)
+        .onConflictDoUpdate({
+          target: [t.demoPulses.demoId, t.demoPulses.userId],
+          set: { score: p.score, createdAt: p.createdAt },
+        })
+        .returning();
+      return stored!;
+    },
     async feedbackForDemo(demoId) {
       const rows = await db
         .select({ feedback: t.demoFeedback })

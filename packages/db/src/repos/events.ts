@@ -3,11 +3,17 @@ import type { EventRepository, NewDomainEvent } from '@clos/core';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
+/**
+ * Told of each event as it is written; what it returns is stored as the event's trace context (the
+ * unit of work answers with the current trace, so the relay can dispatch the event inside it).
+ */
+export type OnEmit = (event: NewDomainEvent) => string | undefined;
+
 /** Outbox rows, written in the caller's transaction; the relay gives them their sequence. */
-export function eventRepository(db: Db, onEmit?: () => void): EventRepository {
+export function eventRepository(db: Db, onEmit?: OnEmit): EventRepository {
   return {
     async emit(e: NewDomainEvent) {
-      onEmit?.();
+      const traceContext = onEmit?.(e) || null;
       await db.insert(t.domainEvents).values({
         id: randomUUID(),
         type: e.type,
@@ -18,6 +24,7 @@ export function eventRepository(db: Db, onEmit?: () => void): EventRepository {
         // Through JSON so the stored payload is exactly what subscribers will read (dates → strings).
         data: JSON.parse(JSON.stringify(e.data)),
         occurredAt: e.occurredAt,
+        traceContext,
       });
     },
   };

@@ -14,6 +14,10 @@ export function usageRepository(db: Db): UsageRepository {
         .values({ day, metric, count: 1 })
         .onConflictDoUpdate({ target: [u.day, u.metric], set: { count: sql`${u.count} + 1` } });
     },
+    async recordActive(day, userId, via) {
+      // The first use of the day is kept: the process caches who it recorded, other processes race harmlessly.
+      await db.insert(t.activeUsers).values({ day, userId, via }).onConflictDoNothing();
+    },
     async daily(from, to, prefix) {
       return db
         .select({ day: u.day, metric: u.metric, count: u.count })

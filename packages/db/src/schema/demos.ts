@@ -67,3 +67,26 @@ export const demoFeedback = pgTable(
     check('demo_feedback_score_check', sql`${t.score} between 1 and 5`),
   ],
 );
+
+/**
+ * The weekly demo's one-question pulse, "how was your week?" from 1 to 10: team satisfaction (seed §9),
+ * one answer per person per demo, changeable until the demo closes.
+ */
+export const demoPulses = pgTable(
+  'demo_pulses',
+  {
+    id: uuid('id').primaryKey(),
+    demoId: uuid('demo_id')
+      .notNull()
+      .references(() => weeklyDemos.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    score: integer('score').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('demo_pulses_demo_user_uq').on(t.demoId, t.userId),
+    check('demo_pulses_score_check', sql`${t.score} between 1 and 10`),
+  ],
+);

@@ -34,6 +34,11 @@ export const domainEvents = pgTable(
     actorId: uuid('actor_id'),
     data: jsonb('data').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    /**
+     * The W3C `traceparent` of the request that wrote the event, when tracing is on: the relay
+     * dispatches under it, so the jobs an event causes join the request's trace.
+     */
+    traceContext: text('trace_context'),
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },
   (t) => [

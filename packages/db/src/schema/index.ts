@@ -19,6 +19,7 @@ export * from './pods.ts';
 export * from './project-ci-statuses.ts';
 export * from './projects.ts';
 export * from './rhythms.ts';
+export * from './service-minutes.ts';
 export * from './stage-transitions.ts';
 export * from './usage-counts.ts';
 export * from './user-sessions.ts';

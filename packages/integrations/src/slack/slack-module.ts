@@ -256,6 +256,11 @@ export function slackModule(settings: SlackSettings, logger: IntegrationLogger) 
       );
       const actor = await actorOf(client, slackUserId);
       if (typeof actor === 'string') return reply(actor);
+      if (actor.userId)
+        // Daily active users (seed §9): a failure to note it must not cost the person their answer.
+        await services.usage
+          .active(actor.userId, 'slack')
+          .catch((err: unknown) => logger.error({ err }, 'recording the daily active user failed'));
       try {
         return await answer({ actor, requestId }, command === '@clos' ? '/clos' : command, text);
       } catch (error) {

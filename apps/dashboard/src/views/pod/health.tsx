@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { Chart } from '../../components/chart.tsx';
 import { Badge, Card, formatDate, QueryState } from '../../components/ui.tsx';
 import { useSession } from '../../lib/auth.tsx';
-import { healthChartOption, healthTone, type PodStatus } from '../../lib/pods.ts';
+import { healthChartOption, healthMovers, healthTone, type PodStatus } from '../../lib/pods.ts';
 import { TABLE, TD, TH } from './table.ts';
 
 /** The pod's latest health score and its history, as a chart and as a table. */
@@ -22,7 +22,9 @@ export function Health({ slug, status }: { slug: string; status: PodStatus }) {
         {latest ? (
           <>
             <Badge tone={healthTone(latest.score)}>{latest.score} / 100</Badge>{' '}
-            <span className="text-slate-500">recorded {formatDate(latest.recordedAt)}</span>
+            <span className="text-slate-500">
+              {latest.source === 'computed' ? 'computed' : 'recorded by hand'} {formatDate(latest.recordedAt)}
+            </span>
           </>
         ) : (
           <span className="text-slate-500">no score recorded yet</span>
@@ -51,6 +53,12 @@ export function Health({ slug, status }: { slug: string; status: PodStatus }) {
                       <th scope="col" className={TH}>
                         Score
                       </th>
+                      <th scope="col" className={TH}>
+                        Source
+                      </th>
+                      <th scope="col" className={TH}>
+                        Moved most (score points)
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -58,6 +66,8 @@ export function Health({ slug, status }: { slug: string; status: PodStatus }) {
                       <tr key={h.id}>
                         <td className={TD}>{formatDate(h.recordedAt)}</td>
                         <td className={`${TD} tabular-nums`}>{h.score}</td>
+                        <td className={TD}>{h.source}</td>
+                        <td className={TD}>{healthMovers(h) || '—'}</td>
                       </tr>
                     ))}
                   </tbody>

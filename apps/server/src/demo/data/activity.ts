@@ -32,6 +32,14 @@ export const DEPLOYMENTS: DeploymentSeed[] = [
   { pod: 'compass', by: 'aisha.khan@example.com', day: 27.3, version: 'etl-1.19' },
   { pod: 'ratio', by: 'tom.whitaker@example.com', day: 31.5, version: 'web-2026.3' },
   { pod: 'beacon', by: 'kenji.watanabe@example.com', day: 35.2, version: 'ios-7.4' },
+  // Rolled back in production and fixed within the half hour (the scorecard's time to recovery).
+  {
+    pod: 'compass',
+    by: 'lucas.meyer@example.com',
+    day: 38.57,
+    version: 'etl-1.20-rc1',
+    fails: { step: 'prod', error: 'migration timed out on the events table' },
+  },
   { pod: 'compass', by: 'lucas.meyer@example.com', day: 38.6, version: 'etl-1.20' },
   { pod: 'ratio', by: 'hannah.brooks@example.com', day: 40.3, version: 'web-2026.4' },
   {

@@ -22,6 +22,16 @@ export interface IdeaSeed {
 
 export const IDEAS: IdeaSeed[] = [
   {
+    title: 'Two-factor sign-in for admin accounts',
+    description: 'Require a second factor for admins first; enterprise questionnaires ask for it.',
+    by: 'mei.tan@example.com',
+    day: 8,
+    evaluations: [
+      { by: 'kenji.watanabe@example.com', day: 10, base: 5 },
+      { by: ADMIN, day: 11, base: 5, comment: 'Blocks two enterprise deals today.' },
+    ],
+  },
+  {
     title: 'Self-serve refunds in the customer portal',
     description: 'Let customers refund unused orders themselves within policy, instead of opening a ticket.',
     by: 'hannah.brooks@example.com',
