@@ -7,6 +7,8 @@ import { registerConfigCommands } from './commands/config.ts';
 import { registerDashboardCommands } from './commands/dashboard.ts';
 import { registerGithubCommands } from './commands/github.ts';
 import { registerIdeaCommands } from './commands/idea.ts';
+import { registerImportCommands } from './commands/import.ts';
+import { registerLinearCommands } from './commands/linear.ts';
 import { registerLoginCommands } from './commands/login.ts';
 import { registerPodCommands } from './commands/pod.ts';
 import { registerProjectCommands } from './commands/project.ts';
@@ -36,8 +38,8 @@ Exit codes:
   0  done; the check passed
   1  the check failed: gate not met (stage evaluate|advance, validate), WIP limit reached
      (wip check|acquire), idea not qualified (idea promote), audit chain broken, invalid policy
-     file (config validate), a problem reported (github status), or the server refused the
-     change in the current state (409)
+     file (config validate), a problem reported (github status), a row not imported (import csv),
+     or the server refused the change in the current state (409)
   2  usage or input error: bad flags, an unreadable or invalid file, a request the server
      rejected as invalid (400) or naming something that does not exist (404)
   3  cannot reach the server, no server configured, token rejected (401) or not permitted
@@ -69,6 +71,7 @@ export function createProgram(runtime: Runtime): Command {
   registerProjectCommands(program, runtime);
   registerWipCommands(program, runtime);
   registerIdeaCommands(program, runtime);
+  registerImportCommands(program, runtime);
   registerPodCommands(program, runtime);
   registerDashboardCommands(program, runtime);
   registerAuditCommands(program, runtime);
@@ -78,6 +81,7 @@ export function createProgram(runtime: Runtime): Command {
   registerSessionCommands(program, runtime);
   registerConfigCommands(program, runtime);
   registerGithubCommands(program, runtime);
+  registerLinearCommands(program, runtime);
   registerServerCommand(program, runtime);
   registerSecretsCommands(program, runtime);
   return program;

@@ -52,7 +52,7 @@ describe.each(['pglite'] as const)(
         auth: { oidc: { roles: { 'clos-devs': 'developer', 'clos-leads': 'pod-lead' } } },
       });
       url = await h.app.listen({ port: 0, host: '127.0.0.1' });
-      cli = await createSandbox();
+      cli = await createSandbox({ inProcess: true });
       cli.env = { CLOS_URL: url, CLOS_TOKEN: ADMIN_TOKEN };
       for (const slug of ['ratio', 'ledger'])
         await h.call('POST', '/api/v1/pods', { slug, name: slug, timezone: 'Europe/London' });

@@ -18,7 +18,7 @@ describe('clos report', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     h = await startHarness('pglite');
     const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
-    cli = await createSandbox();
+    cli = await createSandbox({ inProcess: true });
     cli.env = { CLOS_URL: url, CLOS_TOKEN: ADMIN_TOKEN };
     viewerToken = (await h.userWithToken('viewer', { email: 'vera@example.com' })).token;
   });

@@ -31,19 +31,60 @@ export interface CliSandbox {
   cleanup(): Promise<void>;
 }
 
-export async function createSandbox(): Promise<CliSandbox> {
+const result = (code: number | null, stdout: string, stderr: string): CliResult => ({
+  code,
+  stdout,
+  stderr,
+  json() {
+    try {
+      return JSON.parse(stdout);
+    } catch {
+      throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`);
+    }
+  },
+});
+
+/**
+ * `inProcess`: run the CLI's `runCli` in this process, capturing what it writes, instead of starting
+ * `bin/clos.js` (about a second of CPU per run through tsx). For tests of what a command sends and
+ * prints against a live server; the binary itself, its start-up and exit codes as a process, stays
+ * covered by the tests that spawn it (offline.test.ts, server.test.ts).
+ */
+export async function createSandbox(options: { inProcess?: boolean } = {}): Promise<CliSandbox> {
   const home = await mkdtemp(join(tmpdir(), 'clos-cli-'));
   const sandbox: CliSandbox = {
     home,
     env: {},
-    run(args, options = {}) {
+    async run(args, runOptions = {}) {
       const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, NO_COLOR: '1' };
-      for (const [key, value] of Object.entries({ ...sandbox.env, ...options.env }))
+      for (const [key, value] of Object.entries({ ...sandbox.env, ...runOptions.env }))
         if (value !== undefined) env[key] = value;
         else delete env[key];
+      if (options.inProcess) {
+        const { runCli } = await import('../src/program.ts');
+        let stdout = '';
+        let stderr = '';
+        const write = process.stdout.write;
+        const writeErr = process.stderr.write;
+        process.stdout.write = ((chunk: unknown) => {
+          stdout += String(chunk);
+          return true;
+        }) as typeof process.stdout.write;
+        process.stderr.write = ((chunk: unknown) => {
+          stderr += String(chunk);
+          return true;
+        }) as typeof process.stderr.write;
+        try {
+          const code = await runCli(args, { env, cwd: runOptions.cwd ?? home, exitCode: 0 });
+          return result(code, stdout, stderr);
+        } finally {
+          process.stdout.write = write;
+          process.stderr.write = writeErr;
+        }
+      }
       return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [CLOS_BIN, ...args], {
-          cwd: options.cwd ?? home,
+          cwd: runOptions.cwd ?? home,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -56,20 +97,7 @@ export async function createSandbox(): Promise<CliSandbox> {
           stderr += chunk;
         });
         child.on('error', reject);
-        child.on('close', (code) =>
-          resolve({
-            code,
-            stdout,
-            stderr,
-            json() {
-              try {
-                return JSON.parse(stdout);
-              } catch {
-                throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`);
-              }
-            },
-          }),
-        );
+        child.on('close', (code) => resolve(result(code, stdout, stderr)));
       });
     },
     cleanup: () => rm(home, { recursive: true, force: true }),

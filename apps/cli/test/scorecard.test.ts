@@ -13,7 +13,7 @@ describe.each(['pglite'] as const)('clos scorecard against a server on %s', (eng
   beforeAll(async () => {
     h = await startHarness(engine);
     const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
-    cli = await createSandbox();
+    cli = await createSandbox({ inProcess: true });
     cli.env = { CLOS_URL: url, CLOS_TOKEN: ADMIN_TOKEN };
     // The harness's clock stands at Monday 2 March 2026, 09:00 UTC.
     await h.services.usage.count('slack.command:/clos wip');

@@ -17,7 +17,7 @@ describe('clos wip with a queue', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     h = await startHarness('pglite');
     const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
-    cli = await createSandbox();
+    cli = await createSandbox({ inProcess: true });
     cli.env = { CLOS_URL: url, CLOS_TOKEN: ADMIN_TOKEN };
     await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Ratio', timezone: 'Europe/London' });
     await h.call('PUT', '/api/v1/pods/ratio/wip-limits/pull-request', { limit: 1 });

@@ -48,6 +48,7 @@ const detail: Detail = {
   ],
   evidence: [],
   approvals: [],
+  linear: null,
   ciStatus: [
     {
       id: '00000000-0000-4000-8000-000000000301',
@@ -434,5 +435,55 @@ describe('Project page', () => {
     expect(await screen.findByRole('list', { name: 'Gate criteria' })).toBeTruthy();
     for (const name of ['Submit evidence', 'Approve', 'Reject…', 'Advance to build', /More actions/])
       expect(screen.queryByRole('button', { name })).toBeNull();
+  });
+  it('shows the Linear project and its issues as links, and the gate’s open ones', async () => {
+    const linear = {
+      project: { name: 'Checkout', url: 'https://linear.app/acme/project/checkout-1' },
+      issues: [
+        {
+          identifier: 'RAT-1',
+          title: 'Interview 5 customers',
+          url: 'https://linear.app/acme/issue/rat-1',
+          stage: 'discovery',
+          state: 'In Progress',
+          stateType: 'started' as const,
+        },
+      ],
+    };
+    const linearGate: GateEvaluation = {
+      ...gate,
+      criteria: [
+        {
+          kind: 'linear_issues_done',
+          met: false,
+          message: '1 of 1 Linear issue of stage "discovery" still open: RAT-1 Interview 5 customers',
+          issues: [
+            {
+              identifier: 'RAT-1',
+              title: 'Interview 5 customers',
+              url: linear.issues[0]!.url,
+              state: 'In Progress',
+            },
+          ],
+        },
+      ],
+    };
+    view(client({ getProjectGate: async () => linearGate }, { ...detail, linear }));
+    const issues = await screen.findByRole('list', { name: 'Linear issues' });
+    expect(within(issues).getByRole('link', { name: 'RAT-1' }).getAttribute('href')).toBe(
+      linear.issues[0]!.url,
+    );
+    expect(issues.textContent).toContain('discovery · In Progress');
+    expect(screen.getByRole('link', { name: 'Checkout' }).getAttribute('href')).toBe(linear.project.url);
+    const open = await screen.findByRole('list', { name: 'Open Linear issues' });
+    expect(within(open).getByRole('link', { name: 'RAT-1' }).getAttribute('href')).toBe(
+      linear.issues[0]!.url,
+    );
+  });
+
+  it('has no Linear section for a project that is not linked', async () => {
+    view(client());
+    await screen.findByRole('list', { name: 'Gate criteria' });
+    expect(screen.queryByRole('list', { name: 'Linear issues' })).toBeNull();
   });
 });

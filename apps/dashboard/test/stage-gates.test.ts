@@ -158,6 +158,7 @@ const detail: ProjectDetail = {
       createdAt: '2026-03-04T12:00:00.000Z',
     },
   ],
+  linear: null,
   ciStatus: [
     {
       id: uuid(7),

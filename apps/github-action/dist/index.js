@@ -11252,8 +11252,8 @@ var require_stringifyNumber = __commonJS({
           i = n.length;
           n += ".";
         }
-        let d = minFractionDigits - (n.length - i - 1);
-        while (d-- > 0)
+        let d2 = minFractionDigits - (n.length - i - 1);
+        while (d2-- > 0)
           n += "0";
       }
       return n;
@@ -11992,10 +11992,10 @@ var require_timestamp = __commonJS({
         let date5 = Date.UTC(year, month - 1, day2, hour || 0, minute || 0, second || 0, millisec);
         const tz = match[8];
         if (tz && tz !== "Z") {
-          let d = parseSexagesimal(tz, false);
-          if (Math.abs(d) < 30)
-            d *= 60;
-          date5 -= 6e4 * d;
+          let d2 = parseSexagesimal(tz, false);
+          if (Math.abs(d2) < 30)
+            d2 *= 60;
+          date5 -= 6e4 * d2;
         }
         return new Date(date5);
       },
@@ -16367,6 +16367,71 @@ var evidenceKind = {
   }
 };
 
+// ../../packages/core/src/ports/linear.ts
+var isLinearDone = (stateType) => stateType === "completed" || stateType === "canceled";
+
+// ../../packages/core/src/stages/criteria/linear-issues-done.ts
+var GATE_CRITERIA_CONFIG_SCHEMA = {
+  type: "array",
+  items: {
+    type: "object",
+    properties: { kind: { type: "string", enum: ["linear_issues_done"] } },
+    required: ["kind"],
+    additionalProperties: false
+  },
+  description: "Further criteria the gate requires, by kind (`linear_issues_done`)."
+};
+var MAX_LISTED = 10;
+var linearIssuesDoneKind = {
+  kind: "linear_issues_done",
+  phase: "gate",
+  group: "requirement",
+  configSchema: { criteria: GATE_CRITERIA_CONFIG_SCHEMA },
+  evaluate({ gate, project, linearIssues }) {
+    if (!gate.criteria?.some((c) => c.kind === "linear_issues_done")) return [];
+    const stage = project.currentStage;
+    const counted = (linearIssues ?? []).filter((i) => i.stage === stage && i.removedAt === null);
+    if (counted.length === 0)
+      return [
+        {
+          kind: "linear_issues_done",
+          met: true,
+          message: `no Linear issues are linked to stage "${stage}"`,
+          issues: []
+        }
+      ];
+    const open2 = counted.filter((i) => !isLinearDone(i.stateType));
+    if (open2.length === 0)
+      return [
+        {
+          kind: "linear_issues_done",
+          met: true,
+          message: `all ${counted.length} Linear issue${counted.length === 1 ? "" : "s"} of stage "${stage}" are done`,
+          issues: []
+        }
+      ];
+    const listed = open2.slice(0, MAX_LISTED).map((i) => `${i.identifier} ${i.title}${i.url ? ` (${i.url})` : ""}`).join("; ");
+    const more = open2.length > MAX_LISTED ? `; and ${open2.length - MAX_LISTED} more` : "";
+    return [
+      {
+        kind: "linear_issues_done",
+        met: false,
+        message: `${open2.length} of ${counted.length} Linear issue${counted.length === 1 ? "" : "s"} of stage "${stage}" still open: ${listed}${more}`,
+        issues: open2.map((i) => ({
+          identifier: i.identifier,
+          title: i.title,
+          url: i.url,
+          state: i.stateName
+        }))
+      }
+    ];
+  },
+  describe: {
+    label: "Linear issues done",
+    nextStep: () => "finish or cancel the open Linear issues listed under the gate"
+  }
+};
+
 // ../../packages/core/src/stages/criteria/not-blocked.ts
 var notBlockedKind = {
   kind: "not_blocked",
@@ -16421,6 +16486,7 @@ var CRITERION_REGISTRY = [
   notClosedKind,
   notBlockedKind,
   evidenceKind,
+  linearIssuesDoneKind,
   approvalsKind,
   rejectionKind
 ];
@@ -16657,6 +16723,7 @@ var TRENDS_MAX_WEEKS = 52;
 // ../../packages/core/src/events/catalog.ts
 var DOMAIN_EVENT_TYPES = {
   "project.created": "A project entered the first stage (created directly or promoted from an idea).",
+  "project.imported": "A project was imported from another tracker and placed at its stage there (gates not evaluated); follows its `project.created`.",
   "project.evidence_submitted": "Evidence was submitted for the next gate of a project.",
   "project.ci_status": "CI reported a status on a project.",
   "project.pull_request_merged": "A pull request of a repository mapped to the project merged (GitHub App); its checks are in its CI history.",
@@ -16667,6 +16734,7 @@ var DOMAIN_EVENT_TYPES = {
   "stage.advanced": "A project passed its gate into the next stage.",
   "stage.blocked": "A project was marked blocked.",
   "stage.unblocked": "A project was unblocked.",
+  "linear.issue_updated": "A Linear issue of a project's linked Linear project was created, changed state or was removed (webhook or reconciliation).",
   "wip.acquired": "A WIP slot was taken.",
   "wip.released": "A WIP slot was released.",
   "wip.queued": "An item joined the queue of a full pod to wait for a WIP slot.",
@@ -16700,6 +16768,16 @@ var DOMAIN_EVENT_TYPES = {
   "workflow.run_failed": "A workflow run failed after its last retry."
 };
 var isDomainEventType = (type) => Object.hasOwn(DOMAIN_EVENT_TYPES, type);
+
+// ../../packages/core/src/imports/rows.ts
+var IMPORT_FIELDS = {
+  projects: ["externalId", "name", "pod", "stage", "key", "blockedReason", "createdAt"],
+  ideas: ["externalId", "title", "description", "pod", "submittedBy"]
+};
+
+// ../../packages/core/src/imports/service.ts
+var MAX_IMPORT_ROWS = 5e3;
+var IMPORT_SOURCE_MAX = 100;
 
 // ../../packages/core/src/notify/render.ts
 var NOTIFIABLE_EVENT_TYPES = [
@@ -17895,10 +17973,10 @@ function unwrapMessage(message) {
 function sizeCaps(defChecks) {
   const caps = [];
   for (const ch of defChecks ?? []) {
-    const d = ch._zod.def;
-    if (!/_(length|size)$|_equals$/.test(d.check))
+    const d2 = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d2.check))
       break;
-    const max = d.maximum ?? d.length ?? d.size;
+    const max = d2.maximum ?? d2.length ?? d2.size;
     if (max >= 0)
       caps.push([max, ch]);
   }
@@ -21555,12 +21633,12 @@ function leafPattern(schema) {
   let minimum;
   let maximum;
   for (const ch of def.checks ?? []) {
-    const d = ch._zod.def;
-    if (d.pattern)
-      pattern = d.pattern;
-    isInt || (isInt = !!d.format?.includes("int"));
-    const lo = d.minimum ?? d.length;
-    const hi = d.maximum ?? d.length;
+    const d2 = ch._zod.def;
+    if (d2.pattern)
+      pattern = d2.pattern;
+    isInt || (isInt = !!d2.format?.includes("int"));
+    const lo = d2.minimum ?? d2.length;
+    const hi = d2.maximum ?? d2.length;
     if (lo !== void 0 && (minimum === void 0 || lo > minimum))
       minimum = lo;
     if (hi !== void 0 && (maximum === void 0 || hi < maximum))
@@ -21721,10 +21799,10 @@ var $ZodPromise = /* @__PURE__ */ $constructor("$ZodPromise", (inst, def) => {
 var $ZodLazy = /* @__PURE__ */ $constructor("$ZodLazy", (inst, def) => {
   $ZodType.init(inst, def);
   defineLazy(inst._zod, "innerType", () => {
-    const d = def;
-    if (!d._cachedInner)
-      d._cachedInner = def.getter();
-    return d._cachedInner;
+    const d2 = def;
+    if (!d2._cachedInner)
+      d2._cachedInner = def.getter();
+    return d2._cachedInner;
   });
   defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
   defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
@@ -30441,16 +30519,16 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     if (propSchema._zod.optin !== void 0) {
       const outputVar2 = newVar(ctx);
       doc.write(`let ${outputVar2} = (() => {`);
-      doc.indented((d) => {
-        const outputAccessor = compileChild(d, ctx, propSchema, inputVar);
-        d.write(`return ${outputAccessor};`);
+      doc.indented((d2) => {
+        const outputAccessor = compileChild(d2, ctx, propSchema, inputVar);
+        d2.write(`return ${outputAccessor};`);
       });
       doc.write(`})();`);
       if (propSchema._zod.optout === "optional") {
         doc.write(`if (${outputVar2} === INVALID) {`);
-        doc.indented((d) => {
-          d.write(`if (${kx} in ${accessor}) return INVALID;`);
-          d.write(`${outputVar2} = undefined;`);
+        doc.indented((d2) => {
+          d2.write(`if (${kx} in ${accessor}) return INVALID;`);
+          d2.write(`${outputVar2} = undefined;`);
         });
         doc.write(`}`);
       } else {
@@ -30473,8 +30551,8 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     if (catchallType === "never") {
       const condition = keys.map((k) => `k !== ${esc(k)}`).join(" && ") || "true";
       doc.write(`for (const k in ${accessor}) {`);
-      doc.indented((d) => {
-        d.write(`if (${condition}) return INVALID;`);
+      doc.indented((d2) => {
+        d2.write(`if (${condition}) return INVALID;`);
       });
       doc.write(`}`);
     } else if ((catchallType === "unknown" || catchallType === "any") && !catchall._zod.def.checks?.length) {
@@ -30489,13 +30567,13 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     if (unknownKeysMode === "schema") {
       const knownSet = keys.length > 0 ? addConstant(ctx, new Set(keys)) : null;
       doc.write(`for (const k in ${accessor}) {`);
-      doc.indented((d) => {
-        d.write(`if (k === "__proto__") continue;`);
+      doc.indented((d2) => {
+        d2.write(`if (k === "__proto__") continue;`);
         if (knownSet)
-          d.write(`if (${knownSet}.has(k)) continue;`);
+          d2.write(`if (${knownSet}.has(k)) continue;`);
         const valVar = newVar(ctx);
-        d.write(`const ${valVar} = ${accessor}[k];`);
-        compileChild(d, ctx, catchall, valVar, false);
+        d2.write(`const ${valVar} = ${accessor}[k];`);
+        compileChild(d2, ctx, catchall, valVar, false);
       });
       doc.write(`}`);
     }
@@ -30521,17 +30599,17 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (unknownKeysMode !== "none") {
     const knownSet = keys.length > 0 ? addConstant(ctx, new Set(keys)) : null;
     doc.write(`for (const k in ${accessor}) {`);
-    doc.indented((d) => {
-      d.write(`if (k === "__proto__") continue;`);
+    doc.indented((d2) => {
+      d2.write(`if (k === "__proto__") continue;`);
       if (knownSet)
-        d.write(`if (${knownSet}.has(k)) continue;`);
+        d2.write(`if (${knownSet}.has(k)) continue;`);
       if (unknownKeysMode === "passthrough") {
-        d.write(`${outputVar}[k] = ${accessor}[k];`);
+        d2.write(`${outputVar}[k] = ${accessor}[k];`);
       } else {
         const valVar = newVar(ctx);
-        d.write(`const ${valVar} = ${accessor}[k];`);
-        const catchallOut = compileChild(d, ctx, catchall, valVar);
-        d.write(`${outputVar}[k] = ${catchallOut};`);
+        d2.write(`const ${valVar} = ${accessor}[k];`);
+        const catchallOut = compileChild(d2, ctx, catchall, valVar);
+        d2.write(`${outputVar}[k] = ${catchallOut};`);
       }
     });
     doc.write(`}`);
@@ -30548,19 +30626,19 @@ function generateOptionalCheck(doc, ctx, schema, accessor, buildsValue = true) {
     const branchVar = newVar(ctx);
     doc.write(`let ${outputVar2};`);
     doc.write(`if (${accessor} === undefined) {`);
-    doc.indented((d) => {
-      d.write(`const ${branchVar} = (() => {`);
-      d.indented((d2) => {
-        const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
-        d2.write(`return ${innerOutput};`);
+    doc.indented((d2) => {
+      d2.write(`const ${branchVar} = (() => {`);
+      d2.indented((d22) => {
+        const innerOutput = generateCheck(d22, ctx, def.innerType, accessor);
+        d22.write(`return ${innerOutput};`);
       });
-      d.write(`})();`);
-      d.write(`if (${branchVar} !== INVALID) ${outputVar2} = ${branchVar};`);
+      d2.write(`})();`);
+      d2.write(`if (${branchVar} !== INVALID) ${outputVar2} = ${branchVar};`);
     });
     doc.write(`} else {`);
-    doc.indented((d) => {
-      const innerOutput = generateCheck(d, ctx, def.innerType, accessor);
-      d.write(`${outputVar2} = ${innerOutput};`);
+    doc.indented((d2) => {
+      const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
+      d2.write(`${outputVar2} = ${innerOutput};`);
     });
     doc.write(`}`);
     return outputVar2;
@@ -30569,10 +30647,10 @@ function generateOptionalCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (outputVar)
     doc.write(`let ${outputVar};`);
   doc.write(`if (${accessor} !== undefined) {`);
-  doc.indented((d) => {
-    const innerOutput = generateCheck(d, ctx, def.innerType, accessor, buildsValue);
+  doc.indented((d2) => {
+    const innerOutput = generateCheck(d2, ctx, def.innerType, accessor, buildsValue);
     if (outputVar && innerOutput !== null)
-      d.write(`${outputVar} = ${innerOutput};`);
+      d2.write(`${outputVar} = ${innerOutput};`);
   });
   doc.write(`}`);
   return outputVar;
@@ -30695,10 +30773,10 @@ function generateNullableCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (outputVar)
     doc.write(`let ${outputVar} = null;`);
   doc.write(`if (${accessor} !== null) {`);
-  doc.indented((d) => {
-    const innerOutput = generateCheck(d, ctx, def.innerType, accessor, buildsValue);
+  doc.indented((d2) => {
+    const innerOutput = generateCheck(d2, ctx, def.innerType, accessor, buildsValue);
     if (outputVar && innerOutput !== null)
-      d.write(`${outputVar} = ${innerOutput};`);
+      d2.write(`${outputVar} = ${innerOutput};`);
   });
   doc.write(`}`);
   return outputVar;
@@ -30718,11 +30796,11 @@ function generateArrayCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (outputVar)
     doc.write(`const ${outputVar} = new Array(${accessor}.length);`);
   doc.write(`for (let ${iVar} = 0; ${iVar} < ${accessor}.length; ${iVar}++) {`);
-  doc.indented((d) => {
-    d.write(`const ${elemVar} = ${accessor}[${iVar}];`);
-    const elemOutput = compileChild(d, ctx, def.element, elemVar, buildsValue);
+  doc.indented((d2) => {
+    d2.write(`const ${elemVar} = ${accessor}[${iVar}];`);
+    const elemOutput = compileChild(d2, ctx, def.element, elemVar, buildsValue);
     if (outputVar && elemOutput !== null)
-      d.write(`${outputVar}[${iVar}] = ${elemOutput};`);
+      d2.write(`${outputVar}[${iVar}] = ${elemOutput};`);
   });
   doc.write(`}`);
   return outputVar;
@@ -30789,21 +30867,21 @@ function generateDefaultCheck(doc, ctx, schema, accessor) {
     const cloneFn = addConstant(ctx, shallowClone);
     doc.write(`let ${outputVar};`);
     doc.write(`if (${accessor} === undefined) {`);
-    doc.indented((d) => {
-      d.write(`${outputVar} = ${cloneFn}(${defaultFn}());`);
+    doc.indented((d2) => {
+      d2.write(`${outputVar} = ${cloneFn}(${defaultFn}());`);
     });
     doc.write(`} else {`);
-    doc.indented((d) => {
-      const innerOutput = generateCheck(d, ctx, def.innerType, accessor);
-      d.write(`${outputVar} = ${innerOutput} === undefined ? ${cloneFn}(${defaultFn}()) : ${innerOutput};`);
+    doc.indented((d2) => {
+      const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
+      d2.write(`${outputVar} = ${innerOutput} === undefined ? ${cloneFn}(${defaultFn}()) : ${innerOutput};`);
     });
     doc.write(`}`);
   } else {
     doc.write(`let ${outputVar};`);
     doc.write(`if (${accessor} !== undefined) {`);
-    doc.indented((d) => {
-      const innerOutput = generateCheck(d, ctx, def.innerType, accessor);
-      d.write(`${outputVar} = ${innerOutput};`);
+    doc.indented((d2) => {
+      const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
+      d2.write(`${outputVar} = ${innerOutput};`);
     });
     doc.write(`}`);
   }
@@ -30835,33 +30913,33 @@ function generateTupleCheck(doc, ctx, schema, accessor) {
     const itemSchema = items[i];
     if (i >= optoutStart) {
       doc.write(`if (${outputVar}.length === ${i}) {`);
-      doc.indented((d) => {
-        d.write(`if (${i} < ${accessor}.length) {`);
-        d.indented((d2) => {
+      doc.indented((d2) => {
+        d2.write(`if (${i} < ${accessor}.length) {`);
+        d2.indented((d22) => {
           const elemVar = newVar(ctx);
-          d2.write(`const ${elemVar} = ${accessor}[${i}];`);
-          const elemOutput = compileChild(d2, ctx, itemSchema, elemVar);
-          d2.write(`${outputVar}[${i}] = ${elemOutput};`);
+          d22.write(`const ${elemVar} = ${accessor}[${i}];`);
+          const elemOutput = compileChild(d22, ctx, itemSchema, elemVar);
+          d22.write(`${outputVar}[${i}] = ${elemOutput};`);
         });
-        d.write(`} else {`);
-        d.indented((d2) => {
+        d2.write(`} else {`);
+        d2.indented((d22) => {
           if (dropsWhenAbsent(itemSchema)) {
-            d2.write(`${outputVar}.length = ${i};`);
+            d22.write(`${outputVar}.length = ${i};`);
             return;
           }
           const elemVar = newVar(ctx);
           const branchVar = newVar(ctx);
-          d2.write(`const ${elemVar} = undefined;`);
-          d2.write(`const ${branchVar} = (() => {`);
-          d2.indented((d3) => {
+          d22.write(`const ${elemVar} = undefined;`);
+          d22.write(`const ${branchVar} = (() => {`);
+          d22.indented((d3) => {
             const elemOutput = compileChild(d3, ctx, itemSchema, elemVar);
             d3.write(`return ${elemOutput};`);
           });
-          d2.write(`})();`);
-          d2.write(`if (${branchVar} === INVALID || ${branchVar} === undefined) ${outputVar}.length = ${i};`);
-          d2.write(`else ${outputVar}[${i}] = ${branchVar};`);
+          d22.write(`})();`);
+          d22.write(`if (${branchVar} === INVALID || ${branchVar} === undefined) ${outputVar}.length = ${i};`);
+          d22.write(`else ${outputVar}[${i}] = ${branchVar};`);
         });
-        d.write(`}`);
+        d2.write(`}`);
       });
       doc.write(`}`);
     } else {
@@ -30875,10 +30953,10 @@ function generateTupleCheck(doc, ctx, schema, accessor) {
     const iVar = newVar(ctx);
     const elemVar = newVar(ctx);
     doc.write(`for (let ${iVar} = ${items.length}; ${iVar} < ${accessor}.length; ${iVar}++) {`);
-    doc.indented((d) => {
-      d.write(`const ${elemVar} = ${accessor}[${iVar}];`);
-      const elemOutput = compileChild(d, ctx, rest, elemVar);
-      d.write(`${outputVar}[${iVar}] = ${elemOutput};`);
+    doc.indented((d2) => {
+      d2.write(`const ${elemVar} = ${accessor}[${iVar}];`);
+      const elemOutput = compileChild(d2, ctx, rest, elemVar);
+      d2.write(`${outputVar}[${iVar}] = ${elemOutput};`);
     });
     doc.write(`}`);
   }
@@ -30924,9 +31002,9 @@ function generateUnionCheck(doc, ctx, schema, accessor) {
     } else {
       doc.write(`if (${outputVar} === INVALID) ${outputVar} = (() => {`);
     }
-    doc.indented((d) => {
-      const branchOutput = generateCheck(d, ctx, opt, accessor);
-      d.write(`return ${branchOutput};`);
+    doc.indented((d2) => {
+      const branchOutput = generateCheck(d2, ctx, opt, accessor);
+      d2.write(`return ${branchOutput};`);
     });
     doc.write(`})();`);
   }
@@ -30961,9 +31039,9 @@ function generateDiscriminatedUnionCheck(doc, ctx, def, accessor) {
     const conditions = Array.from(values, (value) => literalEquality(ctx, discVar, value));
     const prefix = firstBranch ? "if" : "else if";
     doc.write(`${prefix} (${conditions.join(" || ")}) {`);
-    doc.indented((d) => {
-      const branchOutput = generateCheck(d, ctx, option, accessor);
-      d.write(`${outputVar} = ${branchOutput};`);
+    doc.indented((d2) => {
+      const branchOutput = generateCheck(d2, ctx, option, accessor);
+      d2.write(`${outputVar} = ${branchOutput};`);
     });
     doc.write(`}`);
     firstBranch = false;
@@ -31034,12 +31112,12 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
     }
     const knownKeysConst = addConstant(ctx, new Set(inputKeys));
     doc.write(`for (const ${kVar} in ${accessor}) {`);
-    doc.indented((d) => {
-      d.write(`if (${knownKeysConst}.has(${kVar})) continue;`);
+    doc.indented((d2) => {
+      d2.write(`if (${knownKeysConst}.has(${kVar})) continue;`);
       if (recordDef.mode === "loose") {
-        d.write(`if (${kVar} !== "__proto__") ${outputVar}[${kVar}] = ${accessor}[${kVar}];`);
+        d2.write(`if (${kVar} !== "__proto__") ${outputVar}[${kVar}] = ${accessor}[${kVar}];`);
       } else {
-        d.write(`return INVALID;`);
+        d2.write(`return INVALID;`);
       }
     });
     doc.write(`}`);
@@ -31055,26 +31133,26 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
     const keyFast = addConstant(ctx, keyFn);
     const numericConst = addConstant(ctx, number);
     const outKeyVar = newVar(ctx);
-    emitOwnKeys(doc, ctx, accessor, kVar, (d) => {
-      d.write(`let ${outKeyVar} = ${keyFast}(${kVar});`);
-      d.write(`if (${outKeyVar} === INVALID && typeof ${kVar} === "string" && ${numericConst}.test(${kVar})) ${outKeyVar} = ${keyFast}(Number(${kVar}));`);
+    emitOwnKeys(doc, ctx, accessor, kVar, (d2) => {
+      d2.write(`let ${outKeyVar} = ${keyFast}(${kVar});`);
+      d2.write(`if (${outKeyVar} === INVALID && typeof ${kVar} === "string" && ${numericConst}.test(${kVar})) ${outKeyVar} = ${keyFast}(Number(${kVar}));`);
       if (isLoose) {
-        d.write(`if (${outKeyVar} === INVALID) { ${outputVar}[${kVar}] = ${accessor}[${kVar}]; continue; }`);
+        d2.write(`if (${outKeyVar} === INVALID) { ${outputVar}[${kVar}] = ${accessor}[${kVar}]; continue; }`);
       } else {
-        d.write(`if (${outKeyVar} === INVALID) return INVALID;`);
+        d2.write(`if (${outKeyVar} === INVALID) return INVALID;`);
       }
-      d.write(`if (${outKeyVar} === "__proto__") continue;`);
+      d2.write(`if (${outKeyVar} === "__proto__") continue;`);
       const valueVar = newVar(ctx);
-      d.write(`const ${valueVar} = ${accessor}[${kVar}];`);
-      const valOutput = compileChild(d, ctx, def.valueType, valueVar);
-      d.write(`${outputVar}[${outKeyVar}] = ${valOutput};`);
+      d2.write(`const ${valueVar} = ${accessor}[${kVar}];`);
+      const valOutput = compileChild(d2, ctx, def.valueType, valueVar);
+      d2.write(`${outputVar}[${outKeyVar}] = ${valOutput};`);
     });
     return outputVar;
   }
-  emitOwnKeys(doc, ctx, accessor, kVar, (d) => {
-    d.write(`const ${valVar} = ${accessor}[${kVar}];`);
-    const valOutput = compileChild(d, ctx, def.valueType, valVar);
-    d.write(`${outputVar}[${kVar}] = ${valOutput};`);
+  emitOwnKeys(doc, ctx, accessor, kVar, (d2) => {
+    d2.write(`const ${valVar} = ${accessor}[${kVar}];`);
+    const valOutput = compileChild(d2, ctx, def.valueType, valVar);
+    d2.write(`${outputVar}[${kVar}] = ${valOutput};`);
   }, `return INVALID;`);
   return outputVar;
 }
@@ -31086,20 +31164,20 @@ function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
   doc.write(`const ${symsVar} = Object.getOwnPropertySymbols(${accessor});`);
   doc.write(`const ${keysVar} = Object.getOwnPropertyNames(${accessor});`);
   doc.write(`for (let ${iVar} = 0; ${iVar} < ${keysVar}.length; ${iVar}++) {`);
-  doc.indented((d) => {
-    d.write(`const ${kVar} = ${keysVar}[${iVar}];`);
-    d.write(`if (${kVar} === "__proto__" || !${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
-    body(d);
+  doc.indented((d2) => {
+    d2.write(`const ${kVar} = ${keysVar}[${iVar}];`);
+    d2.write(`if (${kVar} === "__proto__" || !${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
+    body(d2);
   });
   doc.write(`}`);
   doc.write(`for (let ${iVar} = 0; ${iVar} < ${symsVar}.length; ${iVar}++) {`);
-  doc.indented((d) => {
-    d.write(`const ${kVar} = ${symsVar}[${iVar}];`);
-    d.write(`if (!${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
+  doc.indented((d2) => {
+    d2.write(`const ${kVar} = ${symsVar}[${iVar}];`);
+    d2.write(`if (!${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
     if (onSymbol)
-      d.write(onSymbol);
+      d2.write(onSymbol);
     else
-      body(d);
+      body(d2);
   });
   doc.write(`}`);
 }
@@ -31117,10 +31195,10 @@ function generateMapCheck(doc, ctx, schema, accessor) {
   const valVar = newVar(ctx);
   doc.write(`const ${outputVar} = new Map();`);
   doc.write(`for (const [${kVar}, ${valVar}] of ${accessor}) {`);
-  doc.indented((d) => {
-    const keyOutput = generateCheck(d, ctx, def.keyType, kVar);
-    const valOutput = generateCheck(d, ctx, def.valueType, valVar);
-    d.write(`${outputVar}.set(${keyOutput}, ${valOutput});`);
+  doc.indented((d2) => {
+    const keyOutput = generateCheck(d2, ctx, def.keyType, kVar);
+    const valOutput = generateCheck(d2, ctx, def.valueType, valVar);
+    d2.write(`${outputVar}.set(${keyOutput}, ${valOutput});`);
   });
   doc.write(`}`);
   return outputVar;
@@ -31133,9 +31211,9 @@ function generateSetCheck(doc, ctx, schema, accessor) {
   const valVar = newVar(ctx);
   doc.write(`const ${outputVar} = new Set();`);
   doc.write(`for (const ${valVar} of ${accessor}) {`);
-  doc.indented((d) => {
-    const valOutput = generateCheck(d, ctx, def.valueType, valVar);
-    d.write(`${outputVar}.add(${valOutput});`);
+  doc.indented((d2) => {
+    const valOutput = generateCheck(d2, ctx, def.valueType, valVar);
+    d2.write(`${outputVar}.add(${valOutput});`);
   });
   doc.write(`}`);
   return outputVar;
@@ -31159,14 +31237,14 @@ function generateLazyCheck(doc, ctx, schema, accessor) {
   const getterConst = addUserConstant(ctx, def.getter);
   const cacheConst = addConstant(ctx, { parser: null });
   doc.write(`if (!${cacheConst}.parser) {`);
-  doc.indented((d) => {
-    d.write(`const inner = ${getterConst}();`);
-    d.write(`${cacheConst}.parser = function(input) {`);
-    d.indented((d2) => {
-      d2.write(`const result = inner._zod.run({ value: input, issues: [] }, {});`);
-      d2.write(`return result.issues.length === 0 ? result.value : INVALID;`);
+  doc.indented((d2) => {
+    d2.write(`const inner = ${getterConst}();`);
+    d2.write(`${cacheConst}.parser = function(input) {`);
+    d2.indented((d22) => {
+      d22.write(`const result = inner._zod.run({ value: input, issues: [] }, {});`);
+      d22.write(`return result.issues.length === 0 ? result.value : INVALID;`);
     });
-    d.write(`};`);
+    d2.write(`};`);
   });
   doc.write(`}`);
   const outputVar = newVar(ctx);
@@ -31234,18 +31312,18 @@ function generateCatchCheck(doc, ctx, schema, accessor) {
   }
   const outputVar = newVar(ctx);
   doc.write(`let ${outputVar} = (() => {`);
-  doc.indented((d) => {
-    const innerOut = compileChild(d, ctx, def.innerType, accessor);
-    d.write(`return ${innerOut};`);
+  doc.indented((d2) => {
+    const innerOut = compileChild(d2, ctx, def.innerType, accessor);
+    d2.write(`return ${innerOut};`);
   });
   doc.write(`})();`);
   const innerConst = addConstant(ctx, def.innerType);
   const catchConst = addUserConstant(ctx, def.catchValue);
   const catchHelperConst = addConstant(ctx, runtimeCatch);
   doc.write(`if (${outputVar} === INVALID) {`);
-  doc.indented((d) => {
-    d.write(`${outputVar} = ${catchHelperConst}(${innerConst}, ${catchConst}, ${accessor});`);
-    d.write(`if (${outputVar} === INVALID) return INVALID;`);
+  doc.indented((d2) => {
+    d2.write(`${outputVar} = ${catchHelperConst}(${innerConst}, ${catchConst}, ${accessor});`);
+    d2.write(`if (${outputVar} === INVALID) return INVALID;`);
   });
   doc.write(`}`);
   return outputVar;
@@ -34041,11 +34119,11 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
   transform(tx) {
     return pipe(this, transform(tx));
   },
-  default(d) {
-    return _default2(this, d);
+  default(d2) {
+    return _default2(this, d2);
   },
-  prefault(d) {
-    return prefault(this, d);
+  prefault(d2) {
+    return prefault(this, d2);
   },
   catch(params) {
     return _catch2(this, params);
@@ -36445,10 +36523,10 @@ var inStoredRange = (value) => {
 };
 var ts = external_exports.iso.datetime({ offset: true }).refine(inStoredRange, "must be a date between years 0001 and 9999");
 var isCalendarDate = (value) => {
-  const [y, m, d] = value.split("-").map(Number);
+  const [y, m, d2] = value.split("-").map(Number);
   const t = /* @__PURE__ */ new Date(0);
-  t.setUTCFullYear(y, m - 1, d);
-  return y >= 1 && t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+  t.setUTCFullYear(y, m - 1, d2);
+  return y >= 1 && t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d2;
 };
 var day = external_exports.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").refine(isCalendarDate, "must be a date YYYY-MM-DD");
 var EMAIL_MAX = 254;
@@ -36769,7 +36847,10 @@ var gateCriterionSchema = external_exports.object({
   roles: external_exports.array(external_exports.string()).optional(),
   approvers: external_exports.array(external_exports.string()).optional(),
   by: external_exports.string().optional(),
-  comment: external_exports.string().nullable().optional()
+  comment: external_exports.string().nullable().optional(),
+  issues: external_exports.array(
+    external_exports.object({ identifier: external_exports.string(), title: external_exports.string(), url: external_exports.string().nullable(), state: external_exports.string() })
+  ).optional().meta({ description: "`linear_issues_done`: the Linear issues still open" })
 });
 var gateEvaluationSchema = external_exports.object({
   projectId: uuid3,
@@ -36843,7 +36924,20 @@ var projectDetailSchema = projectSchema.extend({
   transitions: external_exports.array(transitionSchema),
   evidence: external_exports.array(evidenceSchema),
   approvals: external_exports.array(approvalSchema),
-  ciStatus: external_exports.array(ciStatusSchema).meta({ description: "the newest CI report of each context, newest first" })
+  ciStatus: external_exports.array(ciStatusSchema).meta({ description: "the newest CI report of each context, newest first" }),
+  linear: external_exports.object({
+    project: external_exports.object({ url: external_exports.string().nullable(), name: external_exports.string() }),
+    issues: external_exports.array(
+      external_exports.object({
+        identifier: external_exports.string(),
+        title: external_exports.string(),
+        url: external_exports.string().nullable(),
+        stage: external_exports.string(),
+        state: external_exports.string(),
+        stateType: external_exports.enum(["triage", "backlog", "unstarted", "started", "completed", "canceled"])
+      })
+    )
+  }).nullable().meta({ description: "its Linear project and issues (docs/linear.md); null when it has none" })
 });
 var ideaSchema = external_exports.object({
   id: uuid3,
@@ -37582,12 +37676,120 @@ var ideaRoutes = {
   }
 };
 
+// ../../packages/contract/src/routes/imports.ts
+var d = (description) => ({ description });
+var row = (kind) => external_exports.record(external_exports.string().max(100), external_exports.unknown()).meta({
+  description: `one ${kind === "projects" ? "project" : "idea"}: ${IMPORT_FIELDS[kind].join(", ")} (text), and optionally \`line\`, the number the row is reported under (default: its position, from 1). Unknown fields, missing or invalid values are that row's problems, not a refusal of the request`
+});
+var importBody = (kind) => external_exports.strictObject({
+  source: external_exports.string().trim().min(1, "must not be empty").max(IMPORT_SOURCE_MAX, `must be at most ${IMPORT_SOURCE_MAX} characters`).meta(
+    d("where the rows come from (e.g. the CSV file name); a row already imported from it is skipped")
+  ),
+  dryRun: external_exports.boolean().default(false).meta(d("check and report what would happen; write nothing")),
+  rows: external_exports.array(row(kind)).max(MAX_IMPORT_ROWS, `at most ${MAX_IMPORT_ROWS} rows per request; send the rest in another`)
+});
+var importProjectsBody = importBody("projects");
+var importIdeasBody = importBody("ideas");
+var importProblemSchema = external_exports.object({
+  field: external_exports.string().meta(d("the row field at fault (`row` for the row as a whole)")),
+  code: external_exports.string().meta(
+    d(
+      "required, invalid, too_long, unknown_field, unknown_pod, unknown_stage, unknown_user, duplicate, conflict, forbidden, wip_limit_exceeded"
+    )
+  ),
+  message: external_exports.string()
+});
+var importRowResultSchema = external_exports.object({
+  line: external_exports.number().int(),
+  externalId: external_exports.string().nullable(),
+  outcome: external_exports.enum(["created", "would_create", "skipped", "failed"]),
+  id: external_exports.uuid().optional().meta(d("the project or idea created, or created by an earlier import (skipped)")),
+  pod: external_exports.string().optional(),
+  stage: external_exports.string().optional().meta(d("a project's stage")),
+  key: external_exports.string().optional().meta(d("a project's key")),
+  problems: external_exports.array(importProblemSchema).optional().meta(d("why the row failed; nothing of it was written"))
+});
+var importResultSchema = external_exports.object({
+  dryRun: external_exports.boolean(),
+  source: external_exports.string(),
+  kind: external_exports.enum(["projects", "ideas"]),
+  created: external_exports.number().int().meta(d("rows created (in a dry run: rows that would be)")),
+  skipped: external_exports.number().int(),
+  failed: external_exports.number().int(),
+  rows: external_exports.array(importRowResultSchema)
+});
+var importLinearBody = external_exports.strictObject({
+  team: external_exports.string().trim().regex(/^[A-Za-z0-9]{1,10}$/, "must be a Linear team key (letters and digits, e.g. RAT)").meta(d("the Linear team whose projects are imported, by key")),
+  pod: external_exports.string().trim().min(1, "must not be empty").meta(d("the pod the projects are imported into")),
+  stageMap: external_exports.record(external_exports.string(), external_exports.string().trim().min(1, "must not be empty")).optional().meta(
+    d(
+      "Linear project state (backlog, planned, started, paused, completed, canceled) → CLOS stage, or `skip`; over the defaults (docs/linear.md#import)"
+    )
+  ),
+  dryRun: external_exports.boolean().default(false).meta(d("check and report what would happen; write nothing"))
+});
+var importLinearResultSchema = importResultSchema.extend({
+  team: external_exports.string(),
+  stateMap: external_exports.record(external_exports.string(), external_exports.string().nullable()).meta(d("the mapping used: state → stage (null: skipped)")),
+  skippedByState: external_exports.array(external_exports.object({ externalId: external_exports.string(), name: external_exports.string(), state: external_exports.string() })).meta(d("Linear projects not imported because their state maps to no stage"))
+});
+var importRoutes = {
+  importLinear: {
+    method: "POST",
+    path: "/api/v1/imports/linear",
+    body: importLinearBody,
+    responses: { 200: importLinearResultSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema },
+    permission: "projects:manage",
+    summary: "Import a Linear team's projects into a pod, linked both ways (404 when the Linear integration is off); per-project results",
+    tags: ["imports"]
+  },
+  importProjects: {
+    method: "POST",
+    path: "/api/v1/imports/projects",
+    body: importProjectsBody,
+    responses: { 200: importResultSchema, 400: errorSchema, 403: errorSchema },
+    permission: "projects:manage",
+    summary: "Import projects from another tracker, each at its stage (gates not evaluated); per-row results, 200 even when rows failed",
+    tags: ["imports"]
+  },
+  importIdeas: {
+    method: "POST",
+    path: "/api/v1/imports/ideas",
+    body: importIdeasBody,
+    responses: { 200: importResultSchema, 400: errorSchema, 403: errorSchema },
+    permission: "ideas:contribute",
+    summary: "Import ideas into the ledger from another tracker; per-row results, 200 even when rows failed",
+    tags: ["imports"]
+  }
+};
+
 // ../../packages/contract/src/routes/integrations.ts
 var pullRequestSlot = {
   itemId: external_exports.string().meta({ description: "the WIP item, `github:owner/name#123`" }),
   label: external_exports.string().nullable().meta({ description: "the title and author, `Fix checkout (@ada)`" }),
   url: external_exports.string().nullable().meta({ description: "the pull request's page" })
 };
+var linearStatusSchema = external_exports.object({
+  configured: external_exports.boolean().meta({
+    description: "whether CLOS_LINEAR_API_KEY and CLOS_LINEAR_WEBHOOK_SECRET are set"
+  }),
+  teams: external_exports.array(
+    external_exports.object({
+      pod: external_exports.string(),
+      team: external_exports.string().meta({ description: "the Linear team key" }),
+      podExists: external_exports.boolean(),
+      teamExists: external_exports.boolean().nullable().meta({ description: "null when Linear could not be asked" })
+    })
+  ),
+  stages: external_exports.array(external_exports.object({ stage: external_exports.string(), issues: external_exports.number().int() })),
+  linkedProjects: external_exports.number().int(),
+  trackedIssues: external_exports.number().int().meta({ description: "issues of linked projects not removed in Linear" }),
+  lastSyncAt: external_exports.string().nullable().meta({
+    description: "the last time CLOS read or wrote a Linear link (creation, webhook, reconciliation)"
+  }),
+  reconcileMinutes: external_exports.number().int(),
+  problems: external_exports.array(external_exports.string()).meta({ description: "everything wrong, each a sentence" })
+}).meta({ id: "LinearStatus" });
 var githubStatusSchema = external_exports.object({
   configured: external_exports.boolean().meta({
     description: "whether the App’s variables are set; when false, `problems` says which to set"
@@ -37663,6 +37865,15 @@ var integrationRoutes = {
     responses: { 200: slackUsageSchema },
     permission: "read",
     summary: "Slack command use per UTC day, per command (the adoption figure of seed §9); only counts are kept, never what was typed",
+    tags: ["integrations"]
+  },
+  getLinearStatus: {
+    method: "GET",
+    path: "/api/v1/integrations/linear/status",
+    responses: { 200: linearStatusSchema },
+    // Shows how the workspace is mapped (teams, templates): for those who run pods, as GitHub's is.
+    permission: "pods:manage",
+    summary: "The Linear integration: teams mapped (and whether the pod and team exist), stage templates, linked projects, tracked issues and the last sync",
     tags: ["integrations"]
   }
 };
@@ -38922,7 +39133,8 @@ var routes = {
   ...integrationRoutes,
   ...reportRoutes,
   ...scorecardRoutes,
-  ...trendsRoutes
+  ...trendsRoutes,
+  ...importRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -39336,7 +39548,9 @@ var approvalsSchema = external_exports.strictObject({
 var gateSchema = external_exports.strictObject({
   /** A JSON Schema (draft 2020-12), compiled with Ajv by the cross-field checks below. */
   evidence: external_exports.record(external_exports.string(), external_exports.unknown()),
-  approvals: approvalsSchema
+  approvals: approvalsSchema,
+  /** Criteria the gate opts into beyond evidence and approvals (docs/linear.md#the-gate-criterion). */
+  criteria: external_exports.array(external_exports.strictObject({ kind: external_exports.enum(["linear_issues_done"]) })).optional()
 });
 var stageSchema = external_exports.strictObject({
   name: external_exports.string().regex(NAME_PATTERN, NAME_MESSAGE),
@@ -39591,6 +39805,22 @@ var githubSchema = external_exports.strictObject({
   }).prefault({}),
   evidencePath: evidencePathSchema.default(".clos/evidence")
 });
+var linearIssueTemplateSchema = external_exports.strictObject({
+  title: external_exports.string().trim().min(1, "must not be empty").max(255, "must be at most 255 characters"),
+  description: external_exports.string().max(1e4, "must be at most 10000 characters").optional(),
+  labels: external_exports.array(external_exports.string().trim().min(1, "must not be empty").max(80, "must be at most 80 characters")).default(() => []),
+  estimate: nonNegativeInt().optional()
+});
+var linearSchema = external_exports.strictObject({
+  /** Pod slug → Linear team key; Linear's keys are upper case, so a key is compared upper-cased. */
+  teams: external_exports.record(
+    external_exports.string().regex(NAME_PATTERN, NAME_MESSAGE),
+    external_exports.string().regex(/^[A-Za-z0-9]{1,7}$/, "must be a Linear team key (1–7 letters or digits, e.g. RAT)").transform((key) => key.toUpperCase())
+  ).default(() => ({})),
+  /** Per stage (by name, checked against `stages`), the issues created when a project enters it. */
+  stages: external_exports.record(external_exports.string(), external_exports.strictObject({ issues: external_exports.array(linearIssueTemplateSchema).default(() => []) })).default(() => ({})),
+  reconcileMinutes: external_exports.number().int("must be an integer").min(0, "must be 0–1440 (0: only at start)").max(1440, "must be 0–1440 (0: only at start)").default(15)
+});
 var closConfigSchema = external_exports.strictObject({
   stages: external_exports.array(stageSchema).min(2, "at least 2 stages are required").default(defaultStages),
   wip: external_exports.strictObject({ types: external_exports.array(wipTypeSchema).default(defaultWipTypes) }).prefault({}),
@@ -39616,6 +39846,7 @@ var closConfigSchema = external_exports.strictObject({
   audit: auditSchema.prefault({}),
   github: githubSchema.prefault({}),
   slack: slackSchema.prefault({}),
+  linear: linearSchema.prefault({}),
   auth: authSchema.prefault({}),
   server: serverSchema.prefault({})
 }).superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
@@ -39641,6 +39872,15 @@ function checkCrossFieldRules(config2, ctx) {
   checkNotificationTargets(config2.notifications, config2.webhooks, add);
   checkGithub(config2, add);
   checkSlack(config2, add);
+  checkLinear(config2, add);
+}
+function checkLinear(config2, add) {
+  const linear = config2.linear;
+  if (!isRecord(linear) || !isRecord(linear.stages)) return;
+  const stages = namesOf(config2.stages, "name") ?? namesOf(defaultStages(), "name") ?? [];
+  for (const stage of Object.keys(linear.stages))
+    if (!stages.includes(stage))
+      add(["linear", "stages", stage], `unknown stage "${stage}" (one of ${stages.join(", ")})`);
 }
 function checkSlack(config2, add) {
   const slack = config2.slack;
@@ -39973,7 +40213,7 @@ var EXIT_FOR_CODE = {
 };
 function detailLines(error62) {
   if (isClosApiError(error62, "invalid_request"))
-    return (error62.details ?? []).map((d) => `  ${d.path}: ${d.message}`);
+    return (error62.details ?? []).map((d2) => `  ${d2.path}: ${d2.message}`);
   if (isClosApiError(error62, "wip_limit_exceeded")) return holderLines(error62.details?.holders ?? []);
   if (isClosApiError(error62, "gate_criteria_unmet"))
     return ["unmet:", ...unmetLines(error62.details?.evaluation.criteria ?? [])];
@@ -40223,7 +40463,7 @@ function table(headers, rows) {
   return [
     `| ${headers.join(" | ")} |`,
     `| ${headers.map(() => "---").join(" | ")} |`,
-    ...rows.map((row) => `| ${row.join(" | ")} |`)
+    ...rows.map((row2) => `| ${row2.join(" | ")} |`)
   ];
 }
 function mark(ok) {
@@ -40629,6 +40869,27 @@ slack:
   # channels:
   #   alert.opened: "#ops"
   #   alert.resolved: "#ops"
+# Linear (docs/linear.md; its secrets are environment variables, CLOS_LINEAR_*): a project of a mapped
+# pod gets a Linear project in the pod's team, and each stage's template issues when it enters the
+# stage. A gate opts into "every issue of the stage is done" with criteria: [{ kind: linear_issues_done }].
+linear:
+  # Pod slug → Linear team key. No pod mapped: nothing is created in Linear.
+  teams: {}
+  # teams:
+  #   ratio: RAT
+  # Per stage, the issues created when a project enters it. Placeholders: {project}, {pod}, {stage},
+  # {projectUrl} and {gateUrl} (links need CLOS_PUBLIC_URL). Every issue is labelled with the stage.
+  stages: {}
+  # stages:
+  #   discovery:
+  #     issues:
+  #       - title: "Interview 5 customers for {project}"
+  #         description: "Notes go in the evidence: {gateUrl}"
+  #         labels: [research]
+  #         estimate: 3
+  #       - title: "Write the problem statement"
+  # How often linked projects' issues are re-read, for webhooks Linear could not deliver; 0: at start only.
+  reconcileMinutes: 15
 # Signing in (docs/auth.md). Single sign-on is switched on by the CLOS_OIDC_* environment variables;
 # this section says how the provider's claims map to roles and pods, and how long sessions last.
 auth:

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Instrumentation, NO_INSTRUMENTATION, type Services } from '@clos/core';
 import type { Database } from '@clos/db';
-import type { MountedRoute, StatusReporter } from '@clos/integrations';
+import type { Importer, MountedRoute, StatusReporter } from '@clos/integrations';
 import type { Runtime } from '@clos/workflows';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -35,6 +35,7 @@ import { attentionRoutes } from './routes/attention.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
+import { importRoutes } from './routes/imports.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { type MetricsEndpoint, metricsRoute } from './routes/metrics.ts';
 import { podRoutes } from './routes/pods.ts';
@@ -79,6 +80,8 @@ export interface AppOptions {
   inbound?: readonly MountedRoute[] | undefined;
   /** Status reporters of the configured integrations, by name (`configureIntegrations(…).status`). */
   integrationStatus?: Readonly<Record<string, StatusReporter>> | undefined;
+  /** Importers of the configured integrations, by name (`configureIntegrations(…).importers`). */
+  importers?: Readonly<Record<string, Importer>> | undefined;
   /** The SSO relying party when `CLOS_OIDC_*` is set; people sign in with API tokens only without it. */
   oidc?: OidcClient | undefined;
   /** Peers whose X-Forwarded-For is believed (`server.trustProxy`); nobody's when absent. */
@@ -199,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   integrationRoutes(app, deps, options.integrationStatus ?? {});
   reportRoutes(app, deps);
   scorecardRoutes(app, deps);
+  importRoutes(app, deps, options.importers ?? {});
   await registerInboundRoutes(app, {
     routes: options.inbound ?? [],
     services: options.services,

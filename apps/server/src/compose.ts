@@ -86,6 +86,7 @@ export function composeApp(
     stream: { limits: options.streamLimits },
     inbound: integrations.routes,
     integrationStatus: integrations.status,
+    importers: integrations.importers,
     oidc: options.oidc ? createOidcClient(options.oidc) : undefined,
     trustProxy: core.policy.server.trustProxy,
     // On the API port unless it has a port of its own (--metrics-port).

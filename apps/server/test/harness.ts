@@ -67,6 +67,8 @@ export async function startHarness(
     oidc?: import('../src/auth/oidc-client.ts').OidcClient;
     /** `server.trustProxy`, as the server passes it to the app (defaults to the policy's). */
     trustProxy?: readonly string[];
+    /** Importers of configured integrations (`configureIntegrations(…).importers`). */
+    importers?: Record<string, import('@clos/integrations').Importer>;
     /** `CLOS_METRICS_TOKEN`. */
     metricsToken?: string;
     /** A span per request (the test registers an OpenTelemetry provider of its own). */
@@ -122,6 +124,7 @@ export async function startHarness(
     integrationStatus: options.integrationStatus,
     oidc: options.oidc,
     trustProxy: options.trustProxy ?? resolved.server.trustProxy,
+    importers: options.importers,
     metrics,
     metricsToken: options.metricsToken,
     tracing: options.tracing,

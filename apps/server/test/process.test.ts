@@ -38,9 +38,9 @@ describe('the server process', { timeout: 240_000 }, () => {
     const url2 = await listening(again);
     expect(again.stdout()).not.toContain('admin token');
     const pods = await fetch(`${url2}/api/v1/pods`, { headers: { authorization: `Bearer ${token}` } });
-    expect(
-      ((await pods.json()) as { items: { slug: string }[] }).items.map((p: { slug: string }) => p.slug),
-    ).toEqual(['ratio']);
+    const body = await pods.text();
+    expect(pods.status, body).toBe(200);
+    expect((JSON.parse(body) as { items: { slug: string }[] }).items.map((p) => p.slug)).toEqual(['ratio']);
     again.child.kill('SIGKILL');
     await again.exited;
 

@@ -459,6 +459,12 @@ export const gateCriterionSchema = z.object({
   approvers: z.array(z.string()).optional(),
   by: z.string().optional(),
   comment: z.string().nullable().optional(),
+  issues: z
+    .array(
+      z.object({ identifier: z.string(), title: z.string(), url: z.string().nullable(), state: z.string() }),
+    )
+    .optional()
+    .meta({ description: '`linear_issues_done`: the Linear issues still open' }),
 });
 export const gateEvaluationSchema = z
   .object({
@@ -554,6 +560,22 @@ export const projectDetailSchema = projectSchema.extend({
   ciStatus: z
     .array(ciStatusSchema)
     .meta({ description: 'the newest CI report of each context, newest first' }),
+  linear: z
+    .object({
+      project: z.object({ url: z.string().nullable(), name: z.string() }),
+      issues: z.array(
+        z.object({
+          identifier: z.string(),
+          title: z.string(),
+          url: z.string().nullable(),
+          stage: z.string(),
+          state: z.string(),
+          stateType: z.enum(['triage', 'backlog', 'unstarted', 'started', 'completed', 'canceled']),
+        }),
+      ),
+    })
+    .nullable()
+    .meta({ description: 'its Linear project and issues (docs/linear.md); null when it has none' }),
 });
 
 // ---------------------------------------------------------------- ideas

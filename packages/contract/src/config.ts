@@ -156,6 +156,8 @@ const gateSchema = z.strictObject({
   /** A JSON Schema (draft 2020-12), compiled with Ajv by the cross-field checks below. */
   evidence: z.record(z.string(), z.unknown()),
   approvals: approvalsSchema,
+  /** Criteria the gate opts into beyond evidence and approvals (docs/linear.md#the-gate-criterion). */
+  criteria: z.array(z.strictObject({ kind: z.enum(['linear_issues_done']) })).optional(),
 });
 
 const stageSchema = z.strictObject({
@@ -541,6 +543,39 @@ const githubSchema = z.strictObject({
   evidencePath: evidencePathSchema.default('.clos/evidence'),
 });
 
+/** One issue a stage creates in Linear (docs/linear.md#templates). */
+const linearIssueTemplateSchema = z.strictObject({
+  title: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+  description: z.string().max(10_000, 'must be at most 10000 characters').optional(),
+  labels: z
+    .array(z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters'))
+    .default(() => []),
+  estimate: nonNegativeInt().optional(),
+});
+
+const linearSchema = z.strictObject({
+  /** Pod slug → Linear team key; Linear's keys are upper case, so a key is compared upper-cased. */
+  teams: z
+    .record(
+      z.string().regex(NAME_PATTERN, NAME_MESSAGE),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]{1,7}$/, 'must be a Linear team key (1–7 letters or digits, e.g. RAT)')
+        .transform((key) => key.toUpperCase()),
+    )
+    .default(() => ({})),
+  /** Per stage (by name, checked against `stages`), the issues created when a project enters it. */
+  stages: z
+    .record(z.string(), z.strictObject({ issues: z.array(linearIssueTemplateSchema).default(() => []) }))
+    .default(() => ({})),
+  reconcileMinutes: z
+    .number()
+    .int('must be an integer')
+    .min(0, 'must be 0–1440 (0: only at start)')
+    .max(1440, 'must be 0–1440 (0: only at start)')
+    .default(15),
+});
+
 /** The Zod schema of `clos.config.yaml`. Parse with {@link parseConfig} to get every problem as a line. */
 export const closConfigSchema = z
   .strictObject({
@@ -579,6 +614,7 @@ export const closConfigSchema = z
     audit: auditSchema.prefault({}),
     github: githubSchema.prefault({}),
     slack: slackSchema.prefault({}),
+    linear: linearSchema.prefault({}),
     auth: authSchema.prefault({}),
     server: serverSchema.prefault({}),
   })
@@ -630,6 +666,20 @@ function checkCrossFieldRules(config: Record<string, unknown>, ctx: z.Refinement
   checkNotificationTargets(config.notifications, config.webhooks, add);
   checkGithub(config, add);
   checkSlack(config, add);
+  checkLinear(config, add);
+}
+
+/**
+ * `linear.stages` is keyed by stage name: a misspelt stage would create nothing, silently. Pods in
+ * `linear.teams` are checked where they are used (a pod created through the API is not in the file).
+ */
+function checkLinear(config: Record<string, unknown>, add: AddIssue): void {
+  const linear = config.linear;
+  if (!isRecord(linear) || !isRecord(linear.stages)) return;
+  const stages = namesOf(config.stages, 'name') ?? namesOf(defaultStages(), 'name') ?? [];
+  for (const stage of Object.keys(linear.stages))
+    if (!stages.includes(stage))
+      add(['linear', 'stages', stage], `unknown stage "${stage}" (one of ${stages.join(', ')})`);
 }
 
 /** `slack.channels` is keyed by notification kind: a misspelt kind would route nothing, silently. */

@@ -51,6 +51,7 @@ function change<B extends z.ZodType | null, A extends z.ZodType | null>(before: 
 }
 
 const wipItem = z.object({ pod: str, itemType: str, itemId: str });
+const linearStateType = z.enum(['triage', 'backlog', 'unstarted', 'started', 'completed', 'canceled']);
 /** What the holder is and its link, when the acquire gave them. */
 const holderInfo = {
   label: str.optional().meta(d('what the item is, for people: e.g. a pull request title and author')),
@@ -89,6 +90,22 @@ const changeEvents = {
         pod: str,
         stage: str,
         ideaId: uuid.nullable().optional().meta(d('the idea it came from')),
+      }),
+    ),
+  },
+  'project.imported': {
+    scope: 'pod',
+    subject: 'project',
+    see: 'import.md',
+    data: change(
+      z.object({ stage: str.meta(d('the first stage, where the project was created')) }),
+      z.object({
+        stage: str.meta(d('the stage it was placed at (its gates were not evaluated)')),
+        pod: str,
+        source: str.meta(d('the import source (a CSV `--source` name, `linear`)')),
+        externalId: str.meta(d("the tracker's id of the row, e.g. a Jira key")),
+        createdAt: str.optional().meta(d('when the tracker says the work started (ISO 8601)')),
+        blockedReason: str.optional().meta(d('why it was blocked in the tracker')),
       }),
     ),
   },
@@ -158,6 +175,32 @@ const changeEvents = {
     scope: 'pod',
     subject: 'project',
     data: change(z.object({ blockedReason: str.nullable() }), z.object({ blockedReason: z.null() })),
+  },
+  'linear.issue_updated': {
+    scope: 'pod',
+    subject: 'project',
+    see: 'linear.md',
+    data: change(
+      z
+        .object({ stateType: linearStateType, stateName: str, removed: z.boolean() })
+        .meta(d('absent the first time CLOS sees the issue')),
+      z.object({
+        linearId: str.meta(d("Linear's id of the issue")),
+        identifier: str.meta(d('RAT-12')),
+        title: str,
+        url: str.nullable(),
+        stage: str.meta(d('the stage it counts for')),
+        templateIndex: z
+          .number()
+          .int()
+          .nullable()
+          .meta(d('the index of the stage template it was created from; null: added by hand in Linear')),
+        stateType: linearStateType,
+        stateName: str.meta(d("the state's name in the team's workflow")),
+        removed: z.boolean().meta(d('deleted in Linear or moved out of the linked project')),
+        source: z.enum(['webhook', 'reconciliation', 'created']).meta(d('what noticed the change')),
+      }),
+    ),
   },
   'wip.acquired': {
     scope: 'pod',

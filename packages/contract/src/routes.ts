@@ -13,6 +13,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import type { RouteDefinition } from './routes/definition.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
+import { importRoutes } from './routes/imports.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { podRoutes } from './routes/pods.ts';
 import { policyRoutes } from './routes/policy.ts';
@@ -58,6 +59,7 @@ export const routes = {
   ...reportRoutes,
   ...scorecardRoutes,
   ...trendsRoutes,
+  ...importRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

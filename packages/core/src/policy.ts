@@ -12,6 +12,8 @@ export interface GatePolicy {
   /** What must be supplied (as one JSON document) to enter the stage. */
   evidence: JsonSchema;
   approvals: { count: number; roles: Role[] };
+  /** Criteria the gate opts into beyond evidence and approvals (`linear_issues_done`). */
+  criteria?: { kind: 'linear_issues_done' }[];
 }
 
 export interface StagePolicy {
@@ -223,6 +225,25 @@ export interface GithubPolicy {
   evidencePath: string;
 }
 
+/** One issue a stage's template creates in Linear; text may hold placeholders (docs/linear.md#templates). */
+export interface LinearIssueTemplate {
+  title: string;
+  description?: string;
+  /** Label names, besides the stage's own name, which every template issue carries. */
+  labels: string[];
+  estimate?: number;
+}
+
+/** The Linear integration's behaviour; its secrets come from the environment (docs/linear.md). */
+export interface LinearPolicy {
+  /** Pod slug → Linear team key (`ratio: RAT`): only projects of mapped pods get Linear projects. */
+  teams: Record<string, string>;
+  /** Per stage name, the issues created when a project enters it. */
+  stages: Record<string, { issues: LinearIssueTemplate[] }>;
+  /** How often linked projects' issues are re-read (missed webhooks); 0: only at start. */
+  reconcileMinutes: number;
+}
+
 export interface Policy {
   stages: StagePolicy[];
   wip: { types: WipTypePolicy[] };
@@ -248,6 +269,7 @@ export interface Policy {
   audit: AuditPolicy;
   github: GithubPolicy;
   slack: SlackPolicy;
+  linear: LinearPolicy;
   auth: AuthPolicy;
   server: ServerPolicy;
 }

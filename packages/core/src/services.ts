@@ -14,6 +14,8 @@ import { createDemoService } from './demos/service.ts';
 import { createDeploymentService } from './deployments/service.ts';
 import { createEventStreamService } from './events/stream.ts';
 import { createIdeaService } from './ideas/service.ts';
+import { createImportService } from './imports/service.ts';
+import { createLinearService } from './linear/service.ts';
 import { createRotationService } from './pods/rotation.ts';
 import { createPodService } from './pods/service.ts';
 import { createReportService } from './reports/service.ts';
@@ -52,6 +54,8 @@ export function createServices(deps: Deps) {
     usage: createUsageService(deps),
     reports: createReportService(deps),
     scorecard: createScorecardService(deps),
+    linear: createLinearService(deps),
+    imports: createImportService(deps),
     applyPolicy: () => applyPolicy(deps),
     policy: deps.policy,
   };

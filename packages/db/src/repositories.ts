@@ -12,8 +12,10 @@ import { eventLogRepository } from './repos/event-log.ts';
 import { eventRepository, type OnEmit } from './repos/events.ts';
 import { healthRepository } from './repos/health.ts';
 import { ideaRepository } from './repos/ideas.ts';
+import { importRepository } from './repos/imports.ts';
 import { inboundDeliveryRepository } from './repos/inbound-deliveries.ts';
 import { integrationMessageRepository } from './repos/integration-messages.ts';
+import { linearRepository } from './repos/linear.ts';
 import { podRepository } from './repos/pods.ts';
 import { projectRepository } from './repos/projects.ts';
 import { reportRepository } from './repos/reports.ts';
@@ -74,5 +76,7 @@ export function createRepositories(
     reports: reportRepository(db),
     scorecard: scorecardRepository(db),
     serviceMinutes: serviceMinuteRepository(db),
+    imports: importRepository(db),
+    linear: linearRepository(db),
   };
 }

@@ -1,6 +1,7 @@
 import type { Notifier } from '@clos/core';
 import type { RuntimeEnv, RuntimeModule } from '@clos/workflows';
 import type {
+  Importer,
   InboundRoute,
   Integration,
   IntegrationContext,
@@ -29,6 +30,8 @@ export interface ConfiguredIntegrations {
   routes: MountedRoute[];
   /** The status reporters of the integrations that have one, by integration name. */
   status: Record<string, StatusReporter>;
+  /** The importers of the integrations that have one, by integration name. */
+  importers: Record<string, Importer>;
 }
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -52,6 +55,7 @@ export async function configureIntegrations(
     modules: [],
     routes: [],
     status: {},
+    importers: {},
   };
   const seen = new Set<string>();
   for (const integration of integrations) {
@@ -78,6 +82,7 @@ function add(configured: ConfiguredIntegrations, name: string, contribution: Int
       ...(stop ? { stop } : {}),
     }));
   if (contribution.status) configured.status[name] = contribution.status;
+  if (contribution.importer) configured.importers[name] = contribution.importer;
   for (const route of contribution.routes ?? []) {
     if (!ROUTE_PATH.test(route.path))
       throw new Error(

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Notifier, Policy, Services } from '@clos/core';
+import type { Ctx, Notifier, Policy, Services } from '@clos/core';
 import type { HostLookup } from '@clos/outbound';
 import type { EventSubscriber, RuntimeEnv, RuntimeModule } from '@clos/workflows';
 
@@ -102,10 +102,15 @@ export interface IntegrationContribution {
    * service it talks to does not, with the failure in the report rather than thrown.
    */
   status?: StatusReporter;
+  /** Imports from the service (`POST /api/v1/imports/<name>`, `clos import <name>`). */
+  importer?: Importer;
 }
 
 /** An integration's status report, built on request with the use cases. */
 export type StatusReporter = (services: Services) => Promise<unknown>;
+
+/** An import from the service, run for the caller with the use cases; `request` is validated by the route. */
+export type Importer = (services: Services, ctx: Ctx, request: never) => Promise<unknown>;
 
 /**
  * One thing CLOS connects to. `configure` reads its section of the policy and its secrets from the

@@ -1,5 +1,6 @@
 import { githubIntegration } from './github/github-integration.ts';
 import type { Integration } from './integration.ts';
+import { linearIntegration } from './linear/linear-integration.ts';
 import { logIntegration } from './log/log-integration.ts';
 import { slackIntegration } from './slack/slack-integration.ts';
 import { webhookIntegration } from './webhook/webhook-integration.ts';
@@ -13,4 +14,5 @@ export const INTEGRATIONS: readonly Integration[] = [
   webhookIntegration,
   githubIntegration,
   slackIntegration,
+  linearIntegration,
 ];

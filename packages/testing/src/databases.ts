@@ -56,6 +56,9 @@ export async function openTestDatabase(
 }
 
 const TABLES = [
+  'import_records',
+  'linear_issues',
+  'linear_projects',
   'service_minutes',
   'active_users',
   'demo_pulses',

@@ -76,6 +76,12 @@ export function registerProjectCommands(program: Command, runtime: Runtime): voi
           ['closed', detail.closedAt ? `${detail.outcome} at ${detail.closedAt}` : 'no'],
           ['evidence', `${detail.evidence.length} submission(s)`],
           ['ci', ciSummary(detail.ciStatus)],
+          [
+            'linear',
+            detail.linear
+              ? `${detail.linear.project.name}${detail.linear.project.url ? ` ${detail.linear.project.url}` : ''}`
+              : 'not linked',
+          ],
         ]);
         s.out.line();
         s.out.table(detail.transitions, [
@@ -83,6 +89,16 @@ export function registerProjectCommands(program: Command, runtime: Runtime): voi
           { header: 'FROM', value: (t) => t.fromStage },
           { header: 'TO', value: (t) => t.toStage },
         ]);
+        if (detail.linear?.issues.length) {
+          s.out.line();
+          s.out.table(detail.linear.issues, [
+            { header: 'ISSUE', value: (i) => i.identifier },
+            { header: 'STAGE', value: (i) => i.stage },
+            { header: 'STATE', value: (i) => i.state },
+            { header: 'TITLE', value: (i) => i.title },
+            { header: 'LINK', value: (i) => i.url },
+          ]);
+        }
         if (detail.approvals.length === 0) return;
         s.out.line();
         s.out.table(detail.approvals, [

@@ -189,8 +189,53 @@ function CriterionItem({ c, schema }: { c: GateCriterion; schema: JsonSchema | n
             {c.approvers?.length ? ` · approved by ${c.approvers.join(', ')}` : ''}
           </div>
         ) : null}
+        {c.kind === 'linear_issues_done' && c.issues?.length ? (
+          <ul aria-label="Open Linear issues" className="text-xs">
+            {c.issues.map((i) => (
+              <li key={i.identifier}>
+                <LinearLink url={i.url}>{i.identifier}</LinearLink> {i.title} · {i.state}
+              </li>
+            ))}
+          </ul>
+        ) : null}
       </div>
     </li>
+  );
+}
+
+/** A link to Linear, opened apart from the dashboard; plain text when Linear gave no URL. */
+function LinearLink({ url, children }: { url: string | null; children: ReactNode }) {
+  return url ? (
+    <a className="text-teal-700 underline dark:text-teal-400" href={url} target="_blank" rel="noreferrer">
+      {children}
+    </a>
+  ) : (
+    <span>{children}</span>
+  );
+}
+
+/** The project's Linear project and issues (docs/linear.md): where its stages' work is planned. */
+function LinearCard({ linear }: { linear: NonNullable<Detail['linear']> }) {
+  return (
+    <Card title="Linear">
+      <p className="mb-2 text-sm">
+        Project: <LinearLink url={linear.project.url}>{linear.project.name}</LinearLink>
+      </p>
+      {linear.issues.length === 0 ? (
+        <p className="text-sm text-slate-600 dark:text-slate-300">No issues yet.</p>
+      ) : (
+        <ul aria-label="Linear issues" className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
+          {linear.issues.map((i) => (
+            <li key={i.identifier} className="py-1">
+              <LinearLink url={i.url}>{i.identifier}</LinearLink> {i.title}{' '}
+              <span className="text-xs text-slate-500 dark:text-slate-400">
+                · {i.stage} · {i.state}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
   );
 }
 
@@ -793,6 +838,7 @@ export function ProjectDetail() {
                     {(g) => <GateCard gate={g} schema={schemaFor(g.nextStage)} />}
                   </QueryState>
                   <Actions project={p} gate={gate.data} schema={schemaFor(next)} />
+                  {p.linear ? <LinearCard linear={p.linear} /> : null}
                 </div>
                 <Card title="Timeline" className="self-start">
                   {audit.isError ? (

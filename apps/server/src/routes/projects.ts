@@ -19,7 +19,8 @@ export function projectRoutes(app: FastifyInstance, { services }: RouteDeps) {
 
   route(app, routes.getProject, async (req) => {
     const { project, ...timeline } = await services.stages.timeline(ctxOf(req), req.params.id);
-    return toJson({ ...project, ...timeline });
+    const linear = await services.linear.links(ctxOf(req), project.id);
+    return toJson({ ...project, ...timeline, linear });
   });
 
   route(app, routes.getProjectGate, async (req) => services.stages.evaluate(ctxOf(req), req.params.id));

@@ -7,6 +7,31 @@ const pullRequestSlot = {
   url: z.string().nullable().meta({ description: "the pull request's page" }),
 };
 
+/** `clos linear status` (docs/linear.md#status). */
+export const linearStatusSchema = z
+  .object({
+    configured: z.boolean().meta({
+      description: 'whether CLOS_LINEAR_API_KEY and CLOS_LINEAR_WEBHOOK_SECRET are set',
+    }),
+    teams: z.array(
+      z.object({
+        pod: z.string(),
+        team: z.string().meta({ description: 'the Linear team key' }),
+        podExists: z.boolean(),
+        teamExists: z.boolean().nullable().meta({ description: 'null when Linear could not be asked' }),
+      }),
+    ),
+    stages: z.array(z.object({ stage: z.string(), issues: z.number().int() })),
+    linkedProjects: z.number().int(),
+    trackedIssues: z.number().int().meta({ description: 'issues of linked projects not removed in Linear' }),
+    lastSyncAt: z.string().nullable().meta({
+      description: 'the last time CLOS read or wrote a Linear link (creation, webhook, reconciliation)',
+    }),
+    reconcileMinutes: z.number().int(),
+    problems: z.array(z.string()).meta({ description: 'everything wrong, each a sentence' }),
+  })
+  .meta({ id: 'LinearStatus' });
+
 export const githubStatusSchema = z
   .object({
     configured: z.boolean().meta({
@@ -107,6 +132,16 @@ export const integrationRoutes = {
     permission: 'read',
     summary:
       'Slack command use per UTC day, per command (the adoption figure of seed §9); only counts are kept, never what was typed',
+    tags: ['integrations'],
+  },
+  getLinearStatus: {
+    method: 'GET',
+    path: '/api/v1/integrations/linear/status',
+    responses: { 200: linearStatusSchema },
+    // Shows how the workspace is mapped (teams, templates): for those who run pods, as GitHub's is.
+    permission: 'pods:manage',
+    summary:
+      'The Linear integration: teams mapped (and whether the pod and team exist), stage templates, linked projects, tracked issues and the last sync',
     tags: ['integrations'],
   },
 } as const satisfies Record<string, RouteDefinition>;

@@ -9,6 +9,8 @@
  */
 export const DOMAIN_EVENT_TYPES = {
   'project.created': 'A project entered the first stage (created directly or promoted from an idea).',
+  'project.imported':
+    'A project was imported from another tracker and placed at its stage there (gates not evaluated); follows its `project.created`.',
   'project.evidence_submitted': 'Evidence was submitted for the next gate of a project.',
   'project.ci_status': 'CI reported a status on a project.',
   'project.pull_request_merged':
@@ -21,6 +23,8 @@ export const DOMAIN_EVENT_TYPES = {
   'stage.advanced': 'A project passed its gate into the next stage.',
   'stage.blocked': 'A project was marked blocked.',
   'stage.unblocked': 'A project was unblocked.',
+  'linear.issue_updated':
+    "A Linear issue of a project's linked Linear project was created, changed state or was removed (webhook or reconciliation).",
   'wip.acquired': 'A WIP slot was taken.',
   'wip.released': 'A WIP slot was released.',
   'wip.queued': 'An item joined the queue of a full pod to wait for a WIP slot.',

@@ -11,6 +11,7 @@ import type { Role } from '../auth/roles.ts';
 import type { DemoAgendaItem, DemoSubmissionFeedback } from '../demos/entities.ts';
 import type { CiState, HealthMetrics, PullRequestMerge } from '../entities.ts';
 import type { AlertKind, AlertSeverity } from '../ports/alerts.ts';
+import type { LinearStateType } from '../ports/linear.ts';
 import type { RhythmPhase } from '../rhythms/entities.ts';
 import type { DomainEventType } from './catalog.ts';
 
@@ -24,12 +25,46 @@ interface Recorded {
 
 type PodRole = 'lead' | 'member';
 
+/** A Linear issue as CLOS holds it after a change (docs/linear.md). */
+export interface LinearIssueEventState {
+  linearId: string;
+  identifier: string;
+  title: string;
+  url: string | null;
+  /** The stage it counts for. */
+  stage: string;
+  /** Created from the stage's template (its index), or null: added by hand in Linear. */
+  templateIndex: number | null;
+  stateType: LinearStateType;
+  stateName: string;
+  /** Deleted in Linear or moved out of the linked project. */
+  removed: boolean;
+  /** What noticed the change. */
+  source: 'webhook' | 'reconciliation' | 'created';
+}
+
 /** The `before`/`after` of each recorded change that is a domain event (see `record`). */
 export interface ChangePayloads {
   'project.created': {
     before?: never;
     /** `key` is absent on projects created before keys existed. */
     after: { name: string; key?: string; pod: string; stage: string; ideaId?: string | null };
+  };
+  'project.imported': {
+    /** The first stage, where every project is created. */
+    before: { stage: string };
+    /**
+     * The stage the tracker had it in (gates not evaluated), where it came from, and what the tracker
+     * said of it: `createdAt` (ISO 8601) when the work started there, `blockedReason` when blocked.
+     */
+    after: {
+      stage: string;
+      pod: string;
+      source: string;
+      externalId: string;
+      createdAt?: string;
+      blockedReason?: string;
+    };
   };
   'project.evidence_submitted': {
     before?: never;
@@ -47,6 +82,11 @@ export interface ChangePayloads {
   'stage.advanced': { before: { stage: string }; after: { stage: string; approvedBy: string[] } };
   'stage.blocked': { before: { blockedReason: string | null }; after: { blockedReason: string } };
   'stage.unblocked': { before: { blockedReason: string | null }; after: { blockedReason: null } };
+  'linear.issue_updated': {
+    /** Absent the first time CLOS sees the issue. */
+    before?: { stateType: LinearStateType; stateName: string; removed: boolean } | null;
+    after: LinearIssueEventState;
+  };
   'wip.acquired': {
     before?: never;
     after: {

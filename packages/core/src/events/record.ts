@@ -29,6 +29,8 @@ export const AUDIT_ONLY_ACTIONS = [
   'alert.snoozed',
   // One person's satisfaction is theirs: audited, not broadcast to the pod's streams and webhooks.
   'demo.pulse_recorded',
+  // The summary of one import run; each row it created has its own events.
+  'import.completed',
 ] as const;
 export type AuditOnlyAction = (typeof AUDIT_ONLY_ACTIONS)[number];
 
@@ -52,6 +54,7 @@ export type Change =
 // Keyed by type, so a change event added to ChangePayloads and not listed here fails to compile.
 const IS_CHANGE_EVENT: { [K in ChangeEventType]: true } = {
   'project.created': true,
+  'project.imported': true,
   'project.evidence_submitted': true,
   'project.ci_status': true,
   'project.pull_request_merged': true,
@@ -61,6 +64,7 @@ const IS_CHANGE_EVENT: { [K in ChangeEventType]: true } = {
   'stage.advanced': true,
   'stage.blocked': true,
   'stage.unblocked': true,
+  'linear.issue_updated': true,
   'wip.acquired': true,
   'wip.released': true,
   'wip.queued': true,

@@ -32,6 +32,8 @@ import type { DemoRepository } from './demos.ts';
 import type { DeploymentRepository } from './deployments.ts';
 import type { EventLogRepository } from './event-log.ts';
 import type { EventRepository } from './events.ts';
+import type { ImportRepository } from './imports.ts';
+import type { LinearRepository } from './linear.ts';
 import type { Page, PageRequest } from './page.ts';
 import type { ReportRepository } from './reports.ts';
 import type { RhythmRepository } from './rhythms.ts';
@@ -338,6 +340,8 @@ export interface Repositories {
   reports: ReportRepository;
   scorecard: ScorecardRepository;
   serviceMinutes: ServiceMinuteRepository;
+  imports: ImportRepository;
+  linear: LinearRepository;
 }
 
 export interface RunOptions {

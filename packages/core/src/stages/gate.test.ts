@@ -551,6 +551,31 @@ describe('evaluateGate over the criterion registry', () => {
     input({ project: project({ currentStage: 'build' }), evidence: null, approvals: [] }),
     input({ project: project({ currentStage: 'ship' }) }),
     input({ project: project({ closedAt: at(5), outcome: 'cancelled' }) }),
+    // A gate that asks for the stage's Linear issues, one of them still open.
+    input({
+      project: project({ currentStage: 'build' }),
+      stages: STAGES.map((st) =>
+        st.name === 'review' && st.gate
+          ? { ...st, gate: { ...st.gate, criteria: [{ kind: 'linear_issues_done' as const }] } }
+          : st,
+      ),
+      linearIssues: [
+        {
+          linearId: 'i-1',
+          projectId: 'p-1',
+          stage: 'build',
+          templateIndex: 0,
+          identifier: 'RAT-1',
+          title: 'Write the tests',
+          url: null,
+          stateType: 'started',
+          stateName: 'In Progress',
+          removedAt: null,
+          createdAt: at(1),
+          updatedAt: at(1),
+        },
+      ],
+    }),
   ];
 
   it('takes from each kind only criteria of that kind, and only unmet ones from a precondition', () => {

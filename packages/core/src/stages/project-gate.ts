@@ -26,11 +26,16 @@ export async function evaluateProjectGate(
   // Sequential on purpose: inside a transaction the connection runs one query at a time anyway.
   const evidence = await repos.projects.latestEvidence(project.id, next.name);
   const approvals = await repos.projects.approvals(project.id, next.name);
+  // Only a gate that asks for them pays for reading the stage's Linear issues.
+  const linearIssues = next.gate?.criteria?.some((c) => c.kind === 'linear_issues_done')
+    ? await repos.linear.issues(project.id, { stage: project.currentStage })
+    : undefined;
   return evaluateGate({
     project,
     stages: deps.policy.stages,
     validators: deps.validators,
     evidence: evidence?.data ?? null,
     approvals,
+    linearIssues,
   });
 }

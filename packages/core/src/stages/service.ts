@@ -141,6 +141,79 @@ export async function createProjectInTx(
   return ok(project);
 }
 
+/** Where an imported project came from, and what it was in its tracker. */
+export interface ImportedProjectInput {
+  name: string;
+  key?: string | null | undefined;
+  /** A configured stage; the first one when absent. */
+  stage?: string | undefined;
+  blockedReason?: string | null | undefined;
+  source: string;
+  externalId: string;
+  /** When the tracker says the work started (ISO 8601), kept in the audit entry. */
+  createdAt?: string | undefined;
+}
+
+/**
+ * Creates an imported project (see {@link createProjectInTx}: first stage, WIP slot, `project.created`)
+ * and places it at its tracker's stage in the same transaction: the move is a stage transition whose
+ * evidence is `{ imported: { source, externalId } }`, with no approvals, and is audited as
+ * `project.imported` rather than `stage.advanced`. Gates are not evaluated: the work passed them (or
+ * not) in the tracker it comes from, and CLOS records that it did not judge them.
+ */
+export async function importProjectInTx(
+  deps: Deps,
+  repos: Repositories,
+  ctx: Ctx,
+  pod: Pod,
+  input: ImportedProjectInput,
+): Promise<Result<Project, WipLimitExceeded>> {
+  const first = deps.policy.stages[0]!.name;
+  const stage = input.stage ?? first;
+  if (!deps.policy.stages.some((s) => s.name === stage))
+    throw new InvalidInputError([{ path: 'stage', message: `unknown stage "${stage}"` }]);
+  const created = await createProjectInTx(deps, repos, ctx, pod, {
+    name: input.name,
+    ideaId: null,
+    key: input.key,
+  });
+  if (!created.ok) return created;
+  const now = deps.clock.now();
+  const imported = { source: input.source, externalId: input.externalId };
+  const patch: Partial<Project> = {};
+  if (stage !== first) {
+    await repos.projects.insertTransition({
+      id: deps.ids.uuid(),
+      projectId: created.value.id,
+      fromStage: first,
+      toStage: stage,
+      evidence: { imported },
+      approvedBy: [],
+      actorId: ctx.actor.userId,
+      createdAt: now,
+    });
+    Object.assign(patch, { currentStage: stage, stageEnteredAt: now });
+  }
+  const blockedReason = input.blockedReason?.trim() || null;
+  if (blockedReason) Object.assign(patch, { blockedReason, blockedAt: now });
+  if (Object.keys(patch).length) await repos.projects.update(created.value.id, { ...patch, updatedAt: now });
+  await record(repos, ctx, now, {
+    podId: pod.id,
+    action: 'project.imported',
+    subjectType: 'project',
+    subjectId: created.value.id,
+    before: { stage: first },
+    after: {
+      stage,
+      pod: pod.slug,
+      ...imported,
+      ...(input.createdAt ? { createdAt: input.createdAt } : {}),
+      ...(blockedReason ? { blockedReason } : {}),
+    },
+  });
+  return ok({ ...created.value, ...patch, ...(Object.keys(patch).length ? { updatedAt: now } : {}) });
+}
+
 /** Projects and their stage gates (seed §2.1 `stages`). */
 export function createStageService(deps: Deps) {
   const { uow, clock, ids, policy } = deps;

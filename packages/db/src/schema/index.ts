@@ -13,6 +13,7 @@ export * from './idea-evaluations.ts';
 export * from './ideas.ts';
 export * from './inbound-deliveries.ts';
 export * from './integration-messages.ts';
+export * from './linear.ts';
 export * from './pod-health-snapshots.ts';
 export * from './pod-members.ts';
 export * from './pods.ts';

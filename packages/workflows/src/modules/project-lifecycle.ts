@@ -1,4 +1,4 @@
-import { type Ctx, type Role, SYSTEM_ACTOR } from '@clos/core';
+import { type Ctx, criterionGroup, type Role, SYSTEM_ACTOR } from '@clos/core';
 import type { WorkflowDefinition } from '../engine.ts';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 
@@ -43,10 +43,11 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * ProjectLifecycle (issue 4 §3): every evidence submission and gate approval re-evaluates the
- * project's next gate in a workflow run, and tells approvers (`gate.ready`) when the evidence is
- * complete and only approvals are missing, then again (`canAdvance: true`) once the gate is fully
- * met. It never advances the project: that stays a person's decision.
+ * ProjectLifecycle (issue 4 §3): every evidence submission, gate approval and Linear issue change
+ * (issue 16) re-evaluates the project's next gate in a workflow run, and tells approvers
+ * (`gate.ready`) when what the team supplies is complete and only approvals are missing, then
+ * again (`canAdvance: true`) once the gate is fully met. It never advances the project: that
+ * stays a person's decision.
  */
 export function projectLifecycleModule(env: RuntimeEnv): RuntimeModule {
   const workflow: WorkflowDefinition<LifecycleInput> = {
@@ -81,7 +82,10 @@ export function projectLifecycleModule(env: RuntimeEnv): RuntimeModule {
             ...empty,
             stage: gate.nextStage,
             ready: gate.ready,
-            evidenceComplete: gate.criteria.filter((c) => c.kind === 'evidence').every((c) => c.met),
+            // Everything the team supplies (evidence, Linear issues done): then only approvals are missing.
+            evidenceComplete: gate.criteria
+              .filter((c) => criterionGroup(c.kind) === 'requirement')
+              .every((c) => c.met),
             approvalsRequired: approvals?.required ?? 0,
             approvalsReceived: approvals?.received ?? 0,
             approverRoles: approvals?.roles ?? [],
@@ -132,7 +136,8 @@ export function projectLifecycleModule(env: RuntimeEnv): RuntimeModule {
     subscribers: [
       {
         name: PROJECT_LIFECYCLE,
-        types: ['project.evidence_submitted', 'gate.approved'],
+        // A Linear issue's change can complete a gate that asks for `linear_issues_done`.
+        types: ['project.evidence_submitted', 'gate.approved', 'linear.issue_updated'],
         // One run per event: a redelivered event finds its run's key taken and starts nothing.
         async dispatch(event, { tx }) {
           await env.startRun(tx, {

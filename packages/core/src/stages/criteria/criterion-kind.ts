@@ -6,6 +6,7 @@
  */
 import type { ApprovalRecord, Project } from '../../entities.ts';
 import type { GatePolicy, JsonSchema, StagePolicy } from '../../policy.ts';
+import type { LinearIssueLink } from '../../ports/linear.ts';
 import type { GateValidators } from '../gate-validators.ts';
 
 /** The fields every criterion has; each kind adds its own (`path`, `roles`, `by`, …). */
@@ -23,6 +24,11 @@ export interface GateInput {
   /** The latest evidence submitted for the next stage, if any. */
   evidence: Record<string, unknown> | null;
   approvals: ApprovalRecord[];
+  /**
+   * The project's Linear issues of its current stage, loaded only when the next gate asks for
+   * `linear_issues_done` (absent otherwise).
+   */
+  linearIssues?: readonly LinearIssueLink[] | undefined;
 }
 
 /** The input with the stage the gate leads into and that gate's policy. */

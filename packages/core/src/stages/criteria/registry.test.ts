@@ -12,8 +12,12 @@ import {
 } from './registry.ts';
 
 const GATES: GatePolicy[] = [
-  { evidence: { type: 'object', required: ['spec'] }, approvals: { count: 2, roles: ['pod-lead', 'admin'] } },
-  { evidence: {}, approvals: { count: 0, roles: [] } },
+  {
+    evidence: { type: 'object', required: ['spec'] },
+    approvals: { count: 2, roles: ['pod-lead', 'admin'] },
+    criteria: [],
+  },
+  { evidence: {}, approvals: { count: 0, roles: [] }, criteria: [{ kind: 'linear_issues_done' }] },
 ];
 
 /** The kinds there were when the registry was made: what they read like must not change. */

@@ -5,6 +5,7 @@
 import { approvalsKind } from './approvals.ts';
 import type { CriterionGroup, CriterionOf, CriterionView, GateView } from './criterion-kind.ts';
 import { evidenceKind } from './evidence.ts';
+import { linearIssuesDoneKind } from './linear-issues-done.ts';
 import { notBlockedKind } from './not-blocked.ts';
 import { notClosedKind } from './not-closed.ts';
 import { rejectionKind } from './rejection.ts';
@@ -13,6 +14,7 @@ export const CRITERION_REGISTRY = [
   notClosedKind,
   notBlockedKind,
   evidenceKind,
+  linearIssuesDoneKind,
   approvalsKind,
   rejectionKind,
 ] as const;
