@@ -17,7 +17,7 @@ describe('clos secrets rotate', { timeout: 180_000 }, () => {
   let cli: CliSandbox;
   const dirs = tempDirs('clos-secrets-cli-');
   beforeAll(async () => {
-    cli = await createSandbox();
+    cli = await createSandbox({ inProcess: true });
   });
   afterAll(async () => {
     await cli?.cleanup();

@@ -218,7 +218,7 @@ describe.each(testEngines())('integrations on %s', (engine) => {
 
   it('answers 404 on the route of an integration that is not configured', async () => {
     const off = await configure({});
-    expect(off).toEqual({ names: [], notifiers: [], modules: [], routes: [], status: {} });
+    expect(off).toEqual({ names: [], notifiers: [], modules: [], routes: [], status: {}, importers: {} });
     const bare = await buildApp({ services: h.services, database: h.database, inbound: off.routes });
     try {
       const raw = '{"id":"delivery-7"}';

@@ -92,7 +92,7 @@ describe('configureIntegrations over the registry', () => {
         env: {},
         logger,
       }),
-    ).toEqual({ names: [], notifiers: [], modules: [], routes: [], status: {} });
+    ).toEqual({ names: [], notifiers: [], modules: [], routes: [], status: {}, importers: {} });
   });
 });
 
