@@ -7,6 +7,7 @@ import {
   deterministicUuid,
   INTEGRATIONS,
   issueDeliveryOf,
+  LINEAR_DEFAULT_API_URL,
   linearIds,
   linearWebhookRoute,
   projectLinks,
@@ -33,11 +34,12 @@ describe('readLinearSettings', () => {
     ).toThrow(/CLOS_LINEAR_API_URL must be an http\(s\) URL/);
   });
 
+  // Settings only: nothing here calls Linear (the server tests point the SDK at the local fake).
   it('defaults to Linear’s endpoint and reads the public URL for links', () => {
     expect(readLinearSettings({ CLOS_LINEAR_API_KEY: ' k ', CLOS_LINEAR_WEBHOOK_SECRET: 's' })).toEqual({
       apiKey: 'k',
       webhookSecret: 's',
-      apiUrl: 'https://api.linear.app/graphql',
+      apiUrl: LINEAR_DEFAULT_API_URL,
       publicUrl: null,
     });
     expect(
