@@ -55,7 +55,14 @@ export interface JobQueue {
   ): Promise<void>;
   /** Wakes the workers of `queue` now instead of at their next poll. */
   wake(queue: string): void;
+  /** Stops fetching and waits (up to pg-boss's timeout) for the jobs in hand; the connection stays open. */
   stop(): Promise<void>;
+  /**
+   * After `stop` and once the runner's own handlers are done: waits for pg-boss's last statements (the
+   * completions it sends without awaiting them) and then leaves any later one unanswered, so
+   * closing the database next cannot fail a statement pg-boss would leave unhandled.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -78,8 +85,23 @@ export async function startJobQueue(
     traceparent?: () => string | undefined;
   },
 ): Promise<JobQueue> {
+  // pg-boss completes and fails jobs without awaiting the statement (manager.js `onFetch`): one sent
+  // as the database closes would be an unhandled rejection and take the process down. Its statements
+  // are tracked so `close` can wait for them, and once closed they never answer (pg-boss is stopped;
+  // nothing waits on them): a job whose completion is lost that way stays active, expires and runs
+  // again, as after a crash.
+  const pending = new Set<Promise<unknown>>();
+  let closed = false;
+  const executeSql = (text: string, values?: unknown[]) => {
+    if (closed) return new Promise<never>(() => {});
+    const running = database.executeSql(text, values);
+    pending.add(running);
+    const forget = () => pending.delete(running);
+    running.then(forget, forget);
+    return running;
+  };
   const boss = new PgBoss({
-    db: { executeSql: (text: string, values?: unknown[]) => database.executeSql(text, values) },
+    db: { executeSql },
     supervise: options.supervise,
     schedule: false,
     migrate: true,
@@ -148,6 +170,10 @@ export async function startJobQueue(
     },
     async stop() {
       await boss.stop({ graceful: true, wait: true, close: false, timeout: 5_000 } as PgBoss.StopOptions);
+    },
+    async close() {
+      while (pending.size) await Promise.allSettled([...pending]);
+      closed = true;
     },
   };
 }

@@ -241,6 +241,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
       ]);
       await Promise.all(modules.map((m) => m.stop?.()));
+      await queue.close();
     },
   };
 }
