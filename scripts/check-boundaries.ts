@@ -37,11 +37,14 @@ export const BOUNDARIES: Readonly<Record<string, Boundary>> = {
   '@clos/config': { imports: ['@clos/contract'] },
   '@clos/db': { imports: ['@clos/core'] },
   '@clos/outbound': { imports: ['@clos/core'] },
-  '@clos/workflows': { imports: ['@clos/core', '@clos/db', '@clos/outbound'] },
+  '@clos/workflows': { imports: ['@clos/core', '@clos/db', '@clos/outbound', '@clos/backup'] },
   '@clos/integrations': { imports: ['@clos/core', '@clos/contract', '@clos/outbound', '@clos/workflows'] },
   '@clos/testing': { imports: ['@clos/core', '@clos/contract', '@clos/db'] },
   '@clos/cli-kit': { imports: ['@clos/contract', '@clos/config'] },
   '@clos/audit-signing': { imports: ['@clos/core'] },
+  '@clos/backup': { imports: ['@clos/core', '@clos/db'] },
+  // The CDK app describes infrastructure; it imports no CLOS code.
+  '@clos/deploy-aws': { imports: [] },
   // apps
   '@clos/server': {
     imports: [
@@ -53,10 +56,11 @@ export const BOUNDARIES: Readonly<Record<string, Boundary>> = {
       '@clos/outbound',
       '@clos/workflows',
       '@clos/integrations',
+      '@clos/backup',
     ],
   },
   '@clos/cli': {
-    imports: ['@clos/core', '@clos/contract', '@clos/cli-kit', '@clos/audit-signing'],
+    imports: ['@clos/core', '@clos/contract', '@clos/cli-kit', '@clos/audit-signing', '@clos/backup'],
     appImports: {
       '@clos/server/secrets':
         '`clos secrets rotate` re-encrypts in the database with the server’s own code, loaded only by that command',

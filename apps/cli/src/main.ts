@@ -1,4 +1,4 @@
-import { runCli } from './program.ts';
+import { cliVersion } from './version.ts';
 
 // A reader that stops early (`clos audit list | head`) is not an error: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -6,6 +6,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-// exitCode rather than process.exit(): output still buffered for a pipe is flushed before the process
-// ends, and `clos server` keeps running until its child stops.
-process.exitCode = await runCli(process.argv.slice(2), { env: process.env, cwd: process.cwd(), exitCode: 0 });
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // Scripts and health checks ask this often: answered before the program (and its imports) loads.
+  process.stdout.write(`${cliVersion()}\n`);
+} else {
+  const { runCli } = await import('./program.ts');
+  // exitCode rather than process.exit(): output still buffered for a pipe is flushed before the
+  // process ends, and `clos server` keeps running until its child stops.
+  process.exitCode = await runCli(args, { env: process.env, cwd: process.cwd(), exitCode: 0 });
+}

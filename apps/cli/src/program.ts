@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '@clos/cli-kit';
 import { Command, CommanderError } from 'commander';
 import { registerAccessCommands } from './commands/access.ts';
@@ -21,6 +20,7 @@ import { registerStageCommands } from './commands/stage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 import { registerWipCommands } from './commands/wip.ts';
 import type { Runtime } from './context.ts';
+import { cliVersion } from './version.ts';
 
 /** Not one of the documented codes: `clos` itself failed, and the message is a bug report. */
 export const EXIT_BUG = 70;
@@ -47,17 +47,10 @@ Exit codes:
 
 Docs: docs/cli.md`;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 export function createProgram(runtime: Runtime): Command {
   const program = new Command('clos')
     .description('CLOS from the command line: stage gates, WIP locks, ideas, pods, audit and policy checks')
-    .version(version(), '-V, --version')
+    .version(cliVersion(), '-V, --version')
     .option('--json', 'print the API JSON exactly as received, for scripts')
     .option('--profile <name>', 'saved connection to use (default: the current one, else "default")')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })

@@ -54,6 +54,23 @@ describe('clos without a server', { timeout: 180_000 }, () => {
       expect(result.stdout).toContain(`  ${command}`);
   });
 
+  it('prints its version, compiled and from the TypeScript sources alike', async () => {
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../package.json'), 'utf8'));
+    // The compiled CLI (apps/cli/dist, built before the run) is what `clos` runs when it exists;
+    // CLOS_CLI_SOURCE=1 runs the sources through tsx, as a checkout without a build does.
+    const [compiled, source, long] = await Promise.all([
+      cli.run(['--version']),
+      cli.run(['-V'], { env: { CLOS_CLI_SOURCE: '1' } }),
+      cli.run(['--version', '--json']),
+    ]);
+    for (const result of [compiled, source]) {
+      expect(result.code, explain(result)).toBe(0);
+      expect(result.stdout).toBe(`${version}\n`);
+    }
+    // With other arguments, commander answers (the fast path is for the bare flag only).
+    expect(long.stdout).toContain(version);
+  });
+
   it('exits 2 on bad flags, naming the problem', async () => {
     const [unknown, missing, choice, noSubcommand] = await Promise.all([
       cli.run(['pod', 'list', '--colour', 'red']),

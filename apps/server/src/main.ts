@@ -25,15 +25,35 @@ async function main(): Promise<void> {
       options.mode === 'worker'
         ? await startWorker(options, process.cwd())
         : await startServer(options, process.cwd());
+    // SIGTERM (an orchestrator stopping a task, `docker stop`) or Ctrl-C: stop accepting connections,
+    // finish the requests in flight, send event-stream readers elsewhere, let running jobs finish (or
+    // hand them back), then close the database. A second signal, or the timeout, ends it at once.
+    const timeoutMs = (options.shutdownTimeoutSeconds ?? 25) * 1000;
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`received ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
       process.stderr.write(`received ${signal}, shutting down\n`);
+      setTimeout(() => {
+        process.stderr.write(`shutdown took longer than ${timeoutMs / 1000} s, exiting now\n`);
+        process.exit(1);
+      }, timeoutMs).unref();
       server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => {
+          process.stderr.write('stopped\n');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          process.stderr.write(`clos-server: shutdown failed: ${(error as Error).stack ?? error}\n`);
+          process.exit(1);
+        },
       );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   } catch (e) {
     if (e instanceof StartupError || e instanceof SecretKeyError) {
       process.stderr.write(`clos-server: ${e.message}\n${e.problems.map((p) => `  ${p}`).join('\n')}\n`);

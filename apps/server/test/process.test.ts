@@ -14,7 +14,8 @@ describe('the server process', { timeout: 240_000 }, () => {
   it('prints the admin token once, locks its data directory and keeps data across restarts', async () => {
     const dir = temp();
     const dataDir = join(dir, 'data');
-    const a = run(['--data-dir', dataDir, '--port', '0']);
+    // The first start runs the TypeScript as `npm start` does; the rest run the compiled build.
+    const a = spawnServer(['--data-dir', dataDir, '--port', '0'], { source: true });
     const url = await listening(a);
     const token = a.stdout().match(/admin token[^\n]*\n\n\s+(clos_\S+)/)?.[1];
     expect(token).toBeDefined();

@@ -6,11 +6,16 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const MAIN = join(ROOT, 'apps/server/src/main.ts');
+/** The compiled entry, built from the sources under test before the run (scripts/test-setup.ts). */
+export const COMPILED_MAIN = join(ROOT, 'apps/server/dist/main.js');
 // Resolved here: a server may run in a temporary directory (to read its own clos.config.yaml), where
 // `--import tsx` would not resolve by name.
 const TSX = import.meta.resolve('tsx');
 
-/** A real server process (`apps/server/src/main.ts`, what `npm start` runs) and what it printed. */
+/**
+ * A real server process and what it printed: the compiled server (what a production install runs)
+ * unless `source` asks for `apps/server/src/main.ts` through tsx (what `npm start` runs).
+ */
 export interface ServerProcess {
   child: ChildProcess;
   stdout(): string;
@@ -26,9 +31,10 @@ export interface ServerProcess {
  */
 export function spawnServer(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; source?: boolean } = {},
 ): ServerProcess {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const entry = options.source ? ['--import', TSX, MAIN] : ['--enable-source-maps', COMPILED_MAIN];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, DATABASE_URL: '', CLOS_ADMIN_TOKEN: '', CLOS_LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 /**
- * `clos server` runs the server's own entry point (`apps/server/src/main.ts`, what `npm start` runs)
- * in a child process with the flags as given, so flags, environment, exit codes and the shutdown on
+ * `clos server` runs the server's own entry point in a child process — the compiled one
+ * (`apps/server/dist/main.js`) when this CLI is compiled too, else `apps/server/src/main.ts` through
+ * tsx, what `npm start` runs — with the flags as given, so flags, environment, exit codes and the shutdown on
  * SIGINT/SIGTERM are the server's, unchanged. The entry is found through `@clos/server`'s package
  * directory, the way Node resolves the dependency, because the package exports no start-up API.
  */
@@ -12,12 +13,17 @@ import { CliError, EXIT, type ExitCode } from '@clos/cli-kit';
 import type { Command } from 'commander';
 import type { Runtime } from '../context.ts';
 
-export function serverEntry(): string {
+/** True when this module runs from the compiled CLI (apps/cli/dist) rather than its TypeScript. */
+const COMPILED = import.meta.url.endsWith('.js');
+
+export function serverEntry(compiled = COMPILED): string {
   const lookup = createRequire(import.meta.url).resolve.paths('@clos/server') ?? [];
+  const file = compiled ? join('dist', 'main.js') : join('src', 'main.ts');
   for (const dir of lookup) {
-    const entry = join(dir, '@clos', 'server', 'src', 'main.ts');
+    const entry = join(dir, '@clos', 'server', file);
     if (existsSync(entry)) return entry;
   }
+  if (compiled) return serverEntry(false);
   throw new CliError(
     'cannot find @clos/server: install it (npm ci in the CLOS repository)',
     EXIT.unreachable,
@@ -48,7 +54,9 @@ export function registerServerCommand(program: Command, runtime: Runtime): void 
 }
 
 function runServer(args: string[], runtime: Runtime): Promise<ExitCode> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverEntry(), ...args], {
+  const entry = serverEntry();
+  const loader = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : ['--enable-source-maps'];
+  const child = spawn(process.execPath, [...loader, entry, ...args], {
     cwd: runtime.cwd,
     env: runtime.env,
     stdio: 'inherit',

@@ -73,7 +73,8 @@ export function streamRoutes(
       });
     });
     // Before the HTTP server closes: it waits for open responses, and a stream never ends by itself.
-    app.addHook('preClose', async () => hub?.disconnectAll());
+    // Readers are told to come back in a second: behind a load balancer, to another process.
+    app.addHook('preClose', async () => hub?.disconnectAll({ reconnectMs: 1_000 }));
     app.addHook('onClose', async () => {
       await hub?.close();
       hub = null;

@@ -47,6 +47,11 @@ export interface ServerOptions {
   metrics?: MetricsOptions | undefined;
   /** This process's name in per-process records (`service_minutes`): CLOS_INSTANCE, else host:pid. */
   instance?: string | undefined;
+  /**
+   * CLOS_SHUTDOWN_TIMEOUT_SECONDS: how long a stop (SIGTERM) may take to finish requests and jobs
+   * before the process exits anyway (default 25: inside the 30 s ECS and Kubernetes give).
+   */
+  shutdownTimeoutSeconds?: number | undefined;
 }
 
 export interface MetricsOptions {
@@ -104,6 +109,8 @@ Environment:
   CLOS_PUBLIC_URL   the URL people reach CLOS at; the redirect URI is <CLOS_PUBLIC_URL>/auth/callback
   CLOS_METRICS_TOKEN  a bearer value (≥ 32 characters) that may scrape /metrics and read nothing else
   CLOS_INSTANCE     this process's name in per-process records (default <host name>:<pid>)
+  CLOS_SHUTDOWN_TIMEOUT_SECONDS  on SIGTERM, how long requests and jobs may take to finish before
+                    the process exits anyway (default 25)
   OTEL_EXPORTER_OTLP_ENDPOINT  send OpenTelemetry traces over OTLP/HTTP there (off when unset);
                     the other OTEL_* variables of the specification apply
 `;
@@ -219,6 +226,7 @@ export function parseServerOptions(
       host: (v['metrics-host'] as string | undefined) ?? env.CLOS_METRICS_HOST ?? '127.0.0.1',
     },
     instance,
+    shutdownTimeoutSeconds: count(env, 'CLOS_SHUTDOWN_TIMEOUT_SECONDS', 25, 1),
     config: typeof v.config === 'string' ? resolve(cwd, v.config) : undefined,
     dataDir: resolve(cwd, (v['data-dir'] as string | undefined) ?? env.CLOS_DATA_DIR ?? '.clos'),
     port:

@@ -36,8 +36,12 @@ export interface StreamHub {
   connect(sink: SseSink, reader: StreamReader): Promise<void>;
   /** Readers connected now. */
   readonly size: number;
-  /** Ends every reader's response (before the HTTP server closes: open streams would hold it open). */
-  disconnectAll(): void;
+  /**
+   * Ends every reader's response (before the HTTP server closes: open streams would hold it open).
+   * With `reconnectMs`, each is first told to reconnect after that long (the SSE `retry:` field):
+   * a shutting-down process sends its readers to another one, which resumes from Last-Event-ID.
+   */
+  disconnectAll(options?: { reconnectMs?: number }): void;
   /** Disconnects everyone and stops listening. */
   close(): Promise<void>;
 }
@@ -354,8 +358,12 @@ export async function startStreamHub(options: StreamHubOptions): Promise<StreamH
         drop(client, 'its replay failed');
       }
     },
-    disconnectAll() {
-      for (const client of clients) drop(client, null);
+    disconnectAll(options = {}) {
+      for (const client of clients) {
+        if (options.reconnectMs !== undefined && !client.closed)
+          client.sink.write(`retry: ${options.reconnectMs}\n: this server is stopping; reconnect\n\n`);
+        drop(client, null);
+      }
     },
     async close() {
       stopped = true;
