@@ -35,6 +35,7 @@ UPDATE "projects" p SET "key" = k."key" FROM (
     ) named
   ) based
 ) k WHERE p."id" = k."id";--> statement-breakpoint
+-- clos:contract before 2.0 shipped: no release inserted projects without a key (the UPDATE above gives existing rows theirs)
 ALTER TABLE "projects" ALTER COLUMN "key" SET NOT NULL;--> statement-breakpoint
 ALTER TABLE "wip_locks" ADD COLUMN "label" varchar(300);--> statement-breakpoint
 ALTER TABLE "wip_locks" ADD COLUMN "url" varchar(2000);--> statement-breakpoint
@@ -42,4 +43,5 @@ ALTER TABLE "wip_queue" ADD CONSTRAINT "wip_queue_pod_id_pods_id_fk" FOREIGN KEY
 ALTER TABLE "wip_queue" ADD CONSTRAINT "wip_queue_enqueued_by_users_id_fk" FOREIGN KEY ("enqueued_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "wip_queue_item_uq" ON "wip_queue" USING btree ("pod_id","item_type","item_id");--> statement-breakpoint
 CREATE INDEX "wip_queue_line_idx" ON "wip_queue" USING btree ("pod_id","item_type","position");--> statement-breakpoint
+-- clos:blocking before 2.0 shipped: no running release to block; projects holds one row per project
 CREATE UNIQUE INDEX "projects_key_uq" ON "projects" USING btree ("key");

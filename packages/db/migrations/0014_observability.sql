@@ -29,4 +29,5 @@ ALTER TABLE "pod_health_snapshots" ADD COLUMN "source" text DEFAULT 'manual' NOT
 ALTER TABLE "demo_pulses" ADD CONSTRAINT "demo_pulses_demo_id_weekly_demos_id_fk" FOREIGN KEY ("demo_id") REFERENCES "public"."weekly_demos"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "demo_pulses" ADD CONSTRAINT "demo_pulses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "demo_pulses_demo_user_uq" ON "demo_pulses" USING btree ("demo_id","user_id");--> statement-breakpoint
+-- clos:blocking before 2.0 shipped: no running release to block; the column is new and holds its default 'manual'
 ALTER TABLE "pod_health_snapshots" ADD CONSTRAINT "pod_health_source_check" CHECK ("pod_health_snapshots"."source" in ('manual', 'computed'));

@@ -55,11 +55,14 @@ export interface Database {
 
 // pg parses `timestamptz` into Date and `bigint` into string; our bigint columns use mode 'number'.
 const MIGRATION_LOCK = 7_245_301_118;
+/** How long one migration statement may wait for a table lock on PostgreSQL before its batch gives up. */
+export const MIGRATION_LOCK_TIMEOUT = '500ms';
+const MIGRATION_ATTEMPTS = 5;
 
 /** PostgreSQL through a pool; migrations run under an advisory lock so concurrent starts are safe. */
 export async function openPostgres(
   url: string,
-  options: { poolMax?: number; migrate?: boolean } = {},
+  options: { poolMax?: number; migrate?: boolean; migrationsFolder?: string } = {},
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10 });
   pool.on('error', () => {
@@ -71,8 +74,29 @@ export async function openPostgres(
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
       // Migration output from PostgreSQL (NOTICE: relation already exists…) is noise here.
       await client.query('set client_min_messages to warning');
-      await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      // Set after the advisory lock, which may rightly wait for another process's migrations. A
+      // migration waiting for a table lock queues every writer of that table behind it: behind a long
+      // transaction (a report, pg_dump), or in a deadlock with a writer, it gives up first (below
+      // PostgreSQL's 1 s deadlock_timeout), so the migration, not a request, is the one that fails;
+      // the batch rolls back and is retried, then the start fails while the running release keeps
+      // serving (docs/postgresql.md, "Migrations without downtime").
+      await client.query(`set lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await migratePg(drizzlePg(client, { schema }), {
+            migrationsFolder: options.migrationsFolder ?? MIGRATIONS_FOLDER,
+          });
+          break;
+        } catch (error) {
+          // 55P03 lock_not_available (the timeout above), 40P01 deadlock_detected: lost a lock race.
+          const code = (error as { cause?: { code?: string } }).cause?.code;
+          if ((code !== '55P03' && code !== '40P01') || attempt >= MIGRATION_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
     } finally {
+      // The connection returns to the pool: requests must not inherit the migration's timeout.
+      await client.query('reset lock_timeout').catch(() => {});
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
       client.release();
     }
