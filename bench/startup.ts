@@ -80,7 +80,7 @@ async function main() {
     for (const args of [['--version'], ['--help']])
       for (const source of [false, true]) {
         const key = `clos ${args.join(' ')}|${source ? 'sources through tsx' : 'compiled'}`;
-        (cli[key] ??= []).push(timeCli(args, source));
+        cli[key] = [...(cli[key] ?? []), timeCli(args, source)];
       }
   const cliRows = Object.entries(cli).map(([key, times]) => {
     const [command, variant] = key.split('|');
@@ -95,9 +95,10 @@ async function main() {
     await timeServer(dataDir, true);
     const server: Record<string, { readyMs: number; rssMb: number }[]> = {};
     for (let i = 0; i < SERVER_RUNS; i++)
-      for (const compiled of [true, false])
-        (server[compiled ? 'compiled (node apps/server/dist/main.js)' : 'sources (npm start, tsx)'] ??=
-          []).push(await timeServer(dataDir, compiled));
+      for (const compiled of [true, false]) {
+        const variant = compiled ? 'compiled (node apps/server/dist/main.js)' : 'sources (npm start, tsx)';
+        server[variant] = [...(server[variant] ?? []), await timeServer(dataDir, compiled)];
+      }
     const rows = Object.entries(server).map(([variant, runs]) => [
       variant,
       median(runs.map((r) => r.readyMs)).toFixed(0),

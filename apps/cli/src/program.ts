@@ -2,6 +2,7 @@ import { CliError, EXIT } from '@clos/cli-kit';
 import { Command, CommanderError } from 'commander';
 import { registerAccessCommands } from './commands/access.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDashboardCommands } from './commands/dashboard.ts';
 import { registerGithubCommands } from './commands/github.ts';
@@ -77,6 +78,7 @@ export function createProgram(runtime: Runtime): Command {
   registerLinearCommands(program, runtime);
   registerServerCommand(program, runtime);
   registerSecretsCommands(program, runtime);
+  registerBackupCommands(program, runtime);
   return program;
 }
 

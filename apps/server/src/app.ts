@@ -32,6 +32,7 @@ import { registerRequestTracing } from './observability/tracing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { attentionRoutes } from './routes/attention.ts';
+import { backupRoutes } from './routes/backup.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { ideaRoutes } from './routes/ideas.ts';
@@ -186,6 +187,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   projectRoutes(app, deps);
   ideaRoutes(app, deps);
   adminRoutes(app, deps);
+  backupRoutes(app, deps);
   workflowRoutes(app, deps);
   rhythmRoutes(app, deps);
   streamRoutes(app, deps, { ...options.stream, onReaders: instrumentation.streamReaders });

@@ -353,6 +353,7 @@ describe.each(testEngines())('dashboard on %s', (engine) => {
           'webhooks:manage',
           'reports:read',
           'metrics:read',
+          'backups:create',
         ],
         session: null,
       });

@@ -367,6 +367,38 @@ const auditSchema = z.strictObject({
     .prefault({}),
 });
 
+/** Scheduled backups (docs/backup.md); the destination and S3 endpoint are the operator's, so trusted. */
+const backupsSchema = z
+  .strictObject({
+    schedule: z
+      .strictObject({
+        at: z.string().regex(TIME_PATTERN, 'must be a time HH:MM (24-hour)'),
+        timezone: timeZoneSchema.default('UTC'),
+        days: z.array(weekday).min(1, 'name at least one day, or leave days out for every day').optional(),
+      })
+      .nullable()
+      .default(null),
+    to: z.string().trim().min(1, 'must not be empty').nullable().default(null),
+    retain: z.strictObject({ count: positiveInt(14) }).prefault({}),
+    s3: z
+      .strictObject({
+        endpoint: z
+          .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+          .nullable()
+          .default(null),
+        region: z.string().min(1, 'must not be empty').nullable().default(null),
+      })
+      .prefault({}),
+  })
+  .superRefine((value, ctx) => {
+    if (value.schedule && !value.to)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: 'is required with a schedule: a directory or s3://bucket/prefix',
+      });
+  });
+
 // GitHub's own rules: an account is letters, digits and single hyphens, not at either end, at most 39
 // characters (`_` only in Enterprise Managed Users' names); a repository name is letters, digits, `.`,
 // `-` and `_`, at most 100 characters.
@@ -617,6 +649,7 @@ export const closConfigSchema = z
     linear: linearSchema.prefault({}),
     auth: authSchema.prefault({}),
     server: serverSchema.prefault({}),
+    backups: backupsSchema.prefault({}),
   })
   // Runs even when fields above failed (`when`), so one pass reports every problem; the value may
   // therefore still hold raw, unvalidated input in places, and the checks read it defensively.

@@ -9,6 +9,7 @@ import { accessRoutes } from './routes/access.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { attentionRoutes } from './routes/attention.ts';
 import { auditLogRoutes, auditRoutes } from './routes/audit.ts';
+import { backupRoutes } from './routes/backup.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import type { RouteDefinition } from './routes/definition.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
@@ -60,6 +61,7 @@ export const routes = {
   ...scorecardRoutes,
   ...trendsRoutes,
   ...importRoutes,
+  ...backupRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type Routes = typeof routes;

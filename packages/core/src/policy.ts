@@ -272,6 +272,20 @@ export interface Policy {
   linear: LinearPolicy;
   auth: AuthPolicy;
   server: ServerPolicy;
+  /** Scheduled backups; absent where the policy is built without them (tests). */
+  backups?: BackupsPolicy | undefined;
+}
+
+/** Scheduled backups by the job runner (docs/backup.md). */
+export interface BackupsPolicy {
+  /** When to back up (local time in `timezone`, on `days` or every day); null: no scheduled backups. */
+  schedule: { at: string; timezone: string; days?: WeekdayName[] | undefined } | null;
+  /** A directory (relative to the server's working directory) or `s3://bucket/prefix`. */
+  to: string | null;
+  /** After a successful backup, all but the newest `count` backups at `to` are deleted. */
+  retain: { count: number };
+  /** An S3-compatible endpoint and region (the operator's: trusted); AWS and the SDK's default when null. */
+  s3: { endpoint: string | null; region: string | null };
 }
 
 /** Sign-in (SSO), sessions and MFA (docs/auth.md). */

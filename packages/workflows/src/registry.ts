@@ -1,6 +1,7 @@
 import type { RuntimeEnv, RuntimeModule } from './module.ts';
 import { alertsModule } from './modules/alerts.ts';
 import { auditCheckpointsModule } from './modules/audit-checkpoints.ts';
+import { backupModule } from './modules/backup.ts';
 import { dailyRhythmModule } from './modules/daily-rhythm.ts';
 import { eventRetentionModule } from './modules/event-retention.ts';
 import { monthlyRotationModule } from './modules/monthly-rotation.ts';
@@ -22,4 +23,5 @@ export const MODULES: ((env: RuntimeEnv) => RuntimeModule)[] = [
   dailyRhythmModule,
   weeklyDemoModule,
   podHealthModule,
+  backupModule,
 ];

@@ -19,8 +19,8 @@ export interface RouteDefinition {
   /** Every status the route answers with a body of its own; 2xx ones are its successes. */
   responses: { readonly [status: number]: z.ZodType };
   permission: Permission;
-  /** A success answered in another format than JSON (a stream); the handler writes it itself. */
-  produces?: 'text/event-stream';
+  /** A success answered in another format than JSON (a stream, an archive); the handler writes it itself. */
+  produces?: 'text/event-stream' | 'application/gzip';
   summary: string;
   tags: readonly string[];
 }

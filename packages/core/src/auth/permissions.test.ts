@@ -28,6 +28,7 @@ const ALL: Permission[] = [
   'webhooks:manage',
   'reports:read',
   'metrics:read',
+  'backups:create',
 ];
 
 /** Written out by hand, independently of ROLE_PERMISSIONS. `public` needs no role at all. */

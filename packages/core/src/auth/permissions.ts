@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   'webhooks:manage': 'register and inspect outbound webhooks',
   'reports:read': 'read and export the access and SOC 2 reports',
   'metrics:read': 'scrape the Prometheus metrics at /metrics',
+  'backups:create':
+    'download a backup of the whole database (users, token hashes and the audit log included)',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -1,0 +1,92 @@
+/**
+ * Test helpers: an independent read of every table (not the backup's own code path), throwaway
+ * PostgreSQL databases, and a writer that keeps the server busy while a backup runs.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Database, openPglite, openPostgres } from '@clos/db';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+
+/** Every row of every `public` table as PostgreSQL's JSON text (UTC), sorted, by table. */
+export async function tableContents(database: Database): Promise<Record<string, string[]>> {
+  return database.db.transaction(
+    async (tx) => {
+      const run = async (text: string) =>
+        ((await tx.execute(sql.raw(text))) as unknown as { rows: Record<string, unknown>[] }).rows;
+      await run(`set local timezone = 'UTC'`);
+      const tables = (
+        await run(`select tablename from pg_tables where schemaname = 'public' order by tablename`)
+      ).map((r) => String(r.tablename));
+      const out: Record<string, string[]> = {};
+      for (const t of tables)
+        out[t] = (await run(`select to_jsonb(x)::text as j from public."${t}" x`))
+          .map((r) => String(r.j))
+          .sort();
+      return out;
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+export async function openDataDir(dir: string): Promise<Database> {
+  return openPglite(dir, { migrate: false });
+}
+
+/** A new, empty PostgreSQL database on CLOS_TEST_DATABASE_URL's server; `drop` removes it. */
+export async function throwawayPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.CLOS_TEST_DATABASE_URL;
+  if (!base) throw new Error('CLOS_TEST_DATABASE_URL is not set');
+  const name = `clos_restore_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const dropper = new pg.Client({ connectionString: base });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+export async function openUrl(url: string): Promise<Database> {
+  return openPostgres(url, { migrate: false, poolMax: 2 });
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Runs `write` over and over until stopped; resolves to how many writes were made. */
+export function startWriter(write: (i: number) => Promise<void>): { stop(): Promise<number> } {
+  let stopped = false;
+  let count = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      await write(count);
+      count += 1;
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return count;
+    },
+  };
+}
