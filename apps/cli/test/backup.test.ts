@@ -77,7 +77,7 @@ describe('clos backup and clos restore', { timeout: 180_000 }, () => {
       env: { CLOS_TOKEN: token.json().value },
     });
     expect(refused.code, explain(refused)).toBe(3);
-    expect(refused.stderr).toContain('users:manage');
+    expect(refused.stderr).toContain('backups:create');
     expect(existsSync(join(work, 'lead.gz'))).toBe(false);
   });
 

@@ -16246,7 +16246,8 @@ var PERMISSIONS = {
   "tokens:manage": "create, list and revoke API tokens",
   "webhooks:manage": "register and inspect outbound webhooks",
   "reports:read": "read and export the access and SOC 2 reports",
-  "metrics:read": "scrape the Prometheus metrics at /metrics"
+  "metrics:read": "scrape the Prometheus metrics at /metrics",
+  "backups:create": "download a backup of the whole database (users, token hashes and the audit log included)"
 };
 var GRANTABLE_PERMISSIONS = Object.keys(PERMISSIONS).filter(
   (p) => p !== "public"
@@ -37336,6 +37337,26 @@ var auditRoutes = {
   }
 };
 
+// ../../packages/contract/src/routes/backup.ts
+var backupRoutes = {
+  downloadBackup: {
+    method: "GET",
+    path: "/api/v1/admin/backup",
+    produces: "application/gzip",
+    responses: {
+      200: external_exports.string().meta({
+        description: "A CLOS backup archive (`clos-backup/1`): gzip of newline-delimited JSON, the manifest first (CLOS version, schema version, engine, audit head, per-table row counts and SHA-256), then every table of one consistent snapshot. Restore it with `clos restore FILE`. Administrators only."
+      }),
+      403: errorSchema,
+      503: errorSchema
+    },
+    // Held by the admin role alone: the archive holds every user, token hash and session.
+    permission: "backups:create",
+    summary: "Download a consistent backup of the whole database (administrators)",
+    tags: ["backup"]
+  }
+};
+
 // ../../packages/contract/src/routes/dashboard.ts
 var count2 = external_exports.number().int();
 var share = (description) => external_exports.number().nullable().meta({ description });
@@ -39134,7 +39155,8 @@ var routes = {
   ...reportRoutes,
   ...scorecardRoutes,
   ...trendsRoutes,
-  ...importRoutes
+  ...importRoutes,
+  ...backupRoutes
 };
 
 // ../../packages/contract/src/client.ts
@@ -39695,6 +39717,26 @@ var auditSchema = external_exports.strictObject({
     webhookUrl: external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).nullable().default(null)
   }).prefault({})
 });
+var backupsSchema = external_exports.strictObject({
+  schedule: external_exports.strictObject({
+    at: external_exports.string().regex(TIME_PATTERN, "must be a time HH:MM (24-hour)"),
+    timezone: timeZoneSchema.default("UTC"),
+    days: external_exports.array(weekday).min(1, "name at least one day, or leave days out for every day").optional()
+  }).nullable().default(null),
+  to: external_exports.string().trim().min(1, "must not be empty").nullable().default(null),
+  retain: external_exports.strictObject({ count: positiveInt(14) }).prefault({}),
+  s3: external_exports.strictObject({
+    endpoint: external_exports.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).nullable().default(null),
+    region: external_exports.string().min(1, "must not be empty").nullable().default(null)
+  }).prefault({})
+}).superRefine((value, ctx) => {
+  if (value.schedule && !value.to)
+    ctx.addIssue({
+      code: "custom",
+      path: ["to"],
+      message: "is required with a schedule: a directory or s3://bucket/prefix"
+    });
+});
 var GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}\/[A-Za-z0-9._-]{1,100}$/;
 var GITHUB_REPOSITORY_MESSAGE = 'must be "owner/name" as GitHub writes it (e.g. acme/payments-api): the owner 1–39 letters, digits or single hyphens, the name 1–100 letters, digits, ".", "-" or "_"';
 var githubRepositoryName = external_exports.string().superRefine((value, ctx) => {
@@ -39848,7 +39890,8 @@ var closConfigSchema = external_exports.strictObject({
   slack: slackSchema.prefault({}),
   linear: linearSchema.prefault({}),
   auth: authSchema.prefault({}),
-  server: serverSchema.prefault({})
+  server: serverSchema.prefault({}),
+  backups: backupsSchema.prefault({})
 }).superRefine(checkCrossFieldRules, { when: (payload) => isRecord(payload.value) });
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -40925,6 +40968,23 @@ server:
   # Load balancers whose X-Forwarded-For is believed (CIDR ranges); nobody's by default, so a client
   # cannot choose the address that token allowlists and per-address limits see.
   trustProxy: []
+
+# Scheduled backups (docs/backup.md), taken by the job runner: one consistent snapshot, compressed,
+# written to a directory or S3; older ones beyond retain.count are then deleted there. Off by default.
+backups:
+  schedule: null
+  to: null
+  retain:
+    count: 14
+  # An S3-compatible store (MinIO, …) and its region; AWS and the SDK's defaults when null.
+  # Credentials come from the AWS SDK's default chain (environment, profile, instance role).
+  s3:
+    endpoint: null
+    region: null
+  # For example (replace the lines above):
+  # schedule: { at: "02:30", timezone: Europe/London }   # days: [mon, tue, wed, thu, fri] to skip weekends
+  # to: s3://my-bucket/clos                                # or a directory: ./backups
+  # retain: { count: 14 }
 `;
 
 // src/policy.ts

@@ -1,5 +1,5 @@
 import { AuditKeyError } from '@clos/audit-signing';
-import { DataDirLockedError } from './runtime/data-dir-lock.ts';
+import { DataDirLockedError } from '@clos/db';
 import { parseServerOptions, USAGE, UsageError } from './runtime/options.ts';
 import { SecretKeyError } from './runtime/secret-key.ts';
 import { StartupError, startServer, startWorker } from './server.ts';

@@ -1,5 +1,5 @@
 import { loadConfigFile } from '@clos/config';
-import { type Database, openPglite, openPostgres } from '@clos/db';
+import { type Database, lockDataDir, openPglite, openPostgres } from '@clos/db';
 import type { Runtime } from '@clos/workflows';
 import type { FastifyInstance } from 'fastify';
 import { composeApp, composeProcess } from './compose.ts';
@@ -7,7 +7,6 @@ import { seedDemo } from './demo/seed.ts';
 import { createLogger } from './http/log.ts';
 import { createObservability, type Observability } from './observability/index.ts';
 import { startMetricsServer } from './routes/metrics.ts';
-import { lockDataDir } from './runtime/data-dir-lock.ts';
 import type { ServerOptions } from './runtime/options.ts';
 
 export class StartupError extends Error {

@@ -1,5 +1,6 @@
+// The CLI may not import @clos/db: it tells a data directory in use by this error, re-exported here.
+export { DataDirLockedError } from '@clos/db';
 export * from './catalog.ts';
-export * from './data-dir-lock.ts';
 export * from './dump.ts';
 export * from './format.ts';
 export * from './operations.ts';

@@ -9,10 +9,14 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Database, openPglite, openPostgres } from '@clos/db';
+import { type Database, lockDataDir, openPglite, openPostgres } from '@clos/db';
+
+/** What to do instead when a running server holds the data directory. */
+const IN_USE_ADVICE =
+  'back up a running server through its API (clos backup --out FILE, without --data-dir), or stop it first';
+
 import { sql } from 'drizzle-orm';
 import { quoteIdent } from './catalog.ts';
-import { lockDataDirectory } from './data-dir-lock.ts';
 import { type BackupManifest, readArchive, type SchemaVersion, verifyArchiveFile } from './format.ts';
 import {
   appliedSchema,
@@ -56,7 +60,7 @@ export interface OpenedDatabase {
 
 /**
  * Opens a target without migrating it. A data directory is locked first (a running server's is
- * refused with {@link DataDirInUseError}); `mustExist` refuses one that holds no database.
+ * refused with `DataDirLockedError` from @clos/db); `mustExist` refuses one that holds no database.
  */
 export async function openDatabaseTarget(
   target: DatabaseTarget,
@@ -70,7 +74,7 @@ export async function openDatabaseTarget(
   const dir = target.dataDir;
   if (options.mustExist && !existsSync(join(dir, 'PG_VERSION')))
     throw new MissingDatabaseError(`${dir} holds no CLOS database (is --data-dir right?)`);
-  const unlock = lockDataDirectory(dir);
+  const unlock = lockDataDir(dir, { advice: IN_USE_ADVICE });
   try {
     const database = await openPglite(dir, { migrate: false });
     return {

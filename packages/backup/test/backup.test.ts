@@ -227,8 +227,12 @@ describe.each(testEngines())('backup and restore on %s', { timeout: 120_000 }, (
     const target = await newTarget(engine, dirs);
     drops.push(target.drop);
     await expect(restoreFrom(file, target.target)).rejects.toThrow(BackupFormatError);
-    // Truncated: the end is missing.
+    // Cut short mid-table: that table's rows no longer match the manifest.
     writeFileSync(file, gzipSync(text.slice(0, Math.floor(text.length * 0.8))));
+    await expect(restoreFrom(file, target.target)).rejects.toThrow(BackupFormatError);
+    // Cut short after the last table: only the end marker is missing.
+    const withoutEnd = text.slice(0, text.lastIndexOf('\n', text.length - 2) + 1);
+    writeFileSync(file, gzipSync(withoutEnd));
     await expect(restoreFrom(file, target.target)).rejects.toThrow(/truncated/);
     if ('dataDir' in target.target) expect(existsSync(target.target.dataDir)).toBe(false);
   });

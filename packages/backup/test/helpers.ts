@@ -2,13 +2,12 @@
  * Test helpers: an independent read of every table (not the backup's own code path), throwaway
  * PostgreSQL databases, and a writer that keeps the server busy while a backup runs.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Database, openPglite, openPostgres } from '@clos/db';
+import { emptyPostgresDatabase } from '@clos/testing';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 
 /** Every row of every `public` table as PostgreSQL's JSON text (UTC), sorted, by table. */
 export async function tableContents(database: Database): Promise<Record<string, string[]>> {
@@ -36,32 +35,7 @@ export async function openDataDir(dir: string): Promise<Database> {
 }
 
 /** A new, empty PostgreSQL database on CLOS_TEST_DATABASE_URL's server; `drop` removes it. */
-export async function throwawayPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.CLOS_TEST_DATABASE_URL;
-  if (!base) throw new Error('CLOS_TEST_DATABASE_URL is not set');
-  const name = `clos_restore_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const dropper = new pg.Client({ connectionString: base });
-      await dropper.connect();
-      try {
-        await dropper.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await dropper.end();
-      }
-    },
-  };
-}
+export const throwawayPostgres = () => emptyPostgresDatabase('clos_restore');
 
 export async function openUrl(url: string): Promise<Database> {
   return openPostgres(url, { migrate: false, poolMax: 2 });

@@ -1,4 +1,5 @@
 export * from './compose.ts';
+export * from './data-dir-lock.ts';
 export * from './database.ts';
 export * from './metrics-snapshot.ts';
 export * from './repositories.ts';

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS_FOLDER, openPostgres } from '@clos/db';
+import { emptyPostgresDatabase } from '@clos/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkMigration } from '../src/migration-rules.ts';
@@ -72,20 +73,9 @@ function folderWith(entries: JournalEntry[], extra: { tag: string; sql: string }
 
 /** A throwaway database on the test server, dropped after the test. */
 async function createDatabase(): Promise<string> {
-  const name = `clos_online_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const dropper = new pg.Client({ connectionString: BASE_URL });
-    await dropper.connect();
-    await dropper.query(`drop database if exists ${name} with (force)`);
-    await dropper.end();
-  });
-  const url = new URL(BASE_URL!);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const empty = await emptyPostgresDatabase('clos_online');
+  cleanups.push(empty.drop);
+  return empty.url;
 }
 
 /** Applies migrations the way a starting CLOS process does (advisory lock, lock_timeout, drizzle). */

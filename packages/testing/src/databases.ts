@@ -26,9 +26,27 @@ export async function openTestDatabase(
     const client = (await (await template).clone()) as PGlite;
     return openPglite(undefined, { client, migrate: false });
   }
+  const empty = await emptyPostgresDatabase('clos_test');
+  const db = await openPostgres(empty.url, { poolMax: options.poolMax ?? 20 });
+  return {
+    ...db,
+    url: empty.url,
+    async close() {
+      await db.close();
+      await empty.drop();
+    },
+  } as Database & { url: string };
+}
+
+/**
+ * A new, empty database `<prefix>_<random>` on CLOS_TEST_DATABASE_URL's server (no migrations
+ * applied), for tests that migrate or restore into it themselves; `drop` removes it, connections
+ * and all.
+ */
+export async function emptyPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env.CLOS_TEST_DATABASE_URL;
   if (!base) throw new Error('CLOS_TEST_DATABASE_URL is not set');
-  const name = `clos_test_${randomBytes(6).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
@@ -38,12 +56,9 @@ export async function openTestDatabase(
   }
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const db = await openPostgres(url.toString(), { poolMax: options.poolMax ?? 20 });
   return {
-    ...db,
     url: url.toString(),
-    async close() {
-      await db.close();
+    async drop() {
       const dropper = new pg.Client({ connectionString: base });
       await dropper.connect();
       try {
@@ -52,7 +67,7 @@ export async function openTestDatabase(
         await dropper.end();
       }
     },
-  } as Database & { url: string };
+  };
 }
 
 const TABLES = [

@@ -199,7 +199,7 @@ async function guard<T>(backup: Backup, work: () => Promise<T>): Promise<T> {
     if (error instanceof backup.BackupFormatError) throw usageError(error.message);
     if (error instanceof backup.MissingDatabaseError || error instanceof backup.DestinationError)
       throw usageError(error.message);
-    if (error instanceof backup.DataDirInUseError) throw new CliError(error.message, EXIT.failed);
+    if (error instanceof backup.DataDirLockedError) throw new CliError(error.message, EXIT.failed);
     if (error instanceof backup.NewerSchemaError) throw new CliError(error.message, EXIT.failed);
     const name = (error as { name?: string }).name;
     // The AWS SDK's service errors (no such bucket, access denied) carry the service's own message.

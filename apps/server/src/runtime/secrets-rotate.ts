@@ -4,6 +4,7 @@ import {
   createSecretBox,
   type Database,
   generateSecretKey,
+  lockDataDir,
   openPglite,
   openPostgres,
   parseSecretKey,
@@ -11,7 +12,6 @@ import {
   StoredSecretsError,
   secretKeyId,
 } from '@clos/db';
-import { lockDataDir } from './data-dir-lock.ts';
 import { KeyFileError, readOrCreateKeyFile } from './key-file.ts';
 import {
   NEXT_KEY_FILE,
@@ -32,7 +32,7 @@ export interface RotateOptions {
   keys: SecretKeys;
 }
 
-export { DataDirLockedError } from './data-dir-lock.ts';
+export { DataDirLockedError } from '@clos/db';
 export { SecretKeyError } from './secret-key.ts';
 
 /**
