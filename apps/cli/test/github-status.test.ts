@@ -16,37 +16,19 @@ import {
   signedDelivery,
   startFakeGitHub,
 } from '@clos/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The server's own test harness: the real app over a fresh database, listening on a port.
 import { ADMIN_TOKEN, type Harness, startHarness } from '../../server/test/harness.ts';
-import { runCli } from '../src/program.ts';
+import { explain, runInProcess } from './run-clos.ts';
 
 const SECRET = 'github-webhook-secret-cli-0123456789';
 const silent = { info() {}, warn() {}, error() {} };
 const keys = generateAppKey();
 
-/**
- * Runs `clos` in this process (a process per run costs a second of CPU) and captures what it
- * writes; the client still talks HTTP to the listening server, as the installed command does.
- */
+/** `clos` in this process (run-clos.ts), with the failure text tests print. */
 async function clos(env: Record<string, string>, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args, { env, cwd: env.HOME!, exitCode: 0 });
-    return { code, stdout, stderr, explain: `exit ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}` };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const r = await runInProcess(args, env, env.HOME!);
+  return { ...r, explain: explain(r) };
 }
 
 // The CLI is an HTTP client: what it sends and prints does not depend on the server's database engine,

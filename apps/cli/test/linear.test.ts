@@ -3,33 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureIntegrations, configureLinear, type Integration } from '@clos/integrations';
 import { defaultPolicy, type FakeLinear, startFakeLinear } from '@clos/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The server's own test harness: the real app over a fresh database, listening on a port.
 import { ADMIN_TOKEN, type Harness, startHarness } from '../../server/test/harness.ts';
-import { runCli } from '../src/program.ts';
+import { explain, runInProcess } from './run-clos.ts';
 
 const KEY = 'lin_api_cli_test';
 const silent = { info() {}, warn() {}, error() {} };
 
-/** Runs `clos` in this process and captures what it writes (the client still talks HTTP). */
+/** `clos` in this process (run-clos.ts), with the failure text tests print. */
 async function clos(env: Record<string, string>, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args, { env, cwd: env.HOME!, exitCode: 0 });
-    return { code, stdout, stderr, explain: `exit ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}` };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const r = await runInProcess(args, env, env.HOME!);
+  return { ...r, explain: explain(r) };
 }
 
 // The CLI is an HTTP client: one engine is enough here; the server's suite covers both.
