@@ -1,16 +1,13 @@
 /**
  * The baseline: the same SQL statements the CLOS endpoints run (copied from what Drizzle sends for
- * packages/db/src/repos/*.ts), as raw queries through the PGlite client, behind a bare Fastify
+ * packages/db/src/repos/*.ts), as raw queries through the PGlite client or a `pg` pool, behind a bare Fastify
  * app — no auth hook, no Zod validation or serialization, no OpenAPI, no use-case layer, no Drizzle.
  * The gap between the two is what those layers cost.
  */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { chainHash, GENESIS_HASH } from '@clos/core';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { openPglite } from '@clos/db';
-import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite';
+import type { PGlite, QueryOptions } from '@electric-sql/pglite';
 import Fastify, { type FastifyInstance } from 'fastify';
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const LOCK_COLUMNS = `"id", "pod_id", "item_type", "item_id", "acquired_by", "acquired_at", "released_at", "released_by"`;
 const POD_COLUMNS = `"id", "slug", "name", "timezone", "created_at"`;
@@ -48,9 +45,7 @@ export const SQL = {
   insertLock: `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
   lockById: `select ${LOCK_COLUMNS} from "wip_locks" where "wip_locks"."id" = $1`,
   release: `update "wip_locks" set "released_at" = $1, "released_by" = $2 where ("wip_locks"."id" = $3 and "wip_locks"."released_at" is null)`,
-  auditHead: `select "id", "sequence", "hash" from "audit_head" where "audit_head"."id" = $1 for update`,
-  insertAudit: `insert into "audit_events" ("sequence", "id", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "before", "after", "reason", "request_id", "prev_hash", "hash") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-  upsertHead: `insert into "audit_head" ("id", "sequence", "hash") values ($1, $2, $3) on conflict ("id") do update set "sequence" = $4, "hash" = $5`,
+  insertPending: `insert into "audit_pending" ("position", "id", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "before", "after", "reason", "request_id") values (default, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
   insertEvent: `insert into "domain_events" ("id", "seq", "type", "pod_id", "subject_type", "subject_id", "actor_id", "data", "occurred_at", "dispatched_at") values ($1, default, $2, $3, $4, $5, $6, $7, $8, default)`,
   members: `select "pod_members"."pod_id", "pod_members"."user_id", "pod_members"."pod_role", "pod_members"."joined_at", "pod_members"."left_at", "users"."email", "users"."name", "users"."role" from "pod_members" inner join "users" on "users"."id" = "pod_members"."user_id" where ("pod_members"."pod_id" = $1 and "pod_members"."left_at" is null) order by "pod_members"."joined_at" asc, "users"."email" asc`,
   countOpen: `select "item_type", count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."released_at" is null) group by "wip_locks"."item_type"`,
@@ -67,20 +62,10 @@ export const ENDPOINT_SQL = {
     SQL.openCount,
     SQL.storedLimits,
     SQL.insertLock,
-    SQL.auditHead,
-    SQL.insertAudit,
+    SQL.insertPending,
     SQL.insertEvent,
-    SQL.upsertHead,
   ],
-  release: [
-    SQL.lockById,
-    SQL.podById,
-    SQL.release,
-    SQL.auditHead,
-    SQL.insertAudit,
-    SQL.insertEvent,
-    SQL.upsertHead,
-  ],
+  release: [SQL.lockById, SQL.podById, SQL.release, SQL.insertPending, SQL.insertEvent],
   status: [
     SQL.podBySlug,
     SQL.members,
@@ -118,16 +103,39 @@ export interface BaselineSeed {
   members: number;
   projects: number;
   limits: Record<string, number>;
+  /** More pods (`bench-1`, `bench-2`, …) with the same limits and nothing else, for spreading writes. */
+  extraPods?: number;
 }
+
+/** The slugs of the seeded pods: `bench`, then the extra ones. */
+export const benchPodSlugs = (extraPods = 0) => [
+  'bench',
+  ...Array.from({ length: extraPods }, (_, i) => `bench-${i + 1}`),
+];
 
 export interface RunningBaseline {
   url: string;
   close(): Promise<void>;
 }
 
-/** The audit append of repos/audit.ts: lock the head row, chain the hash, insert, move the head. */
-async function appendAudit(
-  tx: Transaction,
+/**
+ * What a query answers, on either client: PGlite's and `pg`'s results both carry `rows`. The baseline
+ * runs over PGlite (bench/run.ts) or PostgreSQL (bench/pg.ts) through this much of a client.
+ */
+export interface SqlQueryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+export interface SqlClient extends SqlQueryable {
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The audit record of repos/audit.ts: the event, unsealed, and the outbox row CLOS writes with every
+ * audited change (the relay that seals the one and dispatches the other is CLOS's own extra work, not
+ * reproduced here).
+ */
+async function recordAudit(
+  tx: SqlQueryable,
   e: {
     at: Date;
     actorId: string;
@@ -141,41 +149,21 @@ async function appendAudit(
     podId: string;
   },
 ) {
-  const head = (await tx.query<{ id: number; sequence: number; hash: string }>(SQL.auditHead, [1])).rows[0];
-  const prevHash = head?.hash ?? GENESIS_HASH;
-  const fields = {
-    sequence: Number(head?.sequence ?? 0) + 1,
-    id: randomUUID(),
-    occurredAt: e.at,
-    actorId: e.actorId,
-    actorLabel: e.actorLabel,
-    action: e.action,
-    subjectType: e.subjectType,
-    subjectId: e.subjectId,
-    before: e.before === null ? null : JSON.parse(JSON.stringify(e.before)),
-    after: e.after === null ? null : JSON.parse(JSON.stringify(e.after)),
-    reason: null,
-    requestId: e.requestId,
-  };
-  const hash = chainHash(sha256, prevHash, fields);
-  await tx.query(SQL.insertAudit, [
-    fields.sequence,
-    fields.id,
+  const before = e.before === null ? null : JSON.parse(JSON.stringify(e.before));
+  const after = e.after === null ? null : JSON.parse(JSON.stringify(e.after));
+  await tx.query(SQL.insertPending, [
+    randomUUID(),
     e.at.toISOString(),
-    fields.actorId,
-    fields.actorLabel,
-    fields.action,
-    fields.subjectType,
-    fields.subjectId,
-    fields.before === null ? null : JSON.stringify(fields.before),
-    fields.after === null ? null : JSON.stringify(fields.after),
+    e.actorId,
+    e.actorLabel,
+    e.action,
+    e.subjectType,
+    e.subjectId,
+    before === null ? null : JSON.stringify(before),
+    after === null ? null : JSON.stringify(after),
     null,
-    fields.requestId,
-    prevHash,
-    hash,
+    e.requestId,
   ]);
-  // The outbox row CLOS writes with every audited change (the relay that dispatches it is CLOS's
-  // own extra work, not reproduced here).
   await tx.query(SQL.insertEvent, [
     randomUUID(),
     e.action,
@@ -185,16 +173,15 @@ async function appendAudit(
     e.actorId,
     JSON.stringify({
       actor: e.actorLabel,
-      ...(e.before === null ? {} : { before: fields.before }),
-      ...(e.after === null ? {} : { after: fields.after }),
+      ...(before === null ? {} : { before }),
+      ...(after === null ? {} : { after }),
     }),
     e.at.toISOString(),
   ]);
-  await tx.query(SQL.upsertHead, [1, fields.sequence, hash, fields.sequence, hash]);
 }
 
 /** Rows comparable to what run.ts creates through the CLOS API, written directly. */
-export async function seedBaseline(client: PGlite, policy: BaselinePolicy, s: BaselineSeed) {
+export async function seedBaseline(client: SqlQueryable, policy: BaselinePolicy, s: BaselineSeed) {
   const now = new Date().toISOString();
   const podId = randomUUID();
   const devId = randomUUID();
@@ -218,6 +205,18 @@ export async function seedBaseline(client: PGlite, policy: BaselinePolicy, s: Ba
       `insert into "wip_limits" ("pod_id", "item_type", "limit", "updated_at") values ($1, $2, $3, $4)`,
       [podId, itemType, limit, now],
     );
+  for (const slug of benchPodSlugs(s.extraPods).slice(1)) {
+    const id = randomUUID();
+    await client.query(
+      `insert into "pods" ("id", "slug", "name", "timezone", "created_at", "updated_at") values ($1, $2, $2, 'UTC', $3, $3)`,
+      [id, slug, now],
+    );
+    for (const [itemType, limit] of Object.entries(s.limits))
+      await client.query(
+        `insert into "wip_limits" ("pod_id", "item_type", "limit", "updated_at") values ($1, $2, $3, $4)`,
+        [id, itemType, limit, now],
+      );
+  }
   for (let i = 0; i < s.projects; i++) {
     const lockId = randomUUID();
     const projectId = randomUUID();
@@ -254,7 +253,7 @@ type Outcome = { status: number; body: unknown };
 
 /** What `wip.acquire` runs: one transaction, statement for statement. */
 export function acquireSql(
-  client: PGlite,
+  client: SqlClient,
   policy: BaselinePolicy,
   actor: BaselineActor,
   input: { slug: string; itemType: string; itemId: string; requestId: string },
@@ -299,7 +298,7 @@ export function acquireSql(
       null,
       null,
     ]);
-    await appendAudit(tx, {
+    await recordAudit(tx, {
       at: now,
       actorId: actor.userId,
       actorLabel: actor.label,
@@ -317,7 +316,7 @@ export function acquireSql(
 
 /** What `wip.release` runs. */
 export function releaseSql(
-  client: PGlite,
+  client: SqlClient,
   actor: BaselineActor,
   input: { id: string; requestId: string },
 ): Promise<Outcome> {
@@ -328,7 +327,7 @@ export function releaseSql(
     if (lock.released_at) return { status: 200, body: lockJson(lock) };
     const now = new Date();
     await tx.query(SQL.release, [now.toISOString(), actor.userId, lock.id]);
-    await appendAudit(tx, {
+    await recordAudit(tx, {
       at: now,
       actorId: actor.userId,
       actorLabel: actor.label,
@@ -349,12 +348,15 @@ export function releaseSql(
  * Drizzle passes to PGlite, to price that alone.
  */
 export async function statusSql(
-  client: PGlite,
+  client: SqlClient,
   policy: BaselinePolicy,
   slug: string,
   queryOptions?: QueryOptions,
 ): Promise<Outcome> {
-  const q = <T>(sql: string, params: unknown[]) => client.query<T>(sql, params, queryOptions);
+  const q = <T>(sql: string, params: unknown[]) =>
+    queryOptions
+      ? (client as unknown as PGlite).query<T>(sql, params, queryOptions)
+      : client.query<T>(sql, params);
   const pod = (await q<PodRow>(SQL.podBySlug, [slug])).rows[0];
   if (!pod) return { status: 404, body: { code: 'not_found' } };
   // Concurrent like getStatus's Promise.all; PGlite runs them one after another anyway.
@@ -404,9 +406,9 @@ export async function statusSql(
   };
 }
 
-/** The three routes, over any PGlite client (breakdown.ts mounts them on the CLOS database). */
+/** The three routes, over PGlite or a `pg` pool (breakdown.ts mounts them on the CLOS database). */
 export function buildBaselineApp(
-  client: PGlite,
+  client: SqlClient,
   policy: BaselinePolicy,
   actor: BaselineActor,
 ): FastifyInstance {

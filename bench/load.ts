@@ -35,6 +35,11 @@ export interface LoadJob {
   bodies?: string[];
   /** Headers per request, in the same order as `bodies`, over `headers` (e.g. each delivery's id and signature). */
   headersPerRequest?: Record<string, string>[];
+  /**
+   * A mixed load instead: every connection sends these in turn, over and over (nine reads then a
+   * write is a 90/10 mix). A step with `itemPrefix` gets a fresh `{"itemId"}` body each time.
+   */
+  sequence?: { method: 'GET' | 'POST' | 'DELETE'; path: string; itemPrefix?: string }[];
 }
 
 export interface LoadResult {
@@ -81,6 +86,21 @@ async function run(job: LoadJob): Promise<LoadResult> {
     request.onResponse = (status, body) => {
       if (status === 201) ids.push((JSON.parse(body) as { id: string }).id);
     };
+  const requests: autocannon.Request[] = job.sequence
+    ? job.sequence.map((step) => ({
+        method: step.method,
+        path: step.path,
+        ...(step.itemPrefix
+          ? {
+              headers: { ...job.headers, 'content-type': 'application/json' },
+              setupRequest: (req: autocannon.Request) => {
+                req.body = JSON.stringify({ itemId: `${step.itemPrefix}-${++n}` });
+                return req;
+              },
+            }
+          : {}),
+      }))
+    : [request];
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   // The callback form: it returns the instance (with its 'response' event) rather than a promise.
@@ -94,7 +114,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
         ...(job.amount !== undefined ? { amount: job.amount } : { duration: job.duration ?? 10 }),
         // Only with a body: Fastify answers 400 to a bodiless request that claims to be JSON.
         headers: job.uniqueItemPrefix ? { 'content-type': 'application/json', ...job.headers } : job.headers,
-        requests: [request],
+        requests,
         timeout: 10,
       },
       (error, done) => (error ? reject(error) : resolve(done)),

@@ -3,7 +3,7 @@ import { loadConfigFile } from '@clos/config';
 import type { ClosConfig } from '@clos/contract';
 import type { ServerOptions } from '../apps/server/src/runtime/options.ts';
 import { type RunningServer, startServer } from '../apps/server/src/server.ts';
-import type { BaselinePolicy } from './baseline.ts';
+import { type BaselinePolicy, benchPodSlugs } from './baseline.ts';
 
 export const ADMIN_TOKEN = `bench_admin_${'x'.repeat(24)}`;
 export const MEMBERS = 6;
@@ -54,8 +54,11 @@ export async function api<T>(
   return JSON.parse(text) as T;
 }
 
-/** Pod `bench` with members, projects, a health snapshot and a developer token, all through the API. */
-export async function seedClos(url: string): Promise<string> {
+/**
+ * Pod `bench` with members, projects, a health snapshot and a developer token, all through the API;
+ * with `extraPods`, also pods `bench-1`… with the same WIP limits, which the token covers too.
+ */
+export async function seedClos(url: string, extraPods = 0): Promise<string> {
   const admin = (method: string, path: string, body?: unknown) => api(url, ADMIN_TOKEN, method, path, body);
   await admin('POST', '/api/v1/pods', { slug: 'bench', name: 'Bench', timezone: 'UTC' });
   await admin('PUT', '/api/v1/pods/bench/wip-limits/pull-request', { limit: API_MAX_LIMIT });
@@ -70,10 +73,17 @@ export async function seedClos(url: string): Promise<string> {
   await admin('POST', '/api/v1/pods/bench/health', {
     metrics: { velocity: 0.9, wipUtilisation: 0.8, blockedItems: 1, cycleTimeDays: 4 },
   });
+  const slugs = benchPodSlugs(extraPods);
+  for (const slug of slugs.slice(1)) {
+    await admin('POST', '/api/v1/pods', { slug, name: slug, timezone: 'UTC' });
+    await admin('PUT', `/api/v1/pods/${slug}/wip-limits/pull-request`, { limit: API_MAX_LIMIT });
+    await admin('PUT', `/api/v1/pods/${slug}/wip-limits/project`, { limit: PROJECTS * 2 });
+    await admin('POST', `/api/v1/pods/${slug}/members`, { email: 'dev@bench.local', podRole: 'member' });
+  }
   const created = await admin('POST', '/api/v1/tokens', {
     name: 'bench',
     role: 'developer',
-    pods: ['bench'],
+    pods: slugs,
     user: 'dev@bench.local',
   });
   return (created as { value: string }).value;

@@ -37007,14 +37007,21 @@ var auditQuery = listQuery.extend({
   from: ts.optional(),
   to: ts.optional()
 });
+var unsealed = external_exports.number().int().optional().meta({ description: "committed audit events not yet sealed into the chain (moments behind, normally)" });
 var auditVerifySchema = external_exports.union([
-  external_exports.object({ ok: external_exports.literal(true), count: external_exports.number().int(), checkpoints: external_exports.number().int().optional() }),
+  external_exports.object({
+    ok: external_exports.literal(true),
+    count: external_exports.number().int(),
+    checkpoints: external_exports.number().int().optional(),
+    unsealed
+  }),
   external_exports.object({
     ok: external_exports.literal(false),
     brokenAt: external_exports.number().int(),
     reason: external_exports.string(),
     count: external_exports.number().int(),
     checkpoints: external_exports.number().int().optional(),
+    unsealed,
     checkpoint: external_exports.object({ sequence: external_exports.number().int(), hash: external_exports.string(), time: external_exports.string() }).optional()
   })
 ]);

@@ -68,6 +68,8 @@ describe.each(testEngines())('signed audit checkpoints on %s', (engine) => {
       const res = await h.call('POST', '/api/v1/ideas', { title: `Idea ${randomUUID().slice(0, 8)}` });
       expect(res.statusCode).toBe(201);
     }
+    // As the relay would moments after those commits (this harness runs none).
+    await h.sealAudit();
   }
 
   async function checkpoint() {
@@ -84,6 +86,8 @@ describe.each(testEngines())('signed audit checkpoints on %s', (engine) => {
 
   /** SQL run as the database owner would: with every guard trigger on the log set aside. */
   async function asOwner(...statements: [string, unknown[]?][]) {
+    // Tampering is with the sealed chain: the events written so far are in it first.
+    await h.sealAudit();
     await h.database.query('alter table audit_events disable trigger user');
     await h.database.query('alter table audit_head disable trigger user');
     try {
@@ -167,7 +171,7 @@ describe.each(testEngines())('signed audit checkpoints on %s', (engine) => {
         [keep],
       ],
     );
-    expect(await verify()).toEqual({ ok: true, count: keep });
+    expect(await verify()).toEqual({ ok: true, count: keep, unsealed: 0 });
     expect(await verify(token)).toMatchObject({
       ok: false,
       brokenAt: keep + 1,
@@ -197,7 +201,7 @@ describe.each(testEngines())('signed audit checkpoints on %s', (engine) => {
       ['delete from audit_checkpoints where sequence > $1', [e]],
     );
     await ideas(2);
-    expect(await verify()).toEqual({ ok: true, count: l });
+    expect(await verify()).toEqual({ ok: true, count: l, unsealed: 0 });
     expect((await verifyMany([early.checkpoint, late.checkpoint])).json()).toMatchObject({
       ok: false,
       brokenAt: e + 1,
@@ -222,7 +226,7 @@ describe.each(testEngines())('signed audit checkpoints on %s', (engine) => {
       ['truncate audit_events'],
       [`update audit_head set sequence = 0, hash = '${'0'.repeat(64)}'`],
     );
-    expect(await verify()).toEqual({ ok: true, count: 0 });
+    expect(await verify()).toEqual({ ok: true, count: 0, unsealed: 0 });
     expect(await verify(token)).toMatchObject({
       ok: false,
       brokenAt: 1,
@@ -265,7 +269,7 @@ describe.each(testEngines())('signed audit checkpoints on %s', (engine) => {
     await asOwner(...statements);
     expect(await hashAt(after.checkpoint.sequence)).not.toBe(after.checkpoint.hash);
 
-    expect(await verify()).toEqual({ ok: true, count: events.length });
+    expect(await verify()).toEqual({ ok: true, count: events.length, unsealed: 0 });
     // The checkpoint before the edit still matches; the one after does not: blamed from the edited row.
     expect((await verifyMany([after.checkpoint, before.checkpoint])).json()).toMatchObject({
       ok: false,
@@ -358,7 +362,7 @@ describe.each(testEngines())('signed audit checkpoints on %s', (engine) => {
     const moved = await head();
     expect(moved.sequence).toBe(start.sequence + 2);
     expect(moved.hash).toBe(await hashAt(moved.sequence));
-    expect(await verify()).toEqual({ ok: true, count: moved.sequence });
+    expect(await verify()).toEqual({ ok: true, count: moved.sequence, unsealed: 0 });
   });
 
   it('answers 503 naming CLOS_AUDIT_SIGNING_KEY where no key is configured (PostgreSQL without it)', async () => {
@@ -493,6 +497,8 @@ describe.each(testEngines())('periodic checkpoints and exports on %s', (engine) 
   const write = async () => {
     const res = await h.call('POST', '/api/v1/ideas', { title: `Idea ${randomUUID().slice(0, 8)}` });
     expect(res.statusCode).toBe(201);
+    // Sealed as the relay would (this harness runs none): the head moves with it.
+    await h.sealAudit();
   };
 
   it('takes one checkpoint per interval when the head moved, skips an unchanged head, and posts it to the webhook', async () => {
@@ -600,6 +606,7 @@ describe.each(testEngines())('periodic checkpoints and exports on %s', (engine) 
     const taken = await h.services.auditCheckpoints.periodic(h.clock.now());
     expect(taken.status).toBe('taken');
     const keep = (await headSequence()) - 2;
+    await h.sealAudit();
     await h.database.query('alter table audit_events disable trigger user');
     await h.database.query('alter table audit_head disable trigger user');
     try {

@@ -20,10 +20,13 @@ describe.each(testEngines())('audit log on %s', (engine) => {
       h.clock.advance(60_000);
       await h.call('POST', '/api/v1/ideas', { title: `Idea ${i}` });
     }
+    // As the relay would moments after those commits (this harness runs none).
+    await h.sealAudit();
   });
 
   /** The append-only trigger stops ordinary tampering; a superuser can still disable it. */
   async function tamper(sql: string) {
+    await h.sealAudit();
     await h.database.query('alter table audit_events disable trigger audit_events_append_only');
     try {
       await h.database.query(sql);
@@ -53,7 +56,38 @@ describe.each(testEngines())('audit log on %s', (engine) => {
     expect(await h.call('GET', '/api/v1/audit/verify').then((r) => r.json())).toEqual({
       ok: true,
       count: events[0].sequence,
+      unsealed: 0,
     });
+  });
+
+  it('records a change unsealed in its transaction; verify counts it until it is sealed, in order', async () => {
+    const sealed = await h.call('GET', '/api/v1/audit/verify').then((r) => r.json());
+    // This harness runs no relay: what a change records waits for the next sealer.
+    await h.call('POST', '/api/v1/ideas', { title: 'First' });
+    await h.call('POST', '/api/v1/ideas', { title: 'Second' });
+    expect(await h.call('GET', '/api/v1/audit/verify').then((r) => r.json())).toEqual({
+      ok: true,
+      count: sealed.count,
+      unsealed: 2,
+    });
+    const pending = await h.database.query<{ action: string }>('select action from audit_pending');
+    expect(pending.map((r) => r.action)).toEqual(['idea.submitted', 'idea.submitted']);
+    // Listing the log seals first: the newest change is there with its place in the chain.
+    const [second, first] = (await h.call('GET', '/api/v1/audit?limit=2')).json().items;
+    expect([first.after.title, second.after.title]).toEqual(['First', 'Second']);
+    expect([first.sequence, second.sequence]).toEqual([sealed.count + 1, sealed.count + 2]);
+    expect(second.prevHash).toBe(first.hash);
+    expect(await h.call('GET', '/api/v1/audit/verify').then((r) => r.json())).toEqual({
+      ok: true,
+      count: sealed.count + 2,
+      unsealed: 0,
+    });
+  });
+
+  it('a failed change leaves no pending audit row (rolled back with it)', async () => {
+    const res = await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Again', timezone: 'UTC' });
+    expect(res.statusCode).toBe(409);
+    expect(await h.database.query('select 1 from audit_pending')).toHaveLength(0);
   });
 
   it('filters by action, subject, actor and time, with cursor pagination', async () => {

@@ -101,23 +101,27 @@ describe.each(testEngines())('concurrency on %s', (engine) => {
     );
   });
 
-  it('verify reads one snapshot while writers append', async () => {
+  it('verify reads one snapshot while writers record and sealers seal', async () => {
     const writes = Promise.all(
       Array.from({ length: 60 }, (_, i) => h.call('POST', '/api/v1/ideas', { title: `Busy ${i}` })),
     );
+    const seals = Promise.all(Array.from({ length: 10 }, () => h.sealAudit()));
     const verdicts = await Promise.all(
       Array.from({ length: 15 }, () => h.call('GET', '/api/v1/audit/verify')),
     );
     await writes;
+    await seals;
     expect(verdicts.map((v) => v.json().ok)).toEqual(Array(15).fill(true));
   });
 
-  it('concurrent writers keep the audit chain intact', async () => {
-    await Promise.all(
-      Array.from({ length: 30 }, (_, i) => h.call('POST', '/api/v1/ideas', { title: `Idea ${i}` })),
-    );
+  it('concurrent writers and sealers keep the audit chain intact', async () => {
+    await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => h.call('POST', '/api/v1/ideas', { title: `Idea ${i}` })),
+      ...Array.from({ length: 5 }, () => h.sealAudit()),
+    ]);
+    await h.sealAudit();
     const verify = await h.call('GET', '/api/v1/audit/verify');
-    expect(verify.json()).toMatchObject({ ok: true });
+    expect(verify.json()).toMatchObject({ ok: true, unsealed: 0 });
     expect(verify.json().count).toBeGreaterThanOrEqual(31);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { combineInstrumentation, type Policy, type Role } from '@clos/core';
+import { combineInstrumentation, type Policy, type Role, sealCommittedAudit } from '@clos/core';
 import { composeCore, type composeServices, createSecretBox, type Database } from '@clos/db';
 import { defaultPolicy, type Engine, FakeClock, openTestDatabase, resetDatabase } from '@clos/testing';
 import { type Runtime, type RuntimeEnv, type RuntimeModule, startRuntime } from '@clos/workflows';
@@ -21,6 +21,8 @@ export interface Harness {
   metrics: Metrics;
   /** Relays pending events and runs every due job until none is left. */
   drain(): Promise<number>;
+  /** Seals every committed audit event into the chain (what the relay does moments after a commit). */
+  sealAudit(): Promise<void>;
   /** Calls the API as the bootstrap admin, or with `token`. */
   call(
     method: string,
@@ -144,6 +146,7 @@ export async function startHarness(
       if (!runtime) throw new Error('started without { runtime: true }');
       return runtime.drainJobs();
     },
+    sealAudit: () => sealCommittedAudit(core.deps.uow),
     async call(method, url, body, token = ADMIN_TOKEN) {
       const res = await app.inject({
         method: method as 'GET',

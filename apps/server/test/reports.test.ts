@@ -506,6 +506,7 @@ describe.each(testEngines())('access and SOC 2 reports on %s', (engine) => {
 
   it('reports a broken chain and a checkpoint the log no longer matches', async () => {
     // The append-only trigger stops ordinary tampering; a superuser can still disable it.
+    await h.sealAudit();
     await h.database.query('alter table audit_events disable trigger audit_events_append_only');
     try {
       await h.database.query("update audit_events set reason = 'rewritten' where sequence = 3");

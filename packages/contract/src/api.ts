@@ -659,14 +659,25 @@ export const auditQuery = listQuery.extend({
   to: ts.optional(),
 });
 // With checkpoints (routes/audit.ts): how many were checked, and the first one the log no longer contains.
+const unsealed = z
+  .number()
+  .int()
+  .optional()
+  .meta({ description: 'committed audit events not yet sealed into the chain (moments behind, normally)' });
 export const auditVerifySchema = z.union([
-  z.object({ ok: z.literal(true), count: z.number().int(), checkpoints: z.number().int().optional() }),
+  z.object({
+    ok: z.literal(true),
+    count: z.number().int(),
+    checkpoints: z.number().int().optional(),
+    unsealed,
+  }),
   z.object({
     ok: z.literal(false),
     brokenAt: z.number().int(),
     reason: z.string(),
     count: z.number().int(),
     checkpoints: z.number().int().optional(),
+    unsealed,
     checkpoint: z.object({ sequence: z.number().int(), hash: z.string(), time: z.string() }).optional(),
   }),
 ]);

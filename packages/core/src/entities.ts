@@ -276,3 +276,6 @@ export interface AuditEvent {
   prevHash: string;
   hash: string;
 }
+
+/** An audit event as its change records it: the sealer gives it its place in the chain later. */
+export type RecordedAuditEvent = Omit<AuditEvent, 'sequence' | 'prevHash' | 'hash'>;

@@ -3,6 +3,7 @@ export * from './alerts/service.ts';
 export * from './audit/chain.ts';
 export * from './audit/checkpoint.ts';
 export * from './audit/checkpoints.ts';
+export * from './audit/seal.ts';
 export * from './audit/service.ts';
 export * from './auth/claims.ts';
 export * from './auth/permissions.ts';

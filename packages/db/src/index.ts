@@ -2,6 +2,7 @@ export * from './compose.ts';
 export * from './data-dir-lock.ts';
 export * from './database.ts';
 export * from './metrics-snapshot.ts';
+export { sealAudit } from './repos/audit.ts';
 export * from './repositories.ts';
 export * as schema from './schema/index.ts';
 export * from './secret-box.ts';

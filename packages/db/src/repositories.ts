@@ -36,7 +36,8 @@ import { systemClock } from './system-clock.ts';
 /**
  * Every repository over one connection or transaction. `secretBox` seals and opens stored secrets;
  * without it, storing one is refused (see secret-box.ts). `clock` stamps what the adapter dates
- * itself (a pod's `updatedAt`); callers that compose use cases pass theirs.
+ * itself (a pod's `updatedAt`); callers that compose use cases pass theirs. `onAudit` is told of
+ * each audit event recorded (so the unit of work can ring the sealer's bell once it commits).
  */
 export function createRepositories(
   db: Db,
@@ -44,6 +45,7 @@ export function createRepositories(
   onEmit?: OnEmit,
   secretBox?: SecretBox,
   clock: Clock = systemClock,
+  onAudit?: () => void,
 ): Repositories {
   const events = eventRepository(db, onEmit);
   return {
@@ -56,7 +58,7 @@ export function createRepositories(
     wip: wipRepository(db),
     ideas: ideaRepository(db),
     health: healthRepository(db),
-    audit: auditRepository(db, ids),
+    audit: auditRepository(db, ids, onAudit),
     auditCheckpoints: auditCheckpointRepository(db),
     tokens: tokenRepository(db),
     configState: configStateRepository(db),

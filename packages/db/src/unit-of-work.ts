@@ -27,7 +27,10 @@ function pgCode(error: unknown): string | undefined {
 
 /** One transaction per unit of work; a unique violation that slipped past a check becomes a conflict. */
 export interface UnitOfWorkOptions {
-  /** Called after a transaction that wrote domain events has committed (the outbox relay's cue). */
+  /**
+   * Called after a transaction that wrote domain events or audit events has committed: the cue of
+   * the outbox relay, which also seals the audit log.
+   */
   afterCommitWithEvents?: () => void;
   /** Seals and opens stored secrets (webhook signing secrets). */
   secretBox?: SecretBox | undefined;
@@ -55,6 +58,7 @@ export function createUnitOfWork(
     if (database.writes && !runOptions?.snapshot) database.writes.version += 1;
     try {
       const emitted: NewDomainEvent[] = [];
+      let audited = false;
       const result = await database.db.transaction(
         (tx) =>
           work(
@@ -67,11 +71,14 @@ export function createUnitOfWork(
               },
               options.secretBox,
               options.clock,
+              () => {
+                audited = true;
+              },
             ),
           ),
         runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
       );
-      if (emitted.length) options.afterCommitWithEvents?.();
+      if (emitted.length || audited) options.afterCommitWithEvents?.();
       if (!runOptions?.snapshot) instrumentation.committed(emitted);
       return result;
     } catch (error) {

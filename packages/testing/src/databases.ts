@@ -97,6 +97,7 @@ const TABLES = [
   'config_state',
   'api_tokens',
   'audit_events',
+  'audit_pending',
   'pod_health_snapshots',
   'idea_evaluations',
   'ideas',
@@ -134,4 +135,19 @@ export async function resetDatabase(db: Database): Promise<void> {
   } finally {
     await db.query('alter table audit_head enable trigger audit_head_guard');
   }
+}
+
+/**
+ * The tables the audit sealer moves rows between: comparing them row by row would see the relay
+ * sealing an earlier change, which is not a change of the request under test. `auditRowCount`
+ * counts the log's events wherever they are (sealed or not).
+ */
+export const SEALING_TABLES: ReadonlySet<string> = new Set(['audit_events', 'audit_pending', 'audit_head']);
+
+/** Every audit event recorded, sealed or awaiting the sealer. */
+export async function auditRowCount(db: Database): Promise<number> {
+  const [row] = await db.query<{ n: string }>(
+    'select ((select count(*) from audit_events) + (select count(*) from audit_pending))::text as n',
+  );
+  return Number(row?.n ?? 0);
 }

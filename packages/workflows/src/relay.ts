@@ -1,5 +1,5 @@
 import { type DomainEvent, type DomainEventType, type Instrumentation, NO_INSTRUMENTATION } from '@clos/core';
-import type { Database, Db } from '@clos/db';
+import { type Database, type Db, sealAudit } from '@clos/db';
 import { sql } from 'drizzle-orm';
 import type { Enqueue, JobQueue } from './queue.ts';
 
@@ -57,7 +57,8 @@ const fromRaw = (r: RawEvent): DomainEvent =>
   }) as DomainEvent;
 
 /**
- * The outbox relay. Sequences committed events (one relay at a time, under an advisory lock, so
+ * The outbox relay and audit sealer. Seals the audit events committed since its last pass, sequences
+ * committed events (one relay at a time, under an advisory lock, so
  * sequences become visible in order), hands each to its subscribers, and NOTIFYs the stream hubs —
  * all in one transaction. Every process runs one: it is poked after its own commits, and sweeps
  * every `sweepMs` for events whose writer died before poking.
@@ -86,9 +87,12 @@ export function createRelay(options: {
     // The queues this pass enqueued to: their local workers are woken once it commits, so a reaction
     // starts now rather than at the worker's next poll.
     const touched = new Set<string>();
-    const dispatched = await database.db.transaction(async (txDb) => {
+    const done = await database.db.transaction(async (txDb) => {
       const tx = txDb as unknown as Db;
       await tx.execute(sql`select pg_advisory_xact_lock(${RELAY_LOCK})`);
+      // The audit events committed since the last pass are chained first, in this transaction: the
+      // domain events dispatched below never reach a subscriber before the audit entries they report.
+      const sealed = await sealAudit(tx, BATCH);
       // One statement numbers the oldest pending events after the highest sequence given so far.
       const result = (await tx.execute(sql`
         with pending as (
@@ -105,7 +109,7 @@ export function createRelay(options: {
           d.trace_context`)) as unknown as {
         rows: RawEvent[];
       };
-      if (result.rows.length === 0) return 0;
+      if (result.rows.length === 0) return sealed;
       const traces = new Map(result.rows.map((r) => [r.id, r.trace_context]));
       const events = result.rows.map(fromRaw).sort((a, b) => a.seq - b.seq);
       const enqueueInTx = queue.enqueueIn(tx);
@@ -125,10 +129,11 @@ export function createRelay(options: {
         );
       }
       await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(events[events.length - 1]!.seq)})`);
-      return events.length;
+      return Math.max(sealed, events.length);
     });
     for (const name of touched) queue.wake(name);
-    return dispatched as number;
+    // A full batch of either means more may be waiting.
+    return done as number;
   }
 
   async function loop(): Promise<void> {

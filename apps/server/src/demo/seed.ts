@@ -24,6 +24,7 @@ import {
   presentDemoInTx,
   type Repositories,
   type Role,
+  sealCommittedAudit,
   storeDigestInTx,
   type User,
   weekStart,
@@ -649,5 +650,7 @@ export async function seedDemo(database: Database, policy: Policy): Promise<Reco
 
   for (const p of PODS)
     for (const t of (await services.wip.getStatus(demoCtx, p.slug)).types) counts.locks += t.used;
+  // The seed runs before any relay: its history is chained now, not when the server first starts.
+  await sealCommittedAudit(core.deps.uow);
   return counts;
 }

@@ -12,6 +12,7 @@ import {
   verifyCheckpoints,
   verifyExtension,
 } from './checkpoint.ts';
+import { sealCommittedAudit } from './seal.ts';
 
 /** How one sink took a checkpoint. */
 export interface CheckpointExport {
@@ -81,9 +82,10 @@ export function createAuditCheckpointService(deps: Deps) {
   /**
    * In one snapshot: the head, the last checkpoint of this key, and whether the log still extends it.
    * A head that does not is never signed: that would hand out CLOS's signature over a rewound or
-   * rewritten log.
+   * rewritten log. Everything committed before it is sealed first, so the checkpoint covers it.
    */
-  function prepare(signer: AuditSigner, now: Date): Promise<Prepared> {
+  async function prepare(signer: AuditSigner, now: Date): Promise<Prepared> {
+    await sealCommittedAudit(uow);
     return uow.run(
       async (repos) => {
         const head = (await repos.audit.head()) ?? { sequence: 0, hash: GENESIS_HASH };
@@ -236,6 +238,7 @@ export function createAuditCheckpointService(deps: Deps) {
       const signer = ports.signer;
       if (!signer) return { status: 'off' };
       const slot = checkpointSlot(now, policy.audit.checkpoints.intervalMinutes);
+      await sealCommittedAudit(uow);
       const [head, last] = await Promise.all([
         uow.read.audit.head(),
         uow.read.auditCheckpoints.latest(signer.keyId),

@@ -2,6 +2,7 @@ import { assertCan } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
 import type { AuditFilter, PageRequest } from '../ports/repositories.ts';
 import { type ChainVerdict, verifyChain } from './chain.ts';
+import { sealCommittedAudit } from './seal.ts';
 
 /** The audit log: read and verify. Writing happens inside each use case's transaction. */
 export function createAuditService(deps: Deps) {
@@ -9,19 +10,26 @@ export function createAuditService(deps: Deps) {
   return {
     async list(ctx: Ctx, filter: AuditFilter, page: PageRequest) {
       assertCan(ctx.actor, 'read');
+      // The newest changes are listed with their place in the chain, not a moment later.
+      await sealCommittedAudit(uow);
       return uow.read.audit.list(filter, page);
     },
 
-    /** Recomputes every hash; reports the first sequence where the chain breaks. */
-    async verify(ctx: Ctx): Promise<ChainVerdict> {
+    /**
+     * Recomputes every hash of the sealed chain; reports the first sequence where it breaks and how
+     * many committed events await sealing (moments, normally: a number that stays up means no
+     * process is running the relay).
+     */
+    async verify(ctx: Ctx): Promise<ChainVerdict & { unsealed: number }> {
       assertCan(ctx.actor, 'read');
       // One snapshot for the head and every batch of rows: under READ COMMITTED an append landing
       // between two statements would look like an event the head does not know.
       return uow.run(
-        async (repos) => verifyChain(secrets.sha256, repos.audit.iterate(), await repos.audit.head()),
-        {
-          snapshot: true,
-        },
+        async (repos) => ({
+          ...(await verifyChain(secrets.sha256, repos.audit.iterate(), await repos.audit.head())),
+          unsealed: await repos.audit.unsealed(),
+        }),
+        { snapshot: true },
       );
     },
   };

@@ -4,6 +4,7 @@
  * aggregates (`TrendsRepository`); this module lays them out as dense series, one value per week,
  * so a chart never has to guess what a missing week means.
  */
+import { sealCommittedAudit } from '../audit/seal.ts';
 import { assertCan } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
 import type { Policy } from '../policy.ts';
@@ -191,6 +192,8 @@ export function createTrendsService(deps: Deps) {
     async trends(ctx: Ctx, options: { weeks?: number } = {}): Promise<DashboardTrends> {
       assertCan(ctx.actor, 'read');
       const window = trendWindow(clock.now(), options.weeks ?? TRENDS_DEFAULT_WEEKS);
+      // Promotions and archivals are read from the audit log: the newest ones are chained first.
+      await sealCommittedAudit(uow);
       return uow.run(
         async (repos) => {
           const t = repos.trends;

@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.ts';
-import type { AuditEvent } from '../entities.ts';
+import type { RecordedAuditEvent } from '../entities.ts';
 import type { Repositories } from '../ports/repositories.ts';
 import type { NewDomainEvent } from './event.ts';
 import type { ChangeEventData, ChangeEventType, ChangePayloads } from './payloads.ts';
@@ -94,12 +94,17 @@ export const isChangeEventType = (action: string): action is ChangeEventType =>
   Object.hasOwn(IS_CHANGE_EVENT, action);
 
 /**
- * Records a change made by `ctx.actor` at `at`: appends it to the audit chain and, when its action is
+ * Records a change made by `ctx.actor` at `at`: records it in the audit log (sealed into the chain after commit) and, when its action is
  * a domain event, writes that event to the outbox, both through `repos` (the caller's transaction),
  * so a change is never published without being recorded, nor recorded without being published.
  * The event carries the audited `before`/`after` as the log stores them (JSON), `actor` and `reason`.
  */
-export async function record(repos: Repositories, ctx: Ctx, at: Date, change: Change): Promise<AuditEvent> {
+export async function record(
+  repos: Repositories,
+  ctx: Ctx,
+  at: Date,
+  change: Change,
+): Promise<RecordedAuditEvent> {
   // The pod is not part of the audit record: it scopes the event to that pod's readers.
   const { podId = null, ...entry } = change;
   const stored = await repos.audit.append({

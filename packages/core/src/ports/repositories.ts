@@ -17,6 +17,7 @@ import type {
   Pod,
   PodMember,
   Project,
+  RecordedAuditEvent,
   StageTransition,
   User,
   UserSession,
@@ -172,6 +173,16 @@ export interface WipRepository {
   lockScope(podId: string, itemType: string): Promise<void>;
   openLocks(podId: string, itemType?: string): Promise<WipLock[]>;
   openLockForItem(podId: string, itemType: string, itemId: string): Promise<WipLock | null>;
+  /**
+   * In one round trip: the item's open lock (none when `itemId` is null), how many locks of the type
+   * are open, the limit stored for it (null: the policy's default applies) and how many items wait
+   * in its line. Call under `lockScope`.
+   */
+  slotState(
+    podId: string,
+    itemType: string,
+    itemId: string | null,
+  ): Promise<{ existing: WipLock | null; used: number; storedLimit: number | null; queued: number }>;
   openCount(podId: string, itemType: string): Promise<number>;
   insertLock(lock: WipLock): Promise<void>;
   lockById(id: string): Promise<WipLock | null>;
@@ -242,8 +253,19 @@ export interface AuditFilter {
 }
 
 export interface AuditRepository {
-  /** Appends one event to the chain; serialised so sequences are gap-free. */
-  append(event: NewAuditEvent): Promise<AuditEvent>;
+  /**
+   * Records one event, unsealed, in the caller's transaction. It takes no lock but its own row's, so
+   * writes to different things never wait for each other; `seal` chains it after it commits.
+   */
+  append(event: NewAuditEvent): Promise<RecordedAuditEvent>;
+  /**
+   * Chains up to `limit` committed unsealed events onto the head, in the order they were recorded,
+   * under the head's row lock (one sealer at a time, in every process); how many it sealed. Run it
+   * in a transaction of its own (or the relay's).
+   */
+  seal(limit: number): Promise<number>;
+  /** How many committed events await sealing. */
+  unsealed(): Promise<number>;
   list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>>;
   /** Every event in sequence order (after sequence `after`, when given), read in batches. */
   iterate(after?: number): AsyncIterable<AuditEvent>;

@@ -5,6 +5,7 @@
  */
 import { verifyChain } from '../audit/chain.ts';
 import { type CheckpointVerdict, checkpointMessage, verifyCheckpoints } from '../audit/checkpoint.ts';
+import { sealCommittedAudit } from '../audit/seal.ts';
 import { assertCan } from '../auth/permissions.ts';
 import type { Ctx, Deps } from '../context.ts';
 import type { ApiToken, AuditEvent, User } from '../entities.ts';
@@ -141,6 +142,8 @@ export function createReportService(deps: Deps) {
       assertCan(ctx.actor, 'reports:read');
       const now = clock.now();
       const period = resolveReportPeriod(input, now, ACCESS_DEFAULT_DAYS);
+      // The period's newest changes are in the report, chained.
+      await sealCommittedAudit(uow);
       const report = await uow.run(
         async (repos) => {
           const notes: string[] = [];
@@ -192,6 +195,8 @@ export function createReportService(deps: Deps) {
       assertCan(ctx.actor, 'reports:read');
       const now = clock.now();
       const period = resolveReportPeriod(input, now, null);
+      // The period's newest changes are in the report, chained.
+      await sealCommittedAudit(uow);
       const report = await uow.run(
         async (repos) => {
           const notes: string[] = [];

@@ -119,8 +119,11 @@ export async function admitFromQueueInTx(
   pod: Pod,
   itemType: string,
 ): Promise<WipLock[]> {
-  const limit = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
-  const used = await repos.wip.openCount(pod.id, itemType);
+  // One round trip, and nothing more when the line is empty (nearly always).
+  const state = await repos.wip.slotState(pod.id, itemType, null);
+  if (state.queued === 0) return [];
+  const limit = state.storedLimit ?? effectiveLimit(deps, {}, itemType);
+  const used = state.used;
   if (used >= limit) return [];
   // Only as many as there is room for, oldest first: the rest keep their places.
   const next = await repos.wip.queue(pod.id, itemType, limit - used);

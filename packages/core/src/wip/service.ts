@@ -99,13 +99,13 @@ async function takeSlotInTx(
   info: { label: string | null; url: string | null },
 ): Promise<WipAcquired | { full: true; limit: number }> {
   await repos.wip.lockScope(pod.id, itemType);
-  const existing = await repos.wip.openLockForItem(pod.id, itemType, itemId);
-  if (existing) return { queued: false, lock: existing, created: false };
-  // Count, not fetch: a pod with a high limit may hold thousands of locks, and the holders are only
-  // needed to explain a refusal.
-  let used = await repos.wip.openCount(pod.id, itemType);
-  const limit = effectiveLimit(deps, await repos.wip.storedLimits(pod.id), itemType);
-  if (used < limit) {
+  // The item's lock, the count (not the holders: a pod with a high limit may hold thousands, and they
+  // are only needed to explain a refusal), the limit and the line, in one round trip.
+  const state = await repos.wip.slotState(pod.id, itemType, itemId);
+  if (state.existing) return { queued: false, lock: state.existing, created: false };
+  let used = state.used;
+  const limit = state.storedLimit ?? effectiveLimit(deps, {}, itemType);
+  if (used < limit && state.queued > 0) {
     // Room while others wait only happens when a slot freed without admitting (a state repaired by
     // hand, or written before the queue existed): the line is served first.
     const admitted = await admitFromQueueInTx(deps, repos, ctx, pod, itemType);
@@ -203,10 +203,9 @@ export async function acquireOrQueueInTx(
 
 /**
  * Takes the scope locks of several (pod, type) pairs in the one global order: item type, then pod id.
- * The rule for every transaction that takes scope locks: take them before recording anything (the
- * audit chain is a lock every change takes, so a scope lock taken after a record can wait on a
- * transaction that holds that scope and waits to record), and when taking several, take them in this
- * order. Releasing, admitting and setting a limit all take their scope, so callers that record first
+ * The rule for every transaction that takes scope locks: take them before recording anything (a
+ * transaction then never waits for a scope while holding the rows its records locked), and when
+ * taking several, take them in this order. Releasing, admitting and setting a limit all take their scope, so callers that record first
  * (promoting an idea, applying the config file) take it here beforehand.
  */
 export async function lockScopesInTx(

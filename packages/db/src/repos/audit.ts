@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
-import { type AuditEvent, type AuditRepository, chainHash, GENESIS_HASH } from '@clos/core';
-import { and, asc, desc, eq, gt, gte, lt, lte } from 'drizzle-orm';
+import {
+  type AuditEvent,
+  type AuditRepository,
+  chainHash,
+  GENESIS_HASH,
+  type RecordedAuditEvent,
+} from '@clos/core';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export function auditRepository(db: Db, ids: () => string): AuditRepository {
+/** `onAppend` is told of each event recorded (the unit of work rings the sealer's bell after commit). */
+export function auditRepository(db: Db, ids: () => string, onAppend?: () => void): AuditRepository {
   return {
     async append(e) {
-      // Locking the head row serialises appenders (across processes on PostgreSQL) until commit.
-      const head = (await db.select().from(t.auditHead).where(eq(t.auditHead.id, 1)).for('update'))[0];
-      const prevHash = head?.hash ?? GENESIS_HASH;
-      const fields = {
-        sequence: (head?.sequence ?? 0) + 1,
+      const fields: RecordedAuditEvent = {
         id: ids(),
         occurredAt: e.at,
         actorId: e.actorId,
@@ -22,20 +25,53 @@ export function auditRepository(db: Db, ids: () => string): AuditRepository {
         action: e.action,
         subjectType: e.subjectType,
         subjectId: e.subjectId,
-        // Round-trip through JSON so the hashed form equals what JSONB gives back (dates → strings).
+        // Round-trip through JSON so what the change sees equals what JSONB gives back (dates → strings).
         before: e.before === undefined ? null : JSON.parse(JSON.stringify(e.before)),
         after: e.after === undefined ? null : JSON.parse(JSON.stringify(e.after)),
         reason: e.reason ?? null,
         requestId: e.requestId,
       };
-      const hash = chainHash(sha256, prevHash, fields);
-      const event: AuditEvent = { ...fields, prevHash, hash };
-      await db.insert(t.auditEvents).values(event);
+      await db.insert(t.auditPending).values(fields);
+      onAppend?.();
+      return fields;
+    },
+    async seal(limit) {
+      const oldest = () =>
+        db.select().from(t.auditPending).orderBy(asc(t.auditPending.position)).limit(limit);
+      // Looked at first without the lock: an idle sealer never takes the head.
+      if ((await oldest()).length === 0) return 0;
+      // The head's row lock makes this the only sealer until commit (in every process), and keeps
+      // a writer of the release before this one, which still appends under it, in the same chain.
+      const head = (await db.select().from(t.auditHead).where(eq(t.auditHead.id, 1)).for('update'))[0];
+      const rows = await oldest();
+      if (rows.length === 0) return 0;
+      let sequence = head?.sequence ?? 0;
+      let prevHash = head?.hash ?? GENESIS_HASH;
+      const sealed: AuditEvent[] = rows.map(({ position: _position, ...fields }) => {
+        sequence += 1;
+        // Hashed as read back from the table, which is exactly what verification reads later.
+        const event = { ...fields, sequence };
+        const hash = chainHash(sha256, prevHash, event);
+        const chained = { ...event, prevHash, hash };
+        prevHash = hash;
+        return chained;
+      });
+      await db.insert(t.auditEvents).values(sealed);
+      await db.delete(t.auditPending).where(
+        inArray(
+          t.auditPending.position,
+          rows.map((r) => r.position),
+        ),
+      );
       await db
         .insert(t.auditHead)
-        .values({ id: 1, sequence: event.sequence, hash })
-        .onConflictDoUpdate({ target: t.auditHead.id, set: { sequence: event.sequence, hash } });
-      return event;
+        .values({ id: 1, sequence, hash: prevHash })
+        .onConflictDoUpdate({ target: t.auditHead.id, set: { sequence, hash: prevHash } });
+      return rows.length;
+    },
+    async unsealed() {
+      const [row] = await db.select({ n: count() }).from(t.auditPending);
+      return Number(row?.n ?? 0);
     },
     async list(f, { limit, cursor }) {
       const after = decodeCursor(cursor, ['int']);
@@ -83,3 +119,9 @@ export function auditRepository(db: Db, ids: () => string): AuditRepository {
     },
   };
 }
+
+/** Seals up to `limit` pending audit events in the transaction `db` (the relay's pass); how many. */
+export const sealAudit = (db: Db, limit: number): Promise<number> =>
+  auditRepository(db, () => {
+    throw new Error('sealing records no new event');
+  }).seal(limit);

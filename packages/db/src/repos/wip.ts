@@ -22,6 +22,41 @@ export function wipRepository(db: Db): WipRepository {
     async openCount(podId, itemType) {
       return Number((await db.select({ n: count() }).from(t.wipLocks).where(open(podId, itemType)))[0]!.n);
     },
+    async slotState(podId, itemType, itemId) {
+      // One round trip for what an acquire decides on. The pod row anchors the one result row; the
+      // item's open lock joins it when there is one.
+      const rows = await db
+        .select({
+          lock: t.wipLocks,
+          used: sql<number>`(select count(*) from ${t.wipLocks} where ${open(podId, itemType)})`.mapWith(
+            Number,
+          ),
+          storedLimit: sql<number | null>`(select ${t.wipLimits.limit} from ${t.wipLimits} where ${and(
+            eq(t.wipLimits.podId, podId),
+            eq(t.wipLimits.itemType, itemType),
+          )})`,
+          queued: sql<number>`(select count(*) from ${t.wipQueue} where ${and(
+            eq(t.wipQueue.podId, podId),
+            eq(t.wipQueue.itemType, itemType),
+          )})`.mapWith(Number),
+        })
+        .from(t.pods)
+        .leftJoin(
+          t.wipLocks,
+          itemId === null
+            ? sql`false`
+            : and(eq(t.wipLocks.podId, t.pods.id), open(podId, itemType), eq(t.wipLocks.itemId, itemId)),
+        )
+        .where(eq(t.pods.id, podId));
+      const row = rows[0];
+      if (!row) return { existing: null, used: 0, storedLimit: null, queued: 0 };
+      return {
+        existing: row.lock,
+        used: row.used,
+        storedLimit: row.storedLimit === null ? null : Number(row.storedLimit),
+        queued: row.queued,
+      };
+    },
     async openLockForItem(podId, itemType, itemId) {
       return (
         (

@@ -4,6 +4,7 @@ export * from './approvals.ts';
 export * from './audit-checkpoints.ts';
 export * from './audit-events.ts';
 export * from './audit-head.ts';
+export * from './audit-pending.ts';
 export * from './config-state.ts';
 export * from './demos.ts';
 export * from './deployments.ts';

@@ -1,0 +1,27 @@
+import { bigserial, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * Audit events committed but not yet chained. A change inserts its event here in its own transaction
+ * (so it is never lost, nor published without it) instead of taking the chain head, which would
+ * make every write in every process wait for every other; the sealer — one at a time, under the
+ * chain head's row lock — moves rows into `audit_events` in the order it finds them committed,
+ * giving each its sequence and hash. Rows are inserted and deleted, never updated (a trigger).
+ */
+export const auditPending = pgTable('audit_pending', {
+  /**
+   * Insertion order: the sealer chains pending rows in this order, so the events one transaction
+   * wrote keep their order (timestamps can tie and ids are random).
+   */
+  position: bigserial('position', { mode: 'number' }).primaryKey(),
+  id: uuid('id').notNull().unique(),
+  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  actorId: uuid('actor_id'),
+  actorLabel: text('actor_label').notNull(),
+  action: text('action').notNull(),
+  subjectType: text('subject_type').notNull(),
+  subjectId: text('subject_id').notNull(),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  reason: text('reason'),
+  requestId: text('request_id'),
+});
