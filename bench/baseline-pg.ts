@@ -16,13 +16,21 @@ if (!url) throw new Error('usage: baseline-pg.ts DATABASE_URL EXTRA_PODS PR_LIMI
 // Migrated by CLOS's own migrations, so the tables and indexes are exactly CLOS's.
 await (await openPostgres(url)).close();
 const pool = new pg.Pool({ connectionString: url, max: 10 });
+const over = (target: pg.Pool | pg.PoolClient): SqlQueryable => ({
+  query: (text, values, options) =>
+    target.query({
+      text,
+      values: values as unknown[],
+      ...(options ? { rowMode: options.rowMode } : {}),
+    }) as never,
+});
 const client: SqlClient = {
-  query: (sql, params) => pool.query(sql, params as unknown[]) as never,
+  ...over(pool),
   async transaction(work) {
     const connection = await pool.connect();
     try {
       await connection.query('begin');
-      const result = await work(connection as unknown as SqlQueryable);
+      const result = await work(over(connection));
       await connection.query('commit');
       return result;
     } catch (error) {

@@ -9,7 +9,12 @@ import { openPglite } from '@clos/db';
 import type { PGlite, QueryOptions } from '@electric-sql/pglite';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-const LOCK_COLUMNS = `"id", "pod_id", "item_type", "item_id", "acquired_by", "acquired_at", "released_at", "released_by"`;
+const LOCK_COLUMNS = `"id", "pod_id", "item_type", "item_id", "acquired_by", "acquired_at", "released_at", "released_by", "label", "url"`;
+const JOINED_LOCK_COLUMNS = LOCK_COLUMNS.replaceAll('"', '')
+  .split(', ')
+  .map((c) => `"wip_locks"."${c}"`)
+  .join(', ');
+const SLOT_COUNTS = `(select count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null)), (select "wip_limits"."limit" from "wip_limits" where ("wip_limits"."pod_id" = $3 and "wip_limits"."item_type" = $4)), (select count(*) from "wip_queue" where ("wip_queue"."pod_id" = $5 and "wip_queue"."item_type" = $6))`;
 const POD_COLUMNS = `"id", "slug", "name", "timezone", "created_at"`;
 
 interface LockRow {
@@ -21,6 +26,8 @@ interface LockRow {
   acquired_at: Date;
   released_at: Date | null;
   released_by: string | null;
+  label: string | null;
+  url: string | null;
 }
 interface PodRow {
   id: string;
@@ -38,34 +45,34 @@ export const SQL = {
   podBySlug: `select ${POD_COLUMNS} from "pods" where "pods"."slug" = $1`,
   podById: `select ${POD_COLUMNS} from "pods" where "pods"."id" = $1`,
   lockScope: `select pg_advisory_xact_lock(hashtextextended($1, 0))`,
-  openLockForItem: `select ${LOCK_COLUMNS} from "wip_locks" where (("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null) and "wip_locks"."item_id" = $3)`,
-  openCount: `select count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null)`,
-  openLocks: `select ${LOCK_COLUMNS} from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null) order by "wip_locks"."acquired_at" asc`,
+  slotState: `select ${JOINED_LOCK_COLUMNS}, ${SLOT_COUNTS} from "pods" left join "wip_locks" on ("wip_locks"."pod_id" = "pods"."id" and ("wip_locks"."pod_id" = $7 and "wip_locks"."item_type" = $8 and "wip_locks"."released_at" is null) and "wip_locks"."item_id" = $9) where "pods"."id" = $10`,
+  slotCounts: `select ${JOINED_LOCK_COLUMNS}, ${SLOT_COUNTS} from "pods" left join "wip_locks" on false where "pods"."id" = $7`,
   storedLimits: `select "item_type", "limit" from "wip_limits" where "wip_limits"."pod_id" = $1`,
-  insertLock: `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  openLocks: `select ${LOCK_COLUMNS} from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null) order by "wip_locks"."acquired_at" asc`,
+  insertLock: `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   lockById: `select ${LOCK_COLUMNS} from "wip_locks" where "wip_locks"."id" = $1`,
   release: `update "wip_locks" set "released_at" = $1, "released_by" = $2 where ("wip_locks"."id" = $3 and "wip_locks"."released_at" is null)`,
   insertPending: `insert into "audit_pending" ("position", "id", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "before", "after", "reason", "request_id") values (default, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-  insertEvent: `insert into "domain_events" ("id", "seq", "type", "pod_id", "subject_type", "subject_id", "actor_id", "data", "occurred_at", "dispatched_at") values ($1, default, $2, $3, $4, $5, $6, $7, $8, default)`,
+  insertEvent: `insert into "domain_events" ("id", "seq", "position", "type", "pod_id", "subject_type", "subject_id", "actor_id", "data", "occurred_at", "trace_context", "dispatched_at") values ($1, default, default, $2, $3, $4, $5, $6, $7, $8, $9, default)`,
   members: `select "pod_members"."pod_id", "pod_members"."user_id", "pod_members"."pod_role", "pod_members"."joined_at", "pod_members"."left_at", "users"."email", "users"."name", "users"."role" from "pod_members" inner join "users" on "users"."id" = "pod_members"."user_id" where ("pod_members"."pod_id" = $1 and "pod_members"."left_at" is null) order by "pod_members"."joined_at" asc, "users"."email" asc`,
   countOpen: `select "item_type", count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."released_at" is null) group by "wip_locks"."item_type"`,
   projectsPerStage: `select "current_stage", count(*) from "projects" where ("projects"."pod_id" = $1 and "projects"."closed_at" is null) group by "projects"."current_stage"`,
-  latestHealth: `select "id", "pod_id", "metrics", "components", "score", "recorded_by", "recorded_at" from "pod_health_snapshots" where "pod_health_snapshots"."pod_id" = $1 order by "pod_health_snapshots"."recorded_at" desc limit $2`,
+  latestHealth: `select "id", "pod_id", "metrics", "components", "score", "source", "recorded_by", "recorded_at" from "pod_health_snapshots" where "pod_health_snapshots"."pod_id" = $1 order by "pod_health_snapshots"."recorded_at" desc limit $2`,
 } as const;
 
 /** The statements of each endpoint, in order (status: the pod, then its five reads). */
 export const ENDPOINT_SQL = {
-  acquire: [
-    SQL.podBySlug,
+  acquire: [SQL.podBySlug, SQL.lockScope, SQL.slotState, SQL.insertLock, SQL.insertPending, SQL.insertEvent],
+  release: [
+    SQL.lockById,
+    SQL.podById,
     SQL.lockScope,
-    SQL.openLockForItem,
-    SQL.openCount,
-    SQL.storedLimits,
-    SQL.insertLock,
+    SQL.lockById,
+    SQL.release,
     SQL.insertPending,
     SQL.insertEvent,
+    SQL.slotCounts,
   ],
-  release: [SQL.lockById, SQL.podById, SQL.release, SQL.insertPending, SQL.insertEvent],
   status: [
     SQL.podBySlug,
     SQL.members,
@@ -85,6 +92,8 @@ const lockJson = (l: LockRow) => ({
   acquiredAt: l.acquired_at,
   releasedAt: l.released_at,
   releasedBy: l.released_by,
+  label: l.label,
+  url: l.url,
 });
 const podJson = (p: PodRow) => ({
   id: p.id,
@@ -123,7 +132,39 @@ export interface RunningBaseline {
  * runs over PGlite (bench/run.ts) or PostgreSQL (bench/pg.ts) through this much of a client.
  */
 export interface SqlQueryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    options?: { rowMode: 'array' },
+  ): Promise<{ rows: T[] }>;
+}
+
+/** A slot-state row (as arrays: its three counts would share a name): the lock's columns, then the counts. */
+function slotRow(row: unknown[]) {
+  const [id, pod_id, item_type, item_id, acquired_by, acquired_at, released_at, released_by, label, url] =
+    row as [
+      string | null,
+      string,
+      string,
+      string,
+      string | null,
+      Date,
+      Date | null,
+      string | null,
+      string | null,
+      string | null,
+    ];
+  const existing: LockRow | null =
+    id === null
+      ? null
+      : { id, pod_id, item_type, item_id, acquired_by, acquired_at, released_at, released_by, label, url };
+  const stored = row[11];
+  return {
+    existing,
+    used: Number(row[10]),
+    storedLimit: stored === null ? null : Number(stored),
+    queued: Number(row[12]),
+  };
 }
 export interface SqlClient extends SqlQueryable {
   transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
@@ -177,6 +218,7 @@ async function recordAudit(
       ...(after === null ? {} : { after }),
     }),
     e.at.toISOString(),
+    null,
   ]);
 }
 
@@ -221,7 +263,7 @@ export async function seedBaseline(client: SqlQueryable, policy: BaselinePolicy,
     const lockId = randomUUID();
     const projectId = randomUUID();
     await client.query(
-      `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, 'project', $3, $4, $5, null, null)`,
+      `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, 'project', $3, $4, $5, null, null, null, null)`,
       [lockId, podId, projectId, devId, now],
     );
     await client.query(
@@ -263,17 +305,18 @@ export function acquireSql(
     const pod = (await tx.query<PodRow>(SQL.podBySlug, [slug])).rows[0];
     if (!pod) return { status: 404, body: { code: 'not_found' } };
     await tx.query(SQL.lockScope, [`wip:${pod.id}:${itemType}`]);
-    const existing = (await tx.query<LockRow>(SQL.openLockForItem, [pod.id, itemType, itemId])).rows[0];
-    if (existing) return { status: 200, body: lockJson(existing) };
-    const used = Number(
-      (await tx.query<{ count: number | string }>(SQL.openCount, [pod.id, itemType])).rows[0]!.count,
+    const state = slotRow(
+      (
+        await tx.query<unknown[]>(
+          SQL.slotState,
+          [pod.id, itemType, pod.id, itemType, pod.id, itemType, pod.id, itemType, itemId, pod.id],
+          { rowMode: 'array' },
+        )
+      ).rows[0]!,
     );
-    const stored = (await tx.query<{ item_type: string; limit: number }>(SQL.storedLimits, [pod.id])).rows;
-    const limit =
-      stored.find((r) => r.item_type === itemType)?.limit ??
-      policy.wipTypes.find((t) => t.name === itemType)?.defaultLimit ??
-      0;
-    if (used >= limit) {
+    if (state.existing) return { status: 200, body: lockJson(state.existing) };
+    const limit = state.storedLimit ?? policy.wipTypes.find((t) => t.name === itemType)?.defaultLimit ?? 0;
+    if (state.used >= limit) {
       const holders = (await tx.query<LockRow>(SQL.openLocks, [pod.id, itemType])).rows;
       return { status: 409, body: { code: 'wip_limit_exceeded', used: holders.length, limit } };
     }
@@ -287,6 +330,8 @@ export function acquireSql(
       acquired_at: now,
       released_at: null,
       released_by: null,
+      label: null,
+      url: null,
     };
     await tx.query(SQL.insertLock, [
       lock.id,
@@ -295,6 +340,8 @@ export function acquireSql(
       itemId,
       actor.userId,
       now.toISOString(),
+      null,
+      null,
       null,
       null,
     ]);
@@ -325,6 +372,9 @@ export function releaseSql(
     if (!lock) return { status: 404, body: { code: 'not_found' } };
     const pod = (await tx.query<PodRow>(SQL.podById, [lock.pod_id])).rows[0]!;
     if (lock.released_at) return { status: 200, body: lockJson(lock) };
+    await tx.query(SQL.lockScope, [`wip:${pod.id}:${lock.item_type}`]);
+    const current = (await tx.query<LockRow>(SQL.lockById, [input.id])).rows[0] ?? lock;
+    if (current.released_at) return { status: 200, body: lockJson(current) };
     const now = new Date();
     await tx.query(SQL.release, [now.toISOString(), actor.userId, lock.id]);
     await recordAudit(tx, {
@@ -339,6 +389,9 @@ export function releaseSql(
       requestId: input.requestId,
       podId: pod.id,
     });
+    // The line moves up when it is not empty (never, here): the one statement that tells.
+    const p = [pod.id, lock.item_type];
+    await tx.query(SQL.slotCounts, [...p, ...p, ...p, pod.id], { rowMode: 'array' });
     return { status: 200, body: lockJson({ ...lock, released_at: now, released_by: actor.userId }) };
   });
 }
@@ -398,6 +451,7 @@ export async function statusSql(
             metrics: h.metrics,
             components: h.components,
             score: h.score,
+            source: h.source,
             recordedBy: h.recorded_by,
             recordedAt: h.recorded_at,
           }

@@ -15,6 +15,7 @@ import {
   type Services,
   type UnitOfWork,
 } from '@clos/core';
+import { type AuthWatch, createAuthWatch } from './auth-watch.ts';
 import type { Database } from './database.ts';
 import type { SecretBox } from './secret-box.ts';
 import { systemClock } from './system-clock.ts';
@@ -41,6 +42,8 @@ export interface ComposeOptions {
   secretBox?: SecretBox | undefined;
   /** The audit signing key and checkpoint sinks; without them the checkpoint endpoints answer 503. */
   auditCheckpoints?: AuditCheckpointPorts | undefined;
+  /** Tells the token cache of changes; a new one if absent (started by the job runner). */
+  authWatch?: AuthWatch | undefined;
 }
 
 /**
@@ -57,10 +60,12 @@ export interface Core {
   outbox: OutboxBell;
   instrumentation: Instrumentation;
   secretBox: SecretBox | undefined;
+  /** Started and stopped by the job runner; until started, PostgreSQL token lookups are not cached. */
+  authWatch: AuthWatch;
 }
 
 /** The ports over a real database: what use cases, jobs and workflows are built from. */
-export function composeDeps(options: ComposeOptions & { outbox: OutboxBell }): Deps {
+export function composeDeps(options: ComposeOptions & { outbox: OutboxBell; authWatch?: AuthWatch }): Deps {
   const clock = options.clock ?? systemClock;
   const outbox = options.outbox;
   return {
@@ -69,6 +74,7 @@ export function composeDeps(options: ComposeOptions & { outbox: OutboxBell }): D
       secretBox: options.secretBox,
       clock,
       instrumentation: options.instrumentation,
+      authWatch: options.authWatch,
     }),
     clock,
     ids: { uuid: randomUUID },
@@ -82,7 +88,8 @@ export function composeDeps(options: ComposeOptions & { outbox: OutboxBell }): D
 /** Builds a process's {@link Core}. */
 export function composeCore(options: ComposeOptions): Core {
   const outbox = options.outbox ?? createOutboxBell();
-  const deps = composeDeps({ ...options, outbox });
+  const authWatch = options.authWatch ?? createAuthWatch(options.database);
+  const deps = composeDeps({ ...options, outbox, authWatch });
   return {
     database: options.database,
     policy: options.policy,
@@ -91,6 +98,7 @@ export function composeCore(options: ComposeOptions): Core {
     outbox,
     instrumentation: options.instrumentation ?? NO_INSTRUMENTATION,
     secretBox: options.secretBox,
+    authWatch,
   };
 }
 
@@ -104,7 +112,7 @@ export function composeServices(options: ComposeOptions): Services {
  * workflow step join the step's transaction, so their effect and the step's completion commit together.
  */
 export function boundUnitOfWork(repos: Repositories): UnitOfWork {
-  return { run: (work) => work(repos), read: repos, writeVersion: () => null };
+  return { run: (work) => work(repos), read: repos, writeVersion: () => null, authVersion: () => null };
 }
 
 /**

@@ -47,11 +47,18 @@ export interface Database {
    */
   poolStats(): { total: number; idle: number; waiting: number };
   /**
-   * Embedded only: bumped on every transaction and raw statement of this process, which is the only
-   * writer of its data directory. Null on PostgreSQL, where other processes write as well.
+   * Embedded only: `version` is bumped on every transaction and raw statement of this process, which
+   * is the only writer of its data directory; `raw` on every `query` (statements that bypass the
+   * repositories: tools, tests). Null on PostgreSQL, where other processes write as well.
    */
-  writes: { version: number } | null;
+  writes: { version: number; raw: number } | null;
 }
+
+/**
+ * The outbox relay's transaction-scoped advisory lock (one relay pass at a time across processes). Any
+ * number, as long as nothing else takes it; here so that what must not overlap a pass can take it too.
+ */
+export const RELAY_LOCK = 7_245_301_119;
 
 // pg parses `timestamptz` into Date and `bigint` into string; our bigint columns use mode 'number'.
 const MIGRATION_LOCK = 7_245_301_118;
@@ -167,7 +174,7 @@ export async function openPglite(
   const client = options.client ?? (dataDir ? await PGlite.create(dataDir) : await PGlite.create());
   const db = drizzlePglite(client, { schema });
   if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  const writes = { version: 0 };
+  const writes = { version: 0, raw: 0 };
   return {
     engine: 'pglite',
     client,
@@ -175,6 +182,7 @@ export async function openPglite(
     db: db as unknown as Db,
     async query<T>(sql: string, params: unknown[] = []) {
       writes.version += 1;
+      writes.raw += 1;
       try {
         return (await client.query(sql, params)).rows as T[];
       } finally {

@@ -1,3 +1,4 @@
+export * from './auth-watch.ts';
 export * from './compose.ts';
 export * from './data-dir-lock.ts';
 export * from './database.ts';

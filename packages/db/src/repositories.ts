@@ -37,7 +37,8 @@ import { systemClock } from './system-clock.ts';
  * Every repository over one connection or transaction. `secretBox` seals and opens stored secrets;
  * without it, storing one is refused (see secret-box.ts). `clock` stamps what the adapter dates
  * itself (a pod's `updatedAt`); callers that compose use cases pass theirs. `onAudit` is told of
- * each audit event recorded (so the unit of work can ring the sealer's bell once it commits).
+ * each audit event recorded (so the unit of work can ring the sealer's bell once it commits),
+ * `onAuthChange` of each change to a token or a user, in the transaction (the token cache's cue).
  */
 export function createRepositories(
   db: Db,
@@ -46,12 +47,13 @@ export function createRepositories(
   secretBox?: SecretBox,
   clock: Clock = systemClock,
   onAudit?: () => void,
+  onAuthChange?: () => Promise<void>,
 ): Repositories {
   const events = eventRepository(db, onEmit);
   return {
     events,
     pods: podRepository(db, clock),
-    users: userRepository(db),
+    users: userRepository(db, onAuthChange),
     sessions: sessionRepository(db),
     loginAttempts: loginAttemptRepository(db),
     projects: projectRepository(db),
@@ -60,7 +62,7 @@ export function createRepositories(
     health: healthRepository(db),
     audit: auditRepository(db, ids, onAudit),
     auditCheckpoints: auditCheckpointRepository(db),
-    tokens: tokenRepository(db),
+    tokens: tokenRepository(db, onAuthChange),
     configState: configStateRepository(db),
     workflows: workflowRepository(db),
     rhythms: rhythmRepository(db),

@@ -8,6 +8,7 @@ import {
   type RunOptions,
   type UnitOfWork,
 } from '@clos/core';
+import type { AuthWatch } from './auth-watch.ts';
 import type { Database, Db } from './database.ts';
 import { createRepositories } from './repositories.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -38,6 +39,8 @@ export interface UnitOfWorkOptions {
   clock?: Clock | undefined;
   /** Wraps every `run` (metrics, tracing). */
   instrumentation?: Instrumentation | undefined;
+  /** Told of every committed change to a token or a user; gives `authVersion`. */
+  authWatch?: AuthWatch | undefined;
 }
 
 export function createUnitOfWork(
@@ -49,6 +52,7 @@ export function createUnitOfWork(
   return {
     read: createRepositories(database.db, ids, undefined, options.secretBox, options.clock),
     writeVersion: () => database.writes?.version ?? null,
+    authVersion: () => options.authWatch?.version() ?? null,
     run: (work, runOptions) =>
       instrumentation.unitOfWork({ snapshot: Boolean(runOptions?.snapshot) }, () => run(work, runOptions)),
   };
@@ -59,6 +63,7 @@ export function createUnitOfWork(
     try {
       const emitted: NewDomainEvent[] = [];
       let audited = false;
+      let authChanged = false;
       const result = await database.db.transaction(
         (tx) =>
           work(
@@ -74,10 +79,15 @@ export function createUnitOfWork(
               () => {
                 audited = true;
               },
+              async () => {
+                authChanged = true;
+                await options.authWatch?.announce(tx as unknown as Db);
+              },
             ),
           ),
         runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
       );
+      if (authChanged) options.authWatch?.changed();
       if (emitted.length || audited) options.afterCommitWithEvents?.();
       if (!runOptions?.snapshot) instrumentation.committed(emitted);
       return result;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, openPglite, openPostgres } from '@clos/db';
+import { type Database, openPglite, openPostgres, RELAY_LOCK } from '@clos/db';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -121,19 +121,26 @@ const TABLES = [
  * paying for a new database each time. The append-only row trigger does not fire on TRUNCATE; the statement trigger is set aside here.
  */
 export async function resetDatabase(db: Database): Promise<void> {
-  // Tests may truncate the log; production code cannot without disabling this trigger.
-  await db.query('alter table audit_events disable trigger audit_events_no_truncate');
-  try {
-    await db.query(`truncate ${TABLES.join(', ')} cascade`);
-  } finally {
-    await db.query('alter table audit_events enable trigger audit_events_no_truncate');
-  }
-  // Rewinding the head is what its guard refuses (0006): set aside here as well.
-  await db.query('alter table audit_head disable trigger audit_head_guard');
-  try {
-    await db.query(`update audit_head set sequence = 0, hash = '${'0'.repeat(64)}' where id = 1`);
-  } finally {
-    await db.query('alter table audit_head enable trigger audit_head_guard');
+  // One transaction under the relay's lock: a relay pass (which seals the audit log and numbers
+  // events) either finished before or starts after, instead of deadlocking with the TRUNCATE. One
+  // multi-statement batch is one implicit transaction on either engine (and rolls back whole).
+  await db.executeSql(
+    [
+      `select pg_advisory_xact_lock(${RELAY_LOCK})`,
+      // Tests may truncate the log; production code cannot without disabling this trigger.
+      'alter table audit_events disable trigger audit_events_no_truncate',
+      `truncate ${TABLES.join(', ')} cascade`,
+      'alter table audit_events enable trigger audit_events_no_truncate',
+      // Rewinding the head is what its guard refuses (0006): set aside here as well.
+      'alter table audit_head disable trigger audit_head_guard',
+      `update audit_head set sequence = 0, hash = '${'0'.repeat(64)}' where id = 1`,
+      'alter table audit_head enable trigger audit_head_guard',
+    ].join(';\n'),
+  );
+  // Tokens and users went with it: what the embedded engine's caches hold is stale.
+  if (db.writes) {
+    db.writes.version += 1;
+    db.writes.raw += 1;
   }
 }
 

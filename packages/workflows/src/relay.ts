@@ -1,12 +1,10 @@
 import { type DomainEvent, type DomainEventType, type Instrumentation, NO_INSTRUMENTATION } from '@clos/core';
-import { type Database, type Db, sealAudit } from '@clos/db';
+import { type Database, type Db, RELAY_LOCK, sealAudit } from '@clos/db';
 import { sql } from 'drizzle-orm';
 import type { Enqueue, JobQueue } from './queue.ts';
 
 /** The channel on which the relay announces newly sequenced events to every process's stream hub. */
 export const EVENTS_CHANNEL = 'clos_events';
-// Any number, as long as nothing else takes it: one relay at a time across all processes.
-const RELAY_LOCK = 7_245_301_119;
 const BATCH = 500;
 const POKE_DELAY_MS = 5;
 

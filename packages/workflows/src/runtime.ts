@@ -109,6 +109,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const stopListening = outbox.listen(() => relay.poke());
   // Events written before this process started (or by a process that died) go out now.
   relay.poke();
+  // Token lookups are cached from here on, dropped whenever any process changes a token or a user.
+  await core.authWatch.start();
 
   // Jobs this process is running, so stopping waits for them before the database closes; and once
   // stopping, a job fetched in the last instant is handed back (failed, to be retried elsewhere or at
@@ -231,6 +233,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async stop() {
       if (timer) clearInterval(timer);
       if (ticking) await ticking;
+      await core.authWatch.stop();
       stopListening();
       await relay.stop();
       stopping = true;

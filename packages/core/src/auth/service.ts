@@ -4,13 +4,19 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { record } from '../events/record.ts';
 import { addressInRanges, allowListEntryProblem } from '../outbound/address-policy.ts';
 import { addMemberInTx } from '../pods/service.ts';
-import { createReadCache } from '../ports/read-cache.ts';
+import { createVersionedCache } from '../ports/read-cache.ts';
 import type { PageRequest, Repositories } from '../ports/repositories.ts';
 import { type Actor, assertCan, NO_POD, SYSTEM_ACTOR } from './permissions.ts';
 import { type Role, roleAtLeast } from './roles.ts';
 
 /** `last_used_at` is bookkeeping, not audit: write it at most this often per token. */
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * The longest a cached token lookup is trusted without re-reading it. Changes made through CLOS reach
+ * every process at once (docs/auth.md#revocation-across-processes); this bounds the rest: a change
+ * written to the database by hand, or announced while a process's listening connection was down.
+ */
+export const TOKEN_CACHE_MAX_AGE_MS = 30_000;
 
 export async function createUserInTx(
   deps: Deps,
@@ -75,8 +81,12 @@ const ADDRESS_REFUSAL_AUDIT_MS = 60_000;
 
 export function createAuthService(deps: Deps) {
   const { uow, clock, ids, secrets } = deps;
-  // Every request authenticates; on the embedded database the token row is read once per change.
-  const tokenCache = createReadCache<string, Awaited<ReturnType<typeof uow.read.tokens.byHash>>>(uow);
+  // Every request authenticates: a token's row (and its user's) is read again only after a token or
+  // a user changed, in any process (uow.authVersion), and at least every TOKEN_CACHE_MAX_AGE_MS.
+  const tokenCache = createVersionedCache<string, Awaited<ReturnType<typeof uow.read.tokens.byHash>>>(
+    () => uow.authVersion(),
+    { maxAge: { ms: TOKEN_CACHE_MAX_AGE_MS, now: () => clock.now().getTime() } },
+  );
 
   async function issue(
     repos: Repositories,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReadCache } from './read-cache.ts';
+import { createReadCache, createVersionedCache } from './read-cache.ts';
 import type { UnitOfWork } from './repositories.ts';
 
 function fakeUow(version: { v: number | null }): UnitOfWork {
@@ -45,5 +45,19 @@ describe('createReadCache', () => {
     let loads = 0;
     for (const k of [1, 2, 3, 1]) await cache.get(k, async () => ++loads);
     expect(loads).toBe(4); // 3 evicted everything, so 1 is read again
+  });
+});
+
+describe('createVersionedCache', () => {
+  it('reads again once an entry is older than maxAge, even with the version unchanged', async () => {
+    let clock = 0;
+    const cache = createVersionedCache<string, number>(() => 1, { maxAge: { ms: 1000, now: () => clock } });
+    let loads = 0;
+    const load = async () => ++loads;
+    expect(await cache.get('a', load)).toBe(1);
+    clock = 999;
+    expect(await cache.get('a', load)).toBe(1);
+    clock = 1000;
+    expect(await cache.get('a', load)).toBe(2);
   });
 });

@@ -381,6 +381,12 @@ export interface UnitOfWork {
    * cannot be known (other processes write to it too). Equal versions mean cached reads are current.
    */
   writeVersion(): number | null;
+  /**
+   * A number that changes whenever a token or a user may have changed, in this process or (once it
+   * listens for their announcements) in any other; null when it cannot tell. Authentication caches
+   * token lookups while it stands.
+   */
+  authVersion(): number | null;
 }
 
 // Page and PageRequest live in page.ts; use cases import them from here as well.

@@ -4,7 +4,8 @@ import { newestFirst, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
-export function tokenRepository(db: Db): TokenRepository {
+/** `onChange` runs in the transaction of every change a token lookup would see (not `touch`). */
+export function tokenRepository(db: Db, onChange: () => Promise<void> = async () => {}): TokenRepository {
   const columns = {
     id: t.apiTokens.id,
     name: t.apiTokens.name,
@@ -21,6 +22,7 @@ export function tokenRepository(db: Db): TokenRepository {
   return {
     async insert(token) {
       await db.insert(t.apiTokens).values(token);
+      await onChange();
     },
     async byHash(hash) {
       const row = (
@@ -53,10 +55,12 @@ export function tokenRepository(db: Db): TokenRepository {
         .set({ revokedAt: at })
         .where(and(eq(t.apiTokens.userId, userId), isNull(t.apiTokens.revokedAt)))
         .returning({ id: t.apiTokens.id });
+      if (rows.length) await onChange();
       return rows.map((r) => r.id);
     },
     async revoke(id, at) {
       await db.update(t.apiTokens).set({ revokedAt: at }).where(eq(t.apiTokens.id, id));
+      await onChange();
     },
     async touch(id, at) {
       await db.update(t.apiTokens).set({ lastUsedAt: at }).where(eq(t.apiTokens.id, id));

@@ -4,13 +4,16 @@ import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
-export function userRepository(db: Db): UserRepository {
+/** `onChange` runs in the transaction of every change (a token lookup reads its user). */
+export function userRepository(db: Db, onChange: () => Promise<void> = async () => {}): UserRepository {
   return {
     async insert(user) {
       await db.insert(t.users).values(user);
+      await onChange();
     },
     async update(id, patch) {
       await db.update(t.users).set(patch).where(eq(t.users.id, id));
+      await onChange();
     },
     async byEmail(email) {
       return (await db.select().from(t.users).where(eq(t.users.email, email)))[0] ?? null;

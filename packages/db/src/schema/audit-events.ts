@@ -1,6 +1,25 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
+ * What an audit event records, sealed (`audit_events`) or not yet (`audit_pending`): one definition,
+ * so the sealer moves a row between them column for column. New builders per call (Drizzle ties a
+ * column builder to its table).
+ */
+export const auditRecordColumns = () => ({
+  id: uuid('id').notNull().unique(),
+  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  actorId: uuid('actor_id'),
+  actorLabel: text('actor_label').notNull(),
+  action: text('action').notNull(),
+  subjectType: text('subject_type').notNull(),
+  subjectId: text('subject_id').notNull(),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  reason: text('reason'),
+  requestId: text('request_id'),
+});
+
+/**
  * Append-only and hash-chained. `sequence` is assigned by the appender under an advisory lock (not a
  * database sequence, which would leave gaps on rollback and make deletions indistinguishable).
  */
@@ -8,17 +27,7 @@ export const auditEvents = pgTable(
   'audit_events',
   {
     sequence: bigint('sequence', { mode: 'number' }).primaryKey(),
-    id: uuid('id').notNull().unique(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
-    actorId: uuid('actor_id'),
-    actorLabel: text('actor_label').notNull(),
-    action: text('action').notNull(),
-    subjectType: text('subject_type').notNull(),
-    subjectId: text('subject_id').notNull(),
-    before: jsonb('before'),
-    after: jsonb('after'),
-    reason: text('reason'),
-    requestId: text('request_id'),
+    ...auditRecordColumns(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },

@@ -1,4 +1,5 @@
-import { bigserial, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, pgTable } from 'drizzle-orm/pg-core';
+import { auditRecordColumns } from './audit-events.ts';
 
 /**
  * Audit events committed but not yet chained. A change inserts its event here in its own transaction
@@ -13,15 +14,5 @@ export const auditPending = pgTable('audit_pending', {
    * wrote keep their order (timestamps can tie and ids are random).
    */
   position: bigserial('position', { mode: 'number' }).primaryKey(),
-  id: uuid('id').notNull().unique(),
-  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
-  actorId: uuid('actor_id'),
-  actorLabel: text('actor_label').notNull(),
-  action: text('action').notNull(),
-  subjectType: text('subject_type').notNull(),
-  subjectId: text('subject_id').notNull(),
-  before: jsonb('before'),
-  after: jsonb('after'),
-  reason: text('reason'),
-  requestId: text('request_id'),
+  ...auditRecordColumns(),
 });

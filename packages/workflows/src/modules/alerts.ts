@@ -1,4 +1,6 @@
-import { createAlertService, type DomainEventType, type WipRefusal } from '@clos/core';
+import { randomUUID } from 'node:crypto';
+import { alertKey, createAlertService, type DomainEventType, type WipRefusal } from '@clos/core';
+import { createRepositories } from '@clos/db';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 import type { JobDefinition } from '../queue.ts';
 
@@ -64,7 +66,14 @@ export function alertsModule(env: RuntimeEnv): RuntimeModule {
       {
         name: 'alerts',
         types: ALERT_TRIGGERS,
-        async dispatch(event, { enqueue }) {
+        async dispatch(event, { tx, enqueue }) {
+          // A release only lowers usage, so the one condition it can change is an open WIP alert of
+          // its pod and type; without one there is nothing to check (and releases come in bursts).
+          const released =
+            event.type === 'wip.released' && event.podId && event.data.before
+              ? alertKey.wip(event.podId, event.data.before.itemType)
+              : null;
+          if (released && !(await createRepositories(tx, randomUUID).alerts.isOpen(released))) return;
           const refusal =
             event.type === 'wip.limit_reached' && event.podId
               ? { podId: event.podId, itemType: event.data.itemType }
