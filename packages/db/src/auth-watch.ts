@@ -10,8 +10,8 @@ const RELISTEN_MS = 1000;
  * changed. This process's own changes move it after they commit. On PostgreSQL other processes'
  * changes move it too, through a NOTIFY the changing transaction sends (delivered at its commit)
  * and a LISTEN this process holds once `start`ed; while that connection is down (or before it is
- * up) the version is null and nothing is cached. The embedded engine has one process: its own
- * changes, and raw statements (tools, tests), are all there is.
+ * up) the version is null and nothing is cached. The embedded engine has one process: its changes
+ * (through any core over the database), and raw statements (tools, tests), are all there is.
  */
 export interface AuthWatch {
   version(): number | null;
@@ -25,19 +25,21 @@ export interface AuthWatch {
 }
 
 export function createAuthWatch(database: Database): AuthWatch {
-  let local = 0;
-  if (database.engine !== 'postgres')
+  const writes = database.writes;
+  if (writes)
     return {
-      // Raw statements bypass the repositories: any of them may have changed a token.
-      version: () => local + (database.writes?.raw ?? 0),
+      // Counted on the database, so every core of the process over it (the server's, a seed's) sees
+      // the others' changes; raw statements bypass the repositories and may have changed a token too.
+      version: () => writes.auth + writes.raw,
       changed: () => {
-        local += 1;
+        writes.auth += 1;
       },
       announce: async () => {},
       start: async () => {},
       stop: async () => {},
     };
 
+  let local = 0;
   let listening = false;
   let stopped = false;
   let unlisten: (() => Promise<void>) | null = null;

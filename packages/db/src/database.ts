@@ -49,9 +49,11 @@ export interface Database {
   /**
    * Embedded only: `version` is bumped on every transaction and raw statement of this process, which
    * is the only writer of its data directory; `raw` on every `query` (statements that bypass the
-   * repositories: tools, tests). Null on PostgreSQL, where other processes write as well.
+   * repositories: tools, tests); `auth` after every commit that changed a token or a user, by any of
+   * the process's unit of works over this database. Null on PostgreSQL, where other processes write
+   * as well.
    */
-  writes: { version: number; raw: number } | null;
+  writes: { version: number; raw: number; auth: number } | null;
 }
 
 /**
@@ -174,7 +176,7 @@ export async function openPglite(
   const client = options.client ?? (dataDir ? await PGlite.create(dataDir) : await PGlite.create());
   const db = drizzlePglite(client, { schema });
   if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  const writes = { version: 0, raw: 0 };
+  const writes = { version: 0, raw: 0, auth: 0 };
   return {
     engine: 'pglite',
     client,

@@ -140,7 +140,7 @@ export async function resetDatabase(db: Database): Promise<void> {
   // Tokens and users went with it: what the embedded engine's caches hold is stale.
   if (db.writes) {
     db.writes.version += 1;
-    db.writes.raw += 1;
+    db.writes.auth += 1;
   }
 }
 

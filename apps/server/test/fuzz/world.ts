@@ -183,8 +183,12 @@ export async function seedWorld(app: FastifyInstance, adminToken: string): Promi
       secret: 's'.repeat(32),
     }),
   );
+  // Every user but the bootstrap admin, whose token the runner verifies the audit chain with: a fuzzed
+  // PATCH deactivating or demoting it (allowed while admin2 is an admin) would revoke that token and
+  // turn every later admin call into a 401.
   const users = await must('GET', '/api/v1/users?limit=200');
-  for (const u of users.items as { id: string }[]) if (!ids.includes(u.id)) keep('users', u);
+  for (const u of users.items as { id: string; email: string }[])
+    if (!ids.includes(u.id) && u.email !== ADMIN_EMAIL) keep('users', u);
 
   // Real cursors: the first page of each list, one item long.
   const cursors: string[] = [];
