@@ -51,9 +51,9 @@ export const SQL = {
   openLocks: `select ${LOCK_COLUMNS} from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."item_type" = $2 and "wip_locks"."released_at" is null) order by "wip_locks"."acquired_at" asc`,
   insertLock: `insert into "wip_locks" (${LOCK_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   lockById: `select ${LOCK_COLUMNS} from "wip_locks" where "wip_locks"."id" = $1`,
-  release: `update "wip_locks" set "released_at" = $1, "released_by" = $2 where ("wip_locks"."id" = $3 and "wip_locks"."released_at" is null)`,
-  insertPending: `insert into "audit_pending" ("position", "id", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "before", "after", "reason", "request_id") values (default, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-  insertEvent: `insert into "domain_events" ("id", "seq", "position", "type", "pod_id", "subject_type", "subject_id", "actor_id", "data", "occurred_at", "trace_context", "dispatched_at") values ($1, default, default, $2, $3, $4, $5, $6, $7, $8, $9, default)`,
+  release: `update "wip_locks" set "released_at" = $1, "released_by" = $2 where ("wip_locks"."id" = $3 and "wip_locks"."released_at" is null) returning "id"`,
+  // The audit row and the outbox row in one statement, as the unit of work flushes them before commit.
+  recordChange: `with audited as (insert into "audit_pending" ("position", "id", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "before", "after", "reason", "request_id") values (default, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)) insert into "domain_events" ("id", "seq", "position", "type", "pod_id", "subject_type", "subject_id", "actor_id", "data", "occurred_at", "trace_context", "dispatched_at") values ($12, default, default, $13, $14, $15, $16, $17, $18, $19, $20, default)`,
   members: `select "pod_members"."pod_id", "pod_members"."user_id", "pod_members"."pod_role", "pod_members"."joined_at", "pod_members"."left_at", "users"."email", "users"."name", "users"."role" from "pod_members" inner join "users" on "users"."id" = "pod_members"."user_id" where ("pod_members"."pod_id" = $1 and "pod_members"."left_at" is null) order by "pod_members"."joined_at" asc, "users"."email" asc`,
   countOpen: `select "item_type", count(*) from "wip_locks" where ("wip_locks"."pod_id" = $1 and "wip_locks"."released_at" is null) group by "wip_locks"."item_type"`,
   projectsPerStage: `select "current_stage", count(*) from "projects" where ("projects"."pod_id" = $1 and "projects"."closed_at" is null) group by "projects"."current_stage"`,
@@ -62,17 +62,8 @@ export const SQL = {
 
 /** The statements of each endpoint, in order (status: the pod, then its five reads). */
 export const ENDPOINT_SQL = {
-  acquire: [SQL.podBySlug, SQL.lockScope, SQL.slotState, SQL.insertLock, SQL.insertPending, SQL.insertEvent],
-  release: [
-    SQL.lockById,
-    SQL.podById,
-    SQL.lockScope,
-    SQL.lockById,
-    SQL.release,
-    SQL.insertPending,
-    SQL.insertEvent,
-    SQL.slotCounts,
-  ],
+  acquire: [SQL.podBySlug, SQL.lockScope, SQL.slotState, SQL.insertLock, SQL.recordChange],
+  release: [SQL.lockById, SQL.podById, SQL.lockScope, SQL.release, SQL.recordChange, SQL.slotCounts],
   status: [
     SQL.podBySlug,
     SQL.members,
@@ -192,7 +183,7 @@ async function recordAudit(
 ) {
   const before = e.before === null ? null : JSON.parse(JSON.stringify(e.before));
   const after = e.after === null ? null : JSON.parse(JSON.stringify(e.after));
-  await tx.query(SQL.insertPending, [
+  await tx.query(SQL.recordChange, [
     randomUUID(),
     e.at.toISOString(),
     e.actorId,
@@ -204,8 +195,6 @@ async function recordAudit(
     after === null ? null : JSON.stringify(after),
     null,
     e.requestId,
-  ]);
-  await tx.query(SQL.insertEvent, [
     randomUUID(),
     e.action,
     e.podId,
@@ -373,10 +362,12 @@ export function releaseSql(
     const pod = (await tx.query<PodRow>(SQL.podById, [lock.pod_id])).rows[0]!;
     if (lock.released_at) return { status: 200, body: lockJson(lock) };
     await tx.query(SQL.lockScope, [`wip:${pod.id}:${lock.item_type}`]);
-    const current = (await tx.query<LockRow>(SQL.lockById, [input.id])).rows[0] ?? lock;
-    if (current.released_at) return { status: 200, body: lockJson(current) };
     const now = new Date();
-    await tx.query(SQL.release, [now.toISOString(), actor.userId, lock.id]);
+    const released = await tx.query(SQL.release, [now.toISOString(), actor.userId, lock.id]);
+    if (released.rows.length === 0) {
+      const current = (await tx.query<LockRow>(SQL.lockById, [input.id])).rows[0] ?? lock;
+      return { status: 200, body: lockJson(current) };
+    }
     await recordAudit(tx, {
       at: now,
       actorId: actor.userId,

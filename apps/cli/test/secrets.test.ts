@@ -119,12 +119,9 @@ describe('clos secrets rotate', { timeout: 180_000 }, () => {
     const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
     beforeAll(async () => {
       database = (await openTestDatabase('postgres')) as Database & { url: string };
-      await createRepositories(
-        database.db,
-        randomUUID,
-        undefined,
-        createSecretBox({ current: oldKey }),
-      ).webhooks.insert({
+      await createRepositories(database.db, randomUUID, {
+        secretBox: createSecretBox({ current: oldKey }),
+      }).webhooks.insert({
         id: randomUUID(),
         url: 'https://receiver.example.com/hook',
         events: ['*'],
@@ -171,12 +168,9 @@ describe('clos secrets rotate', { timeout: 180_000 }, () => {
         unchanged: 0,
       });
       const [webhook] = (
-        await createRepositories(
-          database.db,
-          randomUUID,
-          undefined,
-          createSecretBox({ current: newKey }),
-        ).webhooks.list({
+        await createRepositories(database.db, randomUUID, {
+          secretBox: createSecretBox({ current: newKey }),
+        }).webhooks.list({
           limit: 10,
         })
       ).items;

@@ -84,6 +84,22 @@ describe.each(testEngines())('audit log on %s', (engine) => {
     });
   });
 
+  it('listing a sealed log opens no write transaction (which would empty the read caches)', async () => {
+    // The embedded engine counts its write transactions; PostgreSQL's other processes make that unknowable.
+    const writes = () => h.database.writes?.version ?? null;
+    const before = writes();
+    await h.call('GET', '/api/v1/audit?limit=5');
+    await h.call('GET', '/api/v1/audit?limit=5');
+    expect(writes()).toBe(before);
+    await h.call('POST', '/api/v1/ideas', { title: 'Pending' });
+    const afterWrite = writes();
+    const listed = (await h.call('GET', '/api/v1/audit?limit=1')).json().items;
+    expect(listed[0].after.title).toBe('Pending');
+    // Sealing what was pending is a write; on PostgreSQL the pending table says so.
+    if (afterWrite !== null) expect(writes()).toBeGreaterThan(afterWrite);
+    expect(await h.database.query('select 1 from audit_pending')).toHaveLength(0);
+  });
+
   it('a failed change leaves no pending audit row (rolled back with it)', async () => {
     const res = await h.call('POST', '/api/v1/pods', { slug: 'ratio', name: 'Again', timezone: 'UTC' });
     expect(res.statusCode).toBe(409);

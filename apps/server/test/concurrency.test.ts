@@ -49,6 +49,29 @@ describe.each(testEngines())('concurrency on %s', (engine) => {
     expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
   });
 
+  it('one lock released 20 times at once is released once, with one audit entry and one event', async () => {
+    const lock = (
+      await h.call('POST', '/api/v1/pods/ratio/wip/pull-request/locks', { itemId: 'web#2' })
+    ).json();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => h.call('DELETE', `/api/v1/wip-locks/${lock.id}`)),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+    // Every answer shows the one release that happened, whichever request made it.
+    expect(new Set(results.map((r) => r.json().releasedAt)).size).toBe(1);
+    await h.sealAudit();
+    const audited = await h.database.query<{ n: string }>(
+      "select count(*)::text as n from audit_events where action = 'wip.released' and subject_id = $1",
+      [lock.id],
+    );
+    expect(audited[0]!.n).toBe('1');
+    const events = await h.database.query<{ n: string }>(
+      "select count(*)::text as n from domain_events where type = 'wip.released' and subject_id = $1",
+      [lock.id],
+    );
+    expect(events[0]!.n).toBe('1');
+  });
+
   it('simultaneous promotions into one free project slot create one project', async () => {
     expect((await h.call('PUT', '/api/v1/pods/ratio/wip-limits/project', { limit: 1 })).statusCode).toBe(200);
     const a = await h.userWithToken('developer');

@@ -107,12 +107,12 @@ async function insertWebhook(
     createdAt: new Date('2026-03-01T00:00:00Z'),
     disabledAt: null,
   };
-  await createRepositories(database.db, randomUUID, undefined, box).webhooks.insert(webhook);
+  await createRepositories(database.db, randomUUID, { secretBox: box }).webhooks.insert(webhook);
   return webhook.id;
 }
 
 const readSecret = (database: Database, box: SecretBox | undefined, id: string) =>
-  createRepositories(database.db, randomUUID, undefined, box)
+  createRepositories(database.db, randomUUID, { secretBox: box })
     .webhooks.byId(id)
     .then((w) => w?.secret);
 

@@ -10,3 +10,4 @@ export * from './secret-box.ts';
 export * from './secrets-at-rest.ts';
 export * from './system-clock.ts';
 export * from './unit-of-work.ts';
+export * from './write-behind.ts';

@@ -32,24 +32,31 @@ import { wipRepository } from './repos/wip.ts';
 import { workflowRepository } from './repos/workflows.ts';
 import type { SecretBox } from './secret-box.ts';
 import { systemClock } from './system-clock.ts';
+import type { WriteBehind } from './write-behind.ts';
 
-/**
- * Every repository over one connection or transaction. `secretBox` seals and opens stored secrets;
- * without it, storing one is refused (see secret-box.ts). `clock` stamps what the adapter dates
- * itself (a pod's `updatedAt`); callers that compose use cases pass theirs. `onAudit` is told of
- * each audit event recorded (so the unit of work can ring the sealer's bell once it commits),
- * `onAuthChange` of each change to a token or a user, in the transaction (the token cache's cue).
- */
-export function createRepositories(
-  db: Db,
-  ids: () => string,
-  onEmit?: OnEmit,
-  secretBox?: SecretBox,
-  clock: Clock = systemClock,
-  onAudit?: () => void,
-  onAuthChange?: () => Promise<void>,
-): Repositories {
-  const events = eventRepository(db, onEmit);
+/** What the repositories of one connection or transaction are told to do besides reading and writing. */
+export interface RepositoryOptions {
+  /** Told of each domain event written; see OnEmit. */
+  onEmit?: OnEmit | undefined;
+  /** Seals and opens stored secrets; without it, storing one is refused (see secret-box.ts). */
+  secretBox?: SecretBox | undefined;
+  /** Stamps what the adapter dates itself (a pod's `updatedAt`); callers that compose use cases pass theirs. */
+  clock?: Clock | undefined;
+  /** Told of each audit event recorded (so the unit of work can ring the sealer's bell once it commits). */
+  onAudit?: (() => void) | undefined;
+  /** Told of each change to a token or a user, in the transaction (the token cache's cue). */
+  onAuthChange?: (() => Promise<void>) | undefined;
+  /**
+   * Where audit and outbox rows wait to be inserted together before the commit (the unit of work
+   * flushes it); without it each is inserted at once.
+   */
+  writeBehind?: WriteBehind | undefined;
+}
+
+/** Every repository over one connection or transaction. */
+export function createRepositories(db: Db, ids: () => string, options: RepositoryOptions = {}): Repositories {
+  const { onEmit, secretBox, clock = systemClock, onAudit, onAuthChange, writeBehind } = options;
+  const events = eventRepository(db, onEmit, writeBehind);
   return {
     events,
     pods: podRepository(db, clock),
@@ -60,7 +67,7 @@ export function createRepositories(
     wip: wipRepository(db),
     ideas: ideaRepository(db),
     health: healthRepository(db),
-    audit: auditRepository(db, ids, onAudit),
+    audit: auditRepository(db, ids, onAudit, writeBehind),
     auditCheckpoints: auditCheckpointRepository(db),
     tokens: tokenRepository(db, onAuthChange),
     configState: configStateRepository(db),

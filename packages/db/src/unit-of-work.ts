@@ -12,6 +12,7 @@ import type { AuthWatch } from './auth-watch.ts';
 import type { Database, Db } from './database.ts';
 import { createRepositories } from './repositories.ts';
 import type { SecretBox } from './secret-box.ts';
+import { createWriteBehind, flushWriteBehind } from './write-behind.ts';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -50,7 +51,7 @@ export function createUnitOfWork(
 ): UnitOfWork {
   const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
   return {
-    read: createRepositories(database.db, ids, undefined, options.secretBox, options.clock),
+    read: createRepositories(database.db, ids, { secretBox: options.secretBox, clock: options.clock }),
     writeVersion: () => database.writes?.version ?? null,
     authVersion: () => options.authWatch?.version() ?? null,
     run: (work, runOptions) =>
@@ -65,26 +66,30 @@ export function createUnitOfWork(
       let audited = false;
       let authChanged = false;
       const result = await database.db.transaction(
-        (tx) =>
-          work(
-            createRepositories(
-              tx as unknown as Db,
-              ids,
-              (event) => {
+        async (txDb) => {
+          const tx = txDb as unknown as Db;
+          const writeBehind = createWriteBehind();
+          const done = await work(
+            createRepositories(tx, ids, {
+              onEmit: (event) => {
                 emitted.push(event);
                 return instrumentation.traceparent();
               },
-              options.secretBox,
-              options.clock,
-              () => {
+              secretBox: options.secretBox,
+              clock: options.clock,
+              onAudit: () => {
                 audited = true;
               },
-              async () => {
+              onAuthChange: async () => {
                 authChanged = true;
-                await options.authWatch?.announce(tx as unknown as Db);
+                await options.authWatch?.announce(tx);
               },
-            ),
-          ),
+              writeBehind,
+            }),
+          );
+          await flushWriteBehind(tx, writeBehind);
+          return done;
+        },
         runOptions?.snapshot ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined,
       );
       if (authChanged) options.authWatch?.changed();

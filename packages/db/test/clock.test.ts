@@ -44,9 +44,9 @@ describe.each(testEngines())('the injected clock in the repositories on %s', (en
     expect((await updatedAt(p.id)).toISOString()).toBe('2031-07-01T12:01:00.000Z');
   });
 
-  it('takes the clock as createRepositories’ last parameter', async () => {
+  it('takes the clock among createRepositories’ options', async () => {
     const clock = new FakeClock('2030-02-03T04:05:06.000Z');
-    const repos = createRepositories(database.db, randomUUID, undefined, undefined, clock);
+    const repos = createRepositories(database.db, randomUUID, { clock });
     const p = pod();
     await repos.pods.insert(p);
     expect((await updatedAt(p.id)).toISOString()).toBe(created.toISOString());

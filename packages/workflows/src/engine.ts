@@ -134,7 +134,10 @@ export async function executeRun(
     try {
       outputs[step.name] = await instrumentation.unitOfWork({ snapshot: false }, () =>
         database.db.transaction(async (tx) => {
-          const repos = createRepositories(tx as unknown as Db, randomUUID, noteEmit, env.secretBox);
+          const repos = createRepositories(tx as unknown as Db, randomUUID, {
+            onEmit: noteEmit,
+            secretBox: env.secretBox,
+          });
           const row = await repos.workflows.lockStep(runId, step.name);
           if (row && (row.status === 'succeeded' || row.status === 'skipped')) return row.output;
           const now = deps.clock.now();
@@ -169,7 +172,7 @@ export async function executeRun(
       });
       const final = attempt.retryCount >= attempt.retryLimit;
       await database.db.transaction(async (tx) => {
-        const repos = createRepositories(tx as unknown as Db, randomUUID, noteEmit);
+        const repos = createRepositories(tx as unknown as Db, randomUUID, { onEmit: noteEmit });
         await repos.workflows.updateRun(runId, {
           status: final ? 'failed' : 'running',
           error: `${step.name}: ${message(error)}`,

@@ -1,11 +1,18 @@
-import { type DomainEvent, type DomainEventType, type Instrumentation, NO_INSTRUMENTATION } from '@clos/core';
+import {
+  type DomainEvent,
+  type DomainEventType,
+  type Instrumentation,
+  NO_INSTRUMENTATION,
+  SEAL_BATCH,
+} from '@clos/core';
 import { type Database, type Db, RELAY_LOCK, sealAudit } from '@clos/db';
 import { sql } from 'drizzle-orm';
 import type { Enqueue, JobQueue } from './queue.ts';
 
 /** The channel on which the relay announces newly sequenced events to every process's stream hub. */
 export const EVENTS_CHANNEL = 'clos_events';
-const BATCH = 500;
+/** Audit rows sealed, and domain events numbered, per pass: one batch size, so a full pass means more wait. */
+const BATCH = SEAL_BATCH;
 const POKE_DELAY_MS = 5;
 
 /**

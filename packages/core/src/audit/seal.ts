@@ -10,6 +10,9 @@ export const SEAL_BATCH = 500;
  * first seals and the other finds nothing.
  */
 export async function sealCommittedAudit(uow: UnitOfWork): Promise<void> {
+  // Usually the relay has sealed everything already: a read then opens no write transaction (which
+  // on the embedded engine would also count as a write and empty the read caches).
+  if (!(await uow.read.audit.anyUnsealed())) return;
   while ((await uow.run((repos) => repos.audit.seal(SEAL_BATCH))) === SEAL_BATCH) {
     // a full batch: more may be waiting
   }

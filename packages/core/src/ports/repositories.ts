@@ -186,7 +186,8 @@ export interface WipRepository {
   openCount(podId: string, itemType: string): Promise<number>;
   insertLock(lock: WipLock): Promise<void>;
   lockById(id: string): Promise<WipLock | null>;
-  release(id: string, at: Date, by: string | null): Promise<void>;
+  /** Releases the lock if it is still open; false when it was released already (by someone else). */
+  release(id: string, at: Date, by: string | null): Promise<boolean>;
   /** Limits stored for the pod (set through the API or applied from the config file). */
   storedLimits(podId: string): Promise<Record<string, number>>;
   setLimit(podId: string, itemType: string, limit: number, at: Date, by: string | null): Promise<void>;
@@ -264,6 +265,8 @@ export interface AuditRepository {
    * in a transaction of its own (or the relay's).
    */
   seal(limit: number): Promise<number>;
+  /** Whether any committed event awaits sealing (one indexed row read, however many wait). */
+  anyUnsealed(): Promise<boolean>;
   /** How many committed events await sealing. */
   unsealed(): Promise<number>;
   list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>>;

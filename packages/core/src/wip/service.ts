@@ -228,7 +228,10 @@ async function releaseLockedInTx(
   reason?: string,
 ): Promise<WipLock> {
   const now = deps.clock.now();
-  await repos.wip.release(lock.id, now, ctx.actor.userId);
+  // Released only while still open, so a caller's copy read before the scope was taken needs no
+  // second read: when a concurrent request released it first, this one returns it as that left it.
+  if (!(await repos.wip.release(lock.id, now, ctx.actor.userId)))
+    return (await repos.wip.lockById(lock.id)) ?? lock;
   await record(repos, ctx, now, {
     podId: pod.id,
     action: 'wip.released',
@@ -256,10 +259,7 @@ export async function releaseInTx(
   reason?: string,
 ): Promise<WipLock> {
   await repos.wip.lockScope(pod.id, lock.itemType);
-  // Read again under the scope: the caller's copy may predate a concurrent release.
-  const current = (await repos.wip.lockById(lock.id)) ?? lock;
-  if (current.releasedAt) return current;
-  return releaseLockedInTx(deps, repos, ctx, current, pod, reason);
+  return releaseLockedInTx(deps, repos, ctx, lock, pod, reason);
 }
 
 /**

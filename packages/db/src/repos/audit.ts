@@ -10,11 +10,22 @@ import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte } from 'drizzle-or
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
+import type { WriteBehind } from '../write-behind.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** `onAppend` is told of each event recorded (the unit of work rings the sealer's bell after commit). */
-export function auditRepository(db: Db, ids: () => string, onAppend?: () => void): AuditRepository {
+/**
+ * `onAppend` is told of each event recorded (the unit of work rings the sealer's bell after commit);
+ * with `writeBehind` the row waits there for the unit of work's flush before the commit.
+ */
+export function auditRepository(
+  db: Db,
+  ids: () => string,
+  onAppend?: () => void,
+  writeBehind?: WriteBehind,
+): AuditRepository {
+  const anyPending = async () =>
+    (await db.select({ position: t.auditPending.position }).from(t.auditPending).limit(1)).length > 0;
   return {
     async append(e) {
       const fields: RecordedAuditEvent = {
@@ -31,19 +42,18 @@ export function auditRepository(db: Db, ids: () => string, onAppend?: () => void
         reason: e.reason ?? null,
         requestId: e.requestId,
       };
-      await db.insert(t.auditPending).values(fields);
+      if (writeBehind) writeBehind.audit.push(fields);
+      else await db.insert(t.auditPending).values(fields);
       onAppend?.();
       return fields;
     },
     async seal(limit) {
-      const oldest = () =>
-        db.select().from(t.auditPending).orderBy(asc(t.auditPending.position)).limit(limit);
       // Looked at first without the lock: an idle sealer never takes the head.
-      if ((await oldest()).length === 0) return 0;
+      if (!(await anyPending())) return 0;
       // The head's row lock makes this the only sealer until commit (in every process), and keeps
       // a writer of the release before this one, which still appends under it, in the same chain.
       const head = (await db.select().from(t.auditHead).where(eq(t.auditHead.id, 1)).for('update'))[0];
-      const rows = await oldest();
+      const rows = await db.select().from(t.auditPending).orderBy(asc(t.auditPending.position)).limit(limit);
       if (rows.length === 0) return 0;
       let sequence = head?.sequence ?? 0;
       let prevHash = head?.hash ?? GENESIS_HASH;
@@ -69,6 +79,7 @@ export function auditRepository(db: Db, ids: () => string, onAppend?: () => void
         .onConflictDoUpdate({ target: t.auditHead.id, set: { sequence, hash: prevHash } });
       return rows.length;
     },
+    anyUnsealed: anyPending,
     async unsealed() {
       const [row] = await db.select({ n: count() }).from(t.auditPending);
       return Number(row?.n ?? 0);

@@ -74,10 +74,12 @@ export function wipRepository(db: Db): WipRepository {
       return (await db.select().from(t.wipLocks).where(eq(t.wipLocks.id, id)))[0] ?? null;
     },
     async release(id, at, by) {
-      await db
+      const released = await db
         .update(t.wipLocks)
         .set({ releasedAt: at, releasedBy: by })
-        .where(and(eq(t.wipLocks.id, id), isNull(t.wipLocks.releasedAt)));
+        .where(and(eq(t.wipLocks.id, id), isNull(t.wipLocks.releasedAt)))
+        .returning({ id: t.wipLocks.id });
+      return released.length > 0;
     },
     async storedLimits(podId) {
       const rows = await db

@@ -156,7 +156,7 @@ export function webhooksModule(env: RuntimeEnv): RuntimeModule {
         async dispatch(event, { tx, enqueue }) {
           let active = activeByTx.get(tx);
           if (!active) {
-            active = createRepositories(tx, randomUUID, undefined, env.secretBox).webhooks.active();
+            active = createRepositories(tx, randomUUID, { secretBox: env.secretBox }).webhooks.active();
             activeByTx.set(tx, active);
           }
           for (const webhook of await active)
