@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { withDrizzleParsers } from './pglite-parsers.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -174,7 +175,8 @@ export async function openPglite(
   options: { migrate?: boolean; client?: PGlite } = {},
 ): Promise<Database & { client: PGlite }> {
   const client = options.client ?? (dataDir ? await PGlite.create(dataDir) : await PGlite.create());
-  const db = drizzlePglite(client, { schema });
+  const { forDrizzle, standardTypes } = withDrizzleParsers(client);
+  const db = drizzlePglite({ client: forDrizzle, schema });
   if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
   const writes = { version: 0, raw: 0, auth: 0 };
   return {
@@ -186,7 +188,7 @@ export async function openPglite(
       writes.version += 1;
       writes.raw += 1;
       try {
-        return (await client.query(sql, params)).rows as T[];
+        return standardTypes(await client.query<T>(sql, params)).rows;
       } finally {
         writes.version += 1;
       }
@@ -195,10 +197,11 @@ export async function openPglite(
       writes.version += 1;
       try {
         if (values && values.length > 0)
-          return { rows: (await client.query(text, values)).rows as Record<string, unknown>[] };
+          return { rows: standardTypes(await client.query<Record<string, unknown>>(text, values)).rows };
         // `exec` runs a multi-statement batch (the extended protocol behind `query` cannot).
         const results = await client.exec(text);
-        return { rows: (results[results.length - 1]?.rows ?? []) as Record<string, unknown>[] };
+        const last = results[results.length - 1];
+        return { rows: (last ? standardTypes(last).rows : []) as Record<string, unknown>[] };
       } finally {
         writes.version += 1;
       }
