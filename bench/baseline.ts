@@ -45,6 +45,8 @@ export const SQL = {
   podBySlug: `select ${POD_COLUMNS} from "pods" where "pods"."slug" = $1`,
   podById: `select ${POD_COLUMNS} from "pods" where "pods"."id" = $1`,
   lockScope: `select pg_advisory_xact_lock(hashtextextended($1, 0))`,
+  // The pod and its (pod, type) WIP scope in one statement: an acquire's first.
+  podInScope: `select "id", "slug", "name", "timezone", "created_at", pg_advisory_xact_lock(hashtextextended('wip:' || "id"::text || ':' || $1, 0)) from "pods" where "pods"."slug" = $2`,
   slotState: `select ${JOINED_LOCK_COLUMNS}, ${SLOT_COUNTS} from "pods" left join "wip_locks" on ("wip_locks"."pod_id" = "pods"."id" and ("wip_locks"."pod_id" = $7 and "wip_locks"."item_type" = $8 and "wip_locks"."released_at" is null) and "wip_locks"."item_id" = $9) where "pods"."id" = $10`,
   slotCounts: `select ${JOINED_LOCK_COLUMNS}, ${SLOT_COUNTS} from "pods" left join "wip_locks" on false where "pods"."id" = $7`,
   storedLimits: `select "item_type", "limit" from "wip_limits" where "wip_limits"."pod_id" = $1`,
@@ -62,7 +64,7 @@ export const SQL = {
 
 /** The statements of each endpoint, in order (status: the pod, then its five reads). */
 export const ENDPOINT_SQL = {
-  acquire: [SQL.podBySlug, SQL.lockScope, SQL.slotState, SQL.insertLock, SQL.recordChange],
+  acquire: [SQL.podInScope, SQL.slotState, SQL.insertLock, SQL.recordChange],
   release: [SQL.lockById, SQL.podById, SQL.lockScope, SQL.release, SQL.recordChange, SQL.slotCounts],
   status: [
     SQL.podBySlug,
@@ -291,9 +293,8 @@ export function acquireSql(
 ): Promise<Outcome> {
   const { slug, itemType, itemId } = input;
   return client.transaction(async (tx) => {
-    const pod = (await tx.query<PodRow>(SQL.podBySlug, [slug])).rows[0];
+    const pod = (await tx.query<PodRow>(SQL.podInScope, [itemType, slug])).rows[0];
     if (!pod) return { status: 404, body: { code: 'not_found' } };
-    await tx.query(SQL.lockScope, [`wip:${pod.id}:${itemType}`]);
     const state = slotRow(
       (
         await tx.query<unknown[]>(

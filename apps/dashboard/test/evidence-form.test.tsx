@@ -203,6 +203,23 @@ describe('the evidence form', () => {
     expect(screen.queryByText(/needs at least 10 characters/)).toBeNull();
   });
 
+  it('offers the form when the schema arrives after the form was drawn (the policy loading late)', () => {
+    const view = render(<EvidenceForm schema={null} stage="discovery" initial={null} onSubmit={() => {}} />);
+    expect(screen.queryByLabelText(/Problem statement/)).toBeNull();
+    view.rerender(<EvidenceForm schema={discovery} stage="discovery" initial={null} onSubmit={() => {}} />);
+    expect(screen.getByText('The problem, who has it and why.')).toBeTruthy();
+    expect(screen.getByLabelText(/Problem statement/).getAttribute('aria-required')).toBe('true');
+  });
+
+  it('keeps JSON typed before the schema arrived, in the JSON tab', () => {
+    const view = render(<EvidenceForm schema={null} stage="discovery" initial={null} onSubmit={() => {}} />);
+    const typed = '{ "problemStatement": "Typed before the policy came" }';
+    fireEvent.change(screen.getByRole('textbox'), { target: { value: typed } });
+    view.rerender(<EvidenceForm schema={discovery} stage="discovery" initial={null} onSubmit={() => {}} />);
+    expect((screen.getByRole('textbox') as HTMLTextAreaElement).value).toBe(typed);
+    expect(screen.queryByLabelText(/Problem statement/)).toBeNull();
+  });
+
   it('offers only JSON without a schema', () => {
     const onSubmit = vi.fn();
     render(<EvidenceForm schema={null} stage="x" initial={{ a: 1 }} onSubmit={onSubmit} />);

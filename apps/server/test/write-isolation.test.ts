@@ -89,4 +89,54 @@ describe.skipIf(!testEngines().includes('postgres'))('writes that do not wait on
     ]);
     expect((await h.call('GET', '/api/v1/audit/verify')).json()).toMatchObject({ ok: true, unsealed: 0 });
   });
+
+  it('an acquire takes its scope with the pod, as the same lock lockScope takes by id (both ways)', async () => {
+    const [{ id: podId }] = (await h.database.query<{ id: string }>(
+      "select id from pods where slug = 'ratio'",
+    )) as [{ id: string }];
+    const other = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
+    const third = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
+    /** A transaction in `other` that takes the scope one way, then waits to be let go. */
+    const hold = (take: Parameters<UnitOfWork['run']>[0]) => {
+      let entered!: () => void;
+      let release!: () => void;
+      const inside = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const done = other.deps.uow.run(async (repos) => {
+        await take(repos);
+        entered();
+        await released;
+      });
+      return { inside, release, done };
+    };
+
+    const withPod = hold((repos) => repos.wip.podInScope('ratio', 'pull-request'));
+    await withPod.inside;
+    const byId = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'pull-request'));
+    const otherType = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'project'));
+    try {
+      expect(await within(byId, 300)).toBe('waiting');
+      // Another type is another scope.
+      expect(await within(otherType, 5000)).not.toBe('waiting');
+    } finally {
+      withPod.release();
+    }
+    await withPod.done;
+    await byId;
+
+    const held = hold((repos) => repos.wip.lockScope(podId, 'pull-request'));
+    await held.inside;
+    const acquire = h.services.wip.acquire(ctx, 'ratio', 'pull-request', 'pr-scope');
+    try {
+      expect(await within(acquire, 300)).toBe('waiting');
+    } finally {
+      held.release();
+    }
+    await held.done;
+    expect(await acquire).toMatchObject({ ok: true });
+  });
 });

@@ -69,10 +69,22 @@ const MIGRATION_LOCK = 7_245_301_118;
 export const MIGRATION_LOCK_TIMEOUT = '500ms';
 const MIGRATION_ATTEMPTS = 5;
 
+/** Told of each statement Drizzle sends, with its parameters. */
+export type QueryListener = (sql: string, params: unknown[]) => void;
+
+const queryLogger = (onQuery: QueryListener | undefined) =>
+  onQuery ? { logger: { logQuery: (sql: string, params: unknown[]) => onQuery(sql, params) } } : {};
+
 /** PostgreSQL through a pool; migrations run under an advisory lock so concurrent starts are safe. */
 export async function openPostgres(
   url: string,
-  options: { poolMax?: number; migrate?: boolean; migrationsFolder?: string } = {},
+  options: {
+    poolMax?: number;
+    migrate?: boolean;
+    migrationsFolder?: string;
+    /** Told of every statement the repositories send (tests that count round trips). */
+    onQuery?: QueryListener;
+  } = {},
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10 });
   pool.on('error', () => {
@@ -115,7 +127,7 @@ export async function openPostgres(
   return {
     engine: 'postgres',
     writes: null,
-    db: drizzlePg(pool, { schema }) as unknown as Db,
+    db: drizzlePg(pool, { schema, ...queryLogger(options.onQuery) }) as unknown as Db,
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as T[];
     },
@@ -172,11 +184,11 @@ export async function openPostgres(
 /** Embedded PGlite: a data directory, or memory when `dataDir` is undefined. */
 export async function openPglite(
   dataDir: string | undefined,
-  options: { migrate?: boolean; client?: PGlite } = {},
+  options: { migrate?: boolean; client?: PGlite; onQuery?: QueryListener } = {},
 ): Promise<Database & { client: PGlite }> {
   const client = options.client ?? (dataDir ? await PGlite.create(dataDir) : await PGlite.create());
   const { forDrizzle, standardTypes } = withDrizzleParsers(client);
-  const db = drizzlePglite({ client: forDrizzle, schema });
+  const db = drizzlePglite({ client: forDrizzle, schema, ...queryLogger(options.onQuery) });
   if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
   const writes = { version: 0, raw: 0, auth: 0 };
   return {

@@ -1,39 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Repositories } from '@clos/core';
-import { createUnitOfWork, type Database, schema } from '@clos/db';
+import { createUnitOfWork, type Database } from '@clos/db';
 import { openTestDatabase, resetDatabase, testEngines } from '@clos/testing';
-import type { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 // A change's audit and outbox rows wait in the unit of work and go to the database in one statement
 // just before the commit: one round trip fewer per row kind on every write.
 describe.each(testEngines())('audit and outbox rows written behind on %s', (engine) => {
   let database: Database;
-  /** The same database through a Drizzle instance that logs every statement it sends. */
-  let logging: Database;
-  let pool: pg.Pool | null = null;
   let logged: string[] = [];
 
   beforeAll(async () => {
-    database = await openTestDatabase(engine);
-    const logger = { logQuery: (query: string) => logged.push(query) };
-    if (engine === 'pglite') {
-      const client = (database as Database & { client: PGlite }).client;
-      logging = { ...database, db: drizzlePglite(client, { schema, logger }) as unknown as Database['db'] };
-    } else {
-      pool = new pg.Pool({ connectionString: (database as Database & { url: string }).url, max: 2 });
-      logging = { ...database, db: drizzlePg(pool, { schema, logger }) as unknown as Database['db'] };
-    }
+    database = await openTestDatabase(engine, { onQuery: (query) => logged.push(query) });
   });
   beforeEach(async () => {
     await resetDatabase(database);
     logged = [];
   });
   afterAll(async () => {
-    await pool?.end();
     await database.close();
   });
 
@@ -69,7 +53,7 @@ describe.each(testEngines())('audit and outbox rows written behind on %s', (engi
     ).map((r) => r.subject_id);
 
   it('inserts every audit and outbox row of a change in one statement, in the order recorded', async () => {
-    const uow = createUnitOfWork(logging, randomUUID);
+    const uow = createUnitOfWork(database, randomUUID);
     await uow.run(async (repos) => {
       await repos.audit.append(audit('first'));
       await repos.events.emit(event('one'));
@@ -86,7 +70,7 @@ describe.each(testEngines())('audit and outbox rows written behind on %s', (engi
   });
 
   it('writes a change with only audit rows, or only events, with one insert', async () => {
-    const uow = createUnitOfWork(logging, randomUUID);
+    const uow = createUnitOfWork(database, randomUUID);
     await uow.run(async (repos) => {
       await repos.audit.append(audit('alone'));
     });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, openPglite, openPostgres, RELAY_LOCK } from '@clos/db';
+import { type Database, openPglite, openPostgres, type QueryListener, RELAY_LOCK } from '@clos/db';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -19,15 +19,22 @@ let template: Promise<PGlite> | null = null;
  */
 export async function openTestDatabase(
   engine: Engine,
-  options: { poolMax?: number } = {},
+  options: { poolMax?: number; onQuery?: QueryListener } = {},
 ): Promise<Database> {
   if (engine === 'pglite') {
     template ??= openPglite(undefined).then((d) => d.client);
     const client = (await (await template).clone()) as PGlite;
-    return openPglite(undefined, { client, migrate: false });
+    return openPglite(undefined, {
+      client,
+      migrate: false,
+      ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    });
   }
   const empty = await emptyPostgresDatabase('clos_test');
-  const db = await openPostgres(empty.url, { poolMax: options.poolMax ?? 20 });
+  const db = await openPostgres(empty.url, {
+    poolMax: options.poolMax ?? 20,
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  });
   return {
     ...db,
     url: empty.url,

@@ -369,7 +369,8 @@ function labelFor(labels: Map<string, string>, path: string): string {
  * groups), checked in the browser with the gate's rules and in words; and a JSON tab for people who
  * would rather type the document. Switching tabs keeps what was entered. `serverErrors` (the
  * server's verdict on the last submission) is shown beside each field until that field is edited.
- * Without a schema (the policy not loaded), only the JSON tab is offered.
+ * Without a schema (the policy not loaded yet), only the JSON tab is offered; the form appears when
+ * the schema does.
  */
 export function EvidenceForm({
   schema,
@@ -401,6 +402,17 @@ export function EvidenceForm({
     schema ? evidenceJson(schema, initial ?? {}) : JSON.stringify(initial ?? {}, null, 2),
   );
   const [jsonError, setJsonError] = useState<string | null>(null);
+  // The policy (and so the schema) may arrive after the form was first drawn, as JSON only: the form
+  // is offered then, unless something was typed into the JSON meanwhile (kept as it is). Adjusted
+  // while rendering, like the verdict below.
+  const [hadSchema, setHadSchema] = useState(Boolean(schema));
+  if (schema && !hadSchema) {
+    setHadSchema(true);
+    if (mode === 'json' && text === JSON.stringify(initial ?? {}, null, 2)) {
+      setMode('form');
+      setText(evidenceJson(schema, doc));
+    }
+  }
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [attempted, setAttempted] = useState(false);
   const [edited, setEdited] = useState<Set<string>>(() => new Set());

@@ -171,6 +171,11 @@ export interface WipRepository {
    * process. Without it two acquires could each count N−1 holders and both insert.
    */
   lockScope(podId: string, itemType: string): Promise<void>;
+  /**
+   * The pod with this slug, with its scope for `itemType` taken as `lockScope` takes it, in one
+   * round trip (an acquire's first statement); null, and nothing locked, when there is no such pod.
+   */
+  podInScope(slug: string, itemType: string): Promise<Pod | null>;
   openLocks(podId: string, itemType?: string): Promise<WipLock[]>;
   openLockForItem(podId: string, itemType: string, itemId: string): Promise<WipLock | null>;
   /**

@@ -89,6 +89,11 @@ export function assertItemType(deps: Pick<Deps, 'policy'>, itemType: string): vo
  * `lockScope`, so the count it reads cannot change before its insert commits. Items already waiting
  * in line go first: a free slot is theirs before it is a newcomer's.
  */
+/** `held`: the caller took the (pod, type) scope already, with the pod (`repos.wip.podInScope`). */
+interface ScopeOptions {
+  held?: boolean;
+}
+
 async function takeSlotInTx(
   deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
   repos: Repositories,
@@ -97,8 +102,9 @@ async function takeSlotInTx(
   itemType: string,
   itemId: string,
   info: { label: string | null; url: string | null },
+  scope: ScopeOptions = {},
 ): Promise<WipAcquired | { full: true; limit: number }> {
-  await repos.wip.lockScope(pod.id, itemType);
+  if (!scope.held) await repos.wip.lockScope(pod.id, itemType);
   // The item's lock, the count (not the holders: a pod with a high limit may hold thousands, and they
   // are only needed to explain a refusal), the limit and the line, in one round trip.
   const state = await repos.wip.slotState(pod.id, itemType, itemId);
@@ -149,8 +155,9 @@ export async function acquireInTx(
   itemType: string,
   itemId: string,
   info: HolderInfo = {},
+  scope: ScopeOptions = {},
 ): Promise<Result<WipAcquired, WipLimitExceeded>> {
-  const slot = await takeSlotInTx(deps, repos, ctx, pod, itemType, itemId, holderInfo(info));
+  const slot = await takeSlotInTx(deps, repos, ctx, pod, itemType, itemId, holderInfo(info), scope);
   if (!('full' in slot)) return ok(slot);
   const holders = await repos.wip.openLocks(pod.id, itemType);
   // The refusal itself is an event (it opens the WIP alert and tells the pod), written in this
@@ -194,9 +201,10 @@ export async function acquireOrQueueInTx(
   itemType: string,
   itemId: string,
   info: HolderInfo = {},
+  scope: ScopeOptions = {},
 ): Promise<WipAcquired | WipQueued> {
   const checked = holderInfo(info);
-  const slot = await takeSlotInTx(deps, repos, ctx, pod, itemType, itemId, checked);
+  const slot = await takeSlotInTx(deps, repos, ctx, pod, itemType, itemId, checked, scope);
   if (!('full' in slot)) return slot;
   return enqueueInTx(deps, repos, ctx, pod, itemType, itemId, checked);
 }
@@ -321,6 +329,13 @@ export async function setLimitInTx(
   await admitFromQueueInTx(deps, repos, ctx, pod, itemType);
 }
 
+/** The pod, its WIP scope for `itemType` taken in the same statement (see takeSlotInTx). */
+async function podInScope(repos: Repositories, slug: string, itemType: string): Promise<Pod> {
+  const pod = await repos.wip.podInScope(slug, itemType);
+  if (!pod) throw new NotFoundError('pod', slug);
+  return pod;
+}
+
 export async function podBySlug(repos: Repositories, slug: string): Promise<Pod> {
   const pod = await repos.pods.bySlug(slug);
   if (!pod) throw new NotFoundError('pod', slug);
@@ -385,9 +400,9 @@ export function createWipService(deps: Deps) {
       assertItemType(deps, itemType);
       const checked = holderInfo(info);
       return uow.run(async (repos) => {
-        const pod = await podBySlug(repos, podSlug);
+        const pod = await podInScope(repos, podSlug, itemType);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        return acquireInTx(deps, repos, ctx, pod, itemType, itemId, checked);
+        return acquireInTx(deps, repos, ctx, pod, itemType, itemId, checked, { held: true });
       });
     },
 
@@ -406,9 +421,9 @@ export function createWipService(deps: Deps) {
       assertItemType(deps, itemType);
       const checked = holderInfo(info);
       return uow.run(async (repos) => {
-        const pod = await podBySlug(repos, podSlug);
+        const pod = await podInScope(repos, podSlug, itemType);
         assertPodScope(ctx.actor, pod.id, pod.slug);
-        return acquireOrQueueInTx(deps, repos, ctx, pod, itemType, itemId, checked);
+        return acquireOrQueueInTx(deps, repos, ctx, pod, itemType, itemId, checked, { held: true });
       });
     },
 

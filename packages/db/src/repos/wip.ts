@@ -16,6 +16,23 @@ export function wipRepository(db: Db): WipRepository {
       // needs no row to exist, and is released by COMMIT or ROLLBACK.
       await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`wip:${podId}:${itemType}`}, 0))`);
     },
+    async podInScope(slug, itemType) {
+      // The lock's key is lockScope's, built in SQL from the row found: the same scope, one trip.
+      const [row] = await db
+        .select({
+          id: t.pods.id,
+          slug: t.pods.slug,
+          name: t.pods.name,
+          timezone: t.pods.timezone,
+          createdAt: t.pods.createdAt,
+          scope: sql`pg_advisory_xact_lock(hashtextextended('wip:' || ${t.pods.id}::text || ':' || ${itemType}, 0))`,
+        })
+        .from(t.pods)
+        .where(eq(t.pods.slug, slug));
+      if (!row) return null;
+      const { scope: _scope, ...pod } = row;
+      return pod;
+    },
     async openLocks(podId, itemType) {
       return db.select().from(t.wipLocks).where(open(podId, itemType)).orderBy(asc(t.wipLocks.acquiredAt));
     },
