@@ -84,16 +84,17 @@ export function assertItemType(deps: Pick<Deps, 'policy'>, itemType: string): vo
     ]);
 }
 
-/**
- * Takes a WIP slot inside the caller's transaction, or says why not. Serialised per (pod, type) by
- * `lockScope`, so the count it reads cannot change before its insert commits. Items already waiting
- * in line go first: a free slot is theirs before it is a newcomer's.
- */
 /** `held`: the caller took the (pod, type) scope already, with the pod (`repos.wip.podInScope`). */
 interface ScopeOptions {
   held?: boolean;
 }
 
+/**
+ * Takes a WIP slot inside the caller's transaction, or says why not. Serialised per (pod, type) by
+ * the scope (`lockScope` here, or `podInScope` already when `held`), so the count it reads cannot
+ * change before its insert commits. Items already waiting in line go first: a free slot is theirs
+ * before it is a newcomer's.
+ */
 async function takeSlotInTx(
   deps: Pick<Deps, 'clock' | 'ids' | 'policy'>,
   repos: Repositories,
