@@ -4,6 +4,15 @@ import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
 
+/** A pod as the domain sees it (updatedAt is the adapter's own). */
+export const podColumns = {
+  id: t.pods.id,
+  slug: t.pods.slug,
+  name: t.pods.name,
+  timezone: t.pods.timezone,
+  createdAt: t.pods.createdAt,
+};
+
 export function podRepository(db: Db, clock: Clock): PodRepository {
   const memberColumns = {
     podId: t.podMembers.podId,
@@ -14,13 +23,6 @@ export function podRepository(db: Db, clock: Clock): PodRepository {
     email: t.users.email,
     name: t.users.name,
     role: t.users.role,
-  };
-  const podColumns = {
-    id: t.pods.id,
-    slug: t.pods.slug,
-    name: t.pods.name,
-    timezone: t.pods.timezone,
-    createdAt: t.pods.createdAt,
   };
   return {
     async insert(pod) {

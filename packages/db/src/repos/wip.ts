@@ -2,6 +2,7 @@ import type { WipRepository } from '@clos/core';
 import { and, asc, count, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
+import { podColumns } from './pods.ts';
 
 export function wipRepository(db: Db): WipRepository {
   const open = (podId: string, itemType?: string) =>
@@ -20,11 +21,7 @@ export function wipRepository(db: Db): WipRepository {
       // The lock's key is lockScope's, built in SQL from the row found: the same scope, one trip.
       const [row] = await db
         .select({
-          id: t.pods.id,
-          slug: t.pods.slug,
-          name: t.pods.name,
-          timezone: t.pods.timezone,
-          createdAt: t.pods.createdAt,
+          ...podColumns,
           scope: sql`pg_advisory_xact_lock(hashtextextended('wip:' || ${t.pods.id}::text || ':' || ${itemType}, 0))`,
         })
         .from(t.pods)
