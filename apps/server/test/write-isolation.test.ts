@@ -10,6 +10,24 @@ const ctx: Ctx = { actor: SYSTEM_ACTOR, requestId: 'write-isolation' };
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), ms))]);
 
+/** A transaction in `uow` that takes a scope one way (`take`), then waits to be let go. */
+function holdIn(uow: UnitOfWork, take: Parameters<UnitOfWork['run']>[0]) {
+  let entered!: () => void;
+  let release!: () => void;
+  const inside = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const done = uow.run(async (repos) => {
+    await take(repos);
+    entered();
+    await released;
+  });
+  return { inside, release, done };
+}
+
 /**
  * A write serialises only on what its rule needs. The embedded engine has one connection, so there
  * every transaction runs alone by construction; on PostgreSQL two writes to different things must
@@ -96,23 +114,7 @@ describe.skipIf(!testEngines().includes('postgres'))('writes that do not wait on
     )) as [{ id: string }];
     const other = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
     const third = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
-    /** A transaction in `other` that takes the scope one way, then waits to be let go. */
-    const hold = (take: Parameters<UnitOfWork['run']>[0]) => {
-      let entered!: () => void;
-      let release!: () => void;
-      const inside = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const done = other.deps.uow.run(async (repos) => {
-        await take(repos);
-        entered();
-        await released;
-      });
-      return { inside, release, done };
-    };
+    const hold = (take: Parameters<UnitOfWork['run']>[0]) => holdIn(other.deps.uow, take);
 
     const withPod = hold((repos) => repos.wip.podInScope('ratio', 'pull-request'));
     await withPod.inside;
@@ -138,5 +140,44 @@ describe.skipIf(!testEngines().includes('postgres'))('writes that do not wait on
     }
     await held.done;
     expect(await acquire).toMatchObject({ ok: true });
+  });
+  it('a release takes its scope with the lock, as the same lock lockScope takes by id (both ways)', async () => {
+    const [{ id: podId }] = (await h.database.query<{ id: string }>(
+      "select id from pods where slug = 'ratio'",
+    )) as [{ id: string }];
+    const acquired = await h.services.wip.acquire(ctx, 'ratio', 'pull-request', 'pr-release-scope');
+    if (!acquired.ok) throw new Error('acquire refused');
+    const lockId = acquired.value.lock.id;
+    const other = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
+    const third = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
+
+    const withLock = holdIn(other.deps.uow, async (repos) => {
+      expect(await repos.wip.lockInScope(lockId)).toMatchObject({
+        lock: { id: lockId },
+        pod: { slug: 'ratio' },
+      });
+    });
+    await withLock.inside;
+    const byId = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'pull-request'));
+    const otherType = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'project'));
+    try {
+      expect(await within(byId, 300)).toBe('waiting');
+      expect(await within(otherType, 5000)).not.toBe('waiting');
+    } finally {
+      withLock.release();
+    }
+    await withLock.done;
+    await byId;
+
+    const held = holdIn(other.deps.uow, (repos) => repos.wip.lockScope(podId, 'pull-request'));
+    await held.inside;
+    const release = h.services.wip.release(ctx, lockId);
+    try {
+      expect(await within(release, 300)).toBe('waiting');
+    } finally {
+      held.release();
+    }
+    await held.done;
+    expect(await release).toMatchObject({ id: lockId, releasedAt: expect.any(Date) });
   });
 });

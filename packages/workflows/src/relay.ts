@@ -98,7 +98,9 @@ export function createRelay(options: {
       // The audit events committed since the last pass are chained first, in this transaction: the
       // domain events dispatched below never reach a subscriber before the audit entries they report.
       const sealed = await sealAudit(tx, BATCH);
-      // One statement numbers the oldest pending events after the highest sequence given so far.
+      // One statement numbers the oldest pending events after the highest sequence given so far, and
+      // queues the NOTIFY of the last one for the stream hubs (delivered at commit, dropped with a
+      // rollback, so a hub never hears of an event it cannot read). The scalar subquery runs once.
       const result = (await tx.execute(sql`
         with pending as (
           select id, position from domain_events where seq is null
@@ -107,11 +109,14 @@ export function createRelay(options: {
           select p.id, (select coalesce(max(seq), 0) from domain_events)
             + row_number() over (order by p.position) as seq
           from pending p
+        ), updated as (
+          update domain_events d set seq = n.seq, dispatched_at = now()
+          from numbered n where d.id = n.id
+          returning d.id, d.seq, d.type, d.pod_id, d.subject_type, d.subject_id, d.actor_id, d.data,
+            d.occurred_at, d.trace_context
         )
-        update domain_events d set seq = n.seq, dispatched_at = now()
-        from numbered n where d.id = n.id
-        returning d.id, d.seq, d.type, d.pod_id, d.subject_type, d.subject_id, d.actor_id, d.data, d.occurred_at,
-          d.trace_context`)) as unknown as {
+        select u.*, (select pg_notify(${EVENTS_CHANNEL}, max(seq)::text) from updated) as notified
+        from updated u`)) as unknown as {
         rows: RawEvent[];
       };
       if (result.rows.length === 0) return sealed;
@@ -133,7 +138,6 @@ export function createRelay(options: {
           },
         );
       }
-      await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(events[events.length - 1]!.seq)})`);
       return Math.max(sealed, events.length);
     });
     for (const name of touched) queue.wake(name);

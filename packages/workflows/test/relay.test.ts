@@ -12,9 +12,12 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
   let runtime: Runtime;
   // On PostgreSQL a second "process" (its own pool and relay) writes and relays too.
   let other: { database: Database; runtime: Runtime } | null = null;
+  // What both processes send, for the tests that count statements.
+  let logged: string[] = [];
+  const onQuery = (query: string) => logged.push(query);
 
   beforeAll(async () => {
-    database = await openTestDatabase(engine, { poolMax: 30 });
+    database = await openTestDatabase(engine, { poolMax: 30, onQuery });
     runtime = await startRuntime({
       core: composeCore({
         database,
@@ -26,7 +29,10 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
       relaySweepMs: 50,
     });
     if (engine === 'postgres') {
-      const second = await openPostgres((database as Database & { url: string }).url, { poolMax: 30 });
+      const second = await openPostgres((database as Database & { url: string }).url, {
+        poolMax: 30,
+        onQuery,
+      });
       other = {
         database: second,
         runtime: await startRuntime({
@@ -59,6 +65,29 @@ describe.each(testEngines())('outbox and relay on %s', (engine) => {
     expect(rows.map((r) => r.type)).toEqual(['idea.submitted']);
     expect(Number(rows[0]!.seq)).toBe(1);
     expect(rows[0]!.data.after.title).toBe('Faster CI');
+  });
+
+  it('reads the open alerts once for a batch of releases, not once per release', async () => {
+    const at = new Date('2026-11-26T09:00:00Z');
+    logged = [];
+    // Five releases committed together reach the relay in one pass.
+    await runtime.deps.uow.run(async (repos) => {
+      for (let i = 0; i < 5; i++)
+        await repos.events.emit({
+          type: 'wip.released',
+          podId: '00000000-0000-4000-8000-000000000001',
+          subjectType: 'wip_lock',
+          subjectId: `lock-${i}`,
+          actorId: null,
+          data: { actor: 'system', before: { pod: 'burst', itemType: 'pull-request', itemId: `pr-${i}` } },
+          occurredAt: at,
+        });
+    });
+    await runtime.relay.drain();
+    expect(
+      Number((await database.query<{ n: string }>('select count(seq) as n from domain_events'))[0]!.n),
+    ).toBe(5);
+    expect(logged.filter((q) => / from "alerts"/.test(q))).toHaveLength(1);
   });
 
   it('numbers events in the order they were written, even with equal timestamps', async () => {

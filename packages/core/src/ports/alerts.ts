@@ -60,8 +60,8 @@ export interface AlertRepository {
    */
   lockReconcile(): Promise<void>;
   openAlerts(): Promise<Alert[]>;
-  /** Whether an alert is open under `key`. */
-  isOpen(key: string): Promise<boolean>;
+  /** The keys under which an alert is open. */
+  openKeys(): Promise<ReadonlySet<string>>;
   /** Inserts an open alert; null when one is already open for its key (the partial unique index). */
   insertOpen(alert: Alert): Promise<Alert | null>;
   /** Refreshes a still-true open alert: when last seen, and its current message and details. */

@@ -176,6 +176,12 @@ export interface WipRepository {
    * round trip (an acquire's first statement); null, and nothing locked, when there is no such pod.
    */
   podInScope(slug: string, itemType: string): Promise<Pod | null>;
+  /**
+   * The lock with this id and its pod, with the scope of the lock's (pod, type) taken as `lockScope`
+   * takes it, in one round trip (a release's first statement); null, and nothing locked, when there
+   * is no such lock. The lock is read before the scope is granted: it may have been released since.
+   */
+  lockInScope(lockId: string): Promise<{ lock: WipLock; pod: Pod } | null>;
   openLocks(podId: string, itemType?: string): Promise<WipLock[]>;
   openLockForItem(podId: string, itemType: string, itemId: string): Promise<WipLock | null>;
   /**
@@ -191,8 +197,11 @@ export interface WipRepository {
   openCount(podId: string, itemType: string): Promise<number>;
   insertLock(lock: WipLock): Promise<void>;
   lockById(id: string): Promise<WipLock | null>;
-  /** Releases the lock if it is still open; false when it was released already (by someone else). */
-  release(id: string, at: Date, by: string | null): Promise<boolean>;
+  /**
+   * Releases the lock if it is still open (`released` false when someone released it first), and
+   * says how many items wait in its (pod, type) line. Call under `lockScope`.
+   */
+  release(id: string, at: Date, by: string | null): Promise<{ released: boolean; queued: number }>;
   /** Limits stored for the pod (set through the API or applied from the config file). */
   storedLimits(podId: string): Promise<Record<string, number>>;
   setLimit(podId: string, itemType: string, limit: number, at: Date, by: string | null): Promise<void>;

@@ -239,8 +239,8 @@ async function releaseLockedInTx(
   const now = deps.clock.now();
   // Released only while still open, so a caller's copy read before the scope was taken needs no
   // second read: when a concurrent request released it first, this one returns it as that left it.
-  if (!(await repos.wip.release(lock.id, now, ctx.actor.userId)))
-    return (await repos.wip.lockById(lock.id)) ?? lock;
+  const { released, queued } = await repos.wip.release(lock.id, now, ctx.actor.userId);
+  if (!released) return (await repos.wip.lockById(lock.id)) ?? lock;
   await record(repos, ctx, now, {
     podId: pod.id,
     action: 'wip.released',
@@ -249,7 +249,8 @@ async function releaseLockedInTx(
     before: { pod: pod.slug, itemType: lock.itemType, itemId: lock.itemId },
     ...(reason ? { reason } : {}),
   });
-  await admitFromQueueInTx(deps, repos, ctx, pod, lock.itemType);
+  // Nobody waiting, nobody to let in: the release told us, so the line is not read again.
+  if (queued > 0) await admitFromQueueInTx(deps, repos, ctx, pod, lock.itemType);
   return { ...lock, releasedAt: now, releasedBy: ctx.actor.userId };
 }
 
@@ -432,14 +433,16 @@ export function createWipService(deps: Deps) {
     async release(ctx: Ctx, lockId: string): Promise<WipLock> {
       assertCan(ctx.actor, 'wip:use');
       return uow.run(async (repos) => {
-        const lock = await repos.wip.lockById(lockId);
-        if (!lock) throw new NotFoundError('WIP lock', lockId);
-        const pod = (await repos.pods.byId(lock.podId))!;
+        // The scope comes with the lock: a copy read before it was granted is fine, because
+        // releaseLockedInTx frees only a lock that is still open.
+        const found = await repos.wip.lockInScope(lockId);
+        if (!found) throw new NotFoundError('WIP lock', lockId);
+        const { lock, pod } = found;
         assertPodScope(ctx.actor, pod.id, pod.slug);
         if (lock.releasedAt) return lock;
         if (!canRelease(ctx.actor, lock))
           throw new ForbiddenError('developers may release only the WIP locks they acquired');
-        return releaseInTx(deps, repos, ctx, lock, pod);
+        return releaseLockedInTx(deps, repos, ctx, lock, pod);
       });
     },
 

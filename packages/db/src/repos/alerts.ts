@@ -47,13 +47,9 @@ export function alertRepository(db: Db): AlertRepository {
     async lockReconcile() {
       await db.execute(sql`select pg_advisory_xact_lock(${RECONCILE_LOCK})`);
     },
-    async isOpen(key) {
-      const rows = await db
-        .select({ id: a.id })
-        .from(a)
-        .where(and(eq(a.key, key), eq(a.status, 'open')))
-        .limit(1);
-      return rows.length > 0;
+    async openKeys() {
+      const rows = await db.select({ key: a.key }).from(a).where(eq(a.status, 'open'));
+      return new Set(rows.map((r) => r.key));
     },
     async openAlerts() {
       const rows = await db.select().from(a).where(eq(a.status, 'open')).orderBy(asc(a.openedAt));

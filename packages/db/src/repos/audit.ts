@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  type AuditEvent,
-  type AuditRepository,
-  chainHash,
-  GENESIS_HASH,
-  type RecordedAuditEvent,
-} from '@clos/core';
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte } from 'drizzle-orm';
+import { type AuditEvent, type AuditRepository, chainHash, type RecordedAuditEvent } from '@clos/core';
+import { and, asc, count, desc, eq, exists, gt, gte, inArray, lt, lte } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
 import * as t from '../schema/index.ts';
@@ -48,15 +42,44 @@ export function auditRepository(
       return fields;
     },
     async seal(limit) {
-      // Looked at first without the lock: an idle sealer never takes the head.
-      if (!(await anyPending())) return 0;
       // The head's row lock makes this the only sealer until commit (in every process), and keeps
       // a writer of the release before this one, which still appends under it, in the same chain.
-      const head = (await db.select().from(t.auditHead).where(eq(t.auditHead.id, 1)).for('update'))[0];
-      const rows = await db.select().from(t.auditPending).orderBy(asc(t.auditPending.position)).limit(limit);
+      // It is taken only when something waits, in the same statement that looks: an idle sealer
+      // never locks the head (the row always exists: migration 0006 seeds it and a trigger keeps it).
+      const head = (
+        await db
+          .select()
+          .from(t.auditHead)
+          .where(
+            and(
+              eq(t.auditHead.id, 1),
+              exists(db.select({ position: t.auditPending.position }).from(t.auditPending).limit(1)),
+            ),
+          )
+          .for('update')
+      )[0];
+      if (!head) return 0;
+      // Read under the lock, in a statement of its own (a snapshot taken after the lock was granted):
+      // rows another sealer chained while this one waited are gone by then. Taken out as they are
+      // read: if chaining them fails, the rollback puts them back.
+      const rows = (
+        await db
+          .delete(t.auditPending)
+          .where(
+            inArray(
+              t.auditPending.position,
+              db
+                .select({ position: t.auditPending.position })
+                .from(t.auditPending)
+                .orderBy(asc(t.auditPending.position))
+                .limit(limit),
+            ),
+          )
+          .returning()
+      ).sort((a, b) => a.position - b.position);
       if (rows.length === 0) return 0;
-      let sequence = head?.sequence ?? 0;
-      let prevHash = head?.hash ?? GENESIS_HASH;
+      let sequence = head.sequence;
+      let prevHash = head.hash;
       const sealed: AuditEvent[] = rows.map(({ position: _position, ...fields }) => {
         sequence += 1;
         // Hashed as read back from the table, which is exactly what verification reads later.
@@ -67,16 +90,9 @@ export function auditRepository(
         return chained;
       });
       await db.insert(t.auditEvents).values(sealed);
-      await db.delete(t.auditPending).where(
-        inArray(
-          t.auditPending.position,
-          rows.map((r) => r.position),
-        ),
-      );
-      await db
-        .insert(t.auditHead)
-        .values({ id: 1, sequence, hash: prevHash })
-        .onConflictDoUpdate({ target: t.auditHead.id, set: { sequence, hash: prevHash } });
+      // After the insert, in a statement of its own: the head's trigger checks that the event it
+      // points at is in the log.
+      await db.update(t.auditHead).set({ sequence, hash: prevHash }).where(eq(t.auditHead.id, 1));
       return rows.length;
     },
     anyUnsealed: anyPending,

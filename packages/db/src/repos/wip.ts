@@ -30,6 +30,20 @@ export function wipRepository(db: Db): WipRepository {
       const { scope: _scope, ...pod } = row;
       return pod;
     },
+    async lockInScope(lockId) {
+      // A release's first statement: the lock, its pod and the scope of its (pod, type), the key built
+      // in SQL as podInScope builds it (from the lock's pod_id, which is the pod's id).
+      const [row] = await db
+        .select({
+          lock: t.wipLocks,
+          pod: podColumns,
+          scope: sql`pg_advisory_xact_lock(hashtextextended('wip:' || ${t.wipLocks.podId}::text || ':' || ${t.wipLocks.itemType}, 0))`,
+        })
+        .from(t.wipLocks)
+        .innerJoin(t.pods, eq(t.pods.id, t.wipLocks.podId))
+        .where(eq(t.wipLocks.id, lockId));
+      return row ? { lock: row.lock, pod: row.pod } : null;
+    },
     async openLocks(podId, itemType) {
       return db.select().from(t.wipLocks).where(open(podId, itemType)).orderBy(asc(t.wipLocks.acquiredAt));
     },
@@ -88,12 +102,19 @@ export function wipRepository(db: Db): WipRepository {
       return (await db.select().from(t.wipLocks).where(eq(t.wipLocks.id, id)))[0] ?? null;
     },
     async release(id, at, by) {
-      const released = await db
+      const update = db
         .update(t.wipLocks)
         .set({ releasedAt: at, releasedBy: by })
         .where(and(eq(t.wipLocks.id, id), isNull(t.wipLocks.releasedAt)))
-        .returning({ id: t.wipLocks.id });
-      return released.length > 0;
+        .returning({ podId: t.wipLocks.podId, itemType: t.wipLocks.itemType });
+      // The line's length comes back with the release: this statement's snapshot is taken after the
+      // caller's scope, so no item can join the line unseen, and a release with nobody waiting (nearly
+      // all of them) needs no further read.
+      const result = (await db.execute(
+        sql`with released as (${update.getSQL()}) select count(*)::int as released, (select count(*)::int from ${t.wipQueue} q join released r on q.pod_id = r.pod_id and q.item_type = r.item_type) as queued from released`,
+      )) as unknown as { rows: { released: number; queued: number }[] };
+      const row = result.rows[0]!;
+      return { released: Number(row.released) > 0, queued: Number(row.queued) };
     },
     async storedLimits(podId) {
       const rows = await db

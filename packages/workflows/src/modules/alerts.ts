@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { alertKey, createAlertService, type DomainEventType, type WipRefusal } from '@clos/core';
-import { createRepositories } from '@clos/db';
+import { createRepositories, type Db } from '@clos/db';
 import type { RuntimeEnv, RuntimeModule } from '../module.ts';
 import type { JobDefinition } from '../queue.ts';
 
@@ -42,6 +42,9 @@ interface AlertsJob {
 export function alertsModule(env: RuntimeEnv): RuntimeModule {
   const { deps, policy } = env;
   const alerts = createAlertService(deps);
+  // The relay hands a batch of events to subscribers in one transaction: the open alerts are read
+  // once per batch (a burst of releases), not once per release. Nothing in the batch opens one.
+  const openByTx = new WeakMap<Db, Promise<ReadonlySet<string>>>();
   const reconcile: JobDefinition<AlertsJob> = {
     queue: ALERTS_QUEUE,
     policy: {
@@ -73,7 +76,14 @@ export function alertsModule(env: RuntimeEnv): RuntimeModule {
             event.type === 'wip.released' && event.podId && event.data.before
               ? alertKey.wip(event.podId, event.data.before.itemType)
               : null;
-          if (released && !(await createRepositories(tx, randomUUID).alerts.isOpen(released))) return;
+          if (released) {
+            let open = openByTx.get(tx);
+            if (!open) {
+              open = createRepositories(tx, randomUUID).alerts.openKeys();
+              openByTx.set(tx, open);
+            }
+            if (!(await open).has(released)) return;
+          }
           const refusal =
             event.type === 'wip.limit_reached' && event.podId
               ? { podId: event.podId, itemType: event.data.itemType }
