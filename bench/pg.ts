@@ -13,9 +13,8 @@
  * one-process server writes a V8 CPU profile of its whole run there, summarised at the end; the
  * profiler slows it, so take throughput from a run without it).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,12 +22,13 @@ import pg from 'pg';
 import { benchPodSlugs } from './baseline.ts';
 import { type LoadJob, type LoadResult, startLoadGenerator } from './load.ts';
 import { envNumber, printMachine } from './machine.ts';
+import { createDatabase, type Running, startClosProcess, stopChild, track } from './pg-processes.ts';
 import { type CpuProfile, formatSummary, summarizeProfile } from './profile.ts';
-import { ADMIN_TOKEN, seedClos } from './seed.ts';
+import { seedClos } from './seed.ts';
 import { markdownTable, ms, ratio, rps, summarize } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ADMIN_URL = process.env.CLOS_BENCH_DATABASE_URL;
+const ADMIN_URL = process.env.CLOS_BENCH_DATABASE_URL ?? '';
 if (!ADMIN_URL) {
   console.error(
     'bench:pg: set CLOS_BENCH_DATABASE_URL to a PostgreSQL server (a role that may create databases)',
@@ -103,84 +103,6 @@ const mark = (serverPids: number[]): CpuMark => ({
   machine: machineBusyMs(),
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < 120_000) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${output()}`);
-    try {
-      if ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) })).status === 200)
-        return performance.now() - started;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`server not ready: ${output()}`);
-}
-
-interface Running {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-function track(child: ChildProcess): () => string {
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  return () => out.slice(-4000);
-}
-
-const stopChild = async (child: ChildProcess) => {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await new Promise((resolve) => child.once('exit', resolve));
-  clearTimeout(killer);
-};
-
-/** One compiled CLOS server (what a production install runs) on `databaseUrl`. */
-async function startClosProcess(
-  databaseUrl: string,
-  cwd: string,
-  nodeArgs: string[] = [],
-): Promise<Running & { readyMs: number }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, join(ROOT, 'apps/server/dist/main.js'), '--port', String(port), '--host', '127.0.0.1'],
-    {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        DATABASE_URL: databaseUrl,
-        CLOS_ADMIN_TOKEN: ADMIN_TOKEN,
-        CLOS_RATE_LIMIT_PER_MINUTE: '0',
-        CLOS_RATE_LIMIT_IP_PER_MINUTE: '0',
-        CLOS_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const output = track(child);
-  const url = `http://127.0.0.1:${port}`;
-  const readyMs = await waitReady(url, child, output);
-  return { url, pid: child.pid!, readyMs, stop: () => stopChild(child) };
-}
-
 async function startBaselineProcess(databaseUrl: string, cwd: string): Promise<Running> {
   const child = spawn(
     process.execPath,
@@ -196,26 +118,6 @@ async function startBaselineProcess(databaseUrl: string, cwd: string): Promise<R
     child.once('exit', (code) => reject(new Error(`baseline exited (${code}): ${output()}`)));
   });
   return { url, pid: child.pid!, stop: () => stopChild(child) };
-}
-
-// ------------------------------------------------------------------ databases
-
-async function createDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(ADMIN_URL!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    },
-  };
 }
 
 // ------------------------------------------------------------------ scenarios
@@ -495,9 +397,9 @@ async function main() {
   const all: { name: string; results: Results }[] = [];
   const idle: { engine: string; readyMs: number; rssMb: number }[] = [];
   try {
-    const closDb = await createDatabase(`clos_bench_${stamp}`);
+    const closDb = await createDatabase(ADMIN_URL, `clos_bench_${stamp}`);
     cleanups.push(closDb.drop);
-    const baseDb = await createDatabase(`clos_bench_base_${stamp}`);
+    const baseDb = await createDatabase(ADMIN_URL, `clos_bench_base_${stamp}`);
     cleanups.push(baseDb.drop);
 
     // One process: migrates, is seeded through the API, runs every scenario.

@@ -13,7 +13,15 @@ import type { Enqueue, JobQueue } from './queue.ts';
 export const EVENTS_CHANNEL = 'clos_events';
 /** Audit rows sealed, and domain events numbered, per pass: one batch size, so a full pass means more wait. */
 const BATCH = SEAL_BATCH;
-const POKE_DELAY_MS = 5;
+
+/**
+ * How long a poke waits before the pass it starts, given how many events the last pass carried. A
+ * pass costs about nine statements whatever it carries, so under load (the last pass carried several)
+ * it waits longer and carries more: at 400 writes a second this halves the relay's statements per
+ * write (bench/statements.ts). When writes are sparse it starts almost at once. The stream's latency
+ * budget (docs/benchmarks.md) is far larger than either.
+ */
+export const pokeDelayMs = (lastPassCarried: number): number => (lastPassCarried > 1 ? 20 : 5);
 
 /**
  * Reacts to dispatched events by enqueueing work in the relay's transaction (so each event causes
@@ -81,6 +89,7 @@ export function createRelay(options: {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  let lastCarried = 0;
 
   const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
 
@@ -149,7 +158,7 @@ export function createRelay(options: {
     do {
       again = false;
       try {
-        while ((await once()) === BATCH) {
+        while ((lastCarried = await once()) === BATCH) {
           // a full batch: more may be waiting
         }
       } catch (error) {
@@ -171,16 +180,15 @@ export function createRelay(options: {
 
   const sweep = setInterval(() => void start(), options.sweepMs);
   sweep.unref();
-  // A poke waits a few milliseconds so that, under load, one relay transaction carries the events of
-  // many requests instead of one each (measured in bench/: the relay's cost per event falls with batch
-  // size). The stream's latency budget is far larger than this.
+  // A poke waits a little (pokeDelayMs) so that, under load, one relay transaction carries the events
+  // of many requests instead of one each.
   let scheduled: ReturnType<typeof setTimeout> | null = null;
   const poke = () => {
     if (scheduled || stopped) return;
     scheduled = setTimeout(() => {
       scheduled = null;
       void start();
-    }, POKE_DELAY_MS);
+    }, pokeDelayMs(lastCarried));
   };
 
   return {

@@ -2,7 +2,7 @@ import { SYSTEM_ACTOR } from '@clos/core';
 import { composeCore, type Database, openPostgres } from '@clos/db';
 import { defaultPolicy, FakeClock, openTestDatabase, resetDatabase, testEngines } from '@clos/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EVENTS_CHANNEL, type Runtime, startRuntime } from '../src/index.ts';
+import { EVENTS_CHANNEL, pokeDelayMs, type Runtime, startRuntime } from '../src/index.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 const ctx = { actor: SYSTEM_ACTOR, requestId: null };
@@ -192,5 +192,14 @@ describe('the outbox bell', () => {
       await runtime.stop();
       await database.close();
     }
+  });
+});
+
+describe("the relay's wait after a poke", () => {
+  it('is short when writes are sparse and longer under load, so that a pass carries many', () => {
+    expect(pokeDelayMs(0)).toBe(5);
+    expect(pokeDelayMs(1)).toBe(5);
+    expect(pokeDelayMs(2)).toBe(20);
+    expect(pokeDelayMs(500)).toBe(20);
   });
 });
