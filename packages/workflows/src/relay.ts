@@ -158,9 +158,9 @@ export function createRelay(options: {
     do {
       again = false;
       try {
-        while ((lastCarried = await once()) === BATCH) {
-          // a full batch: more may be waiting
-        }
+        // A full batch means more may be waiting.
+        do lastCarried = await once();
+        while (lastCarried === BATCH);
       } catch (error) {
         if (!stopped) options.onError(error);
       }
