@@ -3,6 +3,7 @@ export * from './compose.ts';
 export * from './data-dir-lock.ts';
 export * from './database.ts';
 export * from './metrics-snapshot.ts';
+export * from './prepared.ts';
 export { sealAudit } from './repos/audit.ts';
 export * from './repositories.ts';
 export * as schema from './schema/index.ts';

@@ -5,7 +5,7 @@ import {
   NO_INSTRUMENTATION,
   SEAL_BATCH,
 } from '@clos/core';
-import { type Database, type Db, RELAY_LOCK, sealAudit } from '@clos/db';
+import { type Database, type Db, preparedSql, RELAY_LOCK, sealAudit } from '@clos/db';
 import { sql } from 'drizzle-orm';
 import type { Enqueue, JobQueue } from './queue.ts';
 
@@ -70,6 +70,31 @@ const fromRaw = (r: RawEvent): DomainEvent =>
   }) as DomainEvent;
 
 /**
+ * One statement numbers the oldest pending events after the highest sequence given so far, and queues
+ * the NOTIFY of the last one for the stream hubs (delivered at commit, dropped with a rollback, so a
+ * hub never hears of an event it cannot read). The scalar subquery runs once. Built once per
+ * database (`preparedSql`).
+ */
+const numberPending = preparedSql<RawEvent>(
+  () => sql`
+    with pending as (
+      select id, position from domain_events where seq is null
+      order by position limit ${BATCH} for update
+    ), numbered as (
+      select p.id, (select coalesce(max(seq), 0) from domain_events)
+        + row_number() over (order by p.position) as seq
+      from pending p
+    ), updated as (
+      update domain_events d set seq = n.seq, dispatched_at = now()
+      from numbered n where d.id = n.id
+      returning d.id, d.seq, d.type, d.pod_id, d.subject_type, d.subject_id, d.actor_id, d.data,
+        d.occurred_at, d.trace_context
+    )
+    select u.*, (select pg_notify(${EVENTS_CHANNEL}, max(seq)::text) from updated) as notified
+    from updated u`,
+);
+
+/**
  * The outbox relay and audit sealer. Seals the audit events committed since its last pass, sequences
  * committed events (one relay at a time, under an advisory lock, so
  * sequences become visible in order), hands each to its subscribers, and NOTIFYs the stream hubs —
@@ -107,27 +132,7 @@ export function createRelay(options: {
       // The audit events committed since the last pass are chained first, in this transaction: the
       // domain events dispatched below never reach a subscriber before the audit entries they report.
       const sealed = await sealAudit(tx, BATCH);
-      // One statement numbers the oldest pending events after the highest sequence given so far, and
-      // queues the NOTIFY of the last one for the stream hubs (delivered at commit, dropped with a
-      // rollback, so a hub never hears of an event it cannot read). The scalar subquery runs once.
-      const result = (await tx.execute(sql`
-        with pending as (
-          select id, position from domain_events where seq is null
-          order by position limit ${BATCH} for update
-        ), numbered as (
-          select p.id, (select coalesce(max(seq), 0) from domain_events)
-            + row_number() over (order by p.position) as seq
-          from pending p
-        ), updated as (
-          update domain_events d set seq = n.seq, dispatched_at = now()
-          from numbered n where d.id = n.id
-          returning d.id, d.seq, d.type, d.pod_id, d.subject_type, d.subject_id, d.actor_id, d.data,
-            d.occurred_at, d.trace_context
-        )
-        select u.*, (select pg_notify(${EVENTS_CHANNEL}, max(seq)::text) from updated) as notified
-        from updated u`)) as unknown as {
-        rows: RawEvent[];
-      };
+      const result = await numberPending(tx).execute({});
       if (result.rows.length === 0) return sealed;
       const traces = new Map(result.rows.map((r) => [r.id, r.trace_context]));
       const events = result.rows.map(fromRaw).sort((a, b) => a.seq - b.seq);

@@ -2,6 +2,7 @@ import type { Alert, AlertRepository, AlertSnooze } from '@clos/core';
 import { and, asc, desc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
+import { prepared } from '../prepared.ts';
 import * as t from '../schema/index.ts';
 
 const a = t.alerts;
@@ -42,14 +43,18 @@ const sortAt = sql<Date>`coalesce(${a.resolvedAt}, ${a.openedAt})`;
 const afterCursor = (r: number, at: Date, id: string) =>
   sql`(${rank} > ${r} or (${rank} = ${r} and (${sortAt} < ${at.toISOString()}::timestamptz or (${sortAt} = ${at.toISOString()}::timestamptz and ${a.id} < ${id}::uuid))))`;
 
+// Read by the relay once per pass that carries a release (see prepared.ts).
+const openAlertKeys = prepared((db) =>
+  db.select({ key: a.key }).from(a).where(eq(a.status, 'open')).prepare(''),
+);
+
 export function alertRepository(db: Db): AlertRepository {
   return {
     async lockReconcile() {
       await db.execute(sql`select pg_advisory_xact_lock(${RECONCILE_LOCK})`);
     },
     async openKeys() {
-      const rows = await db.select({ key: a.key }).from(a).where(eq(a.status, 'open'));
-      return new Set(rows.map((r) => r.key));
+      return new Set((await openAlertKeys(db).execute()).map((r) => r.key));
     },
     async openAlerts() {
       const rows = await db.select().from(a).where(eq(a.status, 'open')).orderBy(asc(a.openedAt));

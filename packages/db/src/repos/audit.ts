@@ -1,12 +1,51 @@
 import { createHash } from 'node:crypto';
 import { type AuditEvent, type AuditRepository, chainHash, type RecordedAuditEvent } from '@clos/core';
-import { and, asc, count, desc, eq, exists, gt, gte, inArray, lt, lte } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
+import { prepared } from '../prepared.ts';
 import * as t from '../schema/index.ts';
 import type { WriteBehind } from '../write-behind.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+// The sealer's statements, built once per database (see prepared.ts).
+const headIfPending = prepared((db) =>
+  db
+    .select()
+    .from(t.auditHead)
+    .where(
+      and(
+        eq(t.auditHead.id, 1),
+        exists(db.select({ position: t.auditPending.position }).from(t.auditPending).limit(1)),
+      ),
+    )
+    .for('update')
+    .prepare(''),
+);
+const takePending = prepared((db) =>
+  db
+    .delete(t.auditPending)
+    .where(
+      inArray(
+        t.auditPending.position,
+        db
+          .select({ position: t.auditPending.position })
+          .from(t.auditPending)
+          .orderBy(asc(t.auditPending.position))
+          .limit(sql.placeholder('limit')),
+      ),
+    )
+    .returning()
+    .prepare(''),
+);
+const moveHead = prepared((db) =>
+  db
+    .update(t.auditHead)
+    .set({ sequence: sql.placeholder('sequence') as never, hash: sql.placeholder('hash') as never })
+    .where(eq(t.auditHead.id, 1))
+    .prepare(''),
+);
 
 /**
  * `onAppend` is told of each event recorded (the unit of work rings the sealer's bell after commit);
@@ -46,37 +85,12 @@ export function auditRepository(
       // a writer of the release before this one, which still appends under it, in the same chain.
       // It is taken only when something waits, in the same statement that looks: an idle sealer
       // never locks the head (the row always exists: migration 0006 seeds it and a trigger keeps it).
-      const head = (
-        await db
-          .select()
-          .from(t.auditHead)
-          .where(
-            and(
-              eq(t.auditHead.id, 1),
-              exists(db.select({ position: t.auditPending.position }).from(t.auditPending).limit(1)),
-            ),
-          )
-          .for('update')
-      )[0];
+      const [head] = await headIfPending(db).execute();
       if (!head) return 0;
       // Read under the lock, in a statement of its own (a snapshot taken after the lock was granted):
       // rows another sealer chained while this one waited are gone by then. Taken out as they are
       // read: if chaining them fails, the rollback puts them back.
-      const rows = (
-        await db
-          .delete(t.auditPending)
-          .where(
-            inArray(
-              t.auditPending.position,
-              db
-                .select({ position: t.auditPending.position })
-                .from(t.auditPending)
-                .orderBy(asc(t.auditPending.position))
-                .limit(limit),
-            ),
-          )
-          .returning()
-      ).sort((a, b) => a.position - b.position);
+      const rows = (await takePending(db).execute({ limit })).sort((a, b) => a.position - b.position);
       if (rows.length === 0) return 0;
       let sequence = head.sequence;
       let prevHash = head.hash;
@@ -92,7 +106,7 @@ export function auditRepository(
       await db.insert(t.auditEvents).values(sealed);
       // After the insert, in a statement of its own: the head's trigger checks that the event it
       // points at is in the log.
-      await db.update(t.auditHead).set({ sequence, hash: prevHash }).where(eq(t.auditHead.id, 1));
+      await moveHead(db).execute({ sequence, hash: prevHash });
       return rows.length;
     },
     anyUnsealed: anyPending,

@@ -2,6 +2,7 @@ import type { Webhook, WebhookDelivery, WebhookRepository } from '@clos/core';
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
+import { prepared } from '../prepared.ts';
 import * as t from '../schema/index.ts';
 import { openSecret, type SecretBox, sealSecret } from '../secret-box.ts';
 import { sealedPlace } from '../secrets-at-rest.ts';
@@ -12,6 +13,12 @@ const toDelivery = (r: typeof t.webhookDeliveries.$inferSelect): WebhookDelivery
  * The signing secret is sealed here, on its way into the table, and opened on its way out: the domain
  * works with the plain secret, the database (and its dumps and backups) only ever holds ciphertext.
  */
+
+// Read by the relay once per pass (see prepared.ts).
+const activeWebhooks = prepared((db) =>
+  db.select().from(t.webhooks).where(eq(t.webhooks.active, true)).prepare(''),
+);
+
 export function webhookRepository(db: Db, box?: SecretBox): WebhookRepository {
   const place = (id: string) => sealedPlace('webhooks.secret', id);
   // Opened when used, not when read: the outbox relay matches every event against all active
@@ -50,8 +57,7 @@ export function webhookRepository(db: Db, box?: SecretBox): WebhookRepository {
       return pageOf(rows.map(toWebhook), limit, (w) => [w.createdAt.toISOString(), w.id]);
     },
     async active() {
-      const rows = await db.select().from(t.webhooks).where(eq(t.webhooks.active, true));
-      return rows.map(toWebhook);
+      return (await activeWebhooks(db).execute()).map(toWebhook);
     },
     async disable(id, at) {
       await db
