@@ -108,16 +108,23 @@ describe.skipIf(!testEngines().includes('postgres'))('writes that do not wait on
     expect((await h.call('GET', '/api/v1/audit/verify')).json()).toMatchObject({ ok: true, unsealed: 0 });
   });
 
-  it('an acquire takes its scope with the pod, as the same lock lockScope takes by id (both ways)', async () => {
+  /**
+   * `take`, holding its transaction open, blocks lockScope(pod, 'pull-request') and not another type's;
+   * and `write`, a use case taking the scope its own way, waits while lockScope's is held: one key,
+   * both ways. Returns what `write` returned once let through.
+   */
+  async function expectSameScope<T>(
+    take: Parameters<UnitOfWork['run']>[0],
+    write: () => Promise<T>,
+  ): Promise<T> {
     const [{ id: podId }] = (await h.database.query<{ id: string }>(
       "select id from pods where slug = 'ratio'",
     )) as [{ id: string }];
     const other = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
     const third = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
-    const hold = (take: Parameters<UnitOfWork['run']>[0]) => holdIn(other.deps.uow, take);
 
-    const withPod = hold((repos) => repos.wip.podInScope('ratio', 'pull-request'));
-    await withPod.inside;
+    const taken = holdIn(other.deps.uow, take);
+    await taken.inside;
     const byId = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'pull-request'));
     const otherType = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'project'));
     try {
@@ -125,59 +132,44 @@ describe.skipIf(!testEngines().includes('postgres'))('writes that do not wait on
       // Another type is another scope.
       expect(await within(otherType, 5000)).not.toBe('waiting');
     } finally {
-      withPod.release();
+      taken.release();
     }
-    await withPod.done;
-    await byId;
-
-    const held = hold((repos) => repos.wip.lockScope(podId, 'pull-request'));
-    await held.inside;
-    const acquire = h.services.wip.acquire(ctx, 'ratio', 'pull-request', 'pr-scope');
-    try {
-      expect(await within(acquire, 300)).toBe('waiting');
-    } finally {
-      held.release();
-    }
-    await held.done;
-    expect(await acquire).toMatchObject({ ok: true });
-  });
-  it('a release takes its scope with the lock, as the same lock lockScope takes by id (both ways)', async () => {
-    const [{ id: podId }] = (await h.database.query<{ id: string }>(
-      "select id from pods where slug = 'ratio'",
-    )) as [{ id: string }];
-    const acquired = await h.services.wip.acquire(ctx, 'ratio', 'pull-request', 'pr-release-scope');
-    if (!acquired.ok) throw new Error('acquire refused');
-    const lockId = acquired.value.lock.id;
-    const other = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
-    const third = composeCore({ database: h.database, policy: h.services.policy, clock: h.clock });
-
-    const withLock = holdIn(other.deps.uow, async (repos) => {
-      expect(await repos.wip.lockInScope(lockId)).toMatchObject({
-        lock: { id: lockId },
-        pod: { slug: 'ratio' },
-      });
-    });
-    await withLock.inside;
-    const byId = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'pull-request'));
-    const otherType = third.deps.uow.run((repos) => repos.wip.lockScope(podId, 'project'));
-    try {
-      expect(await within(byId, 300)).toBe('waiting');
-      expect(await within(otherType, 5000)).not.toBe('waiting');
-    } finally {
-      withLock.release();
-    }
-    await withLock.done;
+    await taken.done;
     await byId;
 
     const held = holdIn(other.deps.uow, (repos) => repos.wip.lockScope(podId, 'pull-request'));
     await held.inside;
-    const release = h.services.wip.release(ctx, lockId);
+    const written = write();
     try {
-      expect(await within(release, 300)).toBe('waiting');
+      expect(await within(written, 300)).toBe('waiting');
     } finally {
       held.release();
     }
     await held.done;
-    expect(await release).toMatchObject({ id: lockId, releasedAt: expect.any(Date) });
+    return written;
+  }
+
+  it('an acquire takes its scope with the pod, as the same lock lockScope takes by id (both ways)', async () => {
+    const acquired = await expectSameScope(
+      (repos) => repos.wip.podInScope('ratio', 'pull-request'),
+      () => h.services.wip.acquire(ctx, 'ratio', 'pull-request', 'pr-scope'),
+    );
+    expect(acquired).toMatchObject({ ok: true });
+  });
+
+  it('a release takes its scope with the lock, as the same lock lockScope takes by id (both ways)', async () => {
+    const acquired = await h.services.wip.acquire(ctx, 'ratio', 'pull-request', 'pr-release-scope');
+    if (!acquired.ok) throw new Error('acquire refused');
+    const lockId = acquired.value.lock.id;
+    const released = await expectSameScope(
+      async (repos) => {
+        expect(await repos.wip.lockInScope(lockId)).toMatchObject({
+          lock: { id: lockId },
+          pod: { slug: 'ratio' },
+        });
+      },
+      () => h.services.wip.release(ctx, lockId),
+    );
+    expect(released).toMatchObject({ id: lockId, releasedAt: expect.any(Date) });
   });
 });
