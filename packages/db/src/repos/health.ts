@@ -1,6 +1,7 @@
 import type { HealthFigures, HealthMetrics, HealthRepository, HealthWindow } from '@clos/core';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../database.ts';
+import { prepared } from '../prepared.ts';
 import * as t from '../schema/index.ts';
 
 // The entity names the metrics there are; the column holds whichever were measured. Reading needs
@@ -8,12 +9,24 @@ import * as t from '../schema/index.ts';
 // lets stand for a record where it does not let the named interface.
 const metricsColumn = (m: HealthMetrics): Record<string, number> => ({ ...m });
 
+// A pod's status reads its latest snapshot (see prepared.ts).
+const latestHealthQuery = prepared((db) =>
+  db
+    .select()
+    .from(t.podHealthSnapshots)
+    .where(eq(t.podHealthSnapshots.podId, sql.placeholder('podId')))
+    .orderBy(desc(t.podHealthSnapshots.recordedAt))
+    .limit(1)
+    .prepare(''),
+);
+
 export function healthRepository(db: Db): HealthRepository {
   return {
     async insert(s) {
       await db.insert(t.podHealthSnapshots).values({ ...s, metrics: metricsColumn(s.metrics) });
     },
     async latest(podId, source) {
+      if (!source) return (await latestHealthQuery(db).execute({ podId }))[0] ?? null;
       return (
         (
           await db

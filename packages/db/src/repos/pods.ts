@@ -1,7 +1,8 @@
 import type { Clock, PodRepository } from '@clos/core';
-import { and, asc, count, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { decodeCursor, pageOf } from '../cursor.ts';
 import type { Db } from '../database.ts';
+import { prepared } from '../prepared.ts';
 import * as t from '../schema/index.ts';
 
 /** A pod as the domain sees it (updatedAt is the adapter's own). */
@@ -13,17 +14,44 @@ export const podColumns = {
   createdAt: t.pods.createdAt,
 };
 
+const memberColumns = {
+  podId: t.podMembers.podId,
+  userId: t.podMembers.userId,
+  podRole: t.podMembers.podRole,
+  joinedAt: t.podMembers.joinedAt,
+  leftAt: t.podMembers.leftAt,
+  email: t.users.email,
+  name: t.users.name,
+  role: t.users.role,
+};
+
+// The reads of a pod's status (its most frequent request), built once per database (see prepared.ts).
+const podBySlugQuery = prepared((db) =>
+  db
+    .select(podColumns)
+    .from(t.pods)
+    .where(eq(t.pods.slug, sql.placeholder('slug')))
+    .prepare(''),
+);
+const currentMembersQuery = prepared((db) =>
+  db
+    .select(memberColumns)
+    .from(t.podMembers)
+    .innerJoin(t.users, eq(t.users.id, t.podMembers.userId))
+    .where(and(eq(t.podMembers.podId, sql.placeholder('podId')), isNull(t.podMembers.leftAt)))
+    .orderBy(asc(t.podMembers.joinedAt), asc(t.users.email))
+    .prepare(''),
+);
+const projectsPerStageQuery = prepared((db) =>
+  db
+    .select({ stage: t.projects.currentStage, n: count() })
+    .from(t.projects)
+    .where(and(eq(t.projects.podId, sql.placeholder('podId')), isNull(t.projects.closedAt)))
+    .groupBy(t.projects.currentStage)
+    .prepare(''),
+);
+
 export function podRepository(db: Db, clock: Clock): PodRepository {
-  const memberColumns = {
-    podId: t.podMembers.podId,
-    userId: t.podMembers.userId,
-    podRole: t.podMembers.podRole,
-    joinedAt: t.podMembers.joinedAt,
-    leftAt: t.podMembers.leftAt,
-    email: t.users.email,
-    name: t.users.name,
-    role: t.users.role,
-  };
   return {
     async insert(pod) {
       await db.insert(t.pods).values({ ...pod, updatedAt: pod.createdAt });
@@ -35,7 +63,7 @@ export function podRepository(db: Db, clock: Clock): PodRepository {
         .where(eq(t.pods.id, id));
     },
     async bySlug(slug) {
-      return (await db.select(podColumns).from(t.pods).where(eq(t.pods.slug, slug)))[0] ?? null;
+      return (await podBySlugQuery(db).execute({ slug }))[0] ?? null;
     },
     async byId(id) {
       return (await db.select(podColumns).from(t.pods).where(eq(t.pods.id, id)))[0] ?? null;
@@ -54,11 +82,12 @@ export function podRepository(db: Db, clock: Clock): PodRepository {
       return pageOf(rows, limit, (p) => [p.slug]);
     },
     async members(podId, withHistory = false) {
+      if (!withHistory) return currentMembersQuery(db).execute({ podId });
       return db
         .select(memberColumns)
         .from(t.podMembers)
         .innerJoin(t.users, eq(t.users.id, t.podMembers.userId))
-        .where(and(eq(t.podMembers.podId, podId), withHistory ? undefined : isNull(t.podMembers.leftAt)))
+        .where(eq(t.podMembers.podId, podId))
         .orderBy(asc(t.podMembers.joinedAt), asc(t.users.email));
     },
     async activeMembership(podId, userId) {
@@ -99,11 +128,7 @@ export function podRepository(db: Db, clock: Clock): PodRepository {
         );
     },
     async projectsPerStage(podId) {
-      const rows = await db
-        .select({ stage: t.projects.currentStage, n: count() })
-        .from(t.projects)
-        .where(and(eq(t.projects.podId, podId), isNull(t.projects.closedAt)))
-        .groupBy(t.projects.currentStage);
+      const rows = await projectsPerStageQuery(db).execute({ podId });
       return Object.fromEntries(rows.map((r) => [r.stage, Number(r.n)]));
     },
   };

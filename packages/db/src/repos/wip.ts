@@ -112,6 +112,23 @@ const releaseQuery = preparedSql<{ released: number; queued: number }>((db) => {
   return sql`with released as (${update.getSQL()}) select count(*)::int as released, (select count(*)::int from ${t.wipQueue} q join released r on q.pod_id = r.pod_id and q.item_type = r.item_type) as queued from released`;
 });
 
+// Two of a pod's status reads.
+const storedLimitsQuery = prepared((db) =>
+  db
+    .select({ itemType: t.wipLimits.itemType, limit: t.wipLimits.limit })
+    .from(t.wipLimits)
+    .where(eq(t.wipLimits.podId, sql.placeholder('podId')))
+    .prepare(''),
+);
+const countOpenQuery = prepared((db) =>
+  db
+    .select({ itemType: t.wipLocks.itemType, n: count() })
+    .from(t.wipLocks)
+    .where(open(sql.placeholder('podId')))
+    .groupBy(t.wipLocks.itemType)
+    .prepare(''),
+);
+
 export function wipRepository(db: Db): WipRepository {
   return {
     async lockScope(podId, itemType) {
@@ -172,10 +189,7 @@ export function wipRepository(db: Db): WipRepository {
       return { released: Number(row.released) > 0, queued: Number(row.queued) };
     },
     async storedLimits(podId) {
-      const rows = await db
-        .select({ itemType: t.wipLimits.itemType, limit: t.wipLimits.limit })
-        .from(t.wipLimits)
-        .where(eq(t.wipLimits.podId, podId));
+      const rows = await storedLimitsQuery(db).execute({ podId });
       return Object.fromEntries(rows.map((r) => [r.itemType, r.limit]));
     },
     async setLimit(podId, itemType, limit, at, by) {
@@ -188,11 +202,7 @@ export function wipRepository(db: Db): WipRepository {
         });
     },
     async countOpen(podId) {
-      const rows = await db
-        .select({ itemType: t.wipLocks.itemType, n: count() })
-        .from(t.wipLocks)
-        .where(open(podId))
-        .groupBy(t.wipLocks.itemType);
+      const rows = await countOpenQuery(db).execute({ podId });
       return Object.fromEntries(rows.map((r) => [r.itemType, Number(r.n)]));
     },
     async countQueued(podId) {
